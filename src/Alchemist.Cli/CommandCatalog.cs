@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Alchemist.Cli;
+
+/// <summary>Every top-level command of the tool, one line each; each command lives in its own file under Commands/.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield break;
+    }
+}

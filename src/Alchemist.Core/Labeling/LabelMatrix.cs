@@ -1,0 +1,85 @@
+namespace Alchemist.Labeling;
+
+/// <summary>
+/// Votes of m labeling programs over n rows: one signed byte per vote, <see cref="Abstain"/> (-1) or a class index.
+/// Stored column by column (one contiguous array per program) so that a program's column can be computed, cached and
+/// replaced on its own, and so that 10 million rows x 100 programs costs about 1 GB with no per-row objects.
+/// </summary>
+public sealed class LabelMatrix
+{
+    public const sbyte Abstain = -1;
+
+    private readonly sbyte[][] _columns;
+
+    public LabelMatrix(int rows, int classes, IReadOnlyList<string> programNames)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        if (classes is < 2 or > sbyte.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(classes), classes, "a label matrix needs between 2 and 127 classes");
+        }
+
+        Rows = rows;
+        Classes = classes;
+        ProgramNames = programNames.ToArray();
+        _columns = new sbyte[ProgramNames.Count][];
+        for (var j = 0; j < _columns.Length; j++)
+        {
+            _columns[j] = new sbyte[rows];
+            Array.Fill(_columns[j], Abstain);
+        }
+    }
+
+    private LabelMatrix(int rows, int classes, IReadOnlyList<string> programNames, sbyte[][] columns)
+    {
+        Rows = rows;
+        Classes = classes;
+        ProgramNames = programNames;
+        _columns = columns;
+    }
+
+    /// <summary>Wraps existing columns without copying; each must hold <paramref name="rows"/> votes in [-1, classes).</summary>
+    public static LabelMatrix FromColumns(int rows, int classes, IReadOnlyList<string> programNames, sbyte[][] columns)
+    {
+        if (programNames.Count != columns.Length)
+        {
+            throw new ArgumentException($"{programNames.Count} program names for {columns.Length} columns", nameof(programNames));
+        }
+
+        for (var j = 0; j < columns.Length; j++)
+        {
+            if (columns[j].Length != rows)
+            {
+                throw new ArgumentException($"column {j} ('{programNames[j]}') has {columns[j].Length} rows, expected {rows}", nameof(columns));
+            }
+        }
+
+        return new LabelMatrix(rows, classes, programNames.ToArray(), columns);
+    }
+
+    public int Rows { get; }
+
+    public int Classes { get; }
+
+    public int Programs => _columns.Length;
+
+    public IReadOnlyList<string> ProgramNames { get; }
+
+    public sbyte this[int row, int program]
+    {
+        get => _columns[program][row];
+        set => _columns[program][row] = value;
+    }
+
+    public ReadOnlySpan<sbyte> Column(int program) => _columns[program];
+
+    /// <summary>The writable column; the apply engine writes program outputs here directly.</summary>
+    public Span<sbyte> ColumnForWriting(int program) => _columns[program];
+
+    /// <summary>The backing array of one column, for code that needs an array (parallel loops, caches). Not a copy.</summary>
+    public sbyte[] ColumnArray(int program) => _columns[program];
+
+    /// <summary>A matrix over the same rows with only the given programs, sharing their column arrays.</summary>
+    public LabelMatrix SelectPrograms(IReadOnlyList<int> programs) =>
+        new(Rows, Classes, programs.Select(j => ProgramNames[j]).ToArray(), programs.Select(j => _columns[j]).ToArray());
+}
