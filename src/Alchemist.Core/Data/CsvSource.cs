@@ -1,0 +1,150 @@
+using System.Globalization;
+using CsvHelper;
+
+namespace Alchemist.Data;
+
+/// <summary>
+/// A CSV (or TSV) file with a header row, read in batches. Columns are picked by name through a <see cref="FieldMap"/>;
+/// other columns are ignored. Empty labels mean no label; empty numbers read as NaN.
+/// </summary>
+public sealed class CsvSource : IDataSource
+{
+    public CsvSource(string path, FieldMap fields, char? separator = null)
+    {
+        fields.Validate();
+        Path = path;
+        Fields = fields;
+        Separator = separator ?? (path.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) ? '\t' : ',');
+    }
+
+    public string Path { get; }
+
+    public string Format => "csv";
+
+    public FieldMap Fields { get; }
+
+    public char Separator { get; }
+
+    public IReadOnlyList<string>? ClassNames => Fields.ClassNames;
+
+    public string ContentHash() => Data.ContentHash.OfFile(Path, $"csv;sep={(int)Separator};{Fields.Describe()}");
+
+    public IEnumerable<DataBatch> ReadBatches(int batchSize = DataBatch.DefaultSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        if (!File.Exists(Path))
+        {
+            throw new DataFormatException(Path, "file not found");
+        }
+
+        var options = CsvReaderOptions.Default with
+        {
+            Separator = Separator,
+            HasHeader = true,
+            TrackLineNumbers = true,
+            FieldCountMismatch = CsvFieldCountHandling.Throw,
+            MalformedData = CsvMalformedDataHandling.Throw,
+            FormatProvider = CultureInfo.InvariantCulture,
+        };
+        using var csv = CsvReader.FromFile(Path, options);
+        var columns = LocateColumns(csv);
+        var builder = new DataBatchBuilder(Fields.TextFields, Fields.NumberFields, 0, 0, batchSize);
+        long row = 0;
+        while (Next(csv))
+        {
+            var line = csv.LineNumber;
+            var id = columns.Id >= 0 ? csv.GetString(columns.Id) : row.ToString(CultureInfo.InvariantCulture);
+            var index = builder.AddRow(id);
+            for (var i = 0; i < columns.Texts.Length; i++)
+            {
+                builder.TextColumn(i)[index] = csv.GetString(columns.Texts[i]);
+            }
+
+            for (var i = 0; i < columns.Numbers.Length; i++)
+            {
+                var text = csv.GetString(columns.Numbers[i]);
+                builder.NumberColumn(i)[index] = string.IsNullOrWhiteSpace(text)
+                    ? double.NaN
+                    : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+                        ? number
+                        : throw new DataFormatException(Path, $"'{text}' is not a number", line, id, Fields.NumberFields[i]);
+            }
+
+            if (columns.Label >= 0)
+            {
+                builder.Labels[index] = ClassLabels.TryParse(csv.GetString(columns.Label), Fields.ClassNames, out var problem)
+                    ?? throw new DataFormatException(Path, problem!, line, id, Fields.LabelField);
+            }
+
+            row++;
+            if (builder.IsFull)
+            {
+                yield return builder.Flush()!;
+            }
+        }
+
+        if (builder.Flush() is { } last)
+        {
+            yield return last;
+        }
+    }
+
+    private bool Next(CsvReader csv)
+    {
+        try
+        {
+            return csv.Read();
+        }
+        catch (CsvFormatException e)
+        {
+            throw new DataFormatException(Path, $"malformed CSV: {e.Message}", e.LineNumber > 0 ? e.LineNumber : null, inner: e);
+        }
+    }
+
+    private Columns LocateColumns(CsvReader csv)
+    {
+        IReadOnlyList<string> headers;
+        try
+        {
+            headers = [.. csv.Headers];
+        }
+        catch (CsvFormatException e)
+        {
+            throw new DataFormatException(Path, $"malformed header: {e.Message}", 1, inner: e);
+        }
+
+        if (headers.Count == 0)
+        {
+            throw new DataFormatException(Path, "the file is empty; a header row naming the columns is needed", 1);
+        }
+
+        int Find(string name)
+        {
+            for (var i = 0; i < headers.Count; i++)
+            {
+                if (string.Equals(headers[i], name, StringComparison.Ordinal))
+                {
+                    return i;
+                }
+            }
+
+            for (var i = 0; i < headers.Count; i++)
+            {
+                if (string.Equals(headers[i].Trim(), name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return i;
+                }
+            }
+
+            throw new DataFormatException(Path, $"no such column in the header; columns are {string.Join(", ", headers.Select(h => $"'{h}'"))}", 1, field: name);
+        }
+
+        return new Columns(
+            [.. Fields.TextFields.Select(Find)],
+            [.. Fields.NumberFields.Select(Find)],
+            Fields.LabelField is null ? -1 : Find(Fields.LabelField),
+            Fields.IdField is null ? -1 : Find(Fields.IdField));
+    }
+
+    private sealed record Columns(int[] Texts, int[] Numbers, int Label, int Id);
+}

@@ -1,0 +1,164 @@
+using Alchemist.Labeling;
+
+namespace Alchemist.Data;
+
+/// <summary>
+/// A block of rows stored column by column: row ids, named text fields, named numeric fields (feature inputs such as
+/// image concept scores), gold labels (-1 = none) and, where the source has them, weak labels as a <see cref="LabelMatrix"/>.
+/// Readers yield a stream of batches so that a large file never has to be in memory at once.
+/// </summary>
+public sealed class DataBatch
+{
+    public const int DefaultSize = 65_536;
+
+    /// <summary>Gold label of a row that has none.</summary>
+    public const int NoLabel = -1;
+
+    public DataBatch(
+        long firstRow,
+        string[] rowIds,
+        IReadOnlyDictionary<string, string[]> texts,
+        IReadOnlyDictionary<string, double[]> numbers,
+        int[] labels,
+        LabelMatrix? weakLabels = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(firstRow);
+        var count = rowIds.Length;
+        foreach (var (name, column) in texts)
+        {
+            RequireLength(name, column.Length, count);
+        }
+
+        foreach (var (name, column) in numbers)
+        {
+            RequireLength(name, column.Length, count);
+        }
+
+        RequireLength("label", labels.Length, count);
+        if (weakLabels is not null)
+        {
+            RequireLength("weak labels", weakLabels.Rows, count);
+        }
+
+        FirstRow = firstRow;
+        RowIds = rowIds;
+        Texts = texts;
+        Numbers = numbers;
+        Labels = labels;
+        WeakLabels = weakLabels;
+    }
+
+    /// <summary>Position of this batch's first row in its source (0-based), so batches can be reassembled in order.</summary>
+    public long FirstRow { get; }
+
+    public int Count => RowIds.Length;
+
+    public string[] RowIds { get; }
+
+    public IReadOnlyDictionary<string, string[]> Texts { get; }
+
+    public IReadOnlyDictionary<string, double[]> Numbers { get; }
+
+    /// <summary>Gold class index per row, <see cref="NoLabel"/> where the row has none.</summary>
+    public int[] Labels { get; }
+
+    public LabelMatrix? WeakLabels { get; }
+
+    public bool HasAnyGold => Labels.AsSpan().IndexOfAnyExcept(NoLabel) >= 0;
+
+    public string[] Text(string field) =>
+        Texts.TryGetValue(field, out var column)
+            ? column
+            : throw new KeyNotFoundException($"no text field '{field}'; the data has {Describe(Texts.Keys)}");
+
+    public double[] Number(string field) =>
+        Numbers.TryGetValue(field, out var column)
+            ? column
+            : throw new KeyNotFoundException($"no numeric field '{field}'; the data has {Describe(Numbers.Keys)}");
+
+    /// <summary>Joins consecutive batches of one source into a single batch (one copy of each column).</summary>
+    public static DataBatch Concat(IReadOnlyList<DataBatch> batches)
+    {
+        if (batches.Count == 1)
+        {
+            return batches[0];
+        }
+
+        if (batches.Count == 0)
+        {
+            throw new ArgumentException("no batches to join", nameof(batches));
+        }
+
+        var first = batches[0];
+        var total = 0;
+        foreach (var batch in batches)
+        {
+            total = checked(total + batch.Count);
+            if (!batch.Texts.Keys.Order().SequenceEqual(first.Texts.Keys.Order(), StringComparer.Ordinal)
+                || !batch.Numbers.Keys.Order().SequenceEqual(first.Numbers.Keys.Order(), StringComparer.Ordinal)
+                || (batch.WeakLabels is null) != (first.WeakLabels is null)
+                || (batch.WeakLabels is not null && batch.WeakLabels.Programs != first.WeakLabels!.Programs))
+            {
+                throw new ArgumentException("batches with different fields cannot be joined", nameof(batches));
+            }
+        }
+
+        var texts = first.Texts.Keys.ToDictionary(k => k, k => Join(batches, b => b.Texts[k], total));
+        var numbers = first.Numbers.Keys.ToDictionary(k => k, k => Join(batches, b => b.Numbers[k], total));
+        LabelMatrix? weak = null;
+        if (first.WeakLabels is { } firstWeak)
+        {
+            var columns = new sbyte[firstWeak.Programs][];
+            for (var j = 0; j < columns.Length; j++)
+            {
+                var column = new sbyte[total];
+                var offset = 0;
+                foreach (var batch in batches)
+                {
+                    batch.WeakLabels!.Column(j).CopyTo(column.AsSpan(offset));
+                    offset += batch.Count;
+                }
+
+                columns[j] = column;
+            }
+
+            weak = LabelMatrix.FromColumns(total, firstWeak.Classes, firstWeak.ProgramNames, columns);
+        }
+
+        return new DataBatch(
+            first.FirstRow,
+            Join(batches, b => b.RowIds, total),
+            texts,
+            numbers,
+            Join(batches, b => b.Labels, total),
+            weak);
+    }
+
+    private static T[] Join<T>(IReadOnlyList<DataBatch> batches, Func<DataBatch, T[]> column, int total)
+    {
+        var result = new T[total];
+        var offset = 0;
+        foreach (var batch in batches)
+        {
+            var part = column(batch);
+            part.CopyTo(result, offset);
+            offset += part.Length;
+        }
+
+        return result;
+    }
+
+    private static void RequireLength(string name, int length, int expected)
+    {
+        if (length != expected)
+        {
+            throw new ArgumentException($"column '{name}' has {length} rows, expected {expected}");
+        }
+    }
+
+    private static string Describe(IEnumerable<string> names)
+    {
+        var list = names.Select(n => $"'{n}'").ToList();
+        return list.Count == 0 ? "none" : string.Join(", ", list);
+    }
+}

@@ -1,0 +1,50 @@
+namespace Alchemist.Data;
+
+/// <summary>
+/// A data file that cannot be read as asked: the message names the file and, where known, the line, the row id and the field,
+/// so that a user can open the file at the right place.
+/// </summary>
+public sealed class DataFormatException : FormatException
+{
+    public DataFormatException(string file, string problem, long? line = null, string? rowId = null, string? field = null, Exception? inner = null)
+        : base(Compose(file, problem, line, rowId, field), inner)
+    {
+        File = file;
+        Problem = problem;
+        Line = line;
+        RowId = rowId;
+        Field = field;
+    }
+
+    public string File { get; }
+
+    public string Problem { get; }
+
+    /// <summary>1-based line where the row starts, when the format has lines.</summary>
+    public long? Line { get; }
+
+    public string? RowId { get; }
+
+    public string? Field { get; }
+
+    private static string Compose(string file, string problem, long? line, string? rowId, string? field)
+    {
+        var place = new List<string>(3);
+        if (line is not null)
+        {
+            place.Add($"line {line}");
+        }
+
+        if (rowId is not null)
+        {
+            place.Add($"row '{rowId}'");
+        }
+
+        if (field is not null)
+        {
+            place.Add($"field '{field}'");
+        }
+
+        return place.Count == 0 ? $"{file}: {problem}" : $"{file}: {string.Join(", ", place)}: {problem}";
+    }
+}

@@ -1,0 +1,120 @@
+namespace Alchemist.Data;
+
+/// <summary>One split read into memory: its rows and the data set's class names.</summary>
+public sealed record DataSplit(string Name, IDataSource Source, DataBatch Rows, IReadOnlyList<string> ClassNames)
+{
+    public int Count => Rows.Count;
+}
+
+/// <summary>
+/// Train, valid and test splits of one data set with their class names. Valid and test may be absent (a project that only
+/// labels its own data); a split that is asked for but absent is an error that says so.
+/// </summary>
+public sealed class Dataset
+{
+    public Dataset(string name, IReadOnlyList<string> classNames, DataSplit train, DataSplit? valid, DataSplit? test)
+    {
+        Name = name;
+        ClassNames = classNames;
+        Train = train;
+        Valid = valid;
+        Test = test;
+    }
+
+    public string Name { get; }
+
+    public IReadOnlyList<string> ClassNames { get; }
+
+    public int Classes => ClassNames.Count;
+
+    public DataSplit Train { get; }
+
+    public DataSplit? Valid { get; }
+
+    public DataSplit? Test { get; }
+
+    public IEnumerable<DataSplit> Splits => new[] { Train, Valid, Test }.OfType<DataSplit>();
+
+    public DataSplit Split(string name) =>
+        name switch
+        {
+            "train" => Train,
+            "valid" => Valid ?? throw new InvalidOperationException($"data set '{Name}' has no valid split"),
+            "test" => Test ?? throw new InvalidOperationException($"data set '{Name}' has no test split"),
+            _ => throw new ArgumentException($"unknown split '{name}'; splits are train, valid and test", nameof(name)),
+        };
+
+    /// <summary>Reads train.json, valid.json and test.json (each optional except train) of a WRENCH folder.</summary>
+    public static Dataset LoadWrench(string folder)
+    {
+        var train = WrenchSource.Open(folder, "train");
+        var classes = train.ClassNames;
+        IDataSource? Optional(string split) =>
+            File.Exists(Path.Combine(folder, split + ".json")) ? new WrenchSource(Path.Combine(folder, split + ".json"), classes) : null;
+
+        return FromSources(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))), train, Optional("valid"), Optional("test"), classes);
+    }
+
+    /// <summary>
+    /// Reads the given sources into memory. Without class names (a CSV or JSONL file with integer labels) the classes are
+    /// named "0".."k-1", where k is one more than the largest label seen in any split (at least two).
+    /// </summary>
+    public static Dataset FromSources(string name, IDataSource train, IDataSource? valid, IDataSource? test, IReadOnlyList<string>? classNames = null)
+    {
+        var trainRows = train.ReadAll();
+        var validRows = valid?.ReadAll();
+        var testRows = test?.ReadAll();
+        classNames ??= train.ClassNames ?? valid?.ClassNames ?? test?.ClassNames;
+        if (classNames is null)
+        {
+            var largest = new[] { trainRows, validRows, testRows }.OfType<DataBatch>()
+                .Select(b => b.Count == 0 ? -1 : b.Labels.Max())
+                .DefaultIfEmpty(-1)
+                .Max();
+            classNames = Enumerable.Range(0, Math.Max(2, largest + 1)).Select(k => k.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        }
+
+        return new Dataset(
+            name,
+            classNames,
+            new DataSplit("train", train, trainRows, classNames),
+            valid is null ? null : new DataSplit("valid", valid, validRows!, classNames),
+            test is null ? null : new DataSplit("test", test, testRows!, classNames));
+    }
+
+    /// <summary>Opens a data file by format name: "wrench" (a folder or a split file beside label.json), "csv" or "jsonl".</summary>
+    public static IDataSource OpenFile(string path, string format, FieldMap? fields)
+    {
+        switch (format)
+        {
+            case "wrench":
+                var folder = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
+                var split = Directory.Exists(path) ? "train" : Path.GetFileNameWithoutExtension(path);
+                return WrenchSource.Open(folder, split);
+            case "csv":
+            case "tsv":
+                return new CsvSource(path, fields ?? FieldMap.Text());
+            case "jsonl":
+                return new JsonlSource(path, fields ?? FieldMap.Text());
+            default:
+                throw new ArgumentException($"unknown data format '{format}'; formats are wrench, csv and jsonl", nameof(format));
+        }
+    }
+
+    /// <summary>The format a path's extension implies: .json or a folder = wrench, .csv/.tsv = csv, .jsonl/.ndjson = jsonl.</summary>
+    public static string GuessFormat(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            return "wrench";
+        }
+
+        return Path.GetExtension(path).ToLowerInvariant() switch
+        {
+            ".json" => "wrench",
+            ".csv" or ".tsv" => "csv",
+            ".jsonl" or ".ndjson" => "jsonl",
+            var other => throw new ArgumentException($"cannot tell the format of '{path}' from its extension '{other}'; say wrench, csv or jsonl"),
+        };
+    }
+}

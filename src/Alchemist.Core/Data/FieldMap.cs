@@ -1,0 +1,68 @@
+namespace Alchemist.Data;
+
+/// <summary>
+/// Which columns of a CSV or JSONL file hold what: one or more text fields, optional numeric fields, and optional label and
+/// row-id fields. Labels may be class indices or class names (matched against <see cref="ClassNames"/>).
+/// </summary>
+public sealed record FieldMap
+{
+    public FieldMap(IReadOnlyList<string> textFields, string? labelField = null)
+    {
+        TextFields = textFields;
+        LabelField = labelField;
+    }
+
+    public IReadOnlyList<string> TextFields { get; init; }
+
+    public IReadOnlyList<string> NumberFields { get; init; } = [];
+
+    public string? LabelField { get; init; }
+
+    public string? IdField { get; init; }
+
+    /// <summary>Class names in index order; without them labels must be non-negative integers.</summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
+
+    public static FieldMap Text(string textField = "text", string? labelField = null) => new([textField], labelField);
+
+    internal IEnumerable<string> AllFields()
+    {
+        foreach (var f in TextFields)
+        {
+            yield return f;
+        }
+
+        foreach (var f in NumberFields)
+        {
+            yield return f;
+        }
+
+        if (LabelField is not null)
+        {
+            yield return LabelField;
+        }
+
+        if (IdField is not null)
+        {
+            yield return IdField;
+        }
+    }
+
+    internal void Validate()
+    {
+        if (TextFields.Count == 0 && NumberFields.Count == 0)
+        {
+            throw new ArgumentException("at least one text or numeric field must be named");
+        }
+
+        var duplicate = AllFields().GroupBy(f => f, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new ArgumentException($"field '{duplicate.Key}' is named twice");
+        }
+    }
+
+    internal string Describe() =>
+        $"text=[{string.Join(',', TextFields)}];number=[{string.Join(',', NumberFields)}];label={LabelField};id={IdField};" +
+        $"classes=[{string.Join(',', ClassNames ?? [])}]";
+}

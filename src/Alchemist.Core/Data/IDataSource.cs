@@ -1,0 +1,35 @@
+namespace Alchemist.Data;
+
+/// <summary>
+/// One file of rows (a split, or a whole data set before splitting), read as a stream of batches.
+/// Enumerating <see cref="ReadBatches"/> again reads the file again from the start.
+/// </summary>
+public interface IDataSource
+{
+    /// <summary>The file path, for messages.</summary>
+    string Path { get; }
+
+    /// <summary>"wrench", "csv" or "jsonl".</summary>
+    string Format { get; }
+
+    /// <summary>Class names when the source knows them (WRENCH label.json, or given by the caller); null otherwise.</summary>
+    IReadOnlyList<string>? ClassNames { get; }
+
+    IEnumerable<DataBatch> ReadBatches(int batchSize = DataBatch.DefaultSize);
+
+    /// <summary>
+    /// SHA-256 (hex) of the file's bytes together with how it is read (format, fields, classes): a cache key that changes
+    /// whenever either changes.
+    /// </summary>
+    string ContentHash();
+}
+
+public static class DataSourceExtensions
+{
+    /// <summary>Reads every row into one batch; for files that fit in memory (splits for label models, tests).</summary>
+    public static DataBatch ReadAll(this IDataSource source, int batchSize = DataBatch.DefaultSize)
+    {
+        var batches = source.ReadBatches(batchSize).ToList();
+        return batches.Count == 0 ? DataBatchBuilder.Empty(source) : DataBatch.Concat(batches);
+    }
+}
