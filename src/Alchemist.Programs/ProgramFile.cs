@@ -1,0 +1,296 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Alchemist.Programs;
+
+public enum ProgramAuthorKind
+{
+    /// <summary>Written by a language model; <see cref="ProgramProvenance.Provider"/> and <see cref="ProgramProvenance.Model"/> say which.</summary>
+    Llm,
+
+    /// <summary>Written by Alchemist's offline synthesizer (no LLM).</summary>
+    Synthesizer,
+
+    /// <summary>Written or last edited by a person.</summary>
+    Person,
+}
+
+/// <summary>Who wrote a program, from which prompt, at what cost, and when.</summary>
+public sealed record ProgramProvenance
+{
+    public required ProgramAuthorKind Kind { get; init; }
+
+    /// <summary>LLM provider ("anthropic", "openai", ...); null for other authors.</summary>
+    public string? Provider { get; init; }
+
+    /// <summary>LLM model id; null for other authors.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>A person's name, or the synthesizer's strategy; optional.</summary>
+    public string? AuthorName { get; init; }
+
+    /// <summary>SHA-256 (hex) of the prompt that produced the program.</summary>
+    public string? PromptHash { get; init; }
+
+    public int? PromptTokens { get; init; }
+
+    public int? CompletionTokens { get; init; }
+
+    public decimal? CostUsd { get; init; }
+
+    public required DateTimeOffset Created { get; init; }
+
+    public static ProgramProvenance ByPerson(string? name, DateTimeOffset created) =>
+        new() { Kind = ProgramAuthorKind.Person, AuthorName = name, Created = created };
+
+    public string DescribeAuthor() => Kind switch
+    {
+        ProgramAuthorKind.Llm => $"llm {Provider ?? "unknown"}/{Model ?? "unknown"}",
+        ProgramAuthorKind.Synthesizer => AuthorName is null ? "offline-synthesizer" : $"offline-synthesizer {AuthorName}",
+        _ => AuthorName is null ? "person" : $"person {AuthorName}",
+    };
+}
+
+/// <summary>
+/// One labeling program as stored in a project's <c>programs/</c> folder: a provenance header in <c>//</c> comments, then
+/// the C# source. Because the header is made of comments, the whole file compiles as is and compiler line numbers are file
+/// line numbers.
+/// </summary>
+/// <example>
+/// // alchemist-program: spam_links
+/// // author: llm anthropic/claude-sonnet-4-5
+/// // prompt-sha256: 3f2a...
+/// // tokens: 1450 prompt, 610 completion
+/// // cost-usd: 0.0134
+/// // created: 2026-11-27T10:20:00Z
+///
+/// public static int Label(string text) => text.Contains("http") ? 1 : -1;
+/// </example>
+public sealed class ProgramFile
+{
+    public const string Extension = ".cs";
+    private const string Marker = "alchemist-program:";
+
+    public ProgramFile(string name, ProgramProvenance provenance, string source)
+    {
+        if (!IsValidName(name))
+        {
+            throw new ArgumentException($"program name '{name}' must be letters, digits, '_' or '-' (it names a file and a column)", nameof(name));
+        }
+
+        Name = name;
+        Provenance = provenance;
+        Source = source.ReplaceLineEndings("\n").Trim('\n') + "\n";
+    }
+
+    /// <summary>The program's name: its file name without ".cs", and its column name in the label matrix.</summary>
+    public string Name { get; }
+
+    public ProgramProvenance Provenance { get; }
+
+    /// <summary>The C# source without the header.</summary>
+    public string Source { get; }
+
+    /// <summary>SHA-256 (hex) of <see cref="Source"/>: editing the header does not invalidate cached results, editing code does.</summary>
+    public string SourceHash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Source)));
+
+    /// <summary>Number of lines before <see cref="Source"/> in <see cref="Render"/>'s text (header plus blank line).</summary>
+    public int HeaderLines => RenderHeader().Count(c => c == '\n');
+
+    public static bool IsValidName(string name) =>
+        name.Length is > 0 and <= 100 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+
+    /// <summary>The file's text: header, a blank line, then the source.</summary>
+    public string Render() => RenderHeader() + Source;
+
+    public void Save(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, Name + Extension);
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, Render(), new UTF8Encoding(false));
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    public static ProgramFile Load(string path)
+    {
+        var name = Path.GetFileNameWithoutExtension(path);
+        return Parse(File.ReadAllText(path), name, path);
+    }
+
+    /// <summary>All <c>*.cs</c> files of a programs folder, by name.</summary>
+    public static IReadOnlyList<ProgramFile> LoadFolder(string directory) =>
+        Directory.Exists(directory)
+            ? Directory.GetFiles(directory, "*" + Extension).Order(StringComparer.Ordinal).Select(Load).ToArray()
+            : [];
+
+    /// <summary>
+    /// Reads a program file. A file without a header (a person dropped plain C# into the folder) is accepted and attributed to
+    /// a person, dated now. A malformed header line is an error naming the line.
+    /// </summary>
+    public static ProgramFile Parse(string text, string name, string? pathForMessages = null)
+    {
+        var place = pathForMessages ?? name + Extension;
+        var lines = text.ReplaceLineEndings("\n").Split('\n');
+        var values = new Dictionary<string, (string Value, int Line)>(StringComparer.OrdinalIgnoreCase);
+        var index = 0;
+        if (lines.Length > 0 && lines[0].TrimStart().StartsWith("//", StringComparison.Ordinal)
+            && lines[0].TrimStart()[2..].TrimStart().StartsWith(Marker, StringComparison.OrdinalIgnoreCase))
+        {
+            for (; index < lines.Length; index++)
+            {
+                var line = lines[index].Trim();
+                if (!line.StartsWith("//", StringComparison.Ordinal))
+                {
+                    break;
+                }
+
+                var content = line[2..].Trim();
+                var colon = content.IndexOf(':');
+                if (colon <= 0)
+                {
+                    throw new FormatException($"{place}: line {index + 1}: header line '{line}' is not '// key: value'");
+                }
+
+                values[content[..colon].Trim()] = (content[(colon + 1)..].Trim(), index + 1);
+            }
+        }
+
+        var source = string.Join('\n', lines.Skip(index));
+        var provenance = values.Count == 0
+            ? ProgramProvenance.ByPerson(null, File.Exists(place) ? File.GetLastWriteTimeUtc(place) : DateTimeOffset.UtcNow)
+            : ParseProvenance(values, place);
+        return new ProgramFile(name, provenance, source);
+    }
+
+    private string RenderHeader()
+    {
+        var p = Provenance;
+        var builder = new StringBuilder();
+        builder.Append("// ").Append(Marker).Append(' ').Append(Name).Append('\n');
+        builder.Append("// author: ").Append(p.DescribeAuthor()).Append('\n');
+        if (p.PromptHash is not null)
+        {
+            builder.Append("// prompt-sha256: ").Append(p.PromptHash).Append('\n');
+        }
+
+        if (p.PromptTokens is not null || p.CompletionTokens is not null)
+        {
+            builder.Append(CultureInfo.InvariantCulture, $"// tokens: {p.PromptTokens ?? 0} prompt, {p.CompletionTokens ?? 0} completion\n");
+        }
+
+        if (p.CostUsd is not null)
+        {
+            builder.Append("// cost-usd: ").Append(p.CostUsd.Value.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        builder.Append("// created: ").Append(p.Created.ToUniversalTime().ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)).Append('\n');
+        return builder.Append('\n').ToString();
+    }
+
+    private static ProgramProvenance ParseProvenance(Dictionary<string, (string Value, int Line)> values, string place)
+    {
+        string Fail(string key, string expected) =>
+            throw new FormatException($"{place}: line {values[key].Line}: '{key}: {values[key].Value}' is not {expected}");
+
+        if (!values.TryGetValue("author", out var author))
+        {
+            throw new FormatException($"{place}: the header has no 'author:' line (llm PROVIDER/MODEL, offline-synthesizer [strategy], or person [name])");
+        }
+
+        var (kindWord, rest) = SplitFirst(author.Value);
+        ProgramAuthorKind kind;
+        string? provider = null, model = null, authorName = null;
+        switch (kindWord.ToLowerInvariant())
+        {
+            case "llm":
+                kind = ProgramAuthorKind.Llm;
+                var slash = rest.IndexOf('/');
+                if (slash <= 0)
+                {
+                    Fail("author", "'llm PROVIDER/MODEL'");
+                }
+
+                provider = rest[..slash];
+                model = rest[(slash + 1)..];
+                break;
+            case "offline-synthesizer":
+                kind = ProgramAuthorKind.Synthesizer;
+                authorName = rest.Length == 0 ? null : rest;
+                break;
+            case "person":
+                kind = ProgramAuthorKind.Person;
+                authorName = rest.Length == 0 ? null : rest;
+                break;
+            default:
+                Fail("author", "'llm PROVIDER/MODEL', 'offline-synthesizer' or 'person [name]'");
+                return null!;
+        }
+
+        int? promptTokens = null, completionTokens = null;
+        if (values.TryGetValue("tokens", out var tokens))
+        {
+            var parts = tokens.Value.Split(',', StringSplitOptions.TrimEntries);
+            foreach (var part in parts)
+            {
+                var (number, what) = SplitFirst(part);
+                if (!int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+                {
+                    Fail("tokens", "'N prompt, M completion'");
+                }
+
+                if (what.StartsWith("prompt", StringComparison.OrdinalIgnoreCase))
+                {
+                    promptTokens = count;
+                }
+                else if (what.StartsWith("completion", StringComparison.OrdinalIgnoreCase))
+                {
+                    completionTokens = count;
+                }
+                else
+                {
+                    Fail("tokens", "'N prompt, M completion'");
+                }
+            }
+        }
+
+        decimal? cost = null;
+        if (values.TryGetValue("cost-usd", out var costText))
+        {
+            if (!decimal.TryParse(costText.Value, NumberStyles.Number, CultureInfo.InvariantCulture, out var parsed))
+            {
+                Fail("cost-usd", "a number");
+            }
+
+            cost = parsed;
+        }
+
+        var created = DateTimeOffset.UnixEpoch;
+        if (values.TryGetValue("created", out var createdText)
+            && !DateTimeOffset.TryParse(createdText.Value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out created))
+        {
+            Fail("created", "an ISO 8601 time such as 2026-11-27T10:20:00Z");
+        }
+
+        return new ProgramProvenance
+        {
+            Kind = kind,
+            Provider = provider,
+            Model = model,
+            AuthorName = authorName,
+            PromptHash = values.TryGetValue("prompt-sha256", out var hash) ? hash.Value : null,
+            PromptTokens = promptTokens,
+            CompletionTokens = completionTokens,
+            CostUsd = cost,
+            Created = created,
+        };
+    }
+
+    private static (string First, string Remainder) SplitFirst(string text)
+    {
+        text = text.Trim();
+        var space = text.IndexOf(' ');
+        return space < 0 ? (text, string.Empty) : (text[..space], text[(space + 1)..].Trim());
+    }
+}

@@ -1,0 +1,127 @@
+using System.Text;
+
+namespace Alchemist.Programs;
+
+public enum FieldKind
+{
+    Text,
+    Number,
+}
+
+/// <summary>One input of a labeling program: a named text field (C# <c>string</c>) or numeric field (C# <c>double</c>).</summary>
+public sealed record InputField(string Name, FieldKind Kind)
+{
+    public string CSharpType => Kind == FieldKind.Text ? "string" : "double";
+}
+
+/// <summary>
+/// What a task's programs look like from the outside: their inputs and the classes they vote for.
+/// A task with a single text field gets <c>public static int Label(string field)</c>; any other task gets a record
+/// generated from the fields (<see cref="RowRecordSource"/>) and <c>public static int Label(Row row)</c>.
+/// </summary>
+public sealed class ProgramSignature
+{
+    public const string RowTypeName = "Row";
+
+    public ProgramSignature(IReadOnlyList<InputField> fields, IReadOnlyList<string> classNames)
+    {
+        if (fields.Count == 0)
+        {
+            throw new ArgumentException("a labeling program needs at least one input field", nameof(fields));
+        }
+
+        if (classNames.Count is < 2 or > sbyte.MaxValue)
+        {
+            throw new ArgumentException($"a labeling task needs 2..127 classes, got {classNames.Count}", nameof(classNames));
+        }
+
+        foreach (var field in fields)
+        {
+            if (!SyntaxFacts.IsValidIdentifier(field.Name))
+            {
+                throw new ArgumentException($"field name '{field.Name}' is not a C# identifier; rename it in the task spec", nameof(fields));
+            }
+        }
+
+        var duplicate = fields.GroupBy(f => f.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new ArgumentException($"field '{duplicate.Key}' appears twice", nameof(fields));
+        }
+
+        Fields = fields.ToArray();
+        ClassNames = classNames.ToArray();
+        TextFields = Fields.Where(f => f.Kind == FieldKind.Text).Select(f => f.Name).ToArray();
+        NumberFields = Fields.Where(f => f.Kind == FieldKind.Number).Select(f => f.Name).ToArray();
+    }
+
+    /// <summary>The common case: one text field (e.g. "text", "comment", "sentence").</summary>
+    public static ProgramSignature SingleText(string field, IReadOnlyList<string> classNames) =>
+        new([new InputField(field, FieldKind.Text)], classNames);
+
+    public IReadOnlyList<InputField> Fields { get; }
+
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Text field names in the order the columns are passed to <see cref="ProgramColumns"/>.</summary>
+    public IReadOnlyList<string> TextFields { get; }
+
+    /// <summary>Numeric field names in the order the columns are passed to <see cref="ProgramColumns"/>.</summary>
+    public IReadOnlyList<string> NumberFields { get; }
+
+    public int Classes => ClassNames.Count;
+
+    /// <summary>True when programs take one string (<c>Label(string text)</c>) rather than a generated record.</summary>
+    public bool IsSingleText => Fields.Count == 1 && Fields[0].Kind == FieldKind.Text;
+
+    /// <summary>The signature the LLM is asked to write, e.g. <c>public static int Label(string text)</c>.</summary>
+    public string LabelMethodSignature =>
+        IsSingleText ? $"public static int Label(string {Fields[0].Name})" : $"public static int Label({RowTypeName} row)";
+
+    /// <summary>
+    /// The record declaration compiled with every program of a multi-field task (null for single-text tasks); also what a
+    /// prompt shows the LLM.
+    /// </summary>
+    public string? RowRecordSource
+    {
+        get
+        {
+            if (IsSingleText)
+            {
+                return null;
+            }
+
+            var builder = new StringBuilder();
+            builder.Append("public sealed record ").Append(RowTypeName).Append('(');
+            for (var i = 0; i < Fields.Count; i++)
+            {
+                if (i > 0)
+                {
+                    builder.Append(", ");
+                }
+
+                builder.Append(Fields[i].CSharpType).Append(' ').Append(PropertyName(Fields[i].Name));
+            }
+
+            return builder.Append(");").ToString();
+        }
+    }
+
+    /// <summary>A text describing classes for messages: "0 (HAM), 1 (SPAM)".</summary>
+    public string DescribeClasses() => string.Join(", ", ClassNames.Select((name, i) => $"{i} ({name})"));
+
+    /// <summary>A stable description, part of every compiled program's cache key.</summary>
+    public string Fingerprint() =>
+        string.Join(';', Fields.Select(f => $"{f.Kind}:{f.Name}")) + "|" + string.Join(';', ClassNames);
+
+    /// <summary>Record property names are the field names with the first letter upper-cased (C# convention).</summary>
+    public static string PropertyName(string field) =>
+        field.Length == 0 || char.IsUpper(field[0]) ? field : char.ToUpperInvariant(field[0]) + field[1..];
+
+    private static class SyntaxFacts
+    {
+        public static bool IsValidIdentifier(string name) =>
+            Microsoft.CodeAnalysis.CSharp.SyntaxFacts.IsValidIdentifier(name)
+            && Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) == Microsoft.CodeAnalysis.CSharp.SyntaxKind.None;
+    }
+}
