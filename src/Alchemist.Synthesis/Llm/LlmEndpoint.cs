@@ -1,0 +1,153 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using Anthropic;
+using Microsoft.Extensions.AI;
+using OpenAI;
+
+namespace Alchemist.Synthesis.Llm;
+
+/// <summary>
+/// Where the LLM lives: the provider kind, an optional base URL, and the name of the environment variable holding the key.
+/// The key itself is read from the environment at the moment a client is built and is never stored, logged or cached.
+/// </summary>
+public sealed record LlmEndpoint(string Provider, string? BaseUrl = null, string? ApiKeyVariable = null)
+{
+    public const string OpenAi = "openai";
+    public const string AzureOpenAi = "azure-openai";
+    public const string OpenAiCompatible = "openai-compatible";
+    public const string Ollama = "ollama";
+    public const string Vllm = "vllm";
+    public const string LmStudio = "lmstudio";
+    public const string Anthropic = "anthropic";
+    public const string Exchange = "exchange";
+    public const string Replay = "replay";
+
+    public static IReadOnlyList<string> Kinds { get; } = [OpenAi, AzureOpenAi, OpenAiCompatible, Ollama, Vllm, LmStudio, Anthropic, Exchange, Replay];
+
+    public string? EffectiveBaseUrl => BaseUrl ?? Provider switch
+    {
+        Ollama => "http://localhost:11434/v1",
+        Vllm => "http://localhost:8000/v1",
+        LmStudio => "http://localhost:1234/v1",
+        _ => null,
+    };
+
+    public string? EffectiveKeyVariable => ApiKeyVariable ?? Provider switch
+    {
+        OpenAi => "OPENAI_API_KEY",
+        AzureOpenAi => "AZURE_OPENAI_API_KEY",
+        Anthropic => "ANTHROPIC_API_KEY",
+        _ => null,
+    };
+
+    /// <summary>True when the server runs on this machine (a local model costs nothing unless the spec prices it).</summary>
+    public bool IsLocal => Provider is Ollama or Vllm or LmStudio
+        || (EffectiveBaseUrl is { } url && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.IsLoopback);
+
+    /// <summary>Builds the provider; network kinds get an IChatClient with the SDK's own retries off (the gateway retries).</summary>
+    public ILlmProvider CreateProvider(string projectStateFolder, TimeSpan attemptTimeout)
+    {
+        switch (Provider)
+        {
+            case Exchange:
+                return new ExchangeProvider(Path.Combine(projectStateFolder, "exchange"));
+            case Replay:
+                return new ReplayProvider();
+            case Anthropic:
+                return new ChatClientProvider(Provider, CreateAnthropic(attemptTimeout));
+            case OpenAi or AzureOpenAi or OpenAiCompatible or Ollama or Vllm or LmStudio:
+                return new ChatClientProvider(Provider, CreateOpenAi(attemptTimeout));
+            default:
+                throw new SynthesisException($"unknown LLM provider '{Provider}'; expected one of {string.Join(", ", Kinds)}");
+        }
+    }
+
+    private IChatClient CreateOpenAi(TimeSpan attemptTimeout)
+    {
+        var options = new OpenAIClientOptions
+        {
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
+            NetworkTimeout = attemptTimeout,
+        };
+        var baseUrl = EffectiveBaseUrl;
+        if (Provider is AzureOpenAi or OpenAiCompatible && baseUrl is null)
+        {
+            throw new SynthesisException($"llm.base_url is required for provider '{Provider}' (for Azure: https://<resource>.openai.azure.com/openai/v1/)");
+        }
+
+        if (baseUrl is not null)
+        {
+            options.Endpoint = ParseUrl(baseUrl);
+        }
+
+        var key = ReadKey(required: Provider is OpenAi or AzureOpenAi) ?? "no-key";
+        if (Provider == AzureOpenAi)
+        {
+            // Azure's v1 endpoint takes the key in its own header; the bearer header the SDK sends is accepted as well.
+            options.AddPolicy(new HeaderPolicy("api-key", key), PipelinePosition.PerCall);
+        }
+
+        // The model id travels in each request's ChatOptions; this one only names the client.
+        return new OpenAIClient(new ApiKeyCredential(key), options).GetChatClient("default").AsIChatClient();
+    }
+
+    private IChatClient CreateAnthropic(TimeSpan attemptTimeout)
+    {
+        var options = new global::Anthropic.Core.ClientOptions
+        {
+            ApiKey = ReadKey(required: true)!,
+            MaxRetries = 0,
+            Timeout = attemptTimeout,
+        };
+        if (EffectiveBaseUrl is { } baseUrl)
+        {
+            options.BaseUrl = ParseUrl(baseUrl).ToString().TrimEnd('/');
+        }
+
+        var client = new AnthropicClient(options);
+
+        return client.AsIChatClient("default");
+    }
+
+    private string? ReadKey(bool required)
+    {
+        var variable = EffectiveKeyVariable;
+        if (variable is null)
+        {
+            return null;
+        }
+
+        var key = Environment.GetEnvironmentVariable(variable);
+        if (string.IsNullOrWhiteSpace(key))
+        {
+            if (required || ApiKeyVariable is not null)
+            {
+                throw new SynthesisException($"the API key for provider '{Provider}' is read from the environment variable {variable}, which is not set");
+            }
+
+            return null;
+        }
+
+        return key.Trim();
+    }
+
+    private static Uri ParseUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri
+            : throw new SynthesisException($"llm.base_url '{url}' is not an http(s) URL");
+
+    private sealed class HeaderPolicy(string name, string value) : PipelinePolicy
+    {
+        public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
+        {
+            message.Request.Headers.Set(name, value);
+            ProcessNext(message, pipeline, currentIndex);
+        }
+
+        public override ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
+        {
+            message.Request.Headers.Set(name, value);
+            return ProcessNextAsync(message, pipeline, currentIndex);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Alchemist.Synthesis.Llm;
+
+/// <summary>One chat message; <see cref="Role"/> is system, user or assistant.</summary>
+public sealed record LlmMessage(string Role, string Content)
+{
+    public const string SystemRole = "system";
+    public const string UserRole = "user";
+    public const string AssistantRole = "assistant";
+
+    public static LlmMessage System(string content) => new(SystemRole, content);
+
+    public static LlmMessage User(string content) => new(UserRole, content);
+
+    public static LlmMessage Assistant(string content) => new(AssistantRole, content);
+}
+
+/// <summary>
+/// One chat completion to obtain. Everything that changes the reply is part of <see cref="Key"/>: provider, model, messages,
+/// sampling settings and the sample index (so that ten samples of one prompt are ten different cache entries).
+/// <see cref="Purpose"/> only labels the call in the ledger and in exchange files.
+/// </summary>
+public sealed record LlmRequest(
+    string Provider,
+    string Model,
+    IReadOnlyList<LlmMessage> Messages,
+    double Temperature,
+    int MaxTokens,
+    int Sample,
+    string Purpose)
+{
+    /// <summary>Content address of the call: SHA-256 over provider, model, messages, sampling settings and sample index.</summary>
+    public string Key => Hash(includeProvider: true);
+
+    /// <summary>The same address without the provider, so that <c>replay</c> can answer from any provider's recording.</summary>
+    public string ContentKey => Hash(includeProvider: false);
+
+    private string Hash(bool includeProvider)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            if (includeProvider)
+            {
+                json.WriteString("provider", Provider);
+            }
+
+            json.WriteString("model", Model);
+            json.WriteString("temperature", Temperature.ToString("R", CultureInfo.InvariantCulture));
+            json.WriteNumber("max_tokens", MaxTokens);
+            json.WriteNumber("sample", Sample);
+            json.WriteStartArray("messages");
+            foreach (var message in Messages)
+            {
+                json.WriteStartObject();
+                json.WriteString("role", message.Role);
+                json.WriteString("content", message.Content);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(buffer.ToArray()));
+    }
+
+    /// <summary>The messages as readable markdown, for exchange prompt files and dry runs.</summary>
+    public string ToMarkdown()
+    {
+        var text = new StringBuilder();
+        foreach (var message in Messages)
+        {
+            text.Append("## ").Append(message.Role).Append("\n\n").Append(message.Content.TrimEnd()).Append("\n\n");
+        }
+
+        return text.ToString();
+    }
+}
+
+/// <summary>What a provider answered. Token counts come from the provider's usage report when it gives one.</summary>
+public sealed record LlmReply(
+    string Text,
+    int InputTokens,
+    int OutputTokens,
+    bool TokensEstimated,
+    string? ModelReported,
+    string? FinishReason);

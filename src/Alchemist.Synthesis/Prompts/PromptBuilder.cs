@@ -1,0 +1,162 @@
+using System.Text;
+using Alchemist.Synthesis.Llm;
+
+namespace Alchemist.Synthesis.Prompts;
+
+/// <summary>
+/// The prompts of the three synthesis modes, in the shape that produced the recorded replies: one-stage (task, classes,
+/// exact signature), two-stage (prior knowledge of one kind first, then the program with it pasted in), and two-stage with
+/// passages retrieved from the user's documents, fenced as data. Real rows appear only when the caller passes some.
+/// </summary>
+public sealed class PromptBuilder(SynthesisTask task)
+{
+    private const string AllowedApis =
+        "may use System.Text.RegularExpressions, System.Linq and System.Collections.Generic, and must not read files, use the network or keep state between calls";
+
+    public SynthesisTask Task { get; } = task;
+
+    public string ProgramSystemMessage =>
+        $"You write labeling functions in C# for this task: {Task.Name}. Be creative and original, and make each function consider the input as a whole.";
+
+    public string KnowledgeSystemMessage =>
+        $"You are an expert on the data of this task ({Task.Name}) and help people label it.";
+
+    /// <summary>One-stage: the program prompt alone (optionally with real rows, fenced as data).</summary>
+    public IReadOnlyList<LlmMessage> OneStage(IReadOnlyList<string>? sampleRows = null) =>
+        [LlmMessage.System(ProgramSystemMessage), LlmMessage.User(ProgramRequest(knowledge: null, sampleRows))];
+
+    /// <summary>First stage: ask for prior knowledge of one kind, optionally grounded in retrieved passages.</summary>
+    public IReadOnlyList<LlmMessage> Knowledge(KnowledgeKind kind, IReadOnlyList<string>? passages = null, IReadOnlyList<string>? sampleRows = null)
+    {
+        var text = new StringBuilder();
+        if (passages is { Count: > 0 } || sampleRows is { Count: > 0 })
+        {
+            text.Append(DataFence.Note).Append("\n\n");
+        }
+
+        if (passages is { Count: > 0 })
+        {
+            text.Append("Passages from the user's own documents about this task:\n");
+            for (var i = 0; i < passages.Count; i++)
+            {
+                text.Append(DataFence.Wrap($"passage {i + 1}", passages[i]));
+            }
+
+            text.Append('\n');
+        }
+
+        AppendRows(text, sampleRows);
+        var ask = kind switch
+        {
+            KnowledgeKind.Heuristics => "Give labeling heuristics, rules and guidance",
+            KnowledgeKind.Keywords => "Give keywords and phrases typical of each class",
+            KnowledgeKind.Descriptions => "Give a description of the data and of each class",
+            KnowledgeKind.Examples => "Give 5 made-up example inputs for each class",
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+        };
+        text.Append(ask).Append(" that help with this labeling task.\n");
+        AppendTask(text);
+        text.Append("The classes are: ").Append(string.Join(", ", Task.Classes.Select(c => c.Name))).Append('.');
+        if (passages is { Count: > 0 })
+        {
+            text.Append("\nBase your answer on the passages where they say something relevant.");
+        }
+
+        return [LlmMessage.System(KnowledgeSystemMessage), LlmMessage.User(text.ToString())];
+    }
+
+    /// <summary>Second stage: the program prompt with the first stage's reply pasted in.</summary>
+    public IReadOnlyList<LlmMessage> ProgramWithKnowledge(string knowledge, IReadOnlyList<string>? sampleRows = null) =>
+        [LlmMessage.System(ProgramSystemMessage), LlmMessage.User(ProgramRequest(knowledge, sampleRows))];
+
+    /// <summary>A repair round: the conversation so far, the reply, and what went wrong with it.</summary>
+    public IReadOnlyList<LlmMessage> Repair(IReadOnlyList<LlmMessage> conversation, string reply, string problems) =>
+    [
+        .. conversation,
+        LlmMessage.Assistant(reply),
+        LlmMessage.User(
+            problems.TrimEnd() + "\n\n" +
+            "Reply with the whole corrected function in one ```csharp block. It must be a single static method (helper methods are fine) " +
+            "with exactly this signature:\n" + Task.LabelSignature),
+    ];
+
+    private string ProgramRequest(string? knowledge, IReadOnlyList<string>? sampleRows)
+    {
+        var text = new StringBuilder();
+        if (knowledge is not null)
+        {
+            text.Append("Here is useful information to follow when writing the labeling function:\n")
+                .Append(knowledge.Trim()).Append("\n\n");
+        }
+
+        if (sampleRows is { Count: > 0 })
+        {
+            text.Append(DataFence.Note).Append('\n');
+            AppendRows(text, sampleRows);
+        }
+
+        text.Append("Write a bug-free C# labeling function for this task.\n");
+        AppendTask(text);
+        text.Append("Classes:\n");
+        for (var i = 0; i < Task.Classes.Count; i++)
+        {
+            var c = Task.Classes[i];
+            text.Append("- return ").Append(i).Append(" for ").Append(c.Name);
+            if (!string.IsNullOrWhiteSpace(c.Description))
+            {
+                text.Append(": ").Append(c.Description.Trim());
+            }
+
+            text.Append('\n');
+        }
+
+        text.Append("- return -1 (abstain) when the input gives no reliable signal.\n");
+        text.Append("Write precise rules: abstaining is better than guessing. ");
+        if (Task.RowRecordSource is { } record)
+        {
+            text.Append("The input is a record that is already defined (do not declare it again):\n")
+                .Append("```csharp\n").Append(record).Append("\n```\n");
+        }
+
+        text.Append("The function must be a single static method with exactly this signature, ").Append(AllowedApis).Append(":\n")
+            .Append(Task.LabelSignature);
+        return text.ToString();
+    }
+
+    private void AppendTask(StringBuilder text)
+    {
+        text.Append("Task: ").Append(Task.Description.Trim()).Append('\n');
+        if (Task.Fields.Count == 1)
+        {
+            var field = Task.Fields[0];
+            text.Append("Each input is one ").Append(field.CSharpType == "string" ? "text" : "number")
+                .Append(" named ").Append(field.Name);
+            text.Append(string.IsNullOrWhiteSpace(field.Description) ? ".\n" : $": {field.Description.Trim()}\n");
+        }
+        else
+        {
+            text.Append("Each input has these fields:\n");
+            foreach (var field in Task.Fields)
+            {
+                text.Append("- ").Append(field.Name).Append(" (").Append(field.CSharpType == "string" ? "text" : "number").Append(')');
+                text.Append(string.IsNullOrWhiteSpace(field.Description) ? "\n" : $": {field.Description.Trim()}\n");
+            }
+        }
+    }
+
+    private static void AppendRows(StringBuilder text, IReadOnlyList<string>? sampleRows)
+    {
+        if (sampleRows is not { Count: > 0 })
+        {
+            return;
+        }
+
+        text.Append("Some real, unlabeled inputs from the data set, one per block:\n");
+        for (var i = 0; i < sampleRows.Count; i++)
+        {
+            text.Append(DataFence.Wrap($"row {i + 1}", sampleRows[i]));
+        }
+
+        text.Append('\n');
+    }
+}
