@@ -1,0 +1,85 @@
+using Alchemist.Data;
+
+namespace Alchemist.Spec;
+
+/// <summary>Turns a spec's data section into sources per split and into an in-memory <see cref="Dataset"/>.</summary>
+public static class SpecData
+{
+    /// <summary>The fields to read: the spec's text and number inputs, its label and id fields, and its class names.</summary>
+    public static FieldMap FieldMap(TaskSpec spec) =>
+        new(spec.Inputs.Where(i => i.Type == InputType.Text).Select(i => i.Name).ToArray(), spec.Data.LabelField)
+        {
+            NumberFields = spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => i.Name).ToArray(),
+            IdField = spec.Data.IdField,
+            ClassNames = spec.ClassNames,
+        };
+
+    /// <summary>
+    /// Streaming sources for train and, where the spec has them, valid and test. With one file the rows are divided by the
+    /// spec's seeded split as they stream.
+    /// </summary>
+    public static (IDataSource Train, IDataSource? Valid, IDataSource? Test) OpenSources(TaskSpec spec)
+    {
+        var data = spec.Data;
+        if (data.File is not null)
+        {
+            var whole = Open(spec, data.File, "file");
+            var rule = new SeededSplit(data.Split!.Valid, data.Split.Test, data.Split.Seed).Validate();
+            return (rule.Select(whole, "train"),
+                rule.ValidFraction > 0 ? rule.Select(whole, "valid") : null,
+                rule.TestFraction > 0 ? rule.Select(whole, "test") : null);
+        }
+
+        return (Open(spec, data.Train!, "train"),
+            data.Valid is null ? null : Open(spec, data.Valid, "valid"),
+            data.Test is null ? null : Open(spec, data.Test, "test"));
+    }
+
+    /// <summary>Reads every split into memory and checks that the rows have the spec's inputs and classes.</summary>
+    public static Dataset LoadDataset(TaskSpec spec)
+    {
+        var (train, valid, test) = OpenSources(spec);
+        var dataset = Dataset.FromSources(spec.Name, train, valid, test, spec.ClassNames);
+        foreach (var split in dataset.Splits)
+        {
+            foreach (var input in spec.Inputs)
+            {
+                var present = input.Type == InputType.Text ? split.Rows.Texts.ContainsKey(input.Name) : split.Rows.Numbers.ContainsKey(input.Name);
+                if (!present && split.Count > 0)
+                {
+                    var has = split.Rows.Texts.Keys.Select(k => $"'{k}' (text)").Concat(split.Rows.Numbers.Keys.Select(k => $"'{k}' (number)"));
+                    throw new DataFormatException(split.Source.Path, $"the spec's input is not a {(input.Type == InputType.Text ? "text" : "number")} field of these rows; they have {string.Join(", ", has)}", field: input.Name);
+                }
+            }
+        }
+
+        return dataset;
+    }
+
+    private static IDataSource Open(TaskSpec spec, string relative, string key)
+    {
+        var path = spec.ResolvePath(relative);
+        if (!File.Exists(path))
+        {
+            throw spec.Error($"data.{key}", $"file not found: {path}");
+        }
+
+        if (spec.Data.Format != "wrench")
+        {
+            return Dataset.OpenFile(path, spec.Data.Format, FieldMap(spec));
+        }
+
+        var folder = Path.GetDirectoryName(path)!;
+        var labelJson = Path.Combine(folder, "label.json");
+        var classes = File.Exists(labelJson) ? ClassLabels.ReadLabelJson(labelJson) : spec.ClassNames;
+        if (classes.Count != spec.Classes.Count
+            || classes.Zip(spec.ClassNames).Any(p => !string.Equals(p.First, p.Second, StringComparison.OrdinalIgnoreCase)))
+        {
+            throw spec.Error(
+                "classes",
+                $"the spec lists {string.Join(", ", spec.ClassNames)} but {labelJson} has {string.Join(", ", classes)}; list them in the same order");
+        }
+
+        return new WrenchSource(path, spec.ClassNames);
+    }
+}

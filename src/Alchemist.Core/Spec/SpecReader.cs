@@ -1,0 +1,399 @@
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Alchemist.Spec;
+
+/// <summary>Reads <c>alchemist.yaml</c>. Every problem is a <see cref="SpecException"/> naming the file, line and key.</summary>
+public static partial class SpecReader
+{
+    internal static readonly string[] Formats = ["wrench", "csv", "jsonl"];
+
+    internal static readonly IReadOnlyDictionary<string, InputType> InputTypes = new Dictionary<string, InputType>
+    {
+        ["text"] = InputType.Text,
+        ["number"] = InputType.Number,
+    };
+
+    internal static readonly IReadOnlyDictionary<string, SynthesisMode> Modes = new Dictionary<string, SynthesisMode>
+    {
+        ["one-stage"] = SynthesisMode.OneStage,
+        ["two-stage"] = SynthesisMode.TwoStage,
+        ["retrieval"] = SynthesisMode.Retrieval,
+    };
+
+    internal static readonly IReadOnlyDictionary<string, PriorKnowledgeKind> KnowledgeKinds = new Dictionary<string, PriorKnowledgeKind>
+    {
+        ["heuristics"] = PriorKnowledgeKind.Heuristics,
+        ["keywords"] = PriorKnowledgeKind.Keywords,
+        ["descriptions"] = PriorKnowledgeKind.Descriptions,
+        ["examples"] = PriorKnowledgeKind.Examples,
+    };
+
+    internal static readonly IReadOnlyDictionary<string, LlmProvider> Providers = new Dictionary<string, LlmProvider>
+    {
+        ["openai"] = LlmProvider.OpenAI,
+        ["anthropic"] = LlmProvider.Anthropic,
+        ["exchange"] = LlmProvider.Exchange,
+        ["replay"] = LlmProvider.Replay,
+        ["offline"] = LlmProvider.Offline,
+    };
+
+    internal static readonly string[] IsolationModes = ["process", "none"];
+
+    /// <summary>Loads a spec from a project folder (its alchemist.yaml) or from a spec file.</summary>
+    public static TaskSpec Load(string folderOrFile)
+    {
+        var file = Directory.Exists(folderOrFile) ? Path.Combine(folderOrFile, TaskSpec.FileName) : folderOrFile;
+        if (!File.Exists(file))
+        {
+            throw new SpecException(file, null, null, Directory.Exists(folderOrFile)
+                ? $"no {TaskSpec.FileName} in this project folder (create one with `alchemist init`)"
+                : "file not found");
+        }
+
+        var projectDirectory = Path.GetDirectoryName(Path.GetFullPath(file))!;
+        return Parse(File.ReadAllText(file), file, projectDirectory);
+    }
+
+    /// <summary>Parses spec text; <paramref name="file"/> is only used in messages.</summary>
+    public static TaskSpec Parse(string yaml, string file, string projectDirectory)
+    {
+        var stream = new YamlStream();
+        var parser = new TrackingParser(new Parser(new StringReader(yaml)));
+        try
+        {
+            stream.Load(parser);
+        }
+        catch (YamlException e)
+        {
+            throw new SpecException(file, e.Start.Line, null, $"not valid YAML: {e.Message}", e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this for some malformed input; the last event it parsed tells where.
+            throw new SpecException(file, parser.LastLine, null, "not valid YAML (check brackets, quotes and indentation at or after this line)", e);
+        }
+
+        if (stream.Documents.Count != 1)
+        {
+            throw new SpecException(file, null, null, stream.Documents.Count == 0 ? "the file is empty" : "expected one YAML document");
+        }
+
+        if (stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            throw new SpecException(file, stream.Documents[0].RootNode.Start.Line, null, "expected a mapping of keys at the top level");
+        }
+
+        var lines = new Dictionary<string, long>(StringComparer.Ordinal);
+        var top = new YamlMap(file, string.Empty, root, lines);
+        var spec = new TaskSpec
+        {
+            Name = top.RequiredString("name"),
+            Description = top.RequiredString("description"),
+            Inputs = ReadInputs(top),
+            Classes = ReadClasses(top),
+            Data = ReadData(top.RequiredMap("data")),
+            Synthesis = top.OptionalMap("synthesis") is { } synthesis ? ReadSynthesis(synthesis) : new SynthesisSpec(),
+            Llm = top.OptionalMap("llm") is { } llm ? ReadLlm(llm) : new LlmSpec(),
+            Isolation = top.OptionalMap("isolation") is { } isolation ? ReadIsolation(isolation) : null,
+            Budgets = top.OptionalMap("budgets") is { } budgets ? ReadBudgets(budgets) : null,
+            ProjectDirectory = projectDirectory,
+            SpecFile = file,
+            KeyLines = lines,
+        };
+        top.RejectUnknownKeys();
+        return spec;
+    }
+
+    private static List<InputField> ReadInputs(YamlMap top)
+    {
+        var items = top.OptionalList("inputs") ?? throw top.Missing("inputs", "list the fields each row has (name, type text or number, description)");
+        var inputs = new List<InputField>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = Item(top, "inputs", i, items[i]);
+            var input = new InputField(
+                item.RequiredString("name"),
+                item.OptionalChoice("type", InputTypes) ?? InputType.Text,
+                item.OptionalString("description"));
+            item.RejectUnknownKeys();
+            if (inputs.Any(x => x.Name == input.Name))
+            {
+                throw item.Error("name", $"input '{input.Name}' is listed twice");
+            }
+
+            inputs.Add(input);
+        }
+
+        return inputs.Count > 0 ? inputs : throw top.Error("inputs", "needs at least one input field");
+    }
+
+    private static List<ClassSpec> ReadClasses(YamlMap top)
+    {
+        var items = top.OptionalList("classes") ?? throw top.Missing("classes", "list the classes (name, description)");
+        var classes = new List<ClassSpec>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            ClassSpec entry;
+            if (items[i] is YamlScalarNode { Value: { Length: > 0 } plain })
+            {
+                entry = new ClassSpec(plain.Trim());
+            }
+            else
+            {
+                var item = Item(top, "classes", i, items[i]);
+                entry = new ClassSpec(item.RequiredString("name"), item.OptionalString("description"));
+                item.RejectUnknownKeys();
+            }
+
+            if (classes.Any(c => string.Equals(c.Name, entry.Name, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new SpecException(top.File, items[i].Start.Line, $"classes[{i}]", $"class '{entry.Name}' is listed twice");
+            }
+
+            classes.Add(entry);
+        }
+
+        return classes.Count switch
+        {
+            < 2 => throw top.Error("classes", $"needs at least two classes, found {classes.Count}"),
+            > sbyte.MaxValue => throw top.Error("classes", $"at most {sbyte.MaxValue} classes are supported"),
+            _ => classes,
+        };
+    }
+
+    private static DataSpec ReadData(YamlMap map)
+    {
+        var train = map.OptionalString("train");
+        var file = map.OptionalString("file");
+        var format = map.OptionalWord("format", Formats) ?? GuessFormat(map, train ?? file);
+        SplitSpec? split = null;
+        if (map.OptionalMap("split") is { } splitMap)
+        {
+            split = new SplitSpec(
+                splitMap.OptionalDouble("valid", 0, 0.9) ?? 0.1,
+                splitMap.OptionalDouble("test", 0, 0.9) ?? 0.1,
+                splitMap.OptionalInt("seed", int.MinValue, int.MaxValue) ?? 42);
+            splitMap.RejectUnknownKeys();
+            if (split.Valid + split.Test >= 1)
+            {
+                throw map.Error("split", "valid and test fractions leave no rows for train");
+            }
+        }
+
+        var data = new DataSpec
+        {
+            Format = format,
+            Train = train,
+            Valid = map.OptionalString("valid"),
+            Test = map.OptionalString("test"),
+            File = file,
+            Split = split,
+            LabelField = map.OptionalString("label_field"),
+            IdField = map.OptionalString("id_field"),
+        };
+        map.RejectUnknownKeys();
+
+        if (data.File is not null && data.Train is not null)
+        {
+            throw map.Error("file", "give either 'file' (one file, split by 'split') or 'train' (with optional 'valid' and 'test'), not both");
+        }
+
+        if (data.File is null && data.Train is null)
+        {
+            throw map.Missing("train", "name the train file, or one 'file' plus 'split'");
+        }
+
+        if (data.File is null && data.Split is not null)
+        {
+            throw map.Error("split", "'split' divides one 'file'; with separate train/valid/test files leave it out");
+        }
+
+        if (data.File is not null && (data.Valid ?? data.Test) is not null)
+        {
+            throw map.Error(data.Valid is not null ? "valid" : "test", "with one 'file', valid and test rows come from 'split'");
+        }
+
+        if (data.Format == "wrench" && data.LabelField is not null && data.LabelField != "label")
+        {
+            throw map.Error("label_field", "WRENCH files keep gold labels in 'label'; leave label_field out");
+        }
+
+        return data.File is not null && data.Split is null ? data with { Split = new SplitSpec() } : data;
+    }
+
+    private static string GuessFormat(YamlMap map, string? path)
+    {
+        var extension = Path.GetExtension(path ?? string.Empty).ToLowerInvariant();
+        return extension switch
+        {
+            ".json" => "wrench",
+            ".csv" or ".tsv" => "csv",
+            ".jsonl" or ".ndjson" => "jsonl",
+            _ => throw map.Missing("format", $"say wrench, csv or jsonl (cannot tell from '{path}')"),
+        };
+    }
+
+    private static SynthesisSpec ReadSynthesis(YamlMap map)
+    {
+        var defaults = new SynthesisSpec();
+        var kinds = new List<PriorKnowledgeKind>();
+        if (map.OptionalList("prior_knowledge") is { } items)
+        {
+            for (var i = 0; i < items.Count; i++)
+            {
+                var text = (items[i] as YamlScalarNode)?.Value?.Trim().ToLowerInvariant() ?? string.Empty;
+                if (!KnowledgeKinds.TryGetValue(text, out var kind))
+                {
+                    throw new SpecException(map.File, items[i].Start.Line, map.Qualify($"prior_knowledge[{i}]"), $"'{text}' is not one of {string.Join(", ", KnowledgeKinds.Keys)}");
+                }
+
+                if (!kinds.Contains(kind))
+                {
+                    kinds.Add(kind);
+                }
+            }
+        }
+
+        var spec = new SynthesisSpec
+        {
+            Programs = map.OptionalInt("programs", 1, 1000) ?? defaults.Programs,
+            Mode = map.OptionalChoice("mode", Modes) ?? defaults.Mode,
+            PriorKnowledge = kinds.Count > 0 ? kinds : defaults.PriorKnowledge,
+            DocsFolder = map.OptionalString("docs"),
+            RowsInPrompts = map.OptionalBool("rows_in_prompts") ?? false,
+        };
+        map.RejectUnknownKeys();
+        if (spec.Mode == SynthesisMode.Retrieval && spec.DocsFolder is null)
+        {
+            throw new SpecException(map.File, map.LineOf("mode"), map.Qualify("docs"), "retrieval mode needs a documents folder to retrieve from");
+        }
+
+        return spec;
+    }
+
+    private static LlmSpec ReadLlm(YamlMap map)
+    {
+        if (map.Has("api_key"))
+        {
+            throw map.Error("api_key", "API keys never go in the spec; put the key in an environment variable and name that variable with api_key_env");
+        }
+
+        var stageModels = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (map.OptionalMap("models") is { } models)
+        {
+            foreach (var stage in LlmStages.All)
+            {
+                if (models.OptionalString(stage) is { } model)
+                {
+                    stageModels[stage] = model;
+                }
+            }
+
+            models.RejectUnknownKeys();
+        }
+
+        var prices = new Dictionary<string, ModelPrice>(StringComparer.Ordinal);
+        if (map.OptionalMap("prices") is { } priceMap)
+        {
+            foreach (var (model, value, line) in priceMap.Entries())
+            {
+                if (value is not YamlMappingNode entry)
+                {
+                    throw new SpecException(map.File, line, priceMap.Qualify(model), "expected input and output prices (USD per million tokens)");
+                }
+
+                var price = new YamlMap(map.File, priceMap.Qualify(model), entry, map.Lines);
+                prices[model] = new ModelPrice(
+                    price.OptionalDecimal("input", 0) ?? throw new SpecException(map.File, line, price.Qualify("input"), "required key is missing (USD per million input tokens)"),
+                    price.OptionalDecimal("output", 0) ?? throw new SpecException(map.File, line, price.Qualify("output"), "required key is missing (USD per million output tokens)"));
+                price.RejectUnknownKeys();
+                priceMap.Known(model);
+            }
+        }
+
+        var spec = new LlmSpec
+        {
+            Provider = map.OptionalChoice("provider", Providers) ?? throw map.Missing("provider", $"one of {string.Join(", ", Providers.Keys)}"),
+            Model = map.OptionalString("model"),
+            StageModels = stageModels,
+            BaseUrl = map.OptionalString("base_url"),
+            ApiKeyEnv = map.OptionalString("api_key_env"),
+            Temperature = map.OptionalDouble("temperature", 0, 2),
+            MaxTokens = map.OptionalInt("max_tokens", 1, 1_000_000),
+            Prices = prices,
+            SpendingCapUsd = map.OptionalDecimal("spending_cap_usd", 0),
+        };
+        map.RejectUnknownKeys();
+
+        if (spec.BaseUrl is not null && (!Uri.TryCreate(spec.BaseUrl, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
+        {
+            throw map.Error("base_url", $"'{spec.BaseUrl}' is not an http(s) URL");
+        }
+
+        if (spec.ApiKeyEnv is not null && !EnvironmentVariableName().IsMatch(spec.ApiKeyEnv))
+        {
+            throw map.Error("api_key_env", "must be the NAME of an environment variable (letters, digits, underscores), not the key itself");
+        }
+
+        if (spec.Provider is LlmProvider.OpenAI or LlmProvider.Anthropic && spec.ModelFor(LlmStages.Program) is null)
+        {
+            throw new SpecException(map.File, map.LineOf("provider"), map.Qualify("model"), $"required for provider {map.OptionalString("provider")}: the model that writes programs");
+        }
+
+        return spec;
+    }
+
+    private static IsolationSpec ReadIsolation(YamlMap map)
+    {
+        var spec = new IsolationSpec
+        {
+            Mode = map.OptionalWord("mode", IsolationModes),
+            Workers = map.OptionalInt("workers", 1, 1024),
+            WorkerMemoryMb = map.OptionalInt("worker_memory_mb", 32, 1 << 20),
+            CpuSecondsPerBatch = map.OptionalDouble("cpu_seconds_per_batch", 0.001, 86_400),
+        };
+        map.RejectUnknownKeys();
+        return spec;
+    }
+
+    private static BudgetSpec ReadBudgets(YamlMap map)
+    {
+        var spec = new BudgetSpec
+        {
+            StepsPerRow = map.OptionalLong("steps_per_row", 1_000, long.MaxValue),
+            MillisecondsPerRow = map.OptionalDouble("milliseconds_per_row", 0.001, 3_600_000),
+            MemoryMbPerRow = map.OptionalInt("memory_mb_per_row", 1, 1 << 20),
+            MaxFaultShare = map.OptionalDouble("max_fault_share", 0, 1),
+        };
+        map.RejectUnknownKeys();
+        return spec;
+    }
+
+    private static YamlMap Item(YamlMap parent, string key, int index, YamlNode node) =>
+        node is YamlMappingNode mapping
+            ? new YamlMap(parent.File, parent.Qualify($"{key}[{index}]"), mapping, parent.Lines)
+            : throw new SpecException(parent.File, node.Start.Line, parent.Qualify($"{key}[{index}]"), $"expected a mapping with a name, found a {YamlMap.Describe(node)}");
+
+    private sealed class TrackingParser(IParser inner) : IParser
+    {
+        public long LastLine { get; private set; } = 1;
+
+        public YamlDotNet.Core.Events.ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            var moved = inner.MoveNext();
+            if (inner.Current is { } current)
+            {
+                LastLine = current.End.Line;
+            }
+
+            return moved;
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex EnvironmentVariableName();
+}

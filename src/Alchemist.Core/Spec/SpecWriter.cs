@@ -1,0 +1,165 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Alchemist.Spec;
+
+/// <summary>Writes a spec as <c>alchemist.yaml</c> in the layout <see cref="SpecReader"/> reads; defaults are written out so users see them.</summary>
+public static class SpecWriter
+{
+    /// <summary>Saves to <paramref name="folderOrFile"/> (a project folder gets alchemist.yaml) and returns the file path.</summary>
+    public static string Save(TaskSpec spec, string folderOrFile)
+    {
+        var file = Directory.Exists(folderOrFile) ? Path.Combine(folderOrFile, TaskSpec.FileName) : folderOrFile;
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        File.WriteAllText(file, ToYaml(spec));
+        return file;
+    }
+
+    public static string ToYaml(TaskSpec spec)
+    {
+        var root = new YamlMappingNode
+        {
+            { "name", Scalar(spec.Name) },
+            { "description", Scalar(spec.Description) },
+            { "inputs", new YamlSequenceNode(spec.Inputs.Select(Input)) },
+            { "classes", new YamlSequenceNode(spec.Classes.Select(Class)) },
+            { "data", Data(spec.Data) },
+            { "synthesis", Synthesis(spec.Synthesis) },
+            { "llm", Llm(spec.Llm) },
+        };
+        if (spec.Isolation is { } isolation)
+        {
+            root.Add("isolation", Mapping(
+                ("mode", isolation.Mode),
+                ("workers", Number(isolation.Workers)),
+                ("worker_memory_mb", Number(isolation.WorkerMemoryMb)),
+                ("cpu_seconds_per_batch", Number(isolation.CpuSecondsPerBatch))));
+        }
+
+        if (spec.Budgets is { } budgets)
+        {
+            root.Add("budgets", Mapping(
+                ("steps_per_row", Number(budgets.StepsPerRow)),
+                ("milliseconds_per_row", Number(budgets.MillisecondsPerRow)),
+                ("memory_mb_per_row", Number(budgets.MemoryMbPerRow)),
+                ("max_fault_share", Number(budgets.MaxFaultShare))));
+        }
+
+        var writer = new StringWriter(CultureInfo.InvariantCulture);
+        new YamlStream(new YamlDocument(root)).Save(writer, assignAnchors: false);
+        var text = writer.ToString().TrimEnd();
+        if (text.EndsWith("...", StringComparison.Ordinal))
+        {
+            text = text[..^3].TrimEnd();
+        }
+
+        return text + "\n";
+    }
+
+    private static YamlMappingNode Input(InputField input) =>
+        Mapping(("name", input.Name), ("type", input.Type == InputType.Number ? "number" : "text"), ("description", input.Description));
+
+    private static YamlMappingNode Class(ClassSpec c) => Mapping(("name", c.Name), ("description", c.Description));
+
+    private static YamlMappingNode Data(DataSpec data)
+    {
+        var map = Mapping(
+            ("format", data.Format),
+            ("train", data.Train),
+            ("valid", data.Valid),
+            ("test", data.Test),
+            ("file", data.File),
+            ("label_field", data.LabelField),
+            ("id_field", data.IdField));
+        if (data.Split is { } split)
+        {
+            map.Add("split", Mapping(("valid", Number(split.Valid)), ("test", Number(split.Test)), ("seed", Number(split.Seed))));
+        }
+
+        return map;
+    }
+
+    private static YamlMappingNode Synthesis(SynthesisSpec synthesis)
+    {
+        var map = Mapping(
+            ("programs", Number(synthesis.Programs)),
+            ("mode", SpecReader.Modes.First(p => p.Value == synthesis.Mode).Key));
+        map.Add("prior_knowledge", new YamlSequenceNode(synthesis.PriorKnowledge.Select(k => Scalar(SpecReader.KnowledgeKinds.First(p => p.Value == k).Key))));
+        if (synthesis.DocsFolder is not null)
+        {
+            map.Add("docs", Scalar(synthesis.DocsFolder));
+        }
+
+        map.Add("rows_in_prompts", synthesis.RowsInPrompts ? "true" : "false");
+        return map;
+    }
+
+    private static YamlMappingNode Llm(LlmSpec llm)
+    {
+        var map = Mapping(
+            ("provider", SpecReader.Providers.First(p => p.Value == llm.Provider).Key),
+            ("model", llm.Model));
+        if (llm.StageModels.Count > 0)
+        {
+            map.Add("models", Mapping(LlmStages.All.Select(s => (s, llm.StageModels.GetValueOrDefault(s))).ToArray()));
+        }
+
+        foreach (var (key, value) in new[]
+        {
+            ("base_url", llm.BaseUrl),
+            ("api_key_env", llm.ApiKeyEnv),
+            ("temperature", Number(llm.Temperature)),
+            ("max_tokens", Number(llm.MaxTokens)),
+        })
+        {
+            if (value is not null)
+            {
+                map.Add(key, Scalar(value));
+            }
+        }
+
+        if (llm.Prices.Count > 0)
+        {
+            var prices = new YamlMappingNode();
+            foreach (var (model, price) in llm.Prices)
+            {
+                prices.Add(model, Mapping(("input", Number(price.InputPerMillionTokens)), ("output", Number(price.OutputPerMillionTokens))));
+            }
+
+            map.Add("prices", prices);
+        }
+
+        if (llm.SpendingCapUsd is { } cap)
+        {
+            map.Add("spending_cap_usd", Number(cap)!);
+        }
+
+        return map;
+    }
+
+    private static YamlMappingNode Mapping(params (string Key, string? Value)[] entries)
+    {
+        var map = new YamlMappingNode();
+        foreach (var (key, value) in entries)
+        {
+            if (value is not null)
+            {
+                map.Add(key, Scalar(value));
+            }
+        }
+
+        return map;
+    }
+
+    private static YamlScalarNode Scalar(string value) =>
+        new(value) { Style = value.Contains('\n') ? ScalarStyle.Literal : ScalarStyle.Any };
+
+    private static string? Number<T>(T? value)
+        where T : struct, IFormattable =>
+        value?.ToString(null, CultureInfo.InvariantCulture);
+
+    private static string Number<T>(T value)
+        where T : struct, IFormattable =>
+        value.ToString(null, CultureInfo.InvariantCulture);
+}
