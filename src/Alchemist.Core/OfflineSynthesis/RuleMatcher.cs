@@ -1,0 +1,77 @@
+using System.Text.RegularExpressions;
+
+namespace Alchemist.OfflineSynthesis;
+
+/// <summary>Evaluates a set of rules in process, exactly as the program written from them does.</summary>
+public sealed class RuleMatcher
+{
+    private readonly HashSet<string> _keywords = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _phrases = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _openings = new(StringComparer.Ordinal);
+    private readonly List<Regex> _patterns = [];
+    private readonly List<(bool AtMost, int Words)> _lengths = [];
+
+    public RuleMatcher(IEnumerable<OfflineRule> rules)
+    {
+        foreach (var rule in rules)
+        {
+            switch (rule.Family)
+            {
+                case RuleFamily.Keyword:
+                    _keywords.Add(rule.Key);
+                    break;
+                case RuleFamily.Phrase:
+                    _phrases.Add(rule.Key);
+                    break;
+                case RuleFamily.Opening:
+                    _openings.Add(rule.Key);
+                    break;
+                case RuleFamily.Pattern when FeatureIndex.TryParseLengthKey(rule.Key, out var atMost, out var words):
+                    _lengths.Add((atMost, words));
+                    break;
+                case RuleFamily.Pattern:
+                    var pattern = RuleFeatures.Patterns.FirstOrDefault(p => p.Name == rule.Key)
+                        ?? throw new ArgumentException($"unknown pattern '{rule.Key}'", nameof(rules));
+                    _patterns.Add(new Regex(pattern.Regex, RegexOptions.CultureInvariant | (pattern.IgnoreCase ? RegexOptions.IgnoreCase : RegexOptions.None)));
+                    break;
+            }
+        }
+    }
+
+    public bool Fires(string text) => Fires(text, RuleFeatures.Tokenize(text));
+
+    public bool Fires(string text, string[] tokens)
+    {
+        for (var t = 0; t < tokens.Length; t++)
+        {
+            if (_keywords.Contains(tokens[t]) || (t > 0 && _phrases.Count > 0 && _phrases.Contains(tokens[t - 1] + " " + tokens[t])))
+            {
+                return true;
+            }
+        }
+
+        if (tokens.Length > 0 && _openings.Count > 0
+            && (_openings.Contains(tokens[0]) || (tokens.Length > 1 && _openings.Contains(tokens[0] + " " + tokens[1]))))
+        {
+            return true;
+        }
+
+        foreach (var regex in _patterns)
+        {
+            if (regex.IsMatch(text))
+            {
+                return true;
+            }
+        }
+
+        foreach (var (atMost, words) in _lengths)
+        {
+            if (atMost ? tokens.Length <= words : tokens.Length >= words)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
