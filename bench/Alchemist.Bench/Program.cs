@@ -4,7 +4,29 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        Console.Error.WriteLine("usage: bench/run <benchmark> [options]");
+        if (args.Length == 0)
+        {
+            return Usage();
+        }
+
+        try
+        {
+            return args[0] switch
+            {
+                "labelmodel" => LabelModelBenchmark.Run(args[1..]),
+                _ => Usage(),
+            };
+        }
+        catch (ArgumentException error)
+        {
+            Console.Error.WriteLine($"bench: {error.Message}");
+            return 2;
+        }
+    }
+
+    private static int Usage()
+    {
+        Console.Error.WriteLine("usage: bench/run labelmodel [--rows N] [--lfs M] [--classes K] [--seed S] [--threads T] [--models mv,wmv,ds,metal,fs] [--json]");
         return 2;
     }
 }

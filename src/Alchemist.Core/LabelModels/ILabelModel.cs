@@ -18,6 +18,21 @@ public interface ILabelModel
 
     /// <summary>Per program, the accuracy the model estimates from the votes alone (no gold). Valid after <see cref="Fit"/>.</summary>
     IReadOnlyList<double> EstimatedAccuracies { get; }
+
+    /// <summary>The class prior the fitted model uses (given, uniform or estimated); rows without votes get exactly this.</summary>
+    IReadOnlyList<double> ClassPrior { get; }
+
+    /// <summary>
+    /// Decisions that shape the output and that a report should show: the tie rule, how rows without votes are labelled,
+    /// iterations and convergence, fallbacks taken. One short sentence each.
+    /// </summary>
+    IReadOnlyList<string> Notes { get; }
+}
+
+/// <summary>A label model that can be fitted from <see cref="LabelStatistics"/> merged over shards, without the rows.</summary>
+public interface IStatisticsLabelModel : ILabelModel
+{
+    void Fit(LabelStatistics statistics, ClassBalance balance);
 }
 
 public enum ClassBalanceMode
@@ -35,4 +50,68 @@ public sealed record ClassBalance(ClassBalanceMode Mode, IReadOnlyList<double>? 
     public static ClassBalance Estimated { get; } = new(ClassBalanceMode.Estimated);
 
     public static ClassBalance FromGiven(IReadOnlyList<double> prior) => new(ClassBalanceMode.Given, prior);
+
+    /// <summary>
+    /// The prior as an array of <paramref name="classes"/> probabilities. Estimated balance is the share of rows whose
+    /// majority vote has a unique winner (<paramref name="majorityWinners"/>, per class), with one pseudo-row per class so
+    /// that no class gets probability zero.
+    /// </summary>
+    public double[] Resolve(int classes, IReadOnlyList<long>? majorityWinners)
+    {
+        var prior = new double[classes];
+        switch (Mode)
+        {
+            case ClassBalanceMode.Uniform:
+                Array.Fill(prior, 1.0 / classes);
+                break;
+            case ClassBalanceMode.Given:
+                if (Given is null || Given.Count != classes)
+                {
+                    throw new ArgumentException($"the given class balance has {Given?.Count ?? 0} entries but the label matrix has {classes} classes");
+                }
+
+                var sum = 0.0;
+                for (var c = 0; c < classes; c++)
+                {
+                    if (!(Given[c] > 0) || double.IsInfinity(Given[c]))
+                    {
+                        throw new ArgumentException($"the given class balance has entry {c} = {Given[c]}; every class needs a positive, finite weight");
+                    }
+
+                    sum += Given[c];
+                }
+
+                for (var c = 0; c < classes; c++)
+                {
+                    prior[c] = Given[c] / sum;
+                }
+
+                break;
+            case ClassBalanceMode.Estimated:
+                ArgumentNullException.ThrowIfNull(majorityWinners);
+                var total = 0.0;
+                for (var c = 0; c < classes; c++)
+                {
+                    prior[c] = majorityWinners[c] + 1.0;
+                    total += prior[c];
+                }
+
+                for (var c = 0; c < classes; c++)
+                {
+                    prior[c] /= total;
+                }
+
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(Mode), Mode, "unknown class balance mode");
+        }
+
+        return prior;
+    }
+
+    public override string ToString() => Mode switch
+    {
+        ClassBalanceMode.Given => $"given [{string.Join(", ", Given!.Select(p => p.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)))}]",
+        _ => Mode.ToString().ToLowerInvariant(),
+    };
 }

@@ -1,0 +1,143 @@
+using Alchemist.Labeling;
+
+namespace Alchemist.Evaluation;
+
+/// <summary>Accuracy, macro-F1 and per-class F1 of hard predictions against gold labels.</summary>
+/// <param name="Rows">Rows scored: those with a gold label (gold &gt;= 0).</param>
+/// <param name="Confusion">[gold * Classes + predicted] counts.</param>
+public sealed record ClassificationMetrics(int Classes, int Rows, double Accuracy, double MacroF1, IReadOnlyList<double> F1PerClass, IReadOnlyList<long> Confusion)
+{
+    /// <summary>F1 of class 1, the usual positive class of a binary task.</summary>
+    public double F1Class1 => Classes > 1 ? F1PerClass[1] : double.NaN;
+
+    /// <summary>
+    /// Scores <paramref name="predicted"/> against <paramref name="gold"/>. Rows whose gold label is negative (unlabelled)
+    /// are skipped. A class that never occurs in gold or predictions has F1 0 and still counts in the macro average,
+    /// as scikit-learn does with labels given explicitly.
+    /// </summary>
+    public static ClassificationMetrics Compute(ReadOnlySpan<int> gold, ReadOnlySpan<int> predicted, int classes)
+    {
+        if (gold.Length != predicted.Length)
+        {
+            throw new ArgumentException($"{gold.Length} gold labels but {predicted.Length} predictions");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(classes, 2);
+        var confusion = new long[classes * classes];
+        var rows = 0;
+        var correct = 0;
+        for (var r = 0; r < gold.Length; r++)
+        {
+            if (gold[r] < 0)
+            {
+                continue;
+            }
+
+            if (gold[r] >= classes || predicted[r] < 0 || predicted[r] >= classes)
+            {
+                throw new ArgumentException($"row {r}: gold {gold[r]} or prediction {predicted[r]} is outside 0..{classes - 1}");
+            }
+
+            rows++;
+            correct += gold[r] == predicted[r] ? 1 : 0;
+            confusion[gold[r] * classes + predicted[r]]++;
+        }
+
+        var f1 = new double[classes];
+        for (var c = 0; c < classes; c++)
+        {
+            long truePositive = confusion[c * classes + c], goldCount = 0, predictedCount = 0;
+            for (var o = 0; o < classes; o++)
+            {
+                goldCount += confusion[c * classes + o];
+                predictedCount += confusion[o * classes + c];
+            }
+
+            f1[c] = goldCount + predictedCount == 0 ? 0 : 2.0 * truePositive / (goldCount + predictedCount);
+        }
+
+        return new ClassificationMetrics(classes, rows, rows == 0 ? double.NaN : correct / (double)rows, f1.Average(), f1, confusion);
+    }
+
+    /// <summary>
+    /// Hard labels from row-major probabilities: the arg-max. Exact ties (for example a majority-vote tie split evenly, or
+    /// a row without votes under a uniform prior) go to one of the tied classes chosen by a fixed hash of the row index, as
+    /// WRENCH does, so that ties favour no class and the result is the same on every run.
+    /// </summary>
+    public static int[] ArgMax(ReadOnlySpan<float> probabilities, int classes)
+    {
+        if (probabilities.Length % classes != 0)
+        {
+            throw new ArgumentException($"{probabilities.Length} probabilities do not divide into rows of {classes} classes");
+        }
+
+        var labels = new int[probabilities.Length / classes];
+        for (var r = 0; r < labels.Length; r++)
+        {
+            var row = probabilities.Slice(r * classes, classes);
+            var best = 0;
+            var tied = 1;
+            for (var c = 1; c < classes; c++)
+            {
+                if (row[c] > row[best])
+                {
+                    best = c;
+                    tied = 1;
+                }
+                else if (row[c] == row[best])
+                {
+                    tied++;
+                }
+            }
+
+            if (tied > 1)
+            {
+                var pick = (int)(TieHash((uint)r) % (uint)tied);
+                for (var c = 0; c < classes; c++)
+                {
+                    if (row[c] == row[best] && pick-- == 0)
+                    {
+                        best = c;
+                        break;
+                    }
+                }
+            }
+
+            labels[r] = best;
+        }
+
+        return labels;
+    }
+
+    /// <summary>A fixed integer mix (the murmur3 finaliser) of the row index.</summary>
+    public static uint TieHash(uint row)
+    {
+        row ^= row >> 16;
+        row *= 0x85ebca6b;
+        row ^= row >> 13;
+        row *= 0xc2b2ae35;
+        row ^= row >> 16;
+        return row;
+    }
+
+    /// <summary>Share of rows where at least one program votes.</summary>
+    public static double Coverage(LabelMatrix votes)
+    {
+        if (votes.Rows == 0)
+        {
+            return double.NaN;
+        }
+
+        var covered = new bool[votes.Rows];
+        for (var j = 0; j < votes.Programs; j++)
+        {
+            var column = votes.Column(j);
+            for (var r = 0; r < column.Length; r++)
+            {
+                covered[r] |= column[r] >= 0;
+            }
+        }
+
+        return covered.Count(c => c) / (double)votes.Rows;
+    }
+}

@@ -1,0 +1,153 @@
+using System.Runtime.CompilerServices;
+using Alchemist.Labeling;
+
+namespace Alchemist.LabelModels;
+
+/// <summary>What every label model shares: the fitted shape, prior, accuracies, notes and prediction over sparse rows.</summary>
+public abstract class LabelModelBase : ILabelModel
+{
+    private readonly List<string> _notes = [];
+    private double[]? _prior;
+    private double[]? _accuracies;
+
+    public abstract string Name { get; }
+
+    /// <summary>Threads used by fit and prediction; -1 uses every core.</summary>
+    public int MaxDegreeOfParallelism { get; init; } = -1;
+
+    public int Programs { get; private set; }
+
+    public int Classes { get; private set; }
+
+    public bool IsFitted => _prior is not null;
+
+    public IReadOnlyList<double> EstimatedAccuracies => _accuracies ?? throw NotFitted();
+
+    public IReadOnlyList<double> ClassPrior => _prior ?? throw NotFitted();
+
+    public IReadOnlyList<string> Notes => _notes;
+
+    public abstract void Fit(LabelMatrix votes, ClassBalance balance);
+
+    public void PredictProbabilities(LabelMatrix votes, Span<float> probabilities)
+    {
+        CheckShape(votes.Programs, votes.Classes);
+        PredictProbabilities(SparseVotes.Build(votes, maxDegreeOfParallelism: MaxDegreeOfParallelism), probabilities);
+    }
+
+    /// <summary>Probabilities for rows already in sparse form (row-major, Rows x Classes).</summary>
+    public void PredictProbabilities(SparseVotes votes, Span<float> probabilities)
+    {
+        CheckShape(votes.Programs, votes.Classes);
+        if (probabilities.Length != (long)votes.Rows * votes.Classes)
+        {
+            throw new ArgumentException($"the probability buffer has {probabilities.Length} entries; {votes.Rows} rows x {votes.Classes} classes need {(long)votes.Rows * votes.Classes}");
+        }
+
+        foreach (var shard in votes.Shards)
+        {
+            PredictShard(shard, probabilities.Slice(shard.FirstRow * votes.Classes, shard.RowCount * votes.Classes));
+        }
+    }
+
+    /// <summary>Probabilities for the rows of one shard (row-major, RowCount x Classes).</summary>
+    public void PredictProbabilities(SparseVotes.Shard shard, Span<float> probabilities)
+    {
+        if (!IsFitted)
+        {
+            throw NotFitted();
+        }
+
+        if (probabilities.Length != shard.RowCount * Classes)
+        {
+            throw new ArgumentException($"the probability buffer has {probabilities.Length} entries; {shard.RowCount} rows x {Classes} classes need {shard.RowCount * Classes}");
+        }
+
+        PredictShard(shard, probabilities);
+    }
+
+    /// <summary>Probabilities for one shard of rows into its slice of the output.</summary>
+    protected abstract void PredictShard(SparseVotes.Shard shard, Span<float> probabilities);
+
+    protected void BeginFit(int programs, int classes)
+    {
+        Programs = programs;
+        Classes = classes;
+        _prior = null;
+        _accuracies = null;
+        _notes.Clear();
+    }
+
+    protected void CompleteFit(double[] prior, double[] accuracies)
+    {
+        _prior = prior;
+        _accuracies = accuracies;
+    }
+
+    protected void Note(string note) => _notes.Add(note);
+
+    protected double[] Prior => _prior ?? throw NotFitted();
+
+    protected void CheckShape(int programs, int classes)
+    {
+        if (!IsFitted)
+        {
+            throw NotFitted();
+        }
+
+        if (programs != Programs || classes != Classes)
+        {
+            throw new ArgumentException($"model '{Name}' was fitted on {Programs} programs x {Classes} classes, not {programs} x {classes}");
+        }
+    }
+
+    protected static string Format(IEnumerable<double> values) =>
+        "[" + string.Join(", ", values.Select(v => v.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture))) + "]";
+
+    private InvalidOperationException NotFitted() => new($"label model '{Name}' is used before Fit");
+
+    /// <summary>
+    /// Softmax of bias[y] + sum over the row's votes of weights[code * k + y]: the posterior of a model in which programs
+    /// vote independently given the class (naive Bayes over votes).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected static void PredictLogLinear(SparseVotes.Shard shard, int classes, double[] weights, double[] bias, Span<float> probabilities)
+    {
+        Span<double> scores = stackalloc double[classes];
+        for (var r = 0; r < shard.RowCount; r++)
+        {
+            bias.CopyTo(scores);
+            foreach (var code in shard.RowCodes(r))
+            {
+                var w = weights.AsSpan(code * classes, classes);
+                for (var y = 0; y < classes; y++)
+                {
+                    scores[y] += w[y];
+                }
+            }
+
+            WriteSoftmax(scores, probabilities.Slice(r * classes, classes));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected static void WriteSoftmax(ReadOnlySpan<double> scores, Span<float> output)
+    {
+        var max = double.NegativeInfinity;
+        foreach (var s in scores)
+        {
+            max = Math.Max(max, s);
+        }
+
+        var sum = 0.0;
+        for (var y = 0; y < scores.Length; y++)
+        {
+            sum += Math.Exp(scores[y] - max);
+        }
+
+        for (var y = 0; y < scores.Length; y++)
+        {
+            output[y] = (float)(Math.Exp(scores[y] - max) / sum);
+        }
+    }
+}

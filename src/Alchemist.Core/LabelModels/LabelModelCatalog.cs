@@ -1,0 +1,136 @@
+using Alchemist.Evaluation;
+using Alchemist.Labeling;
+
+namespace Alchemist.LabelModels;
+
+/// <summary>The label models by their command-line names, and the <c>auto</c> selector.</summary>
+public static class LabelModelCatalog
+{
+    public const string Auto = "auto";
+
+    /// <summary>Model names in catalog order; majority vote comes first, so it wins every tie in <see cref="AutoLabelModel"/>.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["mv", "wmv", "ds", "metal", "fs"];
+
+    public static IReadOnlyDictionary<string, string> Descriptions { get; } = new Dictionary<string, string>
+    {
+        ["mv"] = "majority vote; ties split by the class prior, rows without votes get the prior",
+        ["wmv"] = "weighted majority vote, weights from accuracies estimated without gold",
+        ["ds"] = "Dawid-Skene EM with class-conditional confusion matrices (abstain as an output)",
+        ["metal"] = "Snorkel-style matrix completion on the overlap matrix (MeTaL)",
+        ["fs"] = "FlyingSquid triplet method, one-vs-rest for many classes",
+        [Auto] = "fits every model on train and keeps the best on valid, never worse than majority vote there",
+    };
+
+    /// <summary>A fresh, unfitted model. For <c>auto</c> use <see cref="CreateAuto"/>, which needs the valid split.</summary>
+    public static LabelModelBase Create(string name, int maxDegreeOfParallelism = -1) => name switch
+    {
+        "mv" => new MajorityVote { MaxDegreeOfParallelism = maxDegreeOfParallelism },
+        "wmv" => new WeightedMajorityVote { MaxDegreeOfParallelism = maxDegreeOfParallelism },
+        "ds" => new DawidSkene { MaxDegreeOfParallelism = maxDegreeOfParallelism },
+        "metal" => new MatrixCompletion { MaxDegreeOfParallelism = maxDegreeOfParallelism },
+        "fs" => new FlyingSquid { MaxDegreeOfParallelism = maxDegreeOfParallelism },
+        Auto => throw new ArgumentException("'auto' needs the valid split's votes and gold labels: use LabelModelCatalog.CreateAuto"),
+        _ => throw new ArgumentException($"unknown label model '{name}'; known: {string.Join(", ", Names)}, {Auto}"),
+    };
+
+    public static AutoLabelModel CreateAuto(LabelMatrix validVotes, IReadOnlyList<int> validGold, int maxDegreeOfParallelism = -1) =>
+        new(validVotes, validGold) { MaxDegreeOfParallelism = maxDegreeOfParallelism };
+
+    /// <summary>Hard labels of a fitted model on <paramref name="votes"/> (arg-max of its probabilities).</summary>
+    public static int[] PredictLabels(ILabelModel model, LabelMatrix votes)
+    {
+        var probabilities = new float[votes.Rows * votes.Classes];
+        model.PredictProbabilities(votes, probabilities);
+        return ClassificationMetrics.ArgMax(probabilities, votes.Classes);
+    }
+}
+
+/// <summary>
+/// Fits every catalog model on the training votes and keeps the one with the best accuracy on the valid split's votes
+/// and gold labels. Majority vote is always a candidate and comes first, so a model is chosen only when it beats majority
+/// vote on valid (ties keep the earlier model). Test labels are never seen.
+/// </summary>
+public sealed class AutoLabelModel : ILabelModel
+{
+    private readonly LabelMatrix _validVotes;
+    private readonly int[] _validGold;
+    private readonly List<string> _notes = [];
+    private ILabelModel? _chosen;
+
+    public AutoLabelModel(LabelMatrix validVotes, IReadOnlyList<int> validGold)
+    {
+        if (validGold.Count != validVotes.Rows)
+        {
+            throw new ArgumentException($"the valid split has {validVotes.Rows} rows of votes but {validGold.Count} gold labels");
+        }
+
+        if (!validGold.Any(g => g >= 0))
+        {
+            throw new ArgumentException("auto needs gold labels on the valid split, and it has none");
+        }
+
+        _validVotes = validVotes;
+        _validGold = validGold.ToArray();
+    }
+
+    public string Name => LabelModelCatalog.Auto;
+
+    public int MaxDegreeOfParallelism { get; init; } = -1;
+
+    /// <summary>Candidates tried, in order; "mv" must be among them.</summary>
+    public IReadOnlyList<string> Candidates { get; init; } = LabelModelCatalog.Names;
+
+    public string Chosen => (_chosen ?? throw NotFitted()).Name;
+
+    public ILabelModel ChosenModel => _chosen ?? throw NotFitted();
+
+    /// <summary>Valid accuracy of every candidate, in <see cref="Candidates"/> order.</summary>
+    public IReadOnlyList<(string Name, double ValidAccuracy)> ValidScores { get; private set; } = [];
+
+    public IReadOnlyList<double> EstimatedAccuracies => ChosenModel.EstimatedAccuracies;
+
+    public IReadOnlyList<double> ClassPrior => ChosenModel.ClassPrior;
+
+    public IReadOnlyList<string> Notes => _notes;
+
+    public void Fit(LabelMatrix votes, ClassBalance balance)
+    {
+        if (!Candidates.Contains("mv"))
+        {
+            throw new InvalidOperationException("auto needs majority vote among its candidates");
+        }
+
+        if (_validVotes.Programs != votes.Programs || _validVotes.Classes != votes.Classes)
+        {
+            throw new ArgumentException($"valid votes have {_validVotes.Programs} programs x {_validVotes.Classes} classes, train has {votes.Programs} x {votes.Classes}");
+        }
+
+        var ordered = Candidates.OrderBy(name => name == "mv" ? 0 : 1).ToList();
+        var scores = new List<(string, double)>();
+        ILabelModel? best = null;
+        var bestAccuracy = double.NegativeInfinity;
+        foreach (var name in ordered)
+        {
+            var model = LabelModelCatalog.Create(name, MaxDegreeOfParallelism);
+            model.Fit(votes, balance);
+            var predicted = LabelModelCatalog.PredictLabels(model, _validVotes);
+            var accuracy = ClassificationMetrics.Compute(_validGold, predicted, votes.Classes).Accuracy;
+            scores.Add((name, accuracy));
+            if (accuracy > bestAccuracy)
+            {
+                best = model;
+                bestAccuracy = accuracy;
+            }
+        }
+
+        _chosen = best!;
+        ValidScores = scores;
+        _notes.Clear();
+        _notes.Add($"chose '{_chosen.Name}' by valid accuracy: {string.Join(", ", scores.Select(s => $"{s.Item1} {s.Item2:0.####}"))}");
+        _notes.AddRange(_chosen.Notes);
+    }
+
+    public void PredictProbabilities(LabelMatrix votes, Span<float> probabilities) => ChosenModel.PredictProbabilities(votes, probabilities);
+
+    private InvalidOperationException NotFitted() => new("label model 'auto' is used before Fit");
+}
