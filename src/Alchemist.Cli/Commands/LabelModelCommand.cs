@@ -1,0 +1,429 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Alchemist.Data;
+using Alchemist.Evaluation;
+using Alchemist.Labeling;
+using Alchemist.LabelModels;
+using Alchemist.Spec;
+using Spectre.Console;
+
+namespace Alchemist.Cli.Commands;
+
+/// <summary>
+/// <c>alchemist labelmodel eval</c>: fit label models on train votes (never train labels), score them on test;
+/// <c>alchemist labelmodel analyze</c>: the per-program table of one split.
+/// </summary>
+internal static class LabelModelCommand
+{
+    private static readonly string[] ModelChoices = ["all", .. LabelModelCatalog.Names, LabelModelCatalog.Auto];
+
+    public static Command Create()
+    {
+        var command = new Command("labelmodel", "Combine the votes of labeling programs with label models, and inspect the programs.");
+        command.Subcommands.Add(CreateEval());
+        command.Subcommands.Add(CreateAnalyze());
+        return command;
+    }
+
+    private static Option<string> DataOption() => new("--data")
+    {
+        Description = "A WRENCH folder (train/valid/test.json + label.json), or a project folder whose data `alchemist apply` has labeled.",
+        Required = true,
+    };
+
+    private static Option<string> BalanceOption()
+    {
+        var option = new Option<string>("--balance")
+        {
+            Description = "Class balance the models assume: estimated (from the train votes) or uniform.",
+            DefaultValueFactory = _ => "estimated",
+        };
+        option.AcceptOnlyFromAmong("estimated", "uniform");
+        return option;
+    }
+
+    private static Command CreateEval()
+    {
+        var data = DataOption();
+        var model = new Option<string>("--model")
+        {
+            Description = $"Which model: {string.Join(", ", ModelChoices)}. auto picks on the valid split only.",
+            DefaultValueFactory = _ => "all",
+        };
+        model.AcceptOnlyFromAmong(ModelChoices);
+        var balance = BalanceOption();
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table." };
+        var command = new Command("eval", "Fit on the train split's votes (without its labels) and evaluate on the test split.")
+        {
+            data,
+            model,
+            balance,
+            json,
+        };
+        command.SetAction(result => Guarded(() => Eval(result.GetValue(data)!, result.GetValue(model)!, result.GetValue(balance)!, result.GetValue(json))));
+        return command;
+    }
+
+    private static Command CreateAnalyze()
+    {
+        var data = DataOption();
+        var split = new Option<string>("--split") { Description = "Which split to analyze.", DefaultValueFactory = _ => "train" };
+        split.AcceptOnlyFromAmong(WrenchSource.SplitNames);
+        var model = new Option<string>("--model")
+        {
+            Description = "Label model (fitted on train votes) whose estimated program accuracies fill the 'est. acc' column; auto needs a valid split with gold.",
+            DefaultValueFactory = _ => "metal",
+        };
+        model.AcceptOnlyFromAmong([.. LabelModelCatalog.Names, LabelModelCatalog.Auto]);
+        var balance = BalanceOption();
+        var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table." };
+        var command = new Command("analyze", "Per program: polarity, coverage, overlaps, conflicts, and accuracy against gold and as a label model estimates it.")
+        {
+            data,
+            split,
+            model,
+            balance,
+            json,
+        };
+        command.SetAction(result => Guarded(() => Analyze(result.GetValue(data)!, result.GetValue(split)!, result.GetValue(model)!, result.GetValue(balance)!, result.GetValue(json))));
+        return command;
+    }
+
+    private static int Guarded(Func<int> run)
+    {
+        try
+        {
+            return run();
+        }
+        catch (Exception e) when (e is UserError or DataFormatException or SpecException or InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"alchemist labelmodel: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static ClassBalance Balance(string name) => name == "uniform" ? ClassBalance.Uniform : ClassBalance.Estimated;
+
+    private static int Eval(string dataPath, string modelName, string balanceName, bool json)
+    {
+        var data = VotedDataset.Load(dataPath);
+        var train = data.Require("train", needGold: false);
+        var test = data.Require("test", needGold: true);
+        var valid = data.Splits.GetValueOrDefault("valid");
+        var balance = Balance(balanceName);
+        var classes = data.ClassNames.Count;
+
+        var rows = new List<EvalRow>();
+        foreach (var name in modelName == "all" ? LabelModelCatalog.Names : modelName == LabelModelCatalog.Auto ? [] : [modelName])
+        {
+            var model = LabelModelCatalog.Create(name);
+            rows.Add(Score(model, train, test, balance, classes));
+        }
+
+        EvalRow? auto = null;
+        string? chosen = null;
+        string? autoSkipped = null;
+        if (modelName is "all" or LabelModelCatalog.Auto)
+        {
+            if (valid is { HasGold: true })
+            {
+                var model = LabelModelCatalog.CreateAuto(valid.Votes, valid.Gold);
+                auto = Score(model, train, test, balance, classes);
+                chosen = model.Chosen;
+            }
+            else if (modelName == LabelModelCatalog.Auto)
+            {
+                throw new UserError($"auto chooses on the valid split's gold labels, and data set '{data.Name}' has {(valid is null ? "no valid split" : "no gold labels in its valid split")}");
+            }
+            else
+            {
+                autoSkipped = "auto skipped: it needs a valid split with gold labels";
+            }
+        }
+
+        var coverage = ClassificationMetrics.Coverage(test.Votes);
+        if (json)
+        {
+            WriteEvalJson(data.Name, rows, auto, chosen, classes);
+        }
+        else
+        {
+            PrintEvalTable(data, train, test, rows, auto, chosen, coverage, balanceName);
+            if (autoSkipped is not null)
+            {
+                Console.Error.WriteLine(autoSkipped);
+            }
+        }
+
+        return 0;
+    }
+
+    private static EvalRow Score(ILabelModel model, VotedSplit train, VotedSplit test, ClassBalance balance, int classes)
+    {
+        var clock = Stopwatch.StartNew();
+        model.Fit(train.Votes, balance);
+        var fitSeconds = clock.Elapsed.TotalSeconds;
+        var predicted = LabelModelCatalog.PredictLabels(model, test.Votes);
+        var metrics = ClassificationMetrics.Compute(test.Gold, predicted, classes);
+        return new EvalRow(model.Name, metrics, fitSeconds, model.Notes);
+    }
+
+    private static void PrintEvalTable(VotedDataset data, VotedSplit train, VotedSplit test, List<EvalRow> rows, EvalRow? auto, string? chosen, double coverage, string balance)
+    {
+        var console = Output();
+        var binary = data.ClassNames.Count == 2;
+        console.MarkupLineInterpolated($"[bold]{data.Name}[/]: fit on {train.Votes.Rows:N0} train rows x {train.Votes.Programs} programs (no labels), scored on {test.Votes.Rows:N0} test rows");
+        var table = new Table();
+        table.AddColumn("model");
+        table.AddColumn(new TableColumn("accuracy").RightAligned());
+        table.AddColumn(new TableColumn("macro-F1").RightAligned());
+        if (binary)
+        {
+            table.AddColumn(new TableColumn(Markup.Escape($"F1 ({data.ClassNames[1]})")).RightAligned());
+        }
+
+        table.AddColumn(new TableColumn("coverage").RightAligned());
+        table.AddColumn(new TableColumn("fit s").RightAligned());
+        var best = rows.Concat(auto is null ? [] : [auto]).Select(r => r.Metrics.Accuracy).DefaultIfEmpty(double.NaN).Max();
+        foreach (var row in rows.Concat(auto is null ? [] : [auto]))
+        {
+            var name = row == auto ? $"auto -> {chosen}" : row.Name;
+            var accuracy = Fixed(row.Metrics.Accuracy);
+            var cells = new List<string>
+            {
+                Markup.Escape(name),
+                row.Metrics.Accuracy == best ? $"[bold]{accuracy}[/]" : accuracy,
+                Fixed(row.Metrics.MacroF1),
+            };
+            if (binary)
+            {
+                cells.Add(Fixed(row.Metrics.F1Class1));
+            }
+
+            cells.Add(Fixed(coverage));
+            cells.Add(row.FitSeconds.ToString("0.000", CultureInfo.InvariantCulture));
+            table.AddRow(cells.ToArray());
+        }
+
+        console.Write(table);
+        console.MarkupLineInterpolated($"[grey]coverage: share of test rows with at least one vote (rows without votes get the class prior). Class balance: {balance}.[/]");
+        foreach (var row in rows)
+        {
+            foreach (var note in row.Notes)
+            {
+                console.MarkupLineInterpolated($"[grey]{row.Name}: {note}[/]");
+            }
+        }
+
+        if (auto?.Notes.Count > 0)
+        {
+            // The rest of auto's notes are the chosen model's, printed above when it was run on its own.
+            console.MarkupLineInterpolated($"[grey]auto: {auto.Notes[0]}[/]");
+        }
+    }
+
+    private static void WriteEvalJson(string dataset, List<EvalRow> rows, EvalRow? auto, string? chosen, int classes)
+    {
+        using var stream = Console.OpenStandardOutput();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("dataset", dataset);
+            writer.WriteStartArray("models");
+            foreach (var row in rows)
+            {
+                writer.WriteStartObject();
+                WriteScores(writer, row, classes);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            if (auto is null)
+            {
+                writer.WriteNull("auto");
+            }
+            else
+            {
+                writer.WriteStartObject("auto");
+                writer.WriteString("chosen", chosen);
+                writer.WriteNumber("accuracy", Round(auto.Metrics.Accuracy));
+                writer.WriteNumber("macro_f1", Round(auto.Metrics.MacroF1));
+                WriteNumberOrNull(writer, "f1_class1", classes == 2 ? auto.Metrics.F1Class1 : double.NaN);
+                writer.WriteNumber("fit_seconds", Math.Round(auto.FitSeconds, 4));
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+        }
+
+        stream.Write("\n"u8);
+    }
+
+    private static void WriteScores(Utf8JsonWriter writer, EvalRow row, int classes)
+    {
+        writer.WriteString("name", row.Name);
+        WriteNumberOrNull(writer, "accuracy", row.Metrics.Accuracy);
+        WriteNumberOrNull(writer, "macro_f1", row.Metrics.MacroF1);
+        WriteNumberOrNull(writer, "f1_class1", classes == 2 ? row.Metrics.F1Class1 : double.NaN);
+        writer.WriteNumber("fit_seconds", Math.Round(row.FitSeconds, 4));
+    }
+
+    private static void WriteNumberOrNull(Utf8JsonWriter writer, string name, double value)
+    {
+        if (double.IsFinite(value))
+        {
+            writer.WriteNumber(name, Round(value));
+        }
+        else
+        {
+            writer.WriteNull(name);
+        }
+    }
+
+    private static double Round(double value) => Math.Round(value, 6);
+
+    private static int Analyze(string dataPath, string splitName, string modelName, string balanceName, bool json)
+    {
+        var data = VotedDataset.Load(dataPath);
+        var split = data.Require(splitName, needGold: false);
+        var train = data.Require("train", needGold: false);
+        ILabelModel model;
+        if (modelName == LabelModelCatalog.Auto)
+        {
+            var valid = data.Splits.GetValueOrDefault("valid");
+            model = valid is { HasGold: true }
+                ? LabelModelCatalog.CreateAuto(valid.Votes, valid.Gold)
+                : throw new UserError($"auto chooses on the valid split's gold labels, and data set '{data.Name}' has none; pick a model with --model");
+        }
+        else
+        {
+            model = LabelModelCatalog.Create(modelName);
+        }
+
+        model.Fit(train.Votes, Balance(balanceName));
+        var report = LabelAnalysis.Analyze(split.Votes, split.HasGold ? split.Gold : null, model.EstimatedAccuracies);
+        if (json)
+        {
+            WriteAnalysisJson(data, split, report, model);
+        }
+        else
+        {
+            PrintAnalysisTable(data, split, report, model);
+        }
+
+        return 0;
+    }
+
+    private static void PrintAnalysisTable(VotedDataset data, VotedSplit split, LabelAnalysisReport report, ILabelModel model)
+    {
+        var console = Output();
+        var modelName = model is AutoLabelModel auto ? $"auto -> {auto.Chosen}" : model.Name;
+        console.MarkupLineInterpolated($"[bold]{data.Name}[/] {split.Name}: {report.Rows:N0} rows x {report.Programs.Count} programs");
+        var table = new Table();
+        table.AddColumn("program");
+        table.AddColumn("polarity");
+        foreach (var heading in new[] { "coverage", "overlaps", "conflicts" })
+        {
+            table.AddColumn(new TableColumn(heading).RightAligned());
+        }
+
+        if (report.HasGold)
+        {
+            foreach (var heading in new[] { "correct", "incorrect", "emp. acc" })
+            {
+                table.AddColumn(new TableColumn(heading).RightAligned());
+            }
+        }
+
+        table.AddColumn(new TableColumn(Markup.Escape($"est. acc ({modelName})")).RightAligned());
+        foreach (var p in report.Programs)
+        {
+            var cells = new List<string>
+            {
+                Markup.Escape(p.Name),
+                Markup.Escape(string.Join(", ", p.Polarity.Select(k => data.ClassNames[k]))),
+                Fixed(p.Coverage),
+                Fixed(p.Overlaps),
+                Fixed(p.Conflicts),
+            };
+            if (report.HasGold)
+            {
+                cells.Add(p.Correct!.Value.ToString(CultureInfo.InvariantCulture));
+                cells.Add(p.Incorrect!.Value.ToString(CultureInfo.InvariantCulture));
+                cells.Add(Fixed(p.EmpiricalAccuracy!.Value));
+            }
+
+            cells.Add(Fixed(p.EstimatedAccuracy ?? double.NaN));
+            table.AddRow(cells.ToArray());
+        }
+
+        console.Write(table);
+        console.MarkupLineInterpolated(
+            $"all programs: coverage {Fixed(report.Coverage)}, overlaps {Fixed(report.Overlaps)}, conflicts {Fixed(report.Conflicts)}{(report.HasGold ? $"; {report.GoldRows:N0} rows with gold" : "; no gold labels in this split")}");
+        console.MarkupLineInterpolated($"[grey]fractions are of all rows; emp. acc = correct / (correct + incorrect) on rows with gold; est. acc is fitted on train votes without labels.[/]");
+    }
+
+    private static void WriteAnalysisJson(VotedDataset data, VotedSplit split, LabelAnalysisReport report, ILabelModel model)
+    {
+        using var stream = Console.OpenStandardOutput();
+        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("dataset", data.Name);
+            writer.WriteString("split", split.Name);
+            writer.WriteNumber("rows", report.Rows);
+            writer.WriteString("estimated_by", model is AutoLabelModel auto ? auto.Chosen : model.Name);
+            WriteNumberOrNull(writer, "coverage", report.Coverage);
+            WriteNumberOrNull(writer, "overlaps", report.Overlaps);
+            WriteNumberOrNull(writer, "conflicts", report.Conflicts);
+            writer.WriteNumber("gold_rows", report.GoldRows);
+            writer.WriteStartArray("programs");
+            foreach (var p in report.Programs)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("name", p.Name);
+                writer.WriteStartArray("polarity");
+                foreach (var k in p.Polarity)
+                {
+                    writer.WriteStringValue(data.ClassNames[k]);
+                }
+
+                writer.WriteEndArray();
+                WriteNumberOrNull(writer, "coverage", p.Coverage);
+                WriteNumberOrNull(writer, "overlaps", p.Overlaps);
+                WriteNumberOrNull(writer, "conflicts", p.Conflicts);
+                if (p.Correct is { } correct)
+                {
+                    writer.WriteNumber("correct", correct);
+                    writer.WriteNumber("incorrect", p.Incorrect!.Value);
+                    WriteNumberOrNull(writer, "empirical_accuracy", p.EmpiricalAccuracy!.Value);
+                }
+
+                WriteNumberOrNull(writer, "estimated_accuracy", p.EstimatedAccuracy ?? double.NaN);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        stream.Write("\n"u8);
+    }
+
+    private static IAnsiConsole Output()
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        if (Console.IsOutputRedirected)
+        {
+            console.Profile.Width = 160;
+        }
+
+        return console;
+    }
+
+    private static string Fixed(double value) => double.IsFinite(value) ? value.ToString("0.000", CultureInfo.InvariantCulture) : "-";
+
+    private sealed record EvalRow(string Name, ClassificationMetrics Metrics, double FitSeconds, IReadOnlyList<string> Notes);
+}
