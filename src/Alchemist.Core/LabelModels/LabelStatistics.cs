@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Alchemist.Labeling;
 
@@ -263,7 +263,7 @@ public sealed class LabelStatistics
         var overlaps = Overlaps!;
 
         // Word blocks small enough that all d indicators of a block stay in the core's L2 cache while every pair is counted.
-        var blockWords = Math.Clamp((256 * 1024) / (8 * Math.Max(d, 1)), 16, words);
+        var blockWords = Math.Max(1, Math.Min(words, Math.Max(16, (256 * 1024) / (8 * Math.Max(d, 1)))));
         for (var start = 0; start < words; start += blockWords)
         {
             var length = Math.Min(blockWords, words - start);

@@ -100,34 +100,34 @@ public sealed class WeightedMajorityVote : LabelModelBase
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddShardAgreements(SparseVotes.Shard shard, int[] programOf, int[] classOf, int k, long[] agreements, long[] decided)
     {
-            Span<int> counts = stackalloc int[k];
-            for (var r = 0; r < shard.RowCount; r++)
+        Span<int> counts = stackalloc int[k];
+        for (var r = 0; r < shard.RowCount; r++)
+        {
+            var codes = shard.RowCodes(r);
+            if (codes.Length < 2)
             {
-                var codes = shard.RowCodes(r);
-                if (codes.Length < 2)
-                {
-                    continue;
-                }
+                continue;
+            }
 
-                counts.Clear();
-                foreach (var code in codes)
-                {
-                    counts[classOf[code]]++;
-                }
+            counts.Clear();
+            foreach (var code in codes)
+            {
+                counts[classOf[code]]++;
+            }
 
-                foreach (var code in codes)
+            foreach (var code in codes)
+            {
+                var vote = classOf[code];
+                counts[vote]--;
+                var winner = UniqueWinner(counts);
+                counts[vote]++;
+                if (winner >= 0)
                 {
-                    var vote = classOf[code];
-                    counts[vote]--;
-                    var winner = UniqueWinner(counts);
-                    counts[vote]++;
-                    if (winner >= 0)
-                    {
-                        decided[programOf[code]]++;
-                        agreements[programOf[code]] += winner == vote ? 1 : 0;
-                    }
+                    decided[programOf[code]]++;
+                    agreements[programOf[code]] += winner == vote ? 1 : 0;
                 }
             }
+        }
     }
 
     /// <summary>The class with the most votes, or -1 when there are none or the top is tied.</summary>
