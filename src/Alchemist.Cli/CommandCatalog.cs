@@ -7,6 +7,6 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
-        yield return Commands.LabelModelCommand.Create();
+        yield return Commands.ApplyCommand.Create();
     }
 }

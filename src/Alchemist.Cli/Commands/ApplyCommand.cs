@@ -1,0 +1,124 @@
+using System.CommandLine;
+using System.Globalization;
+using Alchemist.Data;
+using Alchemist.Programs.Apply;
+using Alchemist.Spec;
+using Spectre.Console;
+
+namespace Alchemist.Cli.Commands;
+
+/// <summary><c>alchemist apply &lt;project&gt;</c>: runs the project's programs over its splits and writes the label matrices.</summary>
+internal static class ApplyCommand
+{
+    public static Command Create()
+    {
+        var project = new Argument<DirectoryInfo>("project") { Description = "The project folder (with alchemist.yaml and programs/)." };
+        var isolation = new Option<string?>("--isolation")
+        {
+            Description = "process (default: programs run in killable worker processes) or none (in this process, for trusted programs).",
+        };
+        isolation.AcceptOnlyFromAmong("process", "none");
+        var json = new Option<bool>("--json") { Description = "Print a JSON summary (per program: coverage, errors, time, status) instead of a table." };
+        var command = new Command("apply", "Apply the labeling programs to the train, valid and test splits and write their label matrices.")
+        {
+            project,
+            isolation,
+            json,
+        };
+        command.SetAction(result => Run(result.GetValue(project)!, result.GetValue(isolation), result.GetValue(json)));
+        return command;
+    }
+
+    private static int Run(DirectoryInfo projectFolder, string? isolation, bool json)
+    {
+        var errors = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        try
+        {
+            var spec = SpecReader.Load(projectFolder.FullName);
+            var options = ProjectApply.OptionsFor(spec, ProjectApply.ParseIsolation(isolation));
+            ProjectApplyResult result = null!;
+            errors.Progress()
+                .AutoClear(true)
+                .Columns(new TaskDescriptionColumn(), new SpinnerColumn(), new ElapsedTimeColumn())
+                .Start(context =>
+                {
+                    var tasks = new Dictionary<string, ProgressTask>();
+                    var reporter = new SynchronousProgress(p =>
+                    {
+                        lock (tasks)
+                        {
+                            if (!tasks.TryGetValue(p.Split, out var task))
+                            {
+                                task = tasks[p.Split] = context.AddTask(p.Split).IsIndeterminate();
+                            }
+
+                            var disabled = p.ProgramsDisabled > 0 ? $", {p.ProgramsDisabled} disabled" : "";
+                            task.Description = string.Create(CultureInfo.InvariantCulture, $"{p.Split}: {p.Rows:N0} rows, {p.ProgramsRunning} programs{disabled}");
+                        }
+                    });
+                    result = ProjectApply.Run(spec, options, reporter);
+                    foreach (var task in tasks.Values)
+                    {
+                        task.StopTask();
+                    }
+                });
+
+            if (json)
+            {
+                Console.Out.WriteLine(result.ToJson());
+            }
+            else
+            {
+                PrintTable(result);
+            }
+
+            return 0;
+        }
+        catch (Exception e) when (e is SpecException or DataFormatException or InvalidOperationException or IOException or InvalidDataException or ArgumentException)
+        {
+            errors.MarkupLineInterpolated($"[red]apply failed:[/] {e.Message}");
+            return 1;
+        }
+    }
+
+    private static void PrintTable(ProjectApplyResult result)
+    {
+        var output = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        var table = new Table().AddColumns("split", "program", "status", "coverage", "errors", "over budget", "seconds", "cached");
+        foreach (var split in result.Splits)
+        {
+            foreach (var p in split.Programs)
+            {
+                table.AddRow(
+                    Markup.Escape(split.Split),
+                    Markup.Escape(p.Name),
+                    p.Status == ProgramStatus.Ok ? "ok" : "[red]disabled[/]",
+                    p.Coverage.ToString("P1", CultureInfo.InvariantCulture),
+                    p.Errors.ToString(CultureInfo.InvariantCulture),
+                    p.BudgetExceeded.ToString(CultureInfo.InvariantCulture),
+                    p.Time.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture),
+                    p.FromCache ? "yes" : "no");
+            }
+        }
+
+        output.Write(table);
+        foreach (var rejected in result.Rejected)
+        {
+            output.MarkupLineInterpolated($"[red]rejected[/] {rejected.Name}: {rejected.Reason}");
+        }
+
+        foreach (var disabled in result.Splits.SelectMany(s => s.Programs.Where(p => p.Status != ProgramStatus.Ok).Select(p => (s.Split, p))))
+        {
+            output.MarkupLineInterpolated($"[red]disabled[/] {disabled.p.Name} on {disabled.Split}: {disabled.p.Reason}");
+        }
+
+        output.MarkupLineInterpolated(
+            $"{result.ProgramsInMatrix.Count} programs in the label matrices ({string.Join(", ", result.MatrixFiles)}), {result.Elapsed.TotalSeconds:0.0} s, isolation {result.Isolation.ToString().ToLowerInvariant()}");
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to a thread pool and could report after the end).</summary>
+    private sealed class SynchronousProgress(Action<ApplyProgress> report) : IProgress<ApplyProgress>
+    {
+        public void Report(ApplyProgress value) => report(value);
+    }
+}

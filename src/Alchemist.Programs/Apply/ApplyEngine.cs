@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using Alchemist.Data;
+using Alchemist.Labeling;
+using Alchemist.Programs.Isolation;
+
+namespace Alchemist.Programs.Apply;
+
+/// <summary>
+/// Applies labeling programs to a data source and returns their votes as a <see cref="LabelMatrix"/>. Columns found in the
+/// cache are read back; the other programs run together in one streaming pass over the data, in worker processes
+/// (<see cref="IsolationMode.Process"/>) or on threads of this process. Memory holds the batches in flight and the
+/// vote columns (one byte per row and program), whatever the size of the input.
+/// </summary>
+public sealed class ApplyEngine
+{
+    private readonly ApplyOptions _options;
+
+    public ApplyEngine(ApplyOptions options)
+    {
+        options.Validate();
+        _options = options;
+        Cache = options.CacheDirectory is null ? null : new ColumnCache(options.CacheDirectory);
+    }
+
+    public ColumnCache? Cache { get; }
+
+    public SplitApplyResult Apply(
+        string split,
+        IDataSource source,
+        IReadOnlyList<IApplyProgram> programs,
+        int classes,
+        IProgress<ApplyProgress>? progress = null,
+        CancellationToken cancel = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var dataHash = source.ContentHash();
+        var cached = new CachedColumn?[programs.Count];
+        var keys = new string[programs.Count];
+        for (var j = 0; j < programs.Count; j++)
+        {
+            keys[j] = ColumnCache.Key(programs[j].ContentHash, dataHash);
+            cached[j] = Cache?.TryLoad(keys[j]);
+        }
+
+        var toRun = Enumerable.Range(0, programs.Count).Where(j => cached[j] is null).ToArray();
+        var runs = toRun.Select((j, position) => new ProgramRun(position, programs[j], classes)).ToArray();
+        int rows;
+        if (runs.Length > 0)
+        {
+            rows = Run(split, source, runs, progress, cancel);
+        }
+        else
+        {
+            rows = cached.Length == 0 ? CountRows(source) : cached[0]!.Votes.Length;
+        }
+
+        var columns = new sbyte[programs.Count][];
+        var results = new ProgramApplyResult[programs.Count];
+        foreach (var (j, column) in cached.Select((c, j) => (j, c)))
+        {
+            if (column is null)
+            {
+                continue;
+            }
+
+            if (column.Votes.Length != rows)
+            {
+                throw new InvalidDataException($"cached column of '{programs[j].Name}' has {column.Votes.Length} rows but the split has {rows}");
+            }
+
+            var faults = new RowFaults { Errors = column.Errors, BudgetExceeded = column.BudgetExceeded, FirstFault = column.FirstFault, FirstFaultRow = column.FirstFaultRow };
+            var reason = rows == 0 ? null : ProgramRun.FaultShareReason(faults, rows, _options);
+            if (reason is not null)
+            {
+                column.Votes.AsSpan().Fill(LabelMatrix.Abstain);
+            }
+
+            columns[j] = column.Votes;
+            results[j] = new ProgramApplyResult(
+                programs[j].Name,
+                reason is null ? ProgramStatus.Ok : ProgramStatus.Disabled,
+                reason,
+                rows,
+                CountVotes(column.Votes),
+                column.Errors,
+                column.BudgetExceeded,
+                column.FirstFault,
+                column.FirstFaultRow,
+                column.Time,
+                FromCache: true);
+        }
+
+        foreach (var run in runs)
+        {
+            var j = toRun[run.Index];
+            run.JudgeAtEnd(_options);
+            var faults = run.Faults;
+            var complete = run.Rows == rows && !run.KilledWorker;
+            var column = run.Column.ToArray(rows);
+            if (complete)
+            {
+                Cache?.Store(keys[j], new CachedColumn(column, faults.Errors, faults.BudgetExceeded, faults.FirstFaultRow, faults.FirstFault, run.Time));
+            }
+
+            if (!run.IsActive)
+            {
+                column.AsSpan().Fill(LabelMatrix.Abstain);
+            }
+
+            columns[j] = column;
+            results[j] = new ProgramApplyResult(
+                programs[j].Name,
+                run.IsActive ? ProgramStatus.Ok : ProgramStatus.Disabled,
+                run.DisabledReason,
+                rows,
+                CountVotes(column),
+                faults.Errors,
+                faults.BudgetExceeded,
+                faults.FirstFault,
+                faults.FirstFaultRow,
+                run.Time,
+                FromCache: false);
+        }
+
+        var matrix = LabelMatrix.FromColumns(rows, classes, programs.Select(p => p.Name).ToArray(), columns);
+        return new SplitApplyResult(split, dataHash, matrix, results, Stopwatch.GetElapsedTime(started));
+    }
+
+    private int Run(string split, IDataSource source, ProgramRun[] runs, IProgress<ApplyProgress>? progress, CancellationToken cancel)
+    {
+        long rowsRead = 0;
+        long rowsDone = 0;
+        IEnumerable<DataBatch> Batches()
+        {
+            foreach (var batch in source.ReadBatches(_options.BatchSize))
+            {
+                if (batch.FirstRow != rowsRead)
+                {
+                    throw new InvalidDataException($"{source.Path}: batch starts at row {batch.FirstRow}, expected {rowsRead}");
+                }
+
+                rowsRead += batch.Count;
+                if (rowsRead > Array.MaxLength)
+                {
+                    throw new InvalidDataException($"{source.Path}: more than {Array.MaxLength} rows; split the data");
+                }
+
+                yield return batch;
+            }
+        }
+
+        void Done(int count)
+        {
+            var total = Interlocked.Add(ref rowsDone, count);
+            if (progress is not null)
+            {
+                var disabled = runs.Count(r => !r.IsActive);
+                progress.Report(new ApplyProgress(split, total, runs.Length - disabled, disabled));
+            }
+        }
+
+        if (_options.Isolation == IsolationMode.Process)
+        {
+            IsolatedExecutor.Run(Batches(), runs, _options, Done, cancel);
+        }
+        else
+        {
+            InProcessExecutor.Run(Batches(), runs, _options, Done, cancel);
+        }
+
+        return (int)rowsRead;
+    }
+
+    private int CountRows(IDataSource source)
+    {
+        long rows = 0;
+        foreach (var batch in source.ReadBatches(_options.BatchSize))
+        {
+            rows += batch.Count;
+        }
+
+        return checked((int)rows);
+    }
+
+    private static int CountVotes(sbyte[] column) => column.Length - column.AsSpan().Count(LabelMatrix.Abstain);
+}

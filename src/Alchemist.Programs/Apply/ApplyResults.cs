@@ -1,0 +1,37 @@
+using Alchemist.Labeling;
+
+namespace Alchemist.Programs.Apply;
+
+public enum ProgramStatus
+{
+    Ok,
+    Disabled,
+}
+
+/// <summary>What one program did on one split.</summary>
+public sealed record ProgramApplyResult(
+    string Name,
+    ProgramStatus Status,
+    string? Reason,
+    int Rows,
+    int Votes,
+    int Errors,
+    int BudgetExceeded,
+    string? FirstFault,
+    long FirstFaultRow,
+    TimeSpan Time,
+    bool FromCache)
+{
+    /// <summary>Share of rows where the program voted (did not abstain).</summary>
+    public double Coverage => Rows == 0 ? 0 : (double)Votes / Rows;
+}
+
+/// <summary>
+/// The votes of every program on one split. A disabled program's column is all abstain: its partial votes are not kept.
+/// </summary>
+public sealed record SplitApplyResult(string Split, string DataHash, LabelMatrix Matrix, IReadOnlyList<ProgramApplyResult> Programs, TimeSpan Elapsed)
+{
+    public int CacheHits => Programs.Count(p => p.FromCache);
+
+    public int CacheMisses => Programs.Count(p => !p.FromCache);
+}

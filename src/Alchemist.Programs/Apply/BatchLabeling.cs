@@ -1,0 +1,84 @@
+using Alchemist.Data;
+
+namespace Alchemist.Programs.Apply;
+
+/// <summary>
+/// Labels the rows of a batch with one program on the calling thread. Implementations never throw for faults of the
+/// program itself: a row that throws or exceeds a budget gets an abstain and is counted in <see cref="RowFaults"/>.
+/// An instance is used by one thread at a time.
+/// </summary>
+public interface IBatchLabeler
+{
+    void Label(DataBatch batch, Span<sbyte> votes, ref RowFaults faults);
+}
+
+/// <summary>A labeling program as the apply engine sees it: compiled and verified, runnable here and loadable in a worker.</summary>
+public interface IApplyProgram
+{
+    string Name { get; }
+
+    /// <summary>Hash of everything that decides the program's votes (source, budgets, class names); part of the cache key.</summary>
+    string ContentHash { get; }
+
+    /// <summary>A fresh labeler for one thread of this process (<c>--isolation none</c>).</summary>
+    IBatchLabeler CreateLabeler();
+
+    /// <summary>
+    /// What a worker process needs to load the program (see <see cref="Isolation.WorkerProgramLoader"/>), or null when the
+    /// program can only run in this process (for example a test double built from a delegate).
+    /// </summary>
+    WorkerProgramImage? WorkerImage { get; }
+}
+
+/// <summary>A program in the form that crosses into a worker process: a loader kind and its opaque payload.</summary>
+public sealed record WorkerProgramImage(string Kind, byte[] Payload);
+
+/// <summary>Faults of one program over some rows: exceptions, budget violations, and the first message seen.</summary>
+public struct RowFaults
+{
+    public int Errors;
+
+    public int BudgetExceeded;
+
+    /// <summary>Row (within the batch, or absolute once merged) of the first fault; -1 when none.</summary>
+    public long FirstFaultRow;
+
+    public string? FirstFault;
+
+    public static RowFaults None => new() { FirstFaultRow = -1 };
+
+    public readonly int Total => Errors + BudgetExceeded;
+
+    public void RecordError(long row, string message)
+    {
+        Errors++;
+        Remember(row, message);
+    }
+
+    public void RecordBudget(long row, string message)
+    {
+        BudgetExceeded++;
+        Remember(row, message);
+    }
+
+    /// <summary>Adds the faults of a batch whose first row is <paramref name="firstRow"/>.</summary>
+    public void Add(in RowFaults batch, long firstRow)
+    {
+        Errors += batch.Errors;
+        BudgetExceeded += batch.BudgetExceeded;
+        if (FirstFault is null && batch.FirstFault is not null)
+        {
+            FirstFault = batch.FirstFault;
+            FirstFaultRow = batch.FirstFaultRow < 0 ? -1 : firstRow + batch.FirstFaultRow;
+        }
+    }
+
+    private void Remember(long row, string message)
+    {
+        if (FirstFault is null)
+        {
+            FirstFault = message;
+            FirstFaultRow = row;
+        }
+    }
+}

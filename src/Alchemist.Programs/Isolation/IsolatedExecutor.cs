@@ -1,0 +1,505 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Runtime.ExceptionServices;
+using Alchemist.Data;
+using Alchemist.Programs.Apply;
+
+namespace Alchemist.Programs.Isolation;
+
+/// <summary>
+/// Runs programs in worker processes, one per slot (by default one per core). Each slot keeps up to two batches in flight
+/// (one computing, one in the socket) with a sender and a receiver thread. A watchdog kills a worker whose current program
+/// uses more CPU time on one batch than allowed; when a worker dies for any reason the program it was running is disabled
+/// with the reason, a fresh worker is started with the remaining programs, and the batches that were in flight are sent
+/// again for exactly the programs that had not answered yet, so no vote is lost or counted twice.
+/// </summary>
+internal sealed class IsolatedExecutor
+{
+    private const int MaxInFlight = 2;
+    private const int MaxRestartsWithoutProgress = 4;
+    private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromMilliseconds(20);
+
+    private readonly ProgramRun[] _programs;
+    private readonly ApplyOptions _options;
+    private readonly Action<int> _rowsDone;
+    private readonly BlockingCollection<WorkItem> _queue;
+    private readonly CancellationTokenSource _stop;
+    private Exception? _failure;
+    private long _nextBatchId;
+
+    private IsolatedExecutor(ProgramRun[] programs, ApplyOptions options, Action<int> rowsDone, CancellationToken cancel)
+    {
+        _programs = programs;
+        _options = options;
+        _rowsDone = rowsDone;
+        _queue = new BlockingCollection<WorkItem>(Math.Max(2, options.Parallelism * 2));
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+    }
+
+    public static void Run(IEnumerable<DataBatch> batches, ProgramRun[] programs, ApplyOptions options, Action<int> rowsDone, CancellationToken cancel)
+    {
+        var executor = new IsolatedExecutor(programs, options, rowsDone, cancel);
+        executor.Execute(batches, cancel);
+    }
+
+    private void Execute(IEnumerable<DataBatch> batches, CancellationToken cancel)
+    {
+        var slots = new List<Slot>();
+        try
+        {
+            for (var s = 0; s < _options.Parallelism; s++)
+            {
+                var slot = new Slot(this, s);
+                slots.Add(slot);
+                slot.StartWorker();
+            }
+
+            foreach (var slot in slots)
+            {
+                slot.StartThreads();
+            }
+
+            using var killOnStop = _stop.Token.Register(() => slots.ForEach(slot => slot.Kill("the apply was stopped")));
+            var watchdog = new Thread(() => Watch(slots)) { IsBackground = true, Name = "apply-watchdog" };
+            watchdog.Start();
+            try
+            {
+                foreach (var batch in batches)
+                {
+                    _queue.Add(new WorkItem(batch, Interlocked.Increment(ref _nextBatchId)), _stop.Token);
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+            }
+            finally
+            {
+                _queue.CompleteAdding();
+                foreach (var slot in slots)
+                {
+                    slot.Join();
+                }
+
+                _stop.Cancel();
+                watchdog.Join();
+            }
+        }
+        catch (Exception e) when (_failure is null && e is not OperationCanceledException)
+        {
+            _failure = e;
+        }
+        finally
+        {
+            foreach (var slot in slots)
+            {
+                slot.Dispose();
+            }
+
+            _queue.Dispose();
+        }
+
+        cancel.ThrowIfCancellationRequested();
+        if (_failure is not null)
+        {
+            ExceptionDispatchInfo.Capture(_failure).Throw();
+        }
+    }
+
+    private void Fail(Exception e)
+    {
+        Interlocked.CompareExchange(ref _failure, e, null);
+        _stop.Cancel();
+    }
+
+    private void Watch(List<Slot> slots)
+    {
+        while (!_stop.Token.WaitHandle.WaitOne(WatchdogPeriod))
+        {
+            foreach (var slot in slots)
+            {
+                slot.CheckLimits();
+            }
+        }
+    }
+
+    private int[] ActivePrograms() => _programs.Where(p => p.IsActive).Select(p => p.Index).ToArray();
+
+    private sealed class WorkItem(DataBatch batch, long id)
+    {
+        public DataBatch Batch { get; } = batch;
+
+        public long Id { get; } = id;
+
+        /// <summary>Programs still owed for this batch, in the order the worker runs them.</summary>
+        public List<int>? Pending { get; set; }
+
+        public string Rows => string.Create(CultureInfo.InvariantCulture, $"rows {Batch.FirstRow}..{Batch.FirstRow + Batch.Count - 1}");
+    }
+
+    private sealed class Slot(IsolatedExecutor owner, int number) : IDisposable
+    {
+        private readonly object _gate = new();
+        private readonly Queue<WorkItem> _inFlight = new();
+        private readonly LinkedList<WorkItem> _resend = new();
+        private readonly FrameWriter _writer = new();
+        private WorkerProcess? _worker;
+        private Thread? _sender;
+        private Thread? _receiver;
+        private bool _senderDone;
+        private int _restartsWithoutProgress;
+
+        // Watchdog baseline: the worker's CPU time and the clock when its current program started (or last answered).
+        private TimeSpan _cpuAtProgress;
+        private long _clockAtProgress;
+
+        public void StartWorker()
+        {
+            lock (_gate)
+            {
+                var active = owner._programs.Where(p => p.IsActive).ToList();
+                _worker = WorkerProcess.Start(owner._options, active, out var loadErrors);
+                foreach (var (program, error) in loadErrors)
+                {
+                    program.Disable(error, killedWorker: false);
+                }
+
+                MarkProgress(_worker.CpuTime ?? TimeSpan.Zero);
+            }
+        }
+
+        public void StartThreads()
+        {
+            _sender = new Thread(() => Guard(Send)) { IsBackground = true, Name = $"apply-send-{number}" };
+            _receiver = new Thread(() => Guard(Receive)) { IsBackground = true, Name = $"apply-receive-{number}" };
+            _sender.Start();
+            _receiver.Start();
+        }
+
+        public void Join()
+        {
+            _sender?.Join();
+            _receiver?.Join();
+        }
+
+        public void Kill(string reason)
+        {
+            lock (_gate)
+            {
+                _worker?.Kill(reason);
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (_gate)
+            {
+                _worker?.Dispose();
+                _worker = null;
+            }
+        }
+
+        /// <summary>Called by the watchdog: kills the worker when its current program overran its CPU or wall-clock allowance.</summary>
+        public void CheckLimits()
+        {
+            WorkerProcess? victim = null;
+            string? reason = null;
+            lock (_gate)
+            {
+                if (_worker is null || _inFlight.Count == 0 || _worker.KillReason is not null)
+                {
+                    return;
+                }
+
+                var head = _inFlight.Peek();
+                if (head.Pending is not { Count: > 0 })
+                {
+                    return;
+                }
+
+                var limit = owner._options.CpuLimitPerBatch;
+                var cpu = _worker.CpuTime;
+                var wall = Stopwatch.GetElapsedTime(_clockAtProgress);
+                var wallLimit = owner._options.EffectiveWallLimit;
+                if (cpu is { } now && now - _cpuAtProgress > limit)
+                {
+                    reason = string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"used more than {limit.TotalSeconds:0.###} s of CPU time on one batch of {head.Batch.Count} rows ({head.Rows}), so its worker was killed; an endless loop or a very slow call inside a library method does this");
+                }
+                else if (wall > wallLimit)
+                {
+                    reason = string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"made no progress for {wall.TotalSeconds:0} s on one batch ({head.Rows}), so its worker was killed");
+                }
+
+                if (reason is not null)
+                {
+                    victim = _worker;
+                }
+            }
+
+            victim?.Kill(reason!);
+        }
+
+        private void Guard(Action body)
+        {
+            try
+            {
+                body();
+            }
+            catch (OperationCanceledException) when (owner._stop.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                owner.Fail(e);
+                lock (_gate)
+                {
+                    _worker?.Kill("the engine stopped");
+                    Monitor.PulseAll(_gate);
+                }
+            }
+        }
+
+        private void Send()
+        {
+            var stop = owner._stop.Token;
+            while (true)
+            {
+                WorkItem? item = null;
+                lock (_gate)
+                {
+                    while (true)
+                    {
+                        stop.ThrowIfCancellationRequested();
+                        if (_inFlight.Count < MaxInFlight)
+                        {
+                            if (_resend.First is { } first)
+                            {
+                                item = first.Value;
+                                _resend.RemoveFirst();
+                            }
+
+                            break;
+                        }
+
+                        Monitor.Wait(_gate, 50);
+                    }
+                }
+
+                if (item is null && !owner._queue.TryTake(out item, 50, stop))
+                {
+                    if (owner._queue.IsCompleted && Drained())
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                item.Pending ??= [.. owner.ActivePrograms()];
+                Stream stream;
+                lock (_gate)
+                {
+                    item.Pending.RemoveAll(p => !owner._programs[p].IsActive);
+                    if (item.Pending.Count == 0)
+                    {
+                        owner._rowsDone(item.Batch.Count);
+                        continue;
+                    }
+
+                    if (_inFlight.Count == 0 && _worker!.CpuTime is { } cpu)
+                    {
+                        MarkProgress(cpu);
+                    }
+
+                    _inFlight.Enqueue(item);
+                    stream = _worker!.Stream;
+                }
+
+                Encode(item);
+                try
+                {
+                    _writer.SendTo(stream);
+                }
+                catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+                {
+                    // The worker died; the receiver restarts it and sends this batch again.
+                }
+            }
+        }
+
+        /// <summary>True (and the worker told to quit) once nothing is in flight or waiting to be sent again.</summary>
+        private bool Drained()
+        {
+            lock (_gate)
+            {
+                if (_inFlight.Count > 0 || _resend.Count > 0)
+                {
+                    return false;
+                }
+
+                _senderDone = true;
+                _worker!.Quit(_writer);
+                return true;
+            }
+        }
+
+        private void Encode(WorkItem item)
+        {
+            var batch = item.Batch;
+            _writer.Begin(WorkerProtocol.Batch);
+            _writer.WriteLong(item.Id);
+            _writer.WriteLong(batch.FirstRow);
+            _writer.WriteInt(batch.Count);
+            _writer.WriteInt(batch.Texts.Count);
+            foreach (var (name, column) in batch.Texts)
+            {
+                _writer.WriteString(name);
+                _writer.WriteTexts(column);
+            }
+
+            _writer.WriteInt(batch.Numbers.Count);
+            foreach (var (name, column) in batch.Numbers)
+            {
+                _writer.WriteString(name);
+                _writer.WriteDoubles(column);
+            }
+
+            lock (_gate)
+            {
+                _writer.WriteInt(item.Pending!.Count);
+                foreach (var program in item.Pending)
+                {
+                    _writer.WriteInt(program);
+                }
+            }
+        }
+
+        private void Receive()
+        {
+            while (true)
+            {
+                WorkerProcess worker;
+                lock (_gate)
+                {
+                    worker = _worker!;
+                }
+
+                byte? type;
+                try
+                {
+                    type = worker.Reader.Next();
+                }
+                catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidDataException)
+                {
+                    type = null;
+                }
+
+                if (type is null)
+                {
+                    lock (_gate)
+                    {
+                        if (_senderDone && _inFlight.Count == 0 && _resend.Count == 0)
+                        {
+                            return;
+                        }
+                    }
+
+                    owner._stop.Token.ThrowIfCancellationRequested();
+                    Restart(worker);
+                    continue;
+                }
+
+                if (type != WorkerProtocol.Votes)
+                {
+                    worker.Kill($"the worker sent an unexpected message ({type})");
+                    continue;
+                }
+
+                Accept(worker);
+            }
+        }
+
+        private void Accept(WorkerProcess worker)
+        {
+            var reader = worker.Reader;
+            var batchId = reader.ReadLong();
+            var program = reader.ReadInt();
+            var rows = reader.ReadInt();
+            var faults = new RowFaults
+            {
+                Errors = reader.ReadInt(),
+                BudgetExceeded = reader.ReadInt(),
+                FirstFaultRow = reader.ReadLong(),
+                FirstFault = reader.ReadString(),
+            };
+            var elapsed = reader.ReadLong();
+            var workerCpu = TimeSpan.FromTicks(reader.ReadLong());
+            var votes = reader.ReadVotes(rows);
+            WorkItem? finished = null;
+            lock (_gate)
+            {
+                var head = _inFlight.Count > 0 ? _inFlight.Peek() : null;
+                if (head is null || head.Id != batchId || head.Pending is not { Count: > 0 } || head.Pending[0] != program || rows != head.Batch.Count)
+                {
+                    worker.Kill($"the worker answered out of order (batch {batchId}, program {program})");
+                    return;
+                }
+
+                owner._programs[program].Report(head.Batch.FirstRow, votes, faults, elapsed, owner._options);
+                head.Pending.RemoveAt(0);
+                MarkProgress(workerCpu);
+                _restartsWithoutProgress = 0;
+                if (head.Pending.Count == 0)
+                {
+                    finished = _inFlight.Dequeue();
+                    Monitor.PulseAll(_gate);
+                }
+            }
+
+            if (finished is not null)
+            {
+                owner._rowsDone(finished.Batch.Count);
+            }
+        }
+
+        /// <summary>The worker is gone: blame the program it was running, keep everything else, start a fresh worker.</summary>
+        private void Restart(WorkerProcess dead)
+        {
+            lock (_gate)
+            {
+                var why = dead.DescribeEnd();
+                if (_inFlight.Count > 0 && _inFlight.Peek() is { Pending: { Count: > 0 } pending } head)
+                {
+                    owner._programs[pending[0]].Disable($"{why} (while running on {head.Rows})", killedWorker: true);
+                }
+
+                // Each legitimate restart disables a program, so more restarts than programs without progress is the worker's own fault.
+                if (++_restartsWithoutProgress > MaxRestartsWithoutProgress + owner._programs.Length)
+                {
+                    throw new InvalidOperationException($"worker {number} keeps failing: {why}");
+                }
+
+                while (_inFlight.Count > 0)
+                {
+                    _resend.AddLast(_inFlight.Dequeue());
+                }
+
+                dead.Dispose();
+                _worker = null;
+                StartWorker();
+                Monitor.PulseAll(_gate);
+            }
+        }
+
+        private void MarkProgress(TimeSpan cpu)
+        {
+            _cpuAtProgress = cpu;
+            _clockAtProgress = Stopwatch.GetTimestamp();
+        }
+    }
+}

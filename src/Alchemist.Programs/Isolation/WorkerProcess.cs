@@ -1,0 +1,290 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Alchemist.Programs.Apply;
+
+namespace Alchemist.Programs.Isolation;
+
+/// <summary>
+/// One worker process as the engine sees it: started with a heap cap and an OS data limit, connected over a private Unix
+/// socket, loaded with programs, and killable at any moment. Its stdout and stderr are drained (a program that prints cannot
+/// block or corrupt the protocol) and their last lines kept to explain a crash.
+/// </summary>
+internal sealed class WorkerProcess : IDisposable
+{
+    private const int TailLines = 12;
+    private readonly Process _process;
+    private readonly Socket _socket;
+    private readonly Queue<string> _outputTail = new();
+    private readonly string _socketDirectory;
+    private string? _killReason;
+
+    private WorkerProcess(Process process, Socket socket, string socketDirectory)
+    {
+        _process = process;
+        _socket = socket;
+        _socketDirectory = socketDirectory;
+        Stream = new NetworkStream(socket, ownsSocket: false);
+        Reader = new FrameReader(Stream);
+    }
+
+    public Stream Stream { get; }
+
+    public FrameReader Reader { get; }
+
+    public int ProcessId => _process.Id;
+
+    /// <summary>Why the engine killed this worker, if it did.</summary>
+    public string? KillReason => Volatile.Read(ref _killReason);
+
+    /// <summary>CPU time of the whole worker process; null once it has exited.</summary>
+    public TimeSpan? CpuTime
+    {
+        get
+        {
+            try
+            {
+                // Process caches what it read from /proc until Refresh; the watchdog needs the current figure.
+                _process.Refresh();
+                return _process.HasExited ? null : _process.TotalProcessorTime;
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Starts a worker and loads the given programs; programs the worker cannot load are returned with the reason.</summary>
+    public static WorkerProcess Start(ApplyOptions options, IReadOnlyList<ProgramRun> programs, out List<(ProgramRun Program, string Error)> loadErrors)
+    {
+        var workerPath = LocateWorker(options);
+        var socketDirectory = Directory.CreateTempSubdirectory("alchemist-worker-").FullName;
+        var socketPath = Path.Combine(socketDirectory, "s");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+        listener.Listen(1);
+
+        var start = new ProcessStartInfo(DotnetHost(), [workerPath, socketPath])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.Environment["DOTNET_GCHeapHardLimit"] = "0x" + options.WorkerHeapLimitBytes.ToString("x", CultureInfo.InvariantCulture);
+        start.Environment["DOTNET_gcServer"] = "0";
+        start.Environment["DOTNET_gcConcurrent"] = "0";
+        start.Environment["DOTNET_TieredPGO"] = "1";
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start the worker {workerPath}");
+        ProcessLimits.TryLimitData(process.Id, options.WorkerHeapLimitBytes + options.NativeHeadroomBytes);
+        Socket socket;
+        try
+        {
+            using var accepting = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var accept = listener.AcceptAsync(accepting.Token).AsTask();
+            while (!accept.Wait(50))
+            {
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException(
+                        $"the worker {workerPath} exited with code {process.ExitCode} before connecting: {process.StandardError.ReadToEnd().Trim()}");
+                }
+            }
+
+            socket = accept.GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is OperationCanceledException or AggregateException)
+        {
+            TryKill(process);
+            throw new InvalidOperationException($"the worker {workerPath} did not connect within 60 s", e);
+        }
+
+        var worker = new WorkerProcess(process, socket, socketDirectory);
+        process.ErrorDataReceived += (_, line) => worker.Remember(line.Data);
+        process.OutputDataReceived += (_, line) => worker.Remember(line.Data);
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        try
+        {
+            loadErrors = worker.Load(programs);
+        }
+        catch
+        {
+            worker.Dispose();
+            throw;
+        }
+
+        return worker;
+    }
+
+    /// <summary>Kills the worker (and anything it started) and records why; the reader then sees the end of the stream.</summary>
+    public void Kill(string reason)
+    {
+        Interlocked.CompareExchange(ref _killReason, reason, null);
+        TryKill(_process);
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>After the stream ended: why the worker is gone, in words for the report.</summary>
+    public string DescribeEnd()
+    {
+        if (KillReason is { } killed)
+        {
+            return killed;
+        }
+
+        if (!_process.WaitForExit(TimeSpan.FromSeconds(5)))
+        {
+            TryKill(_process);
+            return "the worker closed its connection without exiting and was killed";
+        }
+
+        _process.WaitForExit();
+        var code = _process.ExitCode;
+        var meaning = code switch
+        {
+            134 => " (aborted: a stack overflow, or the runtime failing fast)",
+            137 => " (killed, probably for memory)",
+            139 => " (segmentation fault)",
+            _ => "",
+        };
+        string tail;
+        lock (_outputTail)
+        {
+            tail = string.Join(" | ", _outputTail);
+        }
+
+        return $"the worker process exited with code {code}{meaning}" + (tail.Length > 0 ? $"; its last output: {tail}" : "");
+    }
+
+    public void Quit(FrameWriter writer)
+    {
+        try
+        {
+            writer.Begin(WorkerProtocol.Quit);
+            writer.SendTo(Stream);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited && !_process.WaitForExit(TimeSpan.FromSeconds(2)))
+        {
+            TryKill(_process);
+        }
+
+        Stream.Dispose();
+        _socket.Dispose();
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_socketDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private List<(ProgramRun Program, string Error)> Load(IReadOnlyList<ProgramRun> programs)
+    {
+        var writer = new FrameWriter();
+        writer.Begin(WorkerProtocol.Load);
+        writer.WriteInt(programs.Count);
+        foreach (var run in programs)
+        {
+            var image = run.Program.WorkerImage
+                ?? throw new InvalidOperationException($"program '{run.Program.Name}' cannot run in a worker process (it has no loadable image); use --isolation none");
+            writer.WriteInt(run.Index);
+            writer.WriteString(run.Program.Name);
+            writer.WriteString(image.Kind);
+            writer.WriteBytes(image.Payload);
+        }
+
+        writer.SendTo(Stream);
+        var type = Reader.Next();
+        if (type != WorkerProtocol.Loaded)
+        {
+            throw new InvalidOperationException($"the worker did not confirm loading its programs: {DescribeEnd()}");
+        }
+
+        var errors = new List<(ProgramRun, string)>();
+        var count = Reader.ReadInt();
+        for (var i = 0; i < count; i++)
+        {
+            var index = Reader.ReadInt();
+            var error = Reader.ReadString();
+            if (error is not null)
+            {
+                errors.Add((programs.First(p => p.Index == index), error));
+            }
+        }
+
+        return errors;
+    }
+
+    private void Remember(string? line)
+    {
+        if (string.IsNullOrWhiteSpace(line))
+        {
+            return;
+        }
+
+        lock (_outputTail)
+        {
+            _outputTail.Enqueue(line.Length > 300 ? line[..300] : line);
+            while (_outputTail.Count > TailLines)
+            {
+                _outputTail.Dequeue();
+            }
+        }
+    }
+
+    private static void TryKill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+        }
+    }
+
+    private static string LocateWorker(ApplyOptions options)
+    {
+        var path = options.WorkerPath ?? Path.Combine(AppContext.BaseDirectory, "alchemist-worker.dll");
+        return File.Exists(path)
+            ? path
+            : throw new FileNotFoundException($"the worker {path} is missing; it is built with the command line (or pass --isolation none for trusted programs)", path);
+    }
+
+    /// <summary>The dotnet host that runs this process, so the worker uses the same runtime.</summary>
+    private static string DotnetHost()
+    {
+        var name = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
+        if (Environment.ProcessPath is { } current && Path.GetFileName(current) == name)
+        {
+            return current;
+        }
+
+        var fromRuntime = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", name));
+        if (File.Exists(fromRuntime))
+        {
+            return fromRuntime;
+        }
+
+        return Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { } hostPath && File.Exists(hostPath) ? hostPath : name;
+    }
+}

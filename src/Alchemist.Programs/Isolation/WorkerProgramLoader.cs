@@ -1,0 +1,94 @@
+using Alchemist.Programs.Apply;
+using Alchemist.Programs.Compilation;
+using Alchemist.Programs.Loading;
+using Alchemist.Programs.Runtime;
+
+namespace Alchemist.Programs.Isolation;
+
+/// <summary>
+/// Turns a <see cref="WorkerProgramImage"/> back into a runnable program inside a worker process. The image carries the
+/// instrumented assembly and everything its invoker needs (signature, budgets), so the worker never touches Roslyn.
+/// </summary>
+public static class WorkerProgramLoader
+{
+    public const string CompiledProgramKind = "compiled-program-v1";
+
+    public static byte[] Encode(CompiledProgram program, ProgramBudgets budgets) =>
+        Encode(program.Name, program.EntryTypeName, program.Signature, program.Image, budgets);
+
+    /// <summary>Encodes an assembly image whose <paramref name="entryTypeName"/> has the entry method the loader expects.</summary>
+    public static byte[] Encode(string name, string entryTypeName, ProgramSignature signature, byte[] image, ProgramBudgets budgets)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer))
+        {
+            writer.Write(name);
+            writer.Write(entryTypeName);
+            writer.Write(signature.Fields.Count);
+            foreach (var field in signature.Fields)
+            {
+                writer.Write(field.Name);
+                writer.Write((byte)field.Kind);
+            }
+
+            writer.Write(signature.ClassNames.Count);
+            foreach (var className in signature.ClassNames)
+            {
+                writer.Write(className);
+            }
+
+            writer.Write(budgets.MaxStepsPerCall);
+            writer.Write(budgets.MaxTimePerCall.Ticks);
+            writer.Write(budgets.MaxAllocatedBytesPerCall);
+            writer.Write(budgets.MaxStackBytes);
+            writer.Write(budgets.RegexMatchTimeout.Ticks);
+            writer.Write(budgets.CheckInterval);
+            writer.Write(budgets.MaxErrorShare);
+            writer.Write(budgets.MinRowsBeforeDisabling);
+            writer.Write(image.Length);
+            writer.Write(image);
+        }
+
+        return buffer.ToArray();
+    }
+
+    public static IBatchLabeler Load(string kind, string name, byte[] payload)
+    {
+        if (kind != CompiledProgramKind)
+        {
+            throw new NotSupportedException($"unknown program image kind '{kind}' for '{name}'");
+        }
+
+        using var reader = new BinaryReader(new MemoryStream(payload, writable: false));
+        var programName = reader.ReadString();
+        var entryType = reader.ReadString();
+        var fields = new InputField[reader.ReadInt32()];
+        for (var i = 0; i < fields.Length; i++)
+        {
+            fields[i] = new InputField(reader.ReadString(), (FieldKind)reader.ReadByte());
+        }
+
+        var classes = new string[reader.ReadInt32()];
+        for (var i = 0; i < classes.Length; i++)
+        {
+            classes[i] = reader.ReadString();
+        }
+
+        var budgets = new ProgramBudgets
+        {
+            MaxStepsPerCall = reader.ReadInt64(),
+            MaxTimePerCall = TimeSpan.FromTicks(reader.ReadInt64()),
+            MaxAllocatedBytesPerCall = reader.ReadInt64(),
+            MaxStackBytes = reader.ReadInt32(),
+            RegexMatchTimeout = TimeSpan.FromTicks(reader.ReadInt64()),
+            CheckInterval = reader.ReadInt32(),
+            MaxErrorShare = reader.ReadDouble(),
+            MinRowsBeforeDisabling = reader.ReadInt32(),
+        };
+        var image = reader.ReadBytes(reader.ReadInt32());
+
+        // The worker lives as long as the apply; the program's load context is released when the process exits.
+        var loaded = LoadedProgram.FromImage(programName, image, entryType, new ProgramSignature(fields, classes));
+        return new InvokerLabeler(loaded.CreateInvoker(budgets));
+    }
+}

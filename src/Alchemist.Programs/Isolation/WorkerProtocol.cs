@@ -1,0 +1,231 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Alchemist.Programs.Isolation;
+
+/// <summary>
+/// Messages between the engine and a worker over one stream socket. Every frame is [int32 length][byte type][payload],
+/// little-endian. Row batches travel column by column (UTF-8 bytes plus offsets per text field, raw doubles per numeric
+/// field) and votes come back as one sbyte column per program and batch, so no message holds an object per row.
+/// </summary>
+internal static class WorkerProtocol
+{
+    /// <summary>Engine to worker: [int count] then per program [int index][string name][string kind][bytes payload].</summary>
+    public const byte Load = 1;
+
+    /// <summary>
+    /// Engine to worker: [long batch][long firstRow][int rows][int textFields] per field [string name][int[rows+1] offsets]
+    /// [bytes utf8]; [int numberFields] per field [string name][double[rows]]; [int programs] [int index]...
+    /// </summary>
+    public const byte Batch = 2;
+
+    /// <summary>Engine to worker: finish and exit.</summary>
+    public const byte Quit = 3;
+
+    /// <summary>Worker to engine: [int count] per program [int index][string? error]; then [long cpuTicks].</summary>
+    public const byte Loaded = 10;
+
+    /// <summary>
+    /// Worker to engine: [long batch][int program][int rows][int errors][int budget][long firstFaultRow][string? firstFault]
+    /// [long elapsedTicks][long workerCpuTicks][sbyte[rows] votes].
+    /// </summary>
+    public const byte Votes = 11;
+
+    /// <summary>Frames above this size are refused (a corrupt or hostile length).</summary>
+    public const int MaxFrameBytes = 1 << 30;
+}
+
+/// <summary>Builds one frame in a reusable buffer.</summary>
+internal sealed class FrameWriter
+{
+    private byte[] _buffer = new byte[1 << 16];
+    private int _length;
+
+    public void Begin(byte type)
+    {
+        _length = 4;
+        WriteByte(type);
+    }
+
+    public void WriteByte(byte value)
+    {
+        Ensure(1);
+        _buffer[_length++] = value;
+    }
+
+    public void WriteInt(int value)
+    {
+        Ensure(4);
+        BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(_length), value);
+        _length += 4;
+    }
+
+    public void WriteLong(long value)
+    {
+        Ensure(8);
+        BinaryPrimitives.WriteInt64LittleEndian(_buffer.AsSpan(_length), value);
+        _length += 8;
+    }
+
+    public void WriteString(string? value)
+    {
+        if (value is null)
+        {
+            WriteInt(-1);
+            return;
+        }
+
+        Ensure(4 + Encoding.UTF8.GetMaxByteCount(value.Length));
+        var written = Encoding.UTF8.GetBytes(value, _buffer.AsSpan(_length + 4));
+        WriteInt(written);
+        _length += written;
+    }
+
+    public void WriteBytes(ReadOnlySpan<byte> bytes)
+    {
+        WriteInt(bytes.Length);
+        WriteRaw(bytes);
+    }
+
+    public void WriteRaw(ReadOnlySpan<byte> bytes)
+    {
+        Ensure(bytes.Length);
+        bytes.CopyTo(_buffer.AsSpan(_length));
+        _length += bytes.Length;
+    }
+
+    /// <summary>Writes texts as [int[count+1] byte offsets][int total][utf8 bytes]; a null text travels as empty.</summary>
+    public void WriteTexts(ReadOnlySpan<string> texts)
+    {
+        var offsetsAt = _length;
+        Ensure(4 * (texts.Length + 2));
+        _length += 4 * (texts.Length + 1);
+        var bytesAt = _length + 4;
+        var position = bytesAt;
+        for (var i = 0; i < texts.Length; i++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(offsetsAt + (4 * i)), position - bytesAt);
+            var text = texts[i];
+            if (string.IsNullOrEmpty(text))
+            {
+                continue;
+            }
+
+            _length = position;
+            Ensure(4 + Encoding.UTF8.GetMaxByteCount(text.Length));
+            position += Encoding.UTF8.GetBytes(text, _buffer.AsSpan(position));
+        }
+
+        BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(offsetsAt + (4 * texts.Length)), position - bytesAt);
+        BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(bytesAt - 4), position - bytesAt);
+        _length = position;
+    }
+
+    public void WriteDoubles(ReadOnlySpan<double> values) => WriteRaw(MemoryMarshal.AsBytes(values));
+
+    public void WriteVotes(ReadOnlySpan<sbyte> votes) => WriteRaw(MemoryMarshal.AsBytes(votes));
+
+    /// <summary>Sends the frame built since <see cref="Begin"/>.</summary>
+    public void SendTo(Stream stream)
+    {
+        BinaryPrimitives.WriteInt32LittleEndian(_buffer, _length - 4);
+        stream.Write(_buffer, 0, _length);
+    }
+
+    private void Ensure(int more)
+    {
+        if (_length + more > _buffer.Length)
+        {
+            Array.Resize(ref _buffer, Math.Max(_length + more, _buffer.Length * 2));
+        }
+    }
+}
+
+/// <summary>Reads one frame at a time into a reusable buffer and hands out its fields in order.</summary>
+internal sealed class FrameReader(Stream stream)
+{
+    private byte[] _buffer = new byte[1 << 16];
+    private int _length;
+    private int _position;
+
+    /// <summary>Reads the next frame and returns its type, or null at a clean end of the stream.</summary>
+    public byte? Next()
+    {
+        Span<byte> header = stackalloc byte[4];
+        var got = 0;
+        while (got < 4)
+        {
+            var read = stream.Read(header[got..]);
+            if (read == 0)
+            {
+                return got == 0 ? null : throw new EndOfStreamException("the stream ended inside a frame header");
+            }
+
+            got += read;
+        }
+
+        var length = BinaryPrimitives.ReadInt32LittleEndian(header);
+        if (length is < 1 or > WorkerProtocol.MaxFrameBytes)
+        {
+            throw new InvalidDataException($"frame length {length} is out of range");
+        }
+
+        if (_buffer.Length < length)
+        {
+            _buffer = new byte[Math.Max(length, _buffer.Length * 2)];
+        }
+
+        stream.ReadExactly(_buffer, 0, length);
+        _length = length;
+        _position = 1;
+        return _buffer[0];
+    }
+
+    public byte ReadByte() => Take(1)[0];
+
+    public int ReadInt() => BinaryPrimitives.ReadInt32LittleEndian(Take(4));
+
+    public long ReadLong() => BinaryPrimitives.ReadInt64LittleEndian(Take(8));
+
+    public string? ReadString()
+    {
+        var length = ReadInt();
+        return length < 0 ? null : Encoding.UTF8.GetString(Take(length));
+    }
+
+    public byte[] ReadBytes() => Take(ReadInt()).ToArray();
+
+    public ReadOnlySpan<byte> ReadRaw(int length) => Take(length);
+
+    /// <summary>Reads what <see cref="FrameWriter.WriteTexts"/> wrote into <paramref name="texts"/> (one string per non-empty text).</summary>
+    public void ReadTexts(Span<string> texts)
+    {
+        var offsets = MemoryMarshal.Cast<byte, int>(Take(4 * (texts.Length + 1)));
+        var bytes = Take(ReadInt());
+        for (var i = 0; i < texts.Length; i++)
+        {
+            var start = offsets[i];
+            var end = offsets[i + 1];
+            texts[i] = end == start ? string.Empty : Encoding.UTF8.GetString(bytes[start..end]);
+        }
+    }
+
+    public void ReadDoubles(Span<double> values) => Take(sizeof(double) * values.Length).CopyTo(MemoryMarshal.AsBytes(values));
+
+    public Span<sbyte> ReadVotes(int count) => MemoryMarshal.Cast<byte, sbyte>(TakeWritable(count));
+
+    private ReadOnlySpan<byte> Take(int count) => TakeWritable(count);
+
+    private Span<byte> TakeWritable(int count)
+    {
+        if (count < 0 || _position + count > _length)
+        {
+            throw new InvalidDataException($"frame is shorter than its fields ({count} bytes wanted at {_position} of {_length})");
+        }
+
+        var span = _buffer.AsSpan(_position, count);
+        _position += count;
+        return span;
+    }
+}

@@ -1,0 +1,121 @@
+using Alchemist.Labeling;
+using Alchemist.Programs.Apply;
+using Xunit;
+
+namespace Alchemist.Programs.Tests.Apply;
+
+public sealed class ApplyEngineTests
+{
+    [Theory]
+    [InlineData(IsolationMode.None)]
+    [InlineData(IsolationMode.Process)]
+    public void Columns_equal_the_same_programs_compiled_natively(IsolationMode isolation)
+    {
+        var comments = ApplyTestKit.YoutubeComments();
+        var programs = ApplyTestKit.BenignPrograms();
+        var engine = new ApplyEngine(ApplyTestKit.Options(isolation));
+
+        var result = engine.Apply("train", InMemoryDataSource.FromTexts("youtube-train", "text", comments), programs, 2, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal(comments.Length, result.Matrix.Rows);
+        Assert.Equal(programs.Count, result.Matrix.Programs);
+        for (var j = 0; j < programs.Count; j++)
+        {
+            var expected = ApplyTestKit.Native(ApplyTestKit.Benign[j].Native, comments);
+            Assert.Equal(expected, result.Matrix.Column(j).ToArray());
+            var report = result.Programs[j];
+            Assert.Equal(ProgramStatus.Ok, report.Status);
+            Assert.Equal(0, report.Errors + report.BudgetExceeded);
+            Assert.Equal(expected.Count(v => v != LabelMatrix.Abstain), report.Votes);
+        }
+
+        Assert.All(programs.Take(3), p => Assert.True(result.Programs.Single(r => r.Name == p.Name).Votes > 0));
+    }
+
+    [Fact]
+    public void Editing_one_of_ten_programs_recomputes_only_its_column()
+    {
+        var comments = ApplyTestKit.YoutubeComments();
+        var source = InMemoryDataSource.FromTexts("youtube-train", "text", comments);
+        var cache = ApplyTestKit.TemporaryFolder();
+        var sources = Enumerable.Range(0, 10).Select(i => ($"length_{i}", LengthProgram(20 + (10 * i)))).ToArray();
+
+        var first = Apply(sources);
+        Assert.Equal((0, 10), (first.CacheHits, first.CacheMisses));
+
+        var again = Apply(sources);
+        Assert.Equal((10, 0), (again.CacheHits, again.CacheMisses));
+        Assert.Equal(first.Matrix.Column(4).ToArray(), again.Matrix.Column(4).ToArray());
+
+        sources[4] = (sources[4].Item1, LengthProgram(33));
+        var edited = Apply(sources);
+        Assert.Equal((9, 1), (edited.CacheHits, edited.CacheMisses));
+        Assert.False(edited.Programs[4].FromCache);
+        Assert.All(edited.Programs.Where((_, j) => j != 4), p => Assert.True(p.FromCache));
+        Assert.Equal(ApplyTestKit.Native(t => t.Length > 33 ? 1 : 0, comments), edited.Matrix.Column(4).ToArray());
+        for (var j = 0; j < 10; j++)
+        {
+            if (j != 4)
+            {
+                Assert.Equal(first.Matrix.Column(j).ToArray(), edited.Matrix.Column(j).ToArray());
+            }
+        }
+
+        SplitApplyResult Apply((string Name, string Source)[] programs) =>
+            new ApplyEngine(ApplyTestKit.Options(IsolationMode.None, cache)).Apply(
+                "train",
+                source,
+                [.. programs.Select(p => new SandboxedProgram(ApplyTestKit.Compile(p.Name, p.Source), ApplyTestKit.TestBudgets))],
+                2,
+                cancel: TestContext.Current.CancellationToken);
+
+        static string LengthProgram(int threshold) => $$"""
+            public static class Program
+            {
+                public static int Label(string text) => text.Length > {{threshold}} ? 1 : 0;
+            }
+            """;
+    }
+
+    [Theory]
+    [InlineData(IsolationMode.None)]
+    [InlineData(IsolationMode.Process)]
+    public void A_program_failing_on_too_many_rows_is_disabled_with_the_reason(IsolationMode isolation)
+    {
+        var comments = ApplyTestKit.YoutubeComments();
+        var failing = new SandboxedProgram(
+            ApplyTestKit.Compile("index_error", """
+                public static class Program
+                {
+                    public static int Label(string text) => text[40] == 'x' ? 1 : -1;
+                }
+                """),
+            ApplyTestKit.TestBudgets);
+        var programs = ApplyTestKit.BenignPrograms().Prepend(failing).ToArray();
+
+        var result = new ApplyEngine(ApplyTestKit.Options(isolation)).Apply("train", InMemoryDataSource.FromTexts("c", "text", comments), programs, 2, cancel: TestContext.Current.CancellationToken);
+
+        var report = result.Programs[0];
+        Assert.Equal(ProgramStatus.Disabled, report.Status);
+        Assert.Contains("failed on", report.Reason);
+        Assert.Contains("row", report.Reason);
+        Assert.True(result.Matrix.Column(0).IndexOfAnyExcept(LabelMatrix.Abstain) < 0, "a disabled program's column is all abstain");
+        for (var j = 1; j < programs.Length; j++)
+        {
+            Assert.Equal(ApplyTestKit.Native(ApplyTestKit.Benign[j - 1].Native, comments), result.Matrix.Column(j).ToArray());
+        }
+    }
+
+    [Fact]
+    public void Rows_stream_in_order_across_many_batches()
+    {
+        var texts = Enumerable.Range(0, 10_000).Select(i => i % 7 == 0 ? "check out my channel" : $"row {i}").ToArray();
+        var programs = ApplyTestKit.BenignPrograms();
+        var options = ApplyTestKit.Options(IsolationMode.None) with { BatchSize = 97, Parallelism = 3 };
+
+        var result = new ApplyEngine(options).Apply("t", InMemoryDataSource.FromTexts("t", "text", texts), programs, 2, cancel: TestContext.Current.CancellationToken);
+
+        Assert.Equal(ApplyTestKit.Native(ApplyTestKit.Benign[1].Native, texts), result.Matrix.Column(1).ToArray());
+        Assert.Equal(texts.Length / 7 + 1, result.Programs[1].Votes);
+    }
+}
