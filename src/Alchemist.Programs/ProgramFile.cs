@@ -159,7 +159,7 @@ public sealed class ProgramFile
 
         var source = string.Join('\n', lines.Skip(index));
         var provenance = values.Count == 0
-            ? ProgramProvenance.ByPerson(null, File.Exists(place) ? File.GetLastWriteTimeUtc(place) : DateTimeOffset.UtcNow)
+            ? ProgramProvenance.ByPerson(null, pathForMessages is not null && File.Exists(pathForMessages) ? File.GetLastWriteTimeUtc(pathForMessages) : DateTimeOffset.UtcNow)
             : ParseProvenance(values, place);
         return new ProgramFile(name, provenance, source);
     }

@@ -40,15 +40,27 @@ public sealed class ProgramCompiler
 
     public ProgramSignature Signature { get; }
 
+    /// <summary>The instrumented source of the last program this thread compiled (for tests and for debugging the rewriter).</summary>
+    [field: ThreadStatic]
+    internal static string? LastInstrumentedSource { get; private set; }
+
     /// <summary>Compiles a program file; diagnostics carry line numbers of the file (the header is comments).</summary>
     public CompileResult Compile(ProgramFile file) => Compile(file.Render(), file.Name);
 
     /// <summary>Compiles source text (an LLM's code block, a file's text); diagnostics carry line numbers of that text.</summary>
-    public CompileResult Compile(string source, string name = "program")
+    public CompileResult Compile(string source, string name = "program") => Compile(source, name, instrument: true);
+
+    /// <summary>
+    /// Compiles and verifies like <see cref="Compile(string, string)"/> but injects no budgets: the "native speed" baseline
+    /// for benchmarks and the reference that tests compare instrumented outputs with. The allowlist still applies; only the budgets are missing, so a program that loops forever hangs its thread.
+    /// </summary>
+    public CompileResult CompileWithoutBudgets(string source, string name = "program") => Compile(source, name, instrument: false);
+
+    private CompileResult Compile(string source, string name, bool instrument)
     {
         var stopwatch = Stopwatch.StartNew();
         var diagnostics = new List<ProgramDiagnostic>();
-        var program = CompileCore(source, name, diagnostics);
+        var program = CompileCore(source, name, instrument, diagnostics);
         return new CompileResult(program, diagnostics, stopwatch.Elapsed);
     }
 
@@ -64,7 +76,7 @@ public sealed class ProgramCompiler
         return errors.Count == 0;
     }
 
-    private CompiledProgram? CompileCore(string source, string name, List<ProgramDiagnostic> diagnostics)
+    private CompiledProgram? CompileCore(string source, string name, bool instrument, List<ProgramDiagnostic> diagnostics)
     {
         var sourceHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source)));
         var tree = ProgramSource.Normalize(source, name + ".cs", dropRowRecord: _rowTree is not null);
@@ -94,7 +106,7 @@ public sealed class ProgramCompiler
         SyntaxTree instrumented;
         try
         {
-            var root = BudgetRewriter.Rewrite(model, label, EntryMembers(label));
+            var root = BudgetRewriter.Rewrite(model, label, EntryMembers(label), instrument);
             instrumented = CSharpSyntaxTree.Create((CSharpSyntaxNode)root, ProgramSource.ParseOptions, tree.FilePath, Encoding.UTF8);
         }
         catch (InvalidOperationException e)
@@ -103,6 +115,7 @@ public sealed class ProgramCompiler
             return null;
         }
 
+        LastInstrumentedSource = instrumented.GetRoot().NormalizeWhitespace().ToFullString();
         using var image = new MemoryStream();
         var emitted = compilation.ReplaceSyntaxTree(tree, instrumented).Emit(image);
         if (!emitted.Success)

@@ -19,7 +19,8 @@ internal static class References
         "System.Console", "System.Collections.Concurrent", "System.Threading", "System.Threading.Thread", "System.Threading.Tasks.Parallel",
         "System.Linq.Parallel", "System.Linq.Expressions", "System.Linq.Queryable", "System.Net.Http", "System.Net.Primitives",
         "System.Net.Sockets", "System.Diagnostics.Process", "System.ComponentModel.Primitives", "System.Runtime.InteropServices",
-        "System.Text.Encoding.Extensions", "System.Web.HttpUtility", "System.IO.FileSystem.Watcher",
+        "System.Text.Encoding.Extensions", "System.Web.HttpUtility", "System.IO.FileSystem.Watcher", "System.Net.NameResolution",
+        "System.Net.Requests", "System.Net.WebClient", "System.IO.Pipes", "System.IO.MemoryMappedFiles", "Microsoft.Win32.Registry",
     ];
 
     private static readonly Lazy<IReadOnlyList<MetadataReference>> SandboxReferences = new(() =>

@@ -66,7 +66,6 @@ public sealed class ProgramInvoker
         }
         catch (Exception exception)
         {
-            Budget.EndCall();
             return Failed(row, exception);
         }
 
@@ -89,7 +88,6 @@ public sealed class ProgramInvoker
         }
         catch (Exception exception)
         {
-            Budget.EndCall();
             return Failed(row, exception);
         }
 
@@ -104,20 +102,27 @@ public sealed class ProgramInvoker
     public void LabelRange(ProgramColumns columns, int start, Span<sbyte> destination, long firstRow)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(start + destination.Length, columns.Count, nameof(destination));
-        if (_text is not null)
+        try
         {
-            var texts = columns.Texts[0];
-            for (var i = 0; i < destination.Length; i++)
+            if (_text is not null)
             {
-                destination[i] = Label(texts[start + i], firstRow + i);
+                var texts = columns.Texts[0];
+                for (var i = 0; i < destination.Length; i++)
+                {
+                    destination[i] = Label(texts[start + i], firstRow + i);
+                }
+
+                return;
             }
 
-            return;
+            for (var i = 0; i < destination.Length; i++)
+            {
+                destination[i] = Label(columns, start + i, firstRow + i);
+            }
         }
-
-        for (var i = 0; i < destination.Length; i++)
+        finally
         {
-            destination[i] = Label(columns, start + i, firstRow + i);
+            Budget.EndCalls();
         }
     }
 
@@ -125,7 +130,6 @@ public sealed class ProgramInvoker
     private sbyte Finish(int result, long row)
     {
         var violation = _state.Violation;
-        Budget.EndCall();
         if (violation is not null)
         {
             // The program caught the violation somehow and returned: its answer is not trusted.

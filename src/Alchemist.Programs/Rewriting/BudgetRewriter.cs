@@ -23,22 +23,30 @@ internal sealed class BudgetRewriter : CSharpSyntaxRewriter
     private readonly SemanticModel _model;
     private readonly IMethodSymbol _label;
     private readonly IReadOnlyList<MemberDeclarationSyntax> _entryMembers;
+    private readonly bool _instrument;
+    private readonly Stack<FunctionCounter> _functions = new();
     private int _catchVariables;
+    private int _counters;
     private bool _entryAdded;
 
-    private BudgetRewriter(SemanticModel model, IMethodSymbol label, IReadOnlyList<MemberDeclarationSyntax> entryMembers)
+    private BudgetRewriter(SemanticModel model, IMethodSymbol label, IReadOnlyList<MemberDeclarationSyntax> entryMembers, bool instrument)
     {
         _model = model;
         _label = label;
         _entryMembers = entryMembers;
+        _instrument = instrument;
     }
 
-    /// <summary>Returns the instrumented root, with <paramref name="entryMembers"/> added to the type that declares Label.</summary>
-    public static SyntaxNode Rewrite(SemanticModel model, IMethodSymbol label, IReadOnlyList<MemberDeclarationSyntax> entryMembers)
+    /// <summary>
+    /// Returns the instrumented root, with <paramref name="entryMembers"/> added to the type that declares Label. With
+    /// <paramref name="instrument"/> false only the entry is added: the uninstrumented baseline that benchmarks and
+    /// equivalence tests compare against.
+    /// </summary>
+    public static SyntaxNode Rewrite(SemanticModel model, IMethodSymbol label, IReadOnlyList<MemberDeclarationSyntax> entryMembers, bool instrument = true)
     {
-        var rewriter = new BudgetRewriter(model, label, entryMembers);
+        var rewriter = new BudgetRewriter(model, label, entryMembers, instrument);
         var root = rewriter.Visit(model.SyntaxTree.GetRoot());
-        if (!rewriter._entryAdded)
+        if (!rewriter._entryAdded || root is null)
         {
             throw new InvalidOperationException("the type declaring Label was not found while instrumenting");
         }
@@ -46,49 +54,52 @@ internal sealed class BudgetRewriter : CSharpSyntaxRewriter
         return root;
     }
 
+    public override SyntaxNode? Visit(SyntaxNode? node) =>
+        _instrument || node is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax ? base.Visit(node) : node;
+
     public override SyntaxNode? VisitForStatement(ForStatementSyntax node)
     {
         var visited = (ForStatementSyntax)base.VisitForStatement(node)!;
-        return visited.WithStatement(Prepend(TickStatement, visited.Statement));
+        return visited.WithStatement(Prepend(LoopTick(), visited.Statement));
     }
 
     public override SyntaxNode? VisitForEachStatement(ForEachStatementSyntax node)
     {
         var visited = (ForEachStatementSyntax)base.VisitForEachStatement(node)!;
-        return visited.WithStatement(Prepend(TickStatement, visited.Statement));
+        return visited.WithStatement(Prepend(LoopTick(), visited.Statement));
     }
 
     public override SyntaxNode? VisitForEachVariableStatement(ForEachVariableStatementSyntax node)
     {
         var visited = (ForEachVariableStatementSyntax)base.VisitForEachVariableStatement(node)!;
-        return visited.WithStatement(Prepend(TickStatement, visited.Statement));
+        return visited.WithStatement(Prepend(LoopTick(), visited.Statement));
     }
 
     public override SyntaxNode? VisitWhileStatement(WhileStatementSyntax node)
     {
         var visited = (WhileStatementSyntax)base.VisitWhileStatement(node)!;
-        return visited.WithStatement(Prepend(TickStatement, visited.Statement));
+        return visited.WithStatement(Prepend(LoopTick(), visited.Statement));
     }
 
     public override SyntaxNode? VisitDoStatement(DoStatementSyntax node)
     {
         var visited = (DoStatementSyntax)base.VisitDoStatement(node)!;
-        return visited.WithStatement(Prepend(TickStatement, visited.Statement));
+        return visited.WithStatement(Prepend(LoopTick(), visited.Statement));
     }
 
     public override SyntaxNode? VisitLabeledStatement(LabeledStatementSyntax node)
     {
         var visited = (LabeledStatementSyntax)base.VisitLabeledStatement(node)!;
-        return visited.WithStatement(Prepend(TickStatement, visited.Statement));
+        return visited.WithStatement(Prepend(LoopTick(), visited.Statement));
     }
 
     public override SyntaxNode? VisitMethodDeclaration(MethodDeclarationSyntax node)
     {
         var returnsVoid = _model.GetDeclaredSymbol(node)?.ReturnsVoid ?? false;
-        var visited = (MethodDeclarationSyntax)base.VisitMethodDeclaration(node)!;
+        var visited = (MethodDeclarationSyntax)InFunction(() => base.VisitMethodDeclaration(node), out var counter)!;
         if (visited.Body is not null)
         {
-            return visited.WithBody(Prepend(EnterStatement, visited.Body));
+            return visited.WithBody(Prepend(EnterStatement, visited.Body, counter));
         }
 
         return visited.ExpressionBody is { } arrow
@@ -99,10 +110,10 @@ internal sealed class BudgetRewriter : CSharpSyntaxRewriter
     public override SyntaxNode? VisitLocalFunctionStatement(LocalFunctionStatementSyntax node)
     {
         var returnsVoid = (_model.GetDeclaredSymbol(node) as IMethodSymbol)?.ReturnsVoid ?? false;
-        var visited = (LocalFunctionStatementSyntax)base.VisitLocalFunctionStatement(node)!;
+        var visited = (LocalFunctionStatementSyntax)InFunction(() => base.VisitLocalFunctionStatement(node), out var counter)!;
         if (visited.Body is not null)
         {
-            return visited.WithBody(Prepend(EnterStatement, visited.Body));
+            return visited.WithBody(Prepend(EnterStatement, visited.Body, counter));
         }
 
         return visited.ExpressionBody is { } arrow
@@ -112,10 +123,10 @@ internal sealed class BudgetRewriter : CSharpSyntaxRewriter
 
     public override SyntaxNode? VisitConstructorDeclaration(ConstructorDeclarationSyntax node)
     {
-        var visited = (ConstructorDeclarationSyntax)base.VisitConstructorDeclaration(node)!;
+        var visited = (ConstructorDeclarationSyntax)InFunction(() => base.VisitConstructorDeclaration(node), out var counter)!;
         if (visited.Body is not null)
         {
-            return visited.WithBody(Prepend(EnterStatement, visited.Body));
+            return visited.WithBody(Prepend(EnterStatement, visited.Body, counter));
         }
 
         return visited.ExpressionBody is { } arrow
@@ -125,10 +136,10 @@ internal sealed class BudgetRewriter : CSharpSyntaxRewriter
 
     public override SyntaxNode? VisitOperatorDeclaration(OperatorDeclarationSyntax node)
     {
-        var visited = (OperatorDeclarationSyntax)base.VisitOperatorDeclaration(node)!;
+        var visited = (OperatorDeclarationSyntax)InFunction(() => base.VisitOperatorDeclaration(node), out var counter)!;
         if (visited.Body is not null)
         {
-            return visited.WithBody(Prepend(EnterStatement, visited.Body));
+            return visited.WithBody(Prepend(EnterStatement, visited.Body, counter));
         }
 
         return visited.ExpressionBody is { } arrow
@@ -138,10 +149,10 @@ internal sealed class BudgetRewriter : CSharpSyntaxRewriter
 
     public override SyntaxNode? VisitConversionOperatorDeclaration(ConversionOperatorDeclarationSyntax node)
     {
-        var visited = (ConversionOperatorDeclarationSyntax)base.VisitConversionOperatorDeclaration(node)!;
+        var visited = (ConversionOperatorDeclarationSyntax)InFunction(() => base.VisitConversionOperatorDeclaration(node), out var counter)!;
         if (visited.Body is not null)
         {
-            return visited.WithBody(Prepend(EnterStatement, visited.Body));
+            return visited.WithBody(Prepend(EnterStatement, visited.Body, counter));
         }
 
         return visited.ExpressionBody is { } arrow
@@ -152,10 +163,10 @@ internal sealed class BudgetRewriter : CSharpSyntaxRewriter
     public override SyntaxNode? VisitAccessorDeclaration(AccessorDeclarationSyntax node)
     {
         var returnsVoid = (_model.GetDeclaredSymbol(node) as IMethodSymbol)?.ReturnsVoid ?? true;
-        var visited = (AccessorDeclarationSyntax)base.VisitAccessorDeclaration(node)!;
+        var visited = (AccessorDeclarationSyntax)InFunction(() => base.VisitAccessorDeclaration(node), out var counter)!;
         if (visited.Body is not null)
         {
-            return visited.WithBody(Prepend(EnterStatement, visited.Body));
+            return visited.WithBody(Prepend(EnterStatement, visited.Body, counter));
         }
 
         return visited.ExpressionBody is { } arrow
@@ -182,25 +193,25 @@ internal sealed class BudgetRewriter : CSharpSyntaxRewriter
     public override SyntaxNode? VisitParenthesizedLambdaExpression(ParenthesizedLambdaExpressionSyntax node)
     {
         var returnsVoid = LambdaReturnsVoid(node);
-        var visited = (ParenthesizedLambdaExpressionSyntax)base.VisitParenthesizedLambdaExpression(node)!;
+        var visited = (ParenthesizedLambdaExpressionSyntax)InFunction(() => base.VisitParenthesizedLambdaExpression(node), out var counter)!;
         return visited.Block is not null
-            ? visited.WithBlock(Prepend(EnterStatement, visited.Block))
+            ? visited.WithBlock(Prepend(EnterStatement, visited.Block, counter))
             : visited.WithExpressionBody(null).WithBlock(ToBlock(visited.ExpressionBody!, returnsVoid));
     }
 
     public override SyntaxNode? VisitSimpleLambdaExpression(SimpleLambdaExpressionSyntax node)
     {
         var returnsVoid = LambdaReturnsVoid(node);
-        var visited = (SimpleLambdaExpressionSyntax)base.VisitSimpleLambdaExpression(node)!;
+        var visited = (SimpleLambdaExpressionSyntax)InFunction(() => base.VisitSimpleLambdaExpression(node), out var counter)!;
         return visited.Block is not null
-            ? visited.WithBlock(Prepend(EnterStatement, visited.Block))
+            ? visited.WithBlock(Prepend(EnterStatement, visited.Block, counter))
             : visited.WithExpressionBody(null).WithBlock(ToBlock(visited.ExpressionBody!, returnsVoid));
     }
 
     public override SyntaxNode? VisitAnonymousMethodExpression(AnonymousMethodExpressionSyntax node)
     {
-        var visited = (AnonymousMethodExpressionSyntax)base.VisitAnonymousMethodExpression(node)!;
-        return visited.WithBlock(Prepend(EnterStatement, visited.Block));
+        var visited = (AnonymousMethodExpressionSyntax)InFunction(() => base.VisitAnonymousMethodExpression(node), out var counter)!;
+        return visited.WithBlock(Prepend(EnterStatement, visited.Block, counter));
     }
 
     public override SyntaxNode? VisitCatchClause(CatchClauseSyntax node)
@@ -358,4 +369,54 @@ internal sealed class BudgetRewriter : CSharpSyntaxRewriter
 
     private static BlockSyntax Prepend(StatementSyntax first, StatementSyntax body) =>
         body is BlockSyntax block ? block.WithStatements(block.Statements.Insert(0, first)) : Block(first, body);
+
+    /// <summary>Puts the entry check first and, when the function has loops, declares their step counter after it.</summary>
+    private static BlockSyntax Prepend(StatementSyntax first, BlockSyntax body, FunctionCounter counter)
+    {
+        var statements = body.Statements;
+        if (counter.Used)
+        {
+            statements = statements.Insert(0, ParseStatement($"int {counter.Name} = 0;"));
+        }
+
+        return body.WithStatements(statements.Insert(0, first));
+    }
+
+    private SyntaxNode? InFunction(Func<SyntaxNode?> visit, out FunctionCounter counter)
+    {
+        counter = new FunctionCounter("__alchemistSteps" + _counters++);
+        _functions.Push(counter);
+        try
+        {
+            return visit();
+        }
+        finally
+        {
+            _functions.Pop();
+        }
+    }
+
+    /// <summary>
+    /// The statement at the top of a loop body or after a label: counts in a local and reports to the thread's budget every
+    /// <see cref="Runtime.Budget.LoopStepsPerReport"/> iterations. Outside any function (not expected) it ticks directly.
+    /// </summary>
+    private StatementSyntax LoopTick()
+    {
+        if (_functions.Count == 0)
+        {
+            return TickStatement;
+        }
+
+        var counter = _functions.Peek();
+        counter.Used = true;
+        var every = Runtime.Budget.LoopStepsPerReport;
+        return ParseStatement($"if (++{counter.Name} >= {every}) {{ {counter.Name} = 0; {BudgetType}.Steps({every}); }}");
+    }
+
+    private sealed class FunctionCounter(string name)
+    {
+        public string Name { get; } = name;
+
+        public bool Used { get; set; }
+    }
 }

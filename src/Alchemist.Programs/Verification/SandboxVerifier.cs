@@ -367,16 +367,24 @@ internal sealed class SandboxVerifier
         }
 
         var containing = member.ContainingType;
+        var memberName = member is IMethodSymbol { MethodKind: MethodKind.Constructor } ? $"new {Display(containing)}" : $"{Display(containing)}.{member.Name}";
         var typeReason = containing.IsTupleType || containing.IsAnonymousType ? null : Allowlist.CheckType(containing);
         if (typeReason is not null && !Allowlist.IsAllowedMemberOfDeniedType(member))
         {
-            Report(node, $"'{Display(containing)}.{member.Name}' is not allowed: {typeReason}");
+            Report(node, $"'{memberName}' is not allowed: {typeReason}");
+            return;
+        }
+
+        if (member.DeclaredAccessibility is Accessibility.Protected or Accessibility.ProtectedOrInternal or Accessibility.ProtectedAndInternal
+            && (member is IFieldSymbol || Allowlist.FullMetadataName(containing.OriginalDefinition) == "System.Text.RegularExpressions.Regex"))
+        {
+            Report(node, $"'{memberName}' is not allowed: deriving from a library class to reach its protected internals (such as a Regex's internalMatchTimeout) is not allowed; use the class as it is");
             return;
         }
 
         if (Allowlist.CheckMember(member) is { } memberReason)
         {
-            Report(node, $"'{Display(containing)}.{member.Name}' is not allowed: {memberReason}");
+            Report(node, $"'{memberName}' is not allowed: {memberReason}");
             return;
         }
 

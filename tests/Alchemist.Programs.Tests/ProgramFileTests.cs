@@ -1,0 +1,87 @@
+using Xunit;
+
+namespace Alchemist.Programs.Tests;
+
+public sealed class ProgramFileTests
+{
+    private static readonly DateTimeOffset When = new(2026, 11, 27, 10, 20, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void RendersAndParsesAnLlmProvenanceHeader()
+    {
+        var provenance = new ProgramProvenance
+        {
+            Kind = ProgramAuthorKind.Llm,
+            Provider = "anthropic",
+            Model = "claude-sonnet-4-5",
+            PromptHash = "3f2a9c",
+            PromptTokens = 1450,
+            CompletionTokens = 610,
+            CostUsd = 0.0134m,
+            Created = When,
+        };
+        var file = new ProgramFile("spam_links", provenance, "public static int Label(string text) => text.Contains(\"http\") ? 1 : -1;\r\n");
+        var text = file.Render();
+        Assert.StartsWith("// alchemist-program: spam_links\n// author: llm anthropic/claude-sonnet-4-5\n", text, StringComparison.Ordinal);
+
+        var parsed = ProgramFile.Parse(text, "spam_links");
+        Assert.Equal(provenance, parsed.Provenance);
+        Assert.Equal(file.Source, parsed.Source);
+        Assert.Equal(file.SourceHash, parsed.SourceHash);
+        Assert.Equal(file.HeaderLines, text.Split('\n').TakeWhile(l => l.StartsWith("//", StringComparison.Ordinal)).Count() + 1);
+    }
+
+    [Theory]
+    [InlineData(ProgramAuthorKind.Synthesizer, "keyword-mining")]
+    [InlineData(ProgramAuthorKind.Person, "Ada Lovelace")]
+    [InlineData(ProgramAuthorKind.Person, null)]
+    public void RoundTripsOtherAuthors(ProgramAuthorKind kind, string? name)
+    {
+        var provenance = new ProgramProvenance { Kind = kind, AuthorName = name, Created = When };
+        var parsed = ProgramFile.Parse(new ProgramFile("p", provenance, "int x;").Render(), "p");
+        Assert.Equal(provenance, parsed.Provenance);
+    }
+
+    [Fact]
+    public void SavesAndLoadsAFolder()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "alchemist-programs-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            new ProgramFile("b", ProgramProvenance.ByPerson("me", When), "public static int Label(string text) => 0;").Save(folder);
+            new ProgramFile("a", ProgramProvenance.ByPerson("me", When), "public static int Label(string text) => 1;").Save(folder);
+            var loaded = ProgramFile.LoadFolder(folder);
+            Assert.Equal(["a", "b"], loaded.Select(p => p.Name));
+            Assert.Equal("me", loaded[0].Provenance.AuthorName);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void AFileWithoutHeaderIsAPersonsProgram()
+    {
+        var parsed = ProgramFile.Parse("// just a comment\npublic static int Label(string text) => 0;\n", "hand");
+        Assert.Equal(ProgramAuthorKind.Person, parsed.Provenance.Kind);
+        Assert.Contains("// just a comment", parsed.Source, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AMalformedHeaderNamesTheFileAndLine()
+    {
+        const string text = "// alchemist-program: p\n// author: llm anthropic/claude\n// tokens: many\n\nint x;";
+        var error = Assert.Throws<FormatException>(() => ProgramFile.Parse(text, "p", "programs/p.cs"));
+        Assert.Contains("programs/p.cs: line 3", error.Message, StringComparison.Ordinal);
+
+        var noAuthor = Assert.Throws<FormatException>(() => ProgramFile.Parse("// alchemist-program: p\n// created: 2026-01-01\n", "p"));
+        Assert.Contains("author", noAuthor.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RejectsNamesThatAreNotFileAndColumnNames()
+    {
+        Assert.Throws<ArgumentException>(() => new ProgramFile("../evil", ProgramProvenance.ByPerson(null, When), "int x;"));
+    }
+}
