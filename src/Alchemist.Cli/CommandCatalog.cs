@@ -7,6 +7,10 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return Commands.InitCommand.Create();
+        yield return Commands.RunCommand.Create();
+        yield return Commands.PredictCommand.Create();
         yield return Commands.ApplyCommand.Create();
+        yield return Commands.LabelModelCommand.Create();
     }
 }

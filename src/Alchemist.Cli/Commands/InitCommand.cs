@@ -1,0 +1,107 @@
+using System.CommandLine;
+using Alchemist.Data;
+using Alchemist.Spec;
+
+namespace Alchemist.Cli.Commands;
+
+/// <summary><c>alchemist init &lt;dir&gt; --data &lt;file&gt; ...</c>: creates a project folder with an alchemist.yaml that refers to the data.</summary>
+internal static class InitCommand
+{
+    public static Command Create()
+    {
+        var project = new Argument<DirectoryInfo>("project") { Description = "The project folder to create (it may exist, but must not hold an alchemist.yaml)." };
+        var data = new Option<FileInfo>("--data") { Description = "The data: a WRENCH train.json (valid.json and test.json beside it are used too), or one CSV or JSONL file split by a seeded rule.", Required = true };
+        var valid = new Option<FileInfo?>("--valid") { Description = "A separate valid file (CSV or JSONL); then --data is the train file." };
+        var test = new Option<FileInfo?>("--test") { Description = "A separate test file (CSV or JSONL)." };
+        var format = new Option<string?>("--format") { Description = "wrench, csv or jsonl (default: from the extension)." };
+        var textField = new Option<string[]>("--text-field") { Description = "The text field(s) programs read (default: text).", AllowMultipleArgumentsPerToken = true };
+        var numberField = new Option<string[]>("--number-field") { Description = "Numeric feature field(s) programs read.", AllowMultipleArgumentsPerToken = true };
+        var labelField = new Option<string?>("--label-field") { Description = "The field with gold labels, if the data has them (class index or name)." };
+        var classes = new Option<string?>("--classes") { Description = "Class names in class-index order, comma separated (default for WRENCH: label.json)." };
+        var name = new Option<string?>("--name") { Description = "Project name (default: the folder's name)." };
+        var description = new Option<string?>("--description") { Description = "What the task is, in a sentence or two; LLM prompts use it." };
+        var command = new Command("init", "Create a project: an alchemist.yaml naming the data, its fields and classes (offline synthesis until an LLM is configured).")
+        {
+            project, data, valid, test, format, textField, numberField, labelField, classes, name, description,
+        };
+        command.SetAction(result => Run(
+            result.GetValue(project)!, result.GetValue(data)!, result.GetValue(valid), result.GetValue(test), result.GetValue(format),
+            result.GetValue(textField) ?? [], result.GetValue(numberField) ?? [], result.GetValue(labelField), result.GetValue(classes),
+            result.GetValue(name), result.GetValue(description)));
+        return command;
+    }
+
+    private static int Run(DirectoryInfo project, FileInfo data, FileInfo? valid, FileInfo? test, string? format, string[] textFields, string[] numberFields, string? labelField, string? classList, string? name, string? description)
+    {
+        try
+        {
+            var spec = Build(project.FullName, data.FullName, valid?.FullName, test?.FullName, format, textFields, numberFields, labelField, classList, name, description);
+            var file = SpecWriter.Save(spec, Path.Combine(project.FullName, TaskSpec.FileName));
+            SpecData.LoadDataset(SpecReader.Load(project.FullName));
+            Console.Out.WriteLine($"created {file}; next: alchemist run {project.FullName}");
+            return 0;
+        }
+        catch (Exception e) when (e is SpecException or DataFormatException or InvalidOperationException or IOException or InvalidDataException or ArgumentException)
+        {
+            Console.Error.WriteLine($"init failed: {e.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>The spec for a new project; data paths are written relative to the project folder.</summary>
+    internal static TaskSpec Build(string projectDirectory, string data, string? valid, string? test, string? format, IReadOnlyList<string> textFields, IReadOnlyList<string> numberFields, string? labelField, string? classList, string? name, string? description)
+    {
+        if (File.Exists(Path.Combine(projectDirectory, TaskSpec.FileName)))
+        {
+            throw new InvalidOperationException($"{Path.Combine(projectDirectory, TaskSpec.FileName)} already exists; edit it, or init another folder");
+        }
+
+        if (!File.Exists(data))
+        {
+            throw new FileNotFoundException($"data file not found: {data}");
+        }
+
+        Directory.CreateDirectory(projectDirectory);
+        format ??= Dataset.GuessFormat(data);
+        string Relative(string path) => Path.GetRelativePath(projectDirectory, path).Replace('\\', '/');
+        IReadOnlyList<string> classNames;
+        DataSpec dataSpec;
+        if (format == "wrench")
+        {
+            var folder = Path.GetDirectoryName(data)!;
+            var labelJson = Path.Combine(folder, "label.json");
+            classNames = classList is not null ? Split(classList)
+                : File.Exists(labelJson) ? ClassLabels.ReadLabelJson(labelJson)
+                : throw new ArgumentException($"no --classes given and no label.json beside {data}");
+            string? Beside(string split) => File.Exists(Path.Combine(folder, split + ".json")) ? Relative(Path.Combine(folder, split + ".json")) : null;
+            dataSpec = new DataSpec { Format = "wrench", Train = Relative(data), Valid = valid is null ? Beside("valid") : Relative(valid), Test = test is null ? Beside("test") : Relative(test), LabelField = "label" };
+            textFields = textFields.Count == 0 && numberFields.Count == 0 ? ["text"] : textFields;
+        }
+        else
+        {
+            classNames = classList is not null ? Split(classList) : throw new ArgumentException("--classes is required for CSV and JSONL data (class names in index order)");
+            dataSpec = valid is null && test is null
+                ? new DataSpec { Format = format, File = Relative(data), Split = new SplitSpec(), LabelField = labelField }
+                : new DataSpec { Format = format, Train = Relative(data), Valid = valid is null ? null : Relative(valid), Test = test is null ? null : Relative(test), LabelField = labelField };
+            textFields = textFields.Count == 0 && numberFields.Count == 0 ? ["text"] : textFields;
+        }
+
+        if (classNames.Count < 2)
+        {
+            throw new ArgumentException($"a task needs at least two classes; got {string.Join(", ", classNames)}");
+        }
+
+        var projectName = name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(projectDirectory)));
+        return new TaskSpec
+        {
+            Name = projectName,
+            Description = description ?? $"Classify each row as one of: {string.Join(", ", classNames)}.",
+            Inputs = [.. textFields.Select(f => new InputField(f, InputType.Text)), .. numberFields.Select(f => new InputField(f, InputType.Number))],
+            Classes = [.. classNames.Select(c => new ClassSpec(c))],
+            Data = dataSpec,
+            ProjectDirectory = projectDirectory,
+        };
+    }
+
+    private static string[] Split(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Alchemist.Cli.Pipeline;
+using Alchemist.Data;
+using Alchemist.Spec;
+
+namespace Alchemist.Cli.Commands;
+
+/// <summary><c>alchemist predict &lt;project&gt; &lt;file&gt;</c>: labels new rows with the project's saved end model.</summary>
+internal static class PredictCommand
+{
+    public static Command Create()
+    {
+        var project = new Argument<DirectoryInfo>("project") { Description = "The project folder, after `alchemist run`." };
+        var file = new Argument<FileInfo>("file") { Description = "Rows to label: CSV, JSONL or a WRENCH split file with the project's input fields." };
+        var format = new Option<string?>("--format") { Description = "wrench, csv or jsonl (default: from the file's extension)." };
+        var output = new Option<FileInfo?>("--output") { Description = "Write JSON lines here instead of standard output." };
+        var command = new Command("predict", "Label the rows of a file with the project's end model; prints one JSON line per row (id, label, probabilities).")
+        {
+            project,
+            file,
+            format,
+            output,
+        };
+        command.SetAction(result => Run(result.GetValue(project)!, result.GetValue(file)!, result.GetValue(format), result.GetValue(output)));
+        return command;
+    }
+
+    private static int Run(DirectoryInfo project, FileInfo file, string? format, FileInfo? output)
+    {
+        try
+        {
+            var spec = SpecReader.Load(project.FullName);
+            var modelFolder = Path.Combine(spec.ProjectDirectory, RunPipeline.OutputFolder, "model");
+            var model = EndModel.EndModel.Load(modelFolder);
+            if (model.Classes != spec.Classes.Count)
+            {
+                throw new InvalidDataException($"{modelFolder}: the end model predicts {model.Classes} classes, the spec lists {spec.Classes.Count}; run `alchemist run` again");
+            }
+
+            if (!file.Exists)
+            {
+                throw new FileNotFoundException($"file not found: {file.FullName}");
+            }
+
+            var fields = SpecData.FieldMap(spec) with { LabelField = null };
+            var source = Dataset.OpenFile(file.FullName, format ?? Dataset.GuessFormat(file.FullName), fields);
+            var rows = source.ReadAll();
+            var split = new DataSplit("predict", source, rows, spec.ClassNames);
+            var probabilities = model.Info.Input == EndModel.EndModelInput.Text
+                ? model.PredictText(RunPipeline.RowTexts(spec, split))
+                : model.PredictFeatures(Enumerable.Range(0, rows.Count)
+                    .Select(r => spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => (float)rows.Number(i.Name)[r]).ToArray()).ToArray());
+            var labels = Evaluation.ClassificationMetrics.ArgMax(probabilities, model.Classes);
+            using var writer = output is null ? Console.Out : new StreamWriter(output.FullName);
+            for (var r = 0; r < rows.Count; r++)
+            {
+                var probabilitiesByClass = new Dictionary<string, double>();
+                for (var c = 0; c < model.Classes; c++)
+                {
+                    probabilitiesByClass[spec.ClassNames[c]] = Math.Round(probabilities[(r * model.Classes) + c], 5);
+                }
+
+                writer.WriteLine(JsonSerializer.Serialize(new { id = rows.RowIds[r], label = spec.ClassNames[labels[r]], probabilities = probabilitiesByClass }));
+            }
+
+            if (output is not null)
+            {
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"labeled {rows.Count} rows into {output.FullName}"));
+            }
+
+            return 0;
+        }
+        catch (Exception e) when (e is SpecException or DataFormatException or InvalidOperationException or IOException or InvalidDataException or ArgumentException or KeyNotFoundException)
+        {
+            Console.Error.WriteLine($"predict failed: {e.Message}");
+            return 1;
+        }
+    }
+}

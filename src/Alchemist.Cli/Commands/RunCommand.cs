@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Alchemist.Cli.Pipeline;
+using Alchemist.Data;
+using Alchemist.Spec;
+
+namespace Alchemist.Cli.Commands;
+
+/// <summary><c>alchemist run &lt;project&gt; [--json]</c>: every stage, from synthesis to labels, end model and report.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var project = new Argument<DirectoryInfo>("project") { Description = "The project folder (with alchemist.yaml)." };
+        var json = new Option<bool>("--json") { Description = "Print the run summary as JSON on standard output (progress still goes to standard error)." };
+        var force = new Option<bool>("--force") { Description = "Redo the label model, end model and outputs even when nothing changed." };
+        var command = new Command("run", "Synthesize (offline unless an LLM is configured), apply, fit the label model, train the end model, and write labels and a report.")
+        {
+            project,
+            json,
+            force,
+        };
+        command.SetAction(result => Run(result.GetValue(project)!, result.GetValue(json), result.GetValue(force)));
+        return command;
+    }
+
+    private static int Run(DirectoryInfo project, bool json, bool force)
+    {
+        try
+        {
+            var summary = new RunPipeline(Console.Error) { Force = force }.Run(project.FullName);
+            if (json)
+            {
+                Console.Out.WriteLine(JsonSerializer.Serialize(summary, RunSummary.Json));
+            }
+            else
+            {
+                PrintSummary(summary);
+            }
+
+            return 0;
+        }
+        catch (Exception e) when (e is SpecException or DataFormatException or InvalidOperationException or IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"run failed: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static void PrintSummary(RunSummary s)
+    {
+        static string A(double? value) => value is double v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "- (no test gold)";
+        var o = Console.Out;
+        o.WriteLine(s.Reused ? "Nothing changed: the last run's results stand." : "Run finished.");
+        o.WriteLine($"  programs:            {s.Programs} ({s.Synthesizer}), coverage on train {s.Coverage:P1}");
+        o.WriteLine($"  label model:         {s.LabelModel}; final labels from {s.FinalSource}");
+        o.WriteLine($"  test accuracy:       final {A(s.FinalTestAccuracy)}, label model {A(s.LabelModelTestAccuracy)}, end model {A(s.EndModelTestAccuracy)}, dev-only baseline {A(s.DevOnlyBaselineTestAccuracy)}");
+        o.WriteLine($"  LLM calls:           {s.LlmCalls}, cost ${s.CostUsd:0.0000}");
+        o.WriteLine($"  labels:              {s.LabelsCsv}, {s.LabelsJsonl}");
+        o.WriteLine($"  end model:           {s.EndModelFolder}");
+        o.WriteLine($"  report:              {s.Report}");
+        o.WriteLine($"  time:                {s.Seconds:0.0} s");
+    }
+}

@@ -1,0 +1,138 @@
+using Alchemist.Data;
+using Alchemist.Labeling;
+using Alchemist.Spec;
+
+namespace Alchemist.Cli.Pipeline;
+
+/// <summary>The trained end model, its predictions per split, and the dev-only baseline's.</summary>
+public sealed record EndModelResult(
+    EndModel.EndModel Model,
+    IReadOnlyDictionary<string, float[]> Predictions,
+    IReadOnlyDictionary<string, float[]>? BaselinePredictions,
+    float[]? ValidOutOfSample,
+    int TrainRowsUsed,
+    int ValidRowsUsed,
+    float ValidRowWeight);
+
+/// <summary>
+/// Distills the end model from the label model's probabilities on covered train rows, plus the valid split's gold rows
+/// (weighted so that, together, they count as much as the train rows). The valid probabilities used to choose the final
+/// labels come from two cross-fitted models, each trained without the half of valid it predicts. The dev-only baseline is
+/// the same model trained on the valid gold rows alone: the rows the offline synthesizer saw.
+/// </summary>
+internal sealed class EndModelStage(
+    TaskSpec spec,
+    Dataset dataset,
+    IReadOnlyDictionary<string, string[]> texts,
+    IReadOnlyDictionary<string, LabelMatrix> votes,
+    IReadOnlyDictionary<string, float[]> labelModel,
+    Action<string> step)
+{
+    private readonly int _classes = dataset.Classes;
+    private readonly bool _useText = spec.Inputs.Any(i => i.Type == InputType.Text);
+
+    public EndModelResult Run()
+    {
+        var trainVotes = votes["train"];
+        var covered = new bool[trainVotes.Rows];
+        for (var j = 0; j < trainVotes.Programs; j++)
+        {
+            var column = trainVotes.Column(j);
+            for (var r = 0; r < column.Length; r++)
+            {
+                covered[r] |= column[r] != LabelMatrix.Abstain;
+            }
+        }
+
+        var coveredCount = covered.Count(c => c);
+        var validLabeled = dataset.Valid is { } v ? Enumerable.Range(0, v.Count).Where(r => v.Rows.Labels[r] >= 0).ToArray() : [];
+        var validWeight = validLabeled.Length == 0 ? 0f : Math.Max(1f, coveredCount / (float)validLabeled.Length);
+        if (coveredCount == 0 && validLabeled.Length == 0)
+        {
+            throw new InvalidOperationException("no train row has a vote and valid has no gold labels: the end model has nothing to learn from");
+        }
+
+        step($"training the end model on {coveredCount} covered train rows{(validLabeled.Length > 0 ? $" and {validLabeled.Length} valid gold rows (weight {validWeight:0.0} each)" : "")}");
+        var model = Train(covered, validLabeled, validWeight);
+        var predictions = dataset.Splits.ToDictionary(s => s.Name, s => Predict(model, s.Name));
+
+        Dictionary<string, float[]>? baseline = null;
+        float[]? outOfSample = null;
+        if (validLabeled.Length > 0)
+        {
+            step($"training the dev-only baseline on the {validLabeled.Length} valid gold rows");
+            var baselineModel = Train(new bool[covered.Length], validLabeled, 1f);
+            baseline = dataset.Splits.ToDictionary(s => s.Name, s => Predict(baselineModel, s.Name));
+
+            step("cross-fitting the end model on valid (2 folds) to choose the final labels fairly");
+            outOfSample = (float[])predictions["valid"].Clone();
+            for (var fold = 0; fold < 2; fold++)
+            {
+                var inFold = validLabeled.Where((_, k) => k % 2 == fold).ToArray();
+                var outFold = validLabeled.Where((_, k) => k % 2 != fold).ToArray();
+                var foldModel = Train(covered, outFold, validWeight);
+                var foldPredictions = Predict(foldModel, "valid");
+                foreach (var r in inFold)
+                {
+                    foldPredictions.AsSpan(r * _classes, _classes).CopyTo(outOfSample.AsSpan(r * _classes, _classes));
+                }
+            }
+        }
+
+        return new EndModelResult(model, predictions, baseline, outOfSample ?? predictions.GetValueOrDefault("valid"), coveredCount, validLabeled.Length, validWeight);
+    }
+
+    private EndModel.EndModel Train(bool[] trainRows, int[] validRows, float validWeight)
+    {
+        var train = dataset.Train;
+        var rows = trainRows.Count(c => c) + validRows.Length;
+        var targets = new float[rows * _classes];
+        var k = 0;
+        var selectedTexts = new List<string>(rows);
+        var selectedFeatures = new List<float[]>(rows);
+        var trainProbabilities = labelModel["train"];
+        for (var r = 0; r < trainRows.Length; r++)
+        {
+            if (trainRows[r])
+            {
+                trainProbabilities.AsSpan(r * _classes, _classes).CopyTo(targets.AsSpan(k * _classes, _classes));
+                AddRow(train, r, selectedTexts, selectedFeatures);
+                k++;
+            }
+        }
+
+        foreach (var r in validRows)
+        {
+            targets[(k * _classes) + dataset.Valid!.Rows.Labels[r]] = validWeight;
+            AddRow(dataset.Valid, r, selectedTexts, selectedFeatures);
+            k++;
+        }
+
+        return _useText
+            ? EndModel.EndModel.TrainOnText(selectedTexts, targets, _classes)
+            : EndModel.EndModel.TrainOnFeatures([.. selectedFeatures], targets, _classes);
+    }
+
+    private void AddRow(DataSplit split, int row, List<string> selectedTexts, List<float[]> selectedFeatures)
+    {
+        if (_useText)
+        {
+            selectedTexts.Add(texts[split.Name][row]);
+        }
+        else
+        {
+            selectedFeatures.Add(Features(split, row));
+        }
+    }
+
+    private float[] Features(DataSplit split, int row) =>
+        spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => (float)split.Rows.Number(i.Name)[row]).ToArray();
+
+    private float[] Predict(EndModel.EndModel model, string split)
+    {
+        var data = dataset.Split(split);
+        return _useText
+            ? model.PredictText(texts[split])
+            : model.PredictFeatures(Enumerable.Range(0, data.Count).Select(r => Features(data, r)).ToArray());
+    }
+}

@@ -1,0 +1,67 @@
+using Alchemist.Labeling;
+using Alchemist.LabelModels;
+using Alchemist.OfflineSynthesis;
+using Alchemist.Spec;
+
+namespace Alchemist.Cli.Pipeline;
+
+/// <summary>
+/// The offline synthesizer chose its rules on valid, so the label model's accuracy on valid flatters it. To choose the final
+/// labels fairly, each half of the labeled valid rows is predicted by a label model over programs synthesized from the other
+/// half only (rules evaluated in process, exactly as the written programs do), fitted on the same train rows.
+/// </summary>
+internal static class OfflineCrossFit
+{
+    public static float[] LabelModelValid(TaskSpec spec, string labelModelName, ClassBalance balance, string[] trainTexts, string[] validTexts, int[] validGold, float[] inSample)
+    {
+        var classes = spec.Classes.Count;
+        var labeled = Enumerable.Range(0, validGold.Length).Where(r => validGold[r] >= 0).ToArray();
+        var outOfSample = (float[])inSample.Clone();
+        var trainTokens = trainTexts.Select(RuleFeatures.Tokenize).ToArray();
+        for (var fold = 0; fold < 2; fold++)
+        {
+            var predict = labeled.Where((_, k) => k % 2 == fold).ToArray();
+            var learn = labeled.Where((_, k) => k % 2 != fold).ToArray();
+            var programs = OfflineSynthesizer.Synthesize(learn.Select(r => validTexts[r]).ToArray(), learn.Select(r => validGold[r]).ToArray(), spec.ClassNames);
+            if (programs.Count == 0 || predict.Length == 0)
+            {
+                continue;
+            }
+
+            var matchers = programs.Select(p => new RuleMatcher(p.Rules)).ToArray();
+            var names = programs.Select(p => p.Name).ToArray();
+            var trainVotes = Votes(trainTexts, trainTokens, programs, matchers, names, classes);
+            var predictTexts = predict.Select(r => validTexts[r]).ToArray();
+            var predictVotes = Votes(predictTexts, predictTexts.Select(RuleFeatures.Tokenize).ToArray(), programs, matchers, names, classes);
+            var model = LabelModelCatalog.Create(labelModelName);
+            model.Fit(trainVotes, balance);
+            var probabilities = new float[predict.Length * classes];
+            model.PredictProbabilities(predictVotes, probabilities);
+            for (var k = 0; k < predict.Length; k++)
+            {
+                probabilities.AsSpan(k * classes, classes).CopyTo(outOfSample.AsSpan(predict[k] * classes, classes));
+            }
+        }
+
+        return outOfSample;
+    }
+
+    private static LabelMatrix Votes(string[] texts, string[][] tokens, IReadOnlyList<OfflineProgram> programs, RuleMatcher[] matchers, string[] names, int classes)
+    {
+        var matrix = new LabelMatrix(texts.Length, classes, names);
+        for (var j = 0; j < programs.Count; j++)
+        {
+            var column = matrix.ColumnForWriting(j);
+            var vote = (sbyte)programs[j].Class;
+            for (var r = 0; r < texts.Length; r++)
+            {
+                if (matchers[j].Fires(texts[r], tokens[r]))
+                {
+                    column[r] = vote;
+                }
+            }
+        }
+
+        return matrix;
+    }
+}

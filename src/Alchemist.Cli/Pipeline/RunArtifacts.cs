@@ -1,0 +1,53 @@
+using Alchemist.Data;
+using Alchemist.Evaluation;
+using Alchemist.Labeling;
+using Alchemist.Programs;
+using Alchemist.Programs.Apply;
+using Alchemist.Spec;
+
+namespace Alchemist.Cli.Pipeline;
+
+/// <summary>Everything one run computed, for the outputs and the report.</summary>
+public sealed record RunArtifacts
+{
+    public required TaskSpec Spec { get; init; }
+
+    public required Dataset Dataset { get; init; }
+
+    public required string Synthesizer { get; init; }
+
+    public required ProjectApplyResult Apply { get; init; }
+
+    public required IReadOnlyList<ProgramFile> Programs { get; init; }
+
+    public required IReadOnlyDictionary<string, LabelMatrix> Votes { get; init; }
+
+    public required IReadOnlyDictionary<string, LabelAnalysisReport> Analyses { get; init; }
+
+    public required string LabelModelName { get; init; }
+
+    public required IReadOnlyList<(string Name, double ValidAccuracy)> LabelModelValidScores { get; init; }
+
+    public required IReadOnlyList<double> ClassPrior { get; init; }
+
+    public required IReadOnlyDictionary<string, float[]> LabelModelProbabilities { get; init; }
+
+    public required EndModelResult EndModel { get; init; }
+
+    public required FinalChoice.Choice? FinalChoice { get; init; }
+
+    public required IReadOnlyDictionary<string, float[]> FinalProbabilities { get; init; }
+
+    public ClassificationMetrics? Metrics(IReadOnlyDictionary<string, float[]>? probabilities, string split)
+    {
+        if (probabilities is null || !probabilities.TryGetValue(split, out var p) || Dataset.Splits.FirstOrDefault(s => s.Name == split) is not { } data || !data.Rows.HasAnyGold)
+        {
+            return null;
+        }
+
+        return ClassificationMetrics.Compute(data.Rows.Labels, ClassificationMetrics.ArgMax(p, Dataset.Classes), Dataset.Classes);
+    }
+
+    public double? TestAccuracy(IReadOnlyDictionary<string, float[]>? probabilities) =>
+        Metrics(probabilities, "test") is { } m ? Math.Round(m.Accuracy, 4) : null;
+}

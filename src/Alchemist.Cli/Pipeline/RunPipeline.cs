@@ -1,0 +1,336 @@
+using System.Diagnostics;
+using Alchemist.Data;
+using Alchemist.Evaluation;
+using Alchemist.Labeling;
+using Alchemist.LabelModels;
+using Alchemist.OfflineSynthesis;
+using Alchemist.Programs;
+using Alchemist.Programs.Apply;
+using Alchemist.Spec;
+
+namespace Alchemist.Cli.Pipeline;
+
+/// <summary>
+/// <c>alchemist run</c>: synthesize programs (offline by default), apply them in the sandbox, fit the label model chosen on
+/// valid, distill the end model, choose the final labels on valid, and write labels, the end model, a report and a summary.
+/// Test labels are only ever used to report accuracy.
+/// </summary>
+public sealed class RunPipeline
+{
+    public const string OutputFolder = "out";
+
+    private readonly TextWriter _log;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    public RunPipeline(TextWriter log) => _log = log;
+
+    public bool Force { get; init; }
+
+    public RunSummary Run(string projectDirectory)
+    {
+        var spec = SpecReader.Load(projectDirectory);
+        var root = spec.ProjectDirectory;
+        var programsFolder = Path.Combine(root, ProjectApply.ProgramsFolder);
+        Dataset? dataset = null;
+        string? synthesizer = null;
+        if (ProgramFile.LoadFolder(programsFolder).Count == 0)
+        {
+            dataset = LoadData(spec);
+            synthesizer = Synthesize(spec, dataset, programsFolder);
+        }
+
+        var fingerprint = RunState.Fingerprint(spec, programsFolder);
+        if (!Force && RunState.TryReuse(root, fingerprint) is { } previous)
+        {
+            Step("nothing changed since the last run: reusing its labels, end model and report");
+            return previous with { Reused = true, Seconds = Seconds };
+        }
+
+        dataset ??= LoadData(spec);
+        synthesizer ??= DescribeAuthors(ProgramFile.LoadFolder(programsFolder));
+        var artifacts = Analyze(spec, dataset, synthesizer);
+        var summary = WriteOutputs(spec, artifacts);
+        RunState.Save(root, fingerprint, summary);
+        return summary;
+    }
+
+    private static string DescribeAuthors(IReadOnlyList<ProgramFile> programs)
+    {
+        var authors = programs.Select(p => p.Provenance.Kind == ProgramAuthorKind.Synthesizer ? OfflineSynthesizer.Provenance : p.Provenance.DescribeAuthor()).Distinct().ToList();
+        return authors.Count == 1 ? authors[0] : "mixed: " + string.Join(", ", authors);
+    }
+
+    private double Seconds => Math.Round(_clock.Elapsed.TotalSeconds, 2);
+
+    private void Step(string message) => _log.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:0.0}s] {message}");
+
+    private Dataset LoadData(TaskSpec spec)
+    {
+        Step("reading data");
+        var dataset = SpecData.LoadDataset(spec);
+        Step($"data: {string.Join(", ", dataset.Splits.Select(s => $"{s.Name} {s.Count} rows"))}");
+        return dataset;
+    }
+
+    private string Synthesize(TaskSpec spec, Dataset dataset, string programsFolder)
+    {
+        if (spec.Llm.Provider != LlmProvider.Offline)
+        {
+            throw new InvalidOperationException(
+                $"{programsFolder} has no programs and llm.provider is {spec.Llm.Provider}: run `alchemist synthesize {spec.ProjectDirectory}` first, or set llm.provider to offline");
+        }
+
+        var valid = dataset.Valid ?? throw spec.Error("data.valid", "the offline synthesizer learns from the valid split's gold labels, and the project has no valid split");
+        var (texts, labels) = LabeledRows(spec, valid);
+        if (texts.Count == 0)
+        {
+            throw spec.Error("data.valid", "the offline synthesizer needs gold labels on the valid split, and it has none");
+        }
+
+        Step($"synthesizing programs offline from {texts.Count} labeled valid rows");
+        var programs = OfflineSynthesizer.Synthesize(texts, labels, spec.ClassNames);
+        var created = DateTimeOffset.UtcNow;
+        foreach (var program in programs)
+        {
+            var provenance = new ProgramProvenance { Kind = ProgramAuthorKind.Synthesizer, Created = created };
+            new ProgramFile(program.Name, provenance, program.Source).Save(programsFolder);
+        }
+
+        Step($"wrote {programs.Count} programs to {programsFolder}");
+        return OfflineSynthesizer.Provenance;
+    }
+
+    private static (List<string> Texts, List<int> Labels) LabeledRows(TaskSpec spec, DataSplit split)
+    {
+        var texts = RowTexts(spec, split);
+        var outTexts = new List<string>();
+        var outLabels = new List<int>();
+        for (var i = 0; i < split.Count; i++)
+        {
+            if (split.Rows.Labels[i] >= 0)
+            {
+                outTexts.Add(texts[i]);
+                outLabels.Add(split.Rows.Labels[i]);
+            }
+        }
+
+        return (outTexts, outLabels);
+    }
+
+    /// <summary>The text a row is labeled by: its text input, or its text inputs joined by new lines.</summary>
+    internal static string[] RowTexts(TaskSpec spec, DataSplit split)
+    {
+        var fields = spec.Inputs.Where(i => i.Type == InputType.Text).Select(i => split.Rows.Text(i.Name)).ToArray();
+        if (fields.Length == 1)
+        {
+            return fields[0];
+        }
+
+        var texts = new string[split.Count];
+        for (var r = 0; r < texts.Length; r++)
+        {
+            texts[r] = string.Join("\n", fields.Select(f => f[r]));
+        }
+
+        return texts;
+    }
+
+    private RunArtifacts Analyze(TaskSpec spec, Dataset dataset, string synthesizer)
+    {
+        Step("applying programs in the sandbox");
+        var lastReport = Stopwatch.StartNew();
+        var progress = new LogProgress(p =>
+        {
+            if (lastReport.Elapsed.TotalSeconds >= 2)
+            {
+                lastReport.Restart();
+                Step($"  {p.Split}: {p.Rows} rows, {p.ProgramsRunning} programs running, {p.ProgramsDisabled} disabled");
+            }
+        });
+        var apply = ProjectApply.Run(spec, ProjectApply.OptionsFor(spec, null), progress);
+        foreach (var rejected in apply.Rejected)
+        {
+            Step($"  program {rejected.Name} rejected: {rejected.Reason.Split('\n')[0]}");
+        }
+
+        Step($"applied {apply.ProgramsInMatrix.Count} programs ({apply.Splits.Sum(s => s.CacheHits)} columns from cache) in {apply.Elapsed.TotalSeconds:0.0}s");
+        if (apply.ProgramsInMatrix.Count == 0)
+        {
+            throw new InvalidOperationException("no program could be applied on every split; see the messages above");
+        }
+
+        var votes = new Dictionary<string, LabelMatrix>();
+        foreach (var split in apply.Splits)
+        {
+            var kept = apply.ProgramsInMatrix.Select(name => IndexOf(split.Matrix.ProgramNames, name)).ToArray();
+            votes[split.Split] = split.Matrix.SelectPrograms(kept);
+        }
+
+        var classes = dataset.Classes;
+        var train = dataset.Train;
+        var validGold = dataset.Valid?.Rows.Labels;
+        var hasValidGold = validGold is not null && validGold.Any(g => g >= 0);
+
+        Step("fitting the label model");
+        var balance = hasValidGold ? ClassBalance.FromGiven(Prior(validGold!, classes)) : ClassBalance.Estimated;
+        ILabelModel labelModel;
+        IReadOnlyList<(string Name, double ValidAccuracy)> labelModelScores = [];
+        if (hasValidGold)
+        {
+            var auto = LabelModelCatalog.CreateAuto(votes["valid"], validGold!);
+            auto.Fit(votes["train"], balance);
+            labelModel = auto.ChosenModel;
+            labelModelScores = auto.ValidScores;
+        }
+        else
+        {
+            labelModel = LabelModelCatalog.Create("mv");
+            labelModel.Fit(votes["train"], balance);
+        }
+
+        Step($"label model: {labelModel.Name}{(labelModelScores.Count > 0 ? " (valid accuracy " + string.Join(", ", labelModelScores.Select(s => $"{s.Name} {s.ValidAccuracy:0.000}")) + ")" : "")}");
+        var labelModelProbabilities = new Dictionary<string, float[]>();
+        foreach (var (name, matrix) in votes)
+        {
+            var p = new float[matrix.Rows * classes];
+            labelModel.PredictProbabilities(matrix, p);
+            labelModelProbabilities[name] = p;
+        }
+
+        var texts = dataset.Splits.ToDictionary(s => s.Name, s => RowTexts(spec, s));
+        var endModels = new EndModelStage(spec, dataset, texts, votes, labelModelProbabilities, Step);
+        var endModel = endModels.Run();
+
+        var final = new Dictionary<string, float[]>();
+        FinalChoice.Choice? choice = null;
+        if (hasValidGold)
+        {
+            var labelModelValid = labelModelProbabilities["valid"];
+            var programFiles = ProgramFile.LoadFolder(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder));
+            if (programFiles.All(p => p.Provenance.Kind == ProgramAuthorKind.Synthesizer) && spec.Inputs.Any(i => i.Type == InputType.Text))
+            {
+                Step("cross-fitting the offline synthesizer on valid (2 folds): its programs were chosen on valid");
+                labelModelValid = OfflineCrossFit.LabelModelValid(spec, labelModel.Name, balance, texts["train"], texts["valid"], validGold!, labelModelValid);
+            }
+
+            choice = FinalChoice.Choose(labelModelValid, endModel.ValidOutOfSample!, validGold!, classes);
+            Step($"final labels: {choice.Describe()} (valid accuracy {string.Join(", ", choice.Scores.Select(s => $"w={s.Weight:0.00} {s.ValidAccuracy:0.000}"))})");
+        }
+
+        var weight = choice?.LabelModelWeight ?? 1.0;
+        foreach (var split in dataset.Splits)
+        {
+            var endSide = split.Name == "valid" && endModel.ValidOutOfSample is { } outOfSample ? outOfSample : endModel.Predictions[split.Name];
+            final[split.Name] = FinalChoice.Blend(labelModelProbabilities[split.Name], endSide, weight);
+        }
+
+        var analyses = votes.ToDictionary(
+            kv => kv.Key,
+            kv => LabelAnalysis.Analyze(kv.Value, dataset.Split(kv.Key).Rows.HasAnyGold ? dataset.Split(kv.Key).Rows.Labels : null, labelModel.EstimatedAccuracies));
+        return new RunArtifacts
+        {
+            Spec = spec,
+            Dataset = dataset,
+            Synthesizer = synthesizer,
+            Apply = apply,
+            Programs = ProgramFile.LoadFolder(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder)),
+            Votes = votes,
+            Analyses = analyses,
+            LabelModelName = labelModel.Name,
+            LabelModelValidScores = labelModelScores,
+            ClassPrior = labelModel.ClassPrior,
+            LabelModelProbabilities = labelModelProbabilities,
+            EndModel = endModel,
+            FinalChoice = choice,
+            FinalProbabilities = final,
+        };
+    }
+
+    private RunSummary WriteOutputs(TaskSpec spec, RunArtifacts artifacts)
+    {
+        var root = spec.ProjectDirectory;
+        var outFolder = Path.Combine(root, OutputFolder);
+        Directory.CreateDirectory(outFolder);
+        var classes = artifacts.Dataset.Classes;
+        var modelFolder = Path.Combine(outFolder, "model");
+        artifacts.EndModel.Model.Save(modelFolder);
+
+        var csv = Path.Combine(outFolder, "labels.csv");
+        var jsonl = Path.Combine(outFolder, "labels.jsonl");
+        LabelsWriter.Write(csv, jsonl, spec.ClassNames, artifacts.Dataset.Splits.Select(s => new LabelsWriter.SplitLabels(
+            s.Name, s.Rows.RowIds, artifacts.FinalProbabilities[s.Name], ClassificationMetrics.ArgMax(artifacts.FinalProbabilities[s.Name], classes), artifacts.Votes[s.Name])));
+        Step($"wrote labels to {csv} and {jsonl}");
+
+        var ledger = Ledger.Read(root);
+        var summary = new RunSummary
+        {
+            Programs = artifacts.Votes["train"].Programs,
+            Coverage = Math.Round(artifacts.Analyses["train"].Coverage, 4),
+            LabelModel = artifacts.LabelModelName,
+            FinalTestAccuracy = artifacts.TestAccuracy(artifacts.FinalProbabilities),
+            LabelModelTestAccuracy = artifacts.TestAccuracy(artifacts.LabelModelProbabilities),
+            EndModelTestAccuracy = artifacts.TestAccuracy(artifacts.EndModel.Predictions),
+            DevOnlyBaselineTestAccuracy = artifacts.TestAccuracy(artifacts.EndModel.BaselinePredictions),
+            LlmCalls = ledger.Calls,
+            CostUsd = ledger.CostUsd,
+            Seconds = 0,
+            FinalSource = artifacts.FinalChoice?.Describe() ?? "label_model",
+            Synthesizer = artifacts.Synthesizer,
+            LabelsCsv = Path.GetRelativePath(root, csv),
+            LabelsJsonl = Path.GetRelativePath(root, jsonl),
+            Report = Path.Combine(OutputFolder, "report.html"),
+            EndModelFolder = Path.GetRelativePath(root, modelFolder),
+        };
+        var report = Path.Combine(root, summary.Report);
+        File.WriteAllText(report + ".tmp", Report.HtmlReport.Render(artifacts, summary, ledger));
+        File.Move(report + ".tmp", report, overwrite: true);
+        Step($"wrote the report to {report}");
+        summary = summary with { Seconds = Seconds };
+        File.WriteAllText(Path.Combine(outFolder, "summary.json"), System.Text.Json.JsonSerializer.Serialize(summary, RunSummary.Json));
+        return summary;
+    }
+
+    /// <summary>Reports on the calling thread, unlike <see cref="Progress{T}"/>, so lines come out in order.</summary>
+    private sealed class LogProgress(Action<ApplyProgress> report) : IProgress<ApplyProgress>
+    {
+        private readonly Lock _gate = new();
+
+        public void Report(ApplyProgress value)
+        {
+            lock (_gate)
+            {
+                report(value);
+            }
+        }
+    }
+
+    private static int IndexOf(IReadOnlyList<string> names, string name)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (names[i] == name)
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException($"program '{name}' is missing from a split's votes");
+    }
+
+    /// <summary>Class frequencies of the gold labels, add-one smoothed so no class has prior zero.</summary>
+    internal static double[] Prior(int[] gold, int classes)
+    {
+        var counts = new double[classes];
+        var total = 0;
+        foreach (var g in gold)
+        {
+            if (g >= 0)
+            {
+                counts[g]++;
+                total++;
+            }
+        }
+
+        return counts.Select(c => (c + 1) / (total + classes)).ToArray();
+    }
+}

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Alchemist.Cli.Pipeline;
+
+/// <summary>
+/// What <c>alchemist run --json</c> prints. Accuracies are on the test split and null when it has no gold labels.
+/// The final labels are the ones the product writes: <see cref="FinalSource"/> says how they were chosen on valid.
+/// </summary>
+public sealed record RunSummary
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public required int Programs { get; init; }
+
+    /// <summary>Share of train rows where at least one program voted.</summary>
+    public required double Coverage { get; init; }
+
+    public required string LabelModel { get; init; }
+
+    public required double? FinalTestAccuracy { get; init; }
+
+    public required double? LabelModelTestAccuracy { get; init; }
+
+    public required double? EndModelTestAccuracy { get; init; }
+
+    public required double? DevOnlyBaselineTestAccuracy { get; init; }
+
+    public required int LlmCalls { get; init; }
+
+    public required decimal CostUsd { get; init; }
+
+    public required double Seconds { get; init; }
+
+    /// <summary>label_model, end_model or blend:W (W = weight of the label model).</summary>
+    public required string FinalSource { get; init; }
+
+    public required string Synthesizer { get; init; }
+
+    /// <summary>True when nothing had changed since the last run and its results were reused.</summary>
+    public bool Reused { get; init; }
+
+    public required string LabelsCsv { get; init; }
+
+    public required string LabelsJsonl { get; init; }
+
+    public required string Report { get; init; }
+
+    public required string EndModelFolder { get; init; }
+}

@@ -1,0 +1,328 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Alchemist.Cli.Pipeline;
+using Alchemist.Evaluation;
+using Alchemist.Labeling;
+
+namespace Alchemist.Cli.Report;
+
+/// <summary>
+/// The run report: one self-contained HTML file (Chart.js is inlined, nothing is fetched) with the programs table, the
+/// label-model comparison, class balance, accuracy and confusion matrix, the cost ledger and plots.
+/// Every chart marks its canvas with data-rendered="true" once drawn; any script error is listed in #report-errors.
+/// </summary>
+public static class HtmlReport
+{
+    private static readonly Lazy<string> ChartJs = new(() =>
+    {
+        using var stream = typeof(HtmlReport).Assembly.GetManifestResourceStream("Alchemist.Cli.Report.chart.umd.min.js")
+            ?? throw new InvalidOperationException("the report's plotting library (chart.umd.min.js) is missing from the build");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    });
+
+    public static string Render(RunArtifacts run, RunSummary summary, Ledger ledger)
+    {
+        var spec = run.Spec;
+        var classes = spec.ClassNames;
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+        html.Append(CultureInfo.InvariantCulture, $"<title>Alchemist report: {E(spec.Name)}</title>");
+        html.Append("<style>").Append(Style).Append("</style></head><body>\n");
+        html.Append(CultureInfo.InvariantCulture, $"<h1>Alchemist report: {E(spec.Name)}</h1>\n<p>{E(spec.Description)}</p>\n");
+        html.Append("<div id=\"report-errors\" class=\"errors\"></div>\n");
+
+        AppendSummary(html, run, summary);
+        AppendSplitUse(html, run);
+        AppendAccuracy(html, run, summary);
+        AppendPrograms(html, run);
+        AppendLabelModels(html, run);
+        AppendClassBalance(html, run);
+        AppendConfusion(html, run);
+        AppendCost(html, run, ledger);
+
+        html.Append("<h2>Plots</h2>\n<div class=\"plots\">");
+        html.Append("<figure><canvas id=\"plot-coverage\" width=\"640\" height=\"360\"></canvas><figcaption>Coverage of each program on train</figcaption></figure>");
+        html.Append("<figure><canvas id=\"plot-accuracy-coverage\" width=\"640\" height=\"360\"></canvas><figcaption>Empirical accuracy on valid against coverage on train, one point per program</figcaption></figure>");
+        html.Append("<figure><canvas id=\"plot-confusion\" width=\"640\" height=\"360\"></canvas><figcaption>Confusion matrix of the final labels on test (test rows per gold class, split by predicted class)</figcaption></figure>");
+        html.Append("</div>\n");
+
+        html.Append("<script>").Append(ChartJs.Value).Append("</script>\n");
+        html.Append("<script>const REPORT = ").Append(PlotData(run).Replace("</", "<\\/", StringComparison.Ordinal)).Append(";</script>\n");
+        html.Append("<script>").Append(PlotScript).Append("</script>\n");
+        html.Append("</body></html>\n");
+        return html.ToString();
+    }
+
+    private static void AppendSummary(StringBuilder html, RunArtifacts run, RunSummary summary)
+    {
+        html.Append("<h2>Summary</h2>\n<table class=\"kv\">");
+        Row(html, "programs", summary.Programs.ToString(CultureInfo.InvariantCulture));
+        Row(html, "written by", summary.Synthesizer);
+        Row(html, "coverage on train", Pct(summary.Coverage));
+        Row(html, "label model", summary.LabelModel);
+        Row(html, "final labels from", summary.FinalSource);
+        Row(html, "LLM calls", summary.LlmCalls.ToString(CultureInfo.InvariantCulture));
+        Row(html, "cost", $"${summary.CostUsd:0.0000}");
+        Row(html, "rows labeled", string.Join(", ", run.Dataset.Splits.Select(s => $"{s.Name} {s.Count}")));
+        html.Append("</table>\n");
+    }
+
+    private static void AppendSplitUse(StringBuilder html, RunArtifacts run)
+    {
+        var writer = run.Synthesizer == OfflineSynthesis.OfflineSynthesizer.Provenance
+            ? "the offline synthesizer wrote the programs from the valid split's gold labels"
+            : $"programs came from {E(run.Synthesizer)}";
+        html.Append(CultureInfo.InvariantCulture, $"<p class=\"splits\" id=\"split-use\"><b>Splits:</b> {writer}; the label model was fitted on train votes (no gold) and chosen on valid; the end model was trained on train rows with at least one vote (label-model probabilities) plus the valid gold rows; the final-label source was chosen on valid (end model cross-fitted); the dev-only baseline was trained on the valid gold rows alone; test gold labels were used only to compute the test figures below.</p>\n");
+    }
+
+    private static void AppendAccuracy(StringBuilder html, RunArtifacts run, RunSummary summary)
+    {
+        html.Append("<h2>Accuracy</h2>\n<table><tr><th>labels</th><th>valid</th><th>test</th><th>test macro F1</th></tr>");
+        var validEnd = run.EndModel.ValidOutOfSample is { } oos ? new Dictionary<string, float[]> { ["valid"] = oos, ["test"] = run.EndModel.Predictions.GetValueOrDefault("test")! } : run.EndModel.Predictions;
+        foreach (var (name, probabilities) in new (string, IReadOnlyDictionary<string, float[]>?)[]
+        {
+            ("final (" + summary.FinalSource + ")", run.FinalProbabilities),
+            ("label model (" + run.LabelModelName + ")", run.LabelModelProbabilities),
+            ("end model (valid: cross-fitted)", validEnd),
+            ("dev-only baseline (valid: trained on it)", run.EndModel.BaselinePredictions),
+        })
+        {
+            var valid = run.Metrics(probabilities, "valid");
+            var test = run.Metrics(probabilities, "test");
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(name)}</td><td>{Num(valid?.Accuracy)}</td><td>{Num(test?.Accuracy)}</td><td>{Num(test?.MacroF1)}</td></tr>");
+        }
+
+        html.Append("</table>\n");
+        if (summary.FinalTestAccuracy is { } final && summary.DevOnlyBaselineTestAccuracy is { } baseline)
+        {
+            html.Append(final >= baseline
+                ? $"<p class=\"verdict good\">The pipeline's final labels ({final:0.000}) are at least as accurate on test as the dev-only baseline ({baseline:0.000}).</p>\n"
+                : $"<p class=\"verdict bad\">The pipeline does not beat the dev-only baseline: its final labels reach {final:0.000} on test, the end model trained on the valid gold rows alone reaches {baseline:0.000}.</p>\n");
+        }
+    }
+
+    private static void AppendPrograms(StringBuilder html, RunArtifacts run)
+    {
+        var train = run.Analyses["train"];
+        run.Analyses.TryGetValue("valid", out var valid);
+        run.Analyses.TryGetValue("test", out var test);
+        var applied = run.Apply.Splits.SelectMany(s => s.Programs).GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.ToList());
+        html.Append("<h2>Programs</h2>\n<table id=\"programs-table\"><tr><th>program</th><th>author</th><th>votes</th><th>coverage (train)</th><th>overlap</th><th>conflict</th><th>estimated accuracy</th><th>empirical accuracy (valid)</th><th>empirical accuracy (test)</th><th>errors</th><th>source</th></tr>");
+        foreach (var file in run.Programs)
+        {
+            var j = IndexOf(train.Programs, file.Name);
+            var errors = applied.TryGetValue(file.Name, out var results)
+                ? string.Join("; ", results.Where(r => r.Errors + r.BudgetExceeded > 0 || r.Status != Programs.Apply.ProgramStatus.Ok)
+                    .Select(r => $"{r.Errors} errors, {r.BudgetExceeded} over budget{(r.Reason is null ? "" : ": " + r.Reason)}{(r.FirstFault is null ? "" : $" (first: {r.FirstFault})")}"))
+                : "";
+            var rejected = run.Apply.Rejected.FirstOrDefault(r => r.Name == file.Name);
+            if (rejected is not null)
+            {
+                errors = "rejected: " + rejected.Reason;
+            }
+
+            var p = j >= 0 ? train.Programs[j] : null;
+            var v = valid is not null && j >= 0 ? valid.Programs[j] : null;
+            var t = test is not null && j >= 0 ? test.Programs[j] : null;
+            var polarity = p is null ? "" : string.Join(", ", p.Polarity.Select(c => run.Spec.ClassNames[c]));
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(file.Name)}</td><td>{E(file.Provenance.DescribeAuthor())}</td><td>{E(polarity)}</td><td>{Pct(p?.Coverage)}</td><td>{Pct(p?.Overlaps)}</td><td>{Pct(p?.Conflicts)}</td><td>{Num(p?.EstimatedAccuracy)}</td><td>{Num(v?.EmpiricalAccuracy)}</td><td>{Num(t?.EmpiricalAccuracy)}</td><td class=\"err\">{E(errors)}</td>");
+            html.Append(CultureInfo.InvariantCulture, $"<td><details><summary>{file.Source.Count(c => c == '\n')} lines</summary><pre>{E(file.Render())}</pre></details></td></tr>\n");
+        }
+
+        html.Append("</table>\n");
+        html.Append(CultureInfo.InvariantCulture, $"<p>All programs together: coverage {Pct(train.Coverage)}, overlap {Pct(train.Overlaps)}, conflict {Pct(train.Conflicts)} on train.</p>\n");
+    }
+
+    private static void AppendLabelModels(StringBuilder html, RunArtifacts run)
+    {
+        html.Append("<h2>Label models on valid</h2>\n");
+        if (run.LabelModelValidScores.Count == 0)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<p>No gold labels on valid: {E(run.LabelModelName)} was used without comparison.</p>\n");
+            return;
+        }
+
+        html.Append("<table id=\"label-models\"><tr><th>label model</th><th>valid accuracy</th><th></th></tr>");
+        foreach (var (name, accuracy) in run.LabelModelValidScores)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(name)}</td><td>{Num(accuracy)}</td><td>{(name == run.LabelModelName ? "chosen" : "")}</td></tr>");
+        }
+
+        html.Append("</table>\n");
+        if (run.FinalChoice is { } choice)
+        {
+            html.Append("<p>Final-label source on valid (weight of the label model; the rest is the end model): ");
+            html.Append(string.Join(", ", choice.Scores.Select(s => $"{s.Weight:0.00} → {s.ValidAccuracy:0.000}")));
+            html.Append(CultureInfo.InvariantCulture, $". Chosen: {E(choice.Describe())}.</p>\n");
+        }
+    }
+
+    private static void AppendClassBalance(StringBuilder html, RunArtifacts run)
+    {
+        var classes = run.Dataset.Classes;
+        html.Append("<h2>Class balance</h2>\n<table><tr><th>class</th><th>prior used by the label model</th>");
+        foreach (var split in run.Dataset.Splits.Where(s => s.Rows.HasAnyGold))
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<th>gold share ({split.Name})</th>");
+        }
+
+        html.Append("<th>final labels (train)</th></tr>");
+        var finalTrain = ClassificationMetrics.ArgMax(run.FinalProbabilities["train"], classes);
+        for (var c = 0; c < classes; c++)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(run.Spec.ClassNames[c])}</td><td>{Pct(run.ClassPrior.Count > c ? run.ClassPrior[c] : null)}</td>");
+            foreach (var split in run.Dataset.Splits.Where(s => s.Rows.HasAnyGold))
+            {
+                var labels = split.Rows.Labels;
+                var gold = labels.Count(l => l >= 0);
+                html.Append(CultureInfo.InvariantCulture, $"<td>{Pct((double)labels.Count(l => l == c) / gold)}</td>");
+            }
+
+            html.Append(CultureInfo.InvariantCulture, $"<td>{Pct((double)finalTrain.Count(l => l == c) / Math.Max(1, finalTrain.Length))}</td></tr>");
+        }
+
+        html.Append("</table>\n");
+    }
+
+    private static void AppendConfusion(StringBuilder html, RunArtifacts run)
+    {
+        html.Append("<h2>Confusion matrix on test</h2>\n");
+        if (run.Metrics(run.FinalProbabilities, "test") is not { } metrics)
+        {
+            html.Append("<p>The test split has no gold labels.</p>\n");
+            return;
+        }
+
+        var names = run.Spec.ClassNames;
+        html.Append(CultureInfo.InvariantCulture, $"<p>Final labels, accuracy {metrics.Accuracy:0.000} on {metrics.Rows} test rows. Rows: gold class; columns: predicted class.</p>");
+        html.Append("<table id=\"confusion\"><tr><th>gold \\ predicted</th>");
+        foreach (var name in names)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<th>{E(name)}</th>");
+        }
+
+        html.Append("</tr>");
+        for (var g = 0; g < names.Count; g++)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<tr><th>{E(names[g])}</th>");
+            for (var p = 0; p < names.Count; p++)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<td{(g == p ? " class=\"diag\"" : "")}>{metrics.Confusion[(g * names.Count) + p]}</td>");
+            }
+
+            html.Append("</tr>");
+        }
+
+        html.Append("</table>\n");
+    }
+
+    private static void AppendCost(StringBuilder html, RunArtifacts run, Ledger ledger)
+    {
+        var allTexts = run.Dataset.Splits.SelectMany(s => RunPipeline.RowTexts(run.Spec, s));
+        var (model, zeroShot, rows) = Ledger.ZeroShotEstimate(run.Spec, allTexts);
+        html.Append("<h2>Cost</h2>\n<table id=\"cost\"><tr><th></th><th>LLM calls</th><th>cost (USD)</th></tr>");
+        html.Append(CultureInfo.InvariantCulture, $"<tr><td>this project (ledger)</td><td>{ledger.Calls}</td><td>{ledger.CostUsd:0.0000}</td></tr>");
+        html.Append(CultureInfo.InvariantCulture, $"<tr><td>zero-shot labeling of all {rows} rows with {E(model)} (estimate: {Ledger.ZeroShotPromptOverheadTokens} prompt tokens per row besides its text, {Ledger.ZeroShotReplyTokens} reply tokens)</td><td>{rows}</td><td>{zeroShot:0.0000}</td></tr>");
+        html.Append("</table>\n");
+        if (ledger.Records.Count > 0)
+        {
+            html.Append("<details><summary>Ledger entries</summary><table><tr><th>purpose</th><th>provider</th><th>model</th><th>input tokens</th><th>output tokens</th><th>cost (USD)</th></tr>");
+            foreach (var record in ledger.Records)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(record.Purpose)}</td><td>{E(record.Provider)}</td><td>{E(record.Model)}</td><td>{record.InputTokens}</td><td>{record.OutputTokens}</td><td>{record.CostUsd:0.0000}</td></tr>");
+            }
+
+            html.Append("</table></details>\n");
+        }
+    }
+
+    private static string PlotData(RunArtifacts run)
+    {
+        var train = run.Analyses["train"];
+        run.Analyses.TryGetValue("valid", out var valid);
+        var confusion = run.Metrics(run.FinalProbabilities, "test");
+        var data = new
+        {
+            classes = run.Spec.ClassNames,
+            programs = train.Programs.Select(p => p.Name).ToArray(),
+            coverage = train.Programs.Select(p => Math.Round(p.Coverage, 4)).ToArray(),
+            validAccuracy = train.Programs.Select((p, j) => valid?.Programs[j].EmpiricalAccuracy is double a && !double.IsNaN(a) ? Math.Round(a, 4) : (double?)null).ToArray(),
+            confusion = confusion?.Confusion.ToArray(),
+        };
+        return JsonSerializer.Serialize(data);
+    }
+
+    private static int IndexOf(IReadOnlyList<ProgramAnalysis> programs, string name)
+    {
+        for (var j = 0; j < programs.Count; j++)
+        {
+            if (programs[j].Name == name)
+            {
+                return j;
+            }
+        }
+
+        return -1;
+    }
+
+    private static void Row(StringBuilder html, string key, string value) =>
+        html.Append(CultureInfo.InvariantCulture, $"<tr><th>{E(key)}</th><td>{E(value)}</td></tr>");
+
+    private static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
+
+    private static string Num(double? value) => value is double v && !double.IsNaN(v) ? v.ToString("0.000", CultureInfo.InvariantCulture) : "–";
+
+    private static string Pct(double? value) => value is double v && !double.IsNaN(v) ? (v * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "–";
+
+    private const string Style = """
+        body{font-family:system-ui,sans-serif;margin:2em;max-width:1300px;color:#222}
+        table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
+        th{background:#f3f3f3}td.diag{background:#e3f4e3;font-weight:bold}td.err{color:#a00}
+        pre{font-size:12px;background:#f8f8f8;padding:.5em;max-width:900px;overflow:auto}
+        .verdict.good{color:#060}.verdict.bad{color:#a00;font-weight:bold}.errors{color:#a00}
+        .plots{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0}figcaption{font-size:13px;color:#555}
+        """;
+
+    private const string PlotScript = """
+        (function () {
+          const errors = document.getElementById('report-errors');
+          function fail(message) { const p = document.createElement('p'); p.className = 'script-error'; p.textContent = 'plot error: ' + message; errors.appendChild(p); }
+          window.addEventListener('error', e => fail(e.message));
+          function draw(id, config) {
+            try {
+              config.options = Object.assign({ animation: false, responsive: false }, config.options || {});
+              new Chart(document.getElementById(id), config);
+              document.getElementById(id).dataset.rendered = 'true';
+            } catch (e) { fail(id + ': ' + e.message); }
+          }
+          const palette = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+          draw('plot-coverage', {
+            type: 'bar',
+            data: { labels: REPORT.programs, datasets: [{ label: 'coverage on train', data: REPORT.coverage, backgroundColor: palette[0] }] },
+            options: { scales: { y: { min: 0, max: 1, title: { display: true, text: 'coverage' } } } }
+          });
+          draw('plot-accuracy-coverage', {
+            type: 'scatter',
+            data: { datasets: [{ label: 'programs', backgroundColor: palette[1],
+              data: REPORT.programs.map((name, i) => ({ x: REPORT.coverage[i], y: REPORT.validAccuracy[i], name: name })).filter(p => p.y !== null) }] },
+            options: { scales: { x: { min: 0, title: { display: true, text: 'coverage (train)' } }, y: { min: 0, max: 1, title: { display: true, text: 'empirical accuracy (valid)' } } },
+              plugins: { tooltip: { callbacks: { label: c => c.raw.name + ': ' + c.raw.x + ', ' + c.raw.y } } } }
+          });
+          if (REPORT.confusion) {
+            const k = REPORT.classes.length;
+            draw('plot-confusion', {
+              type: 'bar',
+              data: { labels: REPORT.classes.map(c => 'gold ' + c),
+                datasets: REPORT.classes.map((c, p) => ({ label: 'predicted ' + c, backgroundColor: palette[p % palette.length],
+                  data: REPORT.classes.map((_, g) => REPORT.confusion[g * k + p]) })) },
+              options: { scales: { x: { stacked: true }, y: { stacked: true, title: { display: true, text: 'test rows' } } } }
+            });
+          } else {
+            document.getElementById('plot-confusion').replaceWith(Object.assign(document.createElement('p'), { textContent: 'no gold labels on test' }));
+          }
+        })();
+        """;
+}
