@@ -97,7 +97,7 @@ internal static class LabelModelCommand
         {
             return run();
         }
-        catch (Exception e) when (e is UserError or DataFormatException or SpecException or InvalidDataException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is UserError or DataFormatException or SpecException or InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
         {
             Console.Error.WriteLine($"alchemist labelmodel: {e.Message}");
             return 1;
