@@ -22,7 +22,7 @@ public sealed class DocumentChunker(int targetWords = 180, int overlapWords = 30
     {
         if (!Directory.Exists(folder))
         {
-            throw new SynthesisException($"synthesis.docs_folder '{folder}' does not exist");
+            throw new SynthesisException($"synthesis.docs '{folder}' does not exist");
         }
 
         var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
@@ -32,7 +32,7 @@ public sealed class DocumentChunker(int targetWords = 180, int overlapWords = 30
         if (files.Length == 0)
         {
             throw new SynthesisException(
-                $"synthesis.docs_folder '{folder}' holds no text documents ({string.Join(", ", TextExtensions)}); retrieval mode needs some");
+                $"synthesis.docs '{folder}' holds no text documents ({string.Join(", ", TextExtensions)}); retrieval mode needs some");
         }
 
         var chunks = new List<DocumentChunk>();

@@ -1,0 +1,81 @@
+using Alchemist.Data;
+using Alchemist.Programs;
+using Alchemist.Programs.Apply;
+using Alchemist.Spec;
+using Alchemist.Synthesis.Llm;
+using ModelPrice = Alchemist.Synthesis.Llm.ModelPrice;
+
+namespace Alchemist.Synthesis.Engine;
+
+/// <summary>
+/// Wires a synthesis run for one project: the gateway over the project's cache and ledger, the sandbox checker over a
+/// seeded sample of the train split, and the synthesizer. <see cref="OpenForEstimate"/> reads no data and builds no client,
+/// for dry runs.
+/// </summary>
+public static class SynthesisSession
+{
+    public static Synthesizer Open(TaskSpec spec, SynthesisSettings settings, Action<string>? log = null)
+    {
+        var gateway = OpenGateway(settings, log);
+        var train = SpecData.OpenSources(spec).Train;
+        var sample = SampleRows(train, settings);
+        var checker = new SandboxProgramChecker(
+            settings.Signature,
+            sample,
+            new ApplyOptions { Isolation = settings.Isolation, Parallelism = 1 },
+            minCoverage: settings.MinCoverage,
+            showRowsInFeedback: settings.RowsInPrompts);
+        return new Synthesizer(settings, gateway, checker, settings.RowsInPrompts ? PromptRows(sample, settings.Signature) : null, log);
+    }
+
+    /// <summary>A synthesizer that can plan and price calls but not run them (no data read, no client built, no key needed).</summary>
+    public static Synthesizer OpenForEstimate(SynthesisSettings settings, IReadOnlyList<string>? promptRows = null) =>
+        new(settings, new LlmGateway(new ReplayProvider(), new ResponseCache(settings.CacheFolder), new CostLedger(settings.LedgerPath),
+            new PriceTable(settings.Prices), new LlmGatewayOptions { FallbackPrice = settings.Endpoint.IsLocal ? ModelPrice.Free : null }),
+            new NoChecks(), promptRows);
+
+    public static LlmGateway OpenGateway(SynthesisSettings settings, Action<string>? log = null)
+    {
+        var local = settings.Endpoint.IsLocal || settings.Endpoint.Provider is LlmEndpoint.Exchange or LlmEndpoint.Replay;
+        return new LlmGateway(
+            settings.Endpoint.CreateProvider(settings.StateFolder, settings.Retry.AttemptTimeout),
+            new ResponseCache(settings.CacheFolder),
+            new CostLedger(settings.LedgerPath),
+            new PriceTable(settings.Prices),
+            new LlmGatewayOptions
+            {
+                SpendingCapUsd = settings.SpendingCapUsd,
+                MaxConcurrency = settings.MaxConcurrency,
+                Retry = settings.Retry,
+                FallbackPrice = local ? ModelPrice.Free : null,
+                Log = log,
+            });
+    }
+
+    public static DataBatch SampleRows(IDataSource train, SynthesisSettings settings) =>
+        RowSampler.Sample(train, settings.CheckRows, settings.Seed, settings.Signature.TextFields, settings.Signature.NumberFields);
+
+    /// <summary>Rows as prompts show them: the text itself for single-text tasks, "field: value" lines otherwise.</summary>
+    public static IReadOnlyList<string> PromptRows(DataBatch sample, ProgramSignature signature) =>
+        Enumerable.Range(0, sample.Count).Select(row => FormatRow(sample, signature, row)).ToArray();
+
+    private static string FormatRow(DataBatch sample, ProgramSignature signature, int row)
+    {
+        if (signature.IsSingleText)
+        {
+            return sample.Text(signature.Fields[0].Name)[row];
+        }
+
+        return string.Join('\n', signature.Fields.Select(f => f.Kind == FieldKind.Text
+            ? $"{f.Name}: {sample.Text(f.Name)[row]}"
+            : $"{f.Name}: {sample.Number(f.Name)[row].ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+    }
+
+    private sealed class NoChecks : IProgramChecker
+    {
+        public int SampleRows => 0;
+
+        public ProgramCheck Check(string name, string code, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("a synthesizer opened for estimates runs no programs");
+    }
+}

@@ -1,0 +1,162 @@
+using Alchemist.Programs;
+using Alchemist.Programs.Apply;
+using Alchemist.Spec;
+using Alchemist.Synthesis.Llm;
+using Alchemist.Synthesis.Prompts;
+using ProgramField = Alchemist.Programs.InputField;
+using ProgramPrice = Alchemist.Synthesis.Llm.ModelPrice;
+
+namespace Alchemist.Synthesis.Engine;
+
+public enum SynthesisStrategy
+{
+    OneStage,
+    TwoStage,
+    Retrieval,
+}
+
+/// <summary>
+/// Everything a synthesis run needs, resolved from the task spec: the task as prompts describe it, the runtime signature,
+/// the mode and knowledge kinds, the LLM endpoint and per-stage models, sampling settings, prices, the cap, and the checks'
+/// limits. Values the spec does not set take the defaults below.
+/// </summary>
+public sealed record SynthesisSettings
+{
+    public const string StateFolderName = ".alchemist";
+    public const string ProgramsFolderName = "programs";
+    public const int DefaultMaxTokens = 1500;
+
+    public required string ProjectDirectory { get; init; }
+
+    public required SynthesisTask Task { get; init; }
+
+    public required ProgramSignature Signature { get; init; }
+
+    public int Programs { get; init; } = 10;
+
+    public SynthesisStrategy Strategy { get; init; } = SynthesisStrategy.OneStage;
+
+    public IReadOnlyList<KnowledgeKind> Kinds { get; init; } = [KnowledgeKind.Heuristics];
+
+    public string? DocsFolder { get; init; }
+
+    public bool RowsInPrompts { get; init; }
+
+    public int PromptRows { get; init; } = 8;
+
+    public required LlmEndpoint Endpoint { get; init; }
+
+    public required string ProgramModel { get; init; }
+
+    public required string KnowledgeModel { get; init; }
+
+    public required string RepairModel { get; init; }
+
+    /// <summary>Sampling temperature; the recorded research runs used 1.0 for one-stage and 0.7 for two-stage.</summary>
+    public double Temperature { get; init; } = 1.0;
+
+    public int MaxTokens { get; init; } = DefaultMaxTokens;
+
+    public IReadOnlyDictionary<string, ProgramPrice> Prices { get; init; } = new Dictionary<string, ProgramPrice>();
+
+    public decimal? SpendingCapUsd { get; init; }
+
+    public int MaxConcurrency { get; init; } = 4;
+
+    public int MaxRepairs { get; init; } = 2;
+
+    /// <summary>Rows of the train split the smoke test and the duplicate check run on.</summary>
+    public int CheckRows { get; init; } = 1000;
+
+    public double MinCoverage { get; init; } = 0.01;
+
+    public int PassagesPerPrompt { get; init; } = 4;
+
+    public int Seed { get; init; } = 17;
+
+    public IsolationMode Isolation { get; init; } = IsolationMode.Process;
+
+    public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
+
+    public string StateFolder => Path.Combine(ProjectDirectory, StateFolderName);
+
+    public string ProgramsFolder => Path.Combine(ProjectDirectory, ProgramsFolderName);
+
+    public string RejectedFolder => Path.Combine(ProgramsFolder, "rejected");
+
+    public string CacheFolder => Path.Combine(StateFolder, "cache");
+
+    public string LedgerPath => Path.Combine(StateFolder, "ledger.jsonl");
+
+    public static SynthesisSettings FromSpec(TaskSpec spec)
+    {
+        var llm = spec.Llm;
+        var endpoint = EndpointOf(llm);
+        string ModelFor(string stage) =>
+            llm.ModelFor(stage) ?? llm.ModelFor(LlmStages.Program) ?? throw spec.Error(
+                "llm.model", $"no model is set for the {stage} stage: set llm.model (or llm.models.{stage})");
+
+        var strategy = spec.Synthesis.Mode switch
+        {
+            SynthesisMode.TwoStage => SynthesisStrategy.TwoStage,
+            SynthesisMode.Retrieval => SynthesisStrategy.Retrieval,
+            _ => SynthesisStrategy.OneStage,
+        };
+        if (strategy == SynthesisStrategy.Retrieval && spec.Synthesis.DocsFolder is null)
+        {
+            throw spec.Error("synthesis.docs", "retrieval mode needs a documents folder");
+        }
+
+        return new SynthesisSettings
+        {
+            ProjectDirectory = Path.GetFullPath(spec.ProjectDirectory),
+            Task = TaskOf(spec),
+            Signature = SignatureOf(spec),
+            Programs = spec.Synthesis.Programs,
+            Strategy = strategy,
+            Kinds = spec.Synthesis.PriorKnowledge.Select(k => (KnowledgeKind)(int)k).ToArray(),
+            DocsFolder = spec.Synthesis.DocsFolder is { } docs ? spec.ResolvePath(docs) : null,
+            RowsInPrompts = spec.Synthesis.RowsInPrompts,
+            Endpoint = endpoint,
+            ProgramModel = ModelFor(LlmStages.Program),
+            KnowledgeModel = ModelFor(LlmStages.Knowledge),
+            RepairModel = ModelFor(LlmStages.Repair),
+            Temperature = llm.Temperature ?? (strategy == SynthesisStrategy.OneStage ? 1.0 : 0.7),
+            MaxTokens = llm.MaxTokens ?? DefaultMaxTokens,
+            Prices = llm.Prices.ToDictionary(p => p.Key, p => new ProgramPrice(p.Value.InputPerMillionTokens, p.Value.OutputPerMillionTokens)),
+            SpendingCapUsd = llm.SpendingCapUsd,
+            Isolation = spec.Isolation?.Mode == "none" ? IsolationMode.None : IsolationMode.Process,
+        };
+    }
+
+    public static ProgramSignature SignatureOf(TaskSpec spec) =>
+        new(
+            spec.Inputs.Select(i => new ProgramField(i.Name, i.Type == InputType.Number ? FieldKind.Number : FieldKind.Text)).ToArray(),
+            spec.ClassNames);
+
+    public static SynthesisTask TaskOf(TaskSpec spec)
+    {
+        var signature = SignatureOf(spec);
+        return new SynthesisTask(
+            spec.Name,
+            spec.Description,
+            spec.Inputs.Select(i => new TaskField(i.Name, i.Type == InputType.Number ? "double" : "string", i.Description)).ToArray(),
+            spec.Classes.Select(c => new TaskClass(c.Name, c.Description)).ToArray(),
+            signature.LabelMethodSignature,
+            signature.RowRecordSource);
+    }
+
+    private static LlmEndpoint EndpointOf(LlmSpec llm) => llm.Provider switch
+    {
+        LlmProvider.OpenAI when llm.BaseUrl is null => new LlmEndpoint(LlmEndpoint.OpenAi, null, llm.ApiKeyEnv),
+        LlmProvider.OpenAI when llm.BaseUrl.Contains(".openai.azure.com", StringComparison.OrdinalIgnoreCase)
+            || llm.BaseUrl.Contains(".cognitiveservices.azure.com", StringComparison.OrdinalIgnoreCase) =>
+            new LlmEndpoint(LlmEndpoint.AzureOpenAi, llm.BaseUrl, llm.ApiKeyEnv),
+        LlmProvider.OpenAI => new LlmEndpoint(LlmEndpoint.OpenAiCompatible, llm.BaseUrl, llm.ApiKeyEnv),
+        LlmProvider.Anthropic => new LlmEndpoint(LlmEndpoint.Anthropic, llm.BaseUrl, llm.ApiKeyEnv),
+        LlmProvider.Exchange => new LlmEndpoint(LlmEndpoint.Exchange),
+        LlmProvider.Replay => new LlmEndpoint(LlmEndpoint.Replay),
+        _ => throw new SynthesisException(
+            $"llm.provider '{llm.Provider.ToString().ToLowerInvariant()}' writes no programs through an LLM; set llm.provider to openai, anthropic, exchange or replay"),
+    };
+}

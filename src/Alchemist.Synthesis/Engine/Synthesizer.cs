@@ -1,0 +1,345 @@
+using System.Globalization;
+using System.Text;
+using Alchemist.Data;
+using Alchemist.Programs;
+using Alchemist.Synthesis.Extraction;
+using Alchemist.Synthesis.Llm;
+using Alchemist.Synthesis.Prompts;
+using Alchemist.Synthesis.Retrieval;
+
+namespace Alchemist.Synthesis.Engine;
+
+/// <summary>
+/// Turns a task into verified program files: for each of N samples it asks the LLM (one-stage, two-stage, or two-stage with
+/// retrieved passages), extracts the code, compiles, verifies and smoke-tests it in the sandbox, sends failures back for a
+/// bounded number of repairs, drops programs that vote exactly like one already kept, and writes the accepted ones with
+/// their provenance (rejected replies go beside them with the reason). Every call goes through the gateway, so a rerun
+/// repeats no finished call.
+/// </summary>
+public sealed class Synthesizer
+{
+    private readonly SynthesisSettings _settings;
+    private readonly LlmGateway _gateway;
+    private readonly IProgramChecker _checker;
+    private readonly PromptBuilder _prompts;
+    private readonly IReadOnlyList<string> _promptRows;
+    private readonly Bm25Index? _documents;
+    private readonly Action<string> _log;
+    private readonly SemaphoreSlim _checkGate = new(1);
+
+    public Synthesizer(
+        SynthesisSettings settings,
+        LlmGateway gateway,
+        IProgramChecker checker,
+        IReadOnlyList<string>? promptRows = null,
+        Action<string>? log = null)
+    {
+        _settings = settings;
+        _gateway = gateway;
+        _checker = checker;
+        _prompts = new PromptBuilder(settings.Task);
+        _promptRows = settings.RowsInPrompts ? promptRows ?? [] : [];
+        _log = log ?? (_ => { });
+        if (settings.Strategy == SynthesisStrategy.Retrieval)
+        {
+            _documents = new Bm25Index(new DocumentChunker().ChunkFolder(settings.DocsFolder
+                ?? throw new SynthesisException("retrieval mode needs synthesis.docs")));
+        }
+    }
+
+    public PromptBuilder Prompts => _prompts;
+
+    /// <summary>Name of sample <paramref name="sample"/> (1-based): its program file is programs/&lt;name&gt;.cs.</summary>
+    public string NameOf(int sample) => _settings.Strategy switch
+    {
+        SynthesisStrategy.OneStage => $"synth-{sample:00}",
+        SynthesisStrategy.TwoStage => $"synth-{sample:00}-{KindOf(sample).ToString().ToLowerInvariant()}",
+        _ => $"synth-{sample:00}-docs-{KindOf(sample).ToString().ToLowerInvariant()}",
+    };
+
+    public KnowledgeKind KindOf(int sample) => _settings.Kinds[(sample - 1) % _settings.Kinds.Count];
+
+    /// <summary>
+    /// The first call of every sample, as it will be sent, and for two-stage modes a stand-in for the second (its prompt with
+    /// a first-stage reply of the full token allowance), for dry runs and estimates. Repairs are not included.
+    /// </summary>
+    public IReadOnlyList<LlmRequest> PlannedCalls()
+    {
+        var calls = new List<LlmRequest>();
+        for (var sample = 1; sample <= _settings.Programs; sample++)
+        {
+            if (_settings.Strategy == SynthesisStrategy.OneStage)
+            {
+                calls.Add(ProgramRequest(sample, _prompts.OneStage(RowsFor(sample))));
+                continue;
+            }
+
+            calls.Add(KnowledgeRequest(sample));
+            var placeholder = $"[the first-stage reply, up to {_settings.MaxTokens} tokens]" + new string(' ', _settings.MaxTokens * 4);
+            calls.Add(ProgramRequest(sample, _prompts.ProgramWithKnowledge(placeholder, RowsFor(sample))));
+        }
+
+        return calls;
+    }
+
+    public async Task<SynthesisReport> RunAsync(CancellationToken cancellationToken)
+    {
+        var callsBefore = _gateway.CallsMade;
+        var spentBefore = _gateway.Ledger.TotalCostUsd;
+        var tasks = Enumerable.Range(1, _settings.Programs).Select(sample => SynthesizeAsync(sample, cancellationToken)).ToArray();
+        var drafts = await Task.WhenAll(tasks).ConfigureAwait(false);
+
+        var outcomes = new List<ProgramOutcome>();
+        var kept = new List<(string Name, sbyte[] Votes)>();
+        foreach (var draft in drafts)
+        {
+            if (draft.Outcome.Kind == OutcomeKind.Accepted)
+            {
+                var twin = kept.FirstOrDefault(k => k.Votes.AsSpan().SequenceEqual(draft.Votes));
+                if (twin.Name is not null)
+                {
+                    var reason = $"votes exactly like {twin.Name} on all {_checker.SampleRows} sampled rows";
+                    outcomes.Add(draft.Outcome with
+                    {
+                        Kind = OutcomeKind.Duplicate,
+                        Reason = reason,
+                        Path = WriteRejection(draft.Outcome.Name, reason, draft.Attempts, draft.Code),
+                    });
+                    continue;
+                }
+
+                kept.Add((draft.Outcome.Name, draft.Votes!));
+                outcomes.Add(draft.Outcome with { Path = WriteProgram(draft) });
+            }
+            else if (draft.Outcome.Kind == OutcomeKind.Rejected)
+            {
+                outcomes.Add(draft.Outcome with { Path = WriteRejection(draft.Outcome.Name, draft.Outcome.Reason!, draft.Attempts, null) });
+            }
+            else
+            {
+                outcomes.Add(draft.Outcome);
+            }
+        }
+
+        return new SynthesisReport(
+            outcomes,
+            _gateway.CallsMade - callsBefore,
+            _gateway.CacheHits,
+            _gateway.Ledger.TotalCostUsd - spentBefore,
+            _gateway.Ledger.TotalCostUsd);
+    }
+
+    private async Task<Draft> SynthesizeAsync(int sample, CancellationToken cancellationToken)
+    {
+        var name = NameOf(sample);
+        var calls = new List<CallSummary>();
+        var attempts = new List<Attempt>();
+        try
+        {
+            IReadOnlyList<LlmMessage> conversation;
+            if (_settings.Strategy == SynthesisStrategy.OneStage)
+            {
+                conversation = _prompts.OneStage(RowsFor(sample));
+            }
+            else
+            {
+                var knowledgeRequest = KnowledgeRequest(sample);
+                var knowledge = await CallAsync(knowledgeRequest, calls, cancellationToken).ConfigureAwait(false);
+                conversation = _prompts.ProgramWithKnowledge(knowledge.Text, RowsFor(sample));
+            }
+
+            var request = ProgramRequest(sample, conversation);
+            var reply = await CallAsync(request, calls, cancellationToken).ConfigureAwait(false);
+            for (var repair = 0; ; repair++)
+            {
+                var extraction = ReplyExtractor.Extract(reply.Text);
+                ProgramCheck check;
+                if (!extraction.Succeeded)
+                {
+                    check = ProgramCheck.Reject(CheckStage.Extract, extraction.Rejection!,
+                        $"Your reply could not be used: {extraction.Rejection}.");
+                }
+                else
+                {
+                    await _checkGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        check = _checker.Check(name, extraction.Code!, cancellationToken);
+                    }
+                    finally
+                    {
+                        _checkGate.Release();
+                    }
+                }
+
+                attempts.Add(new Attempt(reply.Text, extraction.Code, check.Reason));
+                if (check.Accepted)
+                {
+                    _log($"{name}: accepted{(repair > 0 ? $" after {repair} repair(s)" : "")}, coverage {check.Coverage:P0} of {_checker.SampleRows} sampled rows");
+                    var outcome = new ProgramOutcome
+                    {
+                        Sample = sample,
+                        Name = name,
+                        Kind = OutcomeKind.Accepted,
+                        Repairs = repair,
+                        Coverage = check.Coverage,
+                        Calls = calls,
+                    };
+                    return new Draft(outcome, attempts, extraction.Code, check.SampleVotes, request, Describe(sample, repair, calls));
+                }
+
+                if (repair >= _settings.MaxRepairs)
+                {
+                    _log($"{name}: rejected ({check.Reason})");
+                    return new Draft(
+                        new ProgramOutcome { Sample = sample, Name = name, Kind = OutcomeKind.Rejected, Reason = check.Reason, Repairs = repair, Calls = calls },
+                        attempts, null, null, request, null);
+                }
+
+                _log($"{name}: {check.Reason}; asking for repair {repair + 1} of {_settings.MaxRepairs}");
+                conversation = _prompts.Repair(request.Messages, reply.Text, check.Feedback!);
+                request = new LlmRequest(_gateway.ProviderName, _settings.RepairModel, conversation, _settings.Temperature, _settings.MaxTokens, sample, $"{name} repair {repair + 1}");
+                reply = await CallAsync(request, calls, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (ReplyPendingException pending)
+        {
+            return new Draft(
+                new ProgramOutcome { Sample = sample, Name = name, Kind = OutcomeKind.Pending, Path = pending.ReplyPath, Reason = pending.Message, Calls = calls },
+                attempts, null, null, null, null);
+        }
+        catch (SynthesisException error)
+        {
+            _log($"{name}: {error.Message}");
+            return new Draft(
+                new ProgramOutcome { Sample = sample, Name = name, Kind = OutcomeKind.Failed, Reason = error.Message, Calls = calls },
+                attempts, null, null, null, null);
+        }
+    }
+
+    private async Task<LlmReply> CallAsync(LlmRequest request, List<CallSummary> calls, CancellationToken cancellationToken)
+    {
+        var reply = await _gateway.CompleteAsync(request, cancellationToken).ConfigureAwait(false);
+        calls.Add(new CallSummary(request.Purpose, request.Model, reply.InputTokens, reply.OutputTokens,
+            _gateway.PriceOf(request.Model).Cost(reply.InputTokens, reply.OutputTokens)));
+        return reply;
+    }
+
+    private LlmRequest KnowledgeRequest(int sample)
+    {
+        var kind = KindOf(sample);
+        IReadOnlyList<string>? passages = null;
+        if (_documents is not null)
+        {
+            var query = string.Join(' ', [_settings.Task.Description, .. _settings.Task.Classes.Select(c => $"{c.Name} {c.Description}")]);
+            passages = _documents.Search(query, _settings.PassagesPerPrompt)
+                .Select(hit => $"[{hit.Chunk.Citation}]\n{hit.Chunk.Text}")
+                .ToArray();
+        }
+
+        return new LlmRequest(
+            _gateway.ProviderName,
+            _settings.KnowledgeModel,
+            _prompts.Knowledge(kind, passages, RowsFor(sample)),
+            _settings.Temperature,
+            _settings.MaxTokens,
+            sample,
+            $"{NameOf(sample)} knowledge");
+    }
+
+    private LlmRequest ProgramRequest(int sample, IReadOnlyList<LlmMessage> messages) =>
+        new(_gateway.ProviderName, _settings.ProgramModel, messages, _settings.Temperature, _settings.MaxTokens, sample, NameOf(sample));
+
+    /// <summary>Real rows for sample <paramref name="sample"/>'s prompts (only when the spec allows it): a different slice per sample.</summary>
+    private IReadOnlyList<string>? RowsFor(int sample)
+    {
+        if (_promptRows.Count == 0)
+        {
+            return null;
+        }
+
+        var count = Math.Min(_settings.PromptRows, _promptRows.Count);
+        var start = ((sample - 1) * count) % _promptRows.Count;
+        return Enumerable.Range(0, count).Select(k => _promptRows[(start + k) % _promptRows.Count]).ToArray();
+    }
+
+    private string Describe(int sample, int repairs, IReadOnlyList<CallSummary> calls)
+    {
+        var mode = _settings.Strategy switch
+        {
+            SynthesisStrategy.OneStage => "one-stage",
+            SynthesisStrategy.TwoStage => $"two-stage ({KindOf(sample).ToString().ToLowerInvariant()})",
+            _ => $"two-stage with retrieval from the documents folder ({KindOf(sample).ToString().ToLowerInvariant()})",
+        };
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"// synthesis: {mode}, sample {sample}, {repairs} repair(s)\n");
+        foreach (var call in calls)
+        {
+            text.Append(CultureInfo.InvariantCulture,
+                $"// call: {call.Purpose}: {call.Model}, {call.InputTokens} in, {call.OutputTokens} out, ${call.CostUsd:0.######}\n");
+        }
+
+        return text.ToString();
+    }
+
+    private string WriteProgram(Draft draft)
+    {
+        var outcome = draft.Outcome;
+        var source = draft.Provenance + "\n" + draft.Code!.Trim('\n') + "\n";
+        var program = new ProgramFile(outcome.Name, new ProgramProvenance
+        {
+            Kind = ProgramAuthorKind.Llm,
+            Provider = _gateway.ProviderName,
+            Model = _settings.ProgramModel,
+            PromptHash = draft.Request!.Key,
+            PromptTokens = outcome.Calls.Sum(c => c.InputTokens),
+            CompletionTokens = outcome.Calls.Sum(c => c.OutputTokens),
+            CostUsd = decimal.Round(outcome.CostUsd, 6),
+            Created = _gateway.Cache.TryGet(draft.Request, out var record) ? record.FinishedAt : DateTimeOffset.UtcNow,
+        }, source);
+        var path = Path.Combine(_settings.ProgramsFolder, outcome.Name + ProgramFile.Extension);
+        var rejectedNote = Path.Combine(_settings.RejectedFolder, outcome.Name + ".md");
+        if (File.Exists(rejectedNote))
+        {
+            File.Delete(rejectedNote);
+        }
+
+        if (File.Exists(path))
+        {
+            var existing = ProgramFile.Load(path);
+            if (existing.Source != program.Source)
+            {
+                _log($"{outcome.Name}: kept the existing {path}, which differs from the synthesized program (delete it to take the new one)");
+                return path;
+            }
+        }
+
+        program.Save(_settings.ProgramsFolder);
+        return path;
+    }
+
+    private string WriteRejection(string name, string reason, IReadOnlyList<Attempt> attempts, string? code)
+    {
+        var text = new StringBuilder();
+        text.Append("# ").Append(name).Append(": rejected\n\n").Append("Reason: ").Append(reason).Append("\n\n");
+        if (code is not null)
+        {
+            text.Append("## Program\n\n```csharp\n").Append(code.Trim('\n')).Append("\n```\n\n");
+        }
+
+        for (var i = 0; i < attempts.Count; i++)
+        {
+            text.Append("## Reply ").Append(i + 1).Append(i == 0 ? "" : $" (repair {i})");
+            text.Append(attempts[i].Problem is null ? "" : $": {attempts[i].Problem}").Append("\n\n");
+            text.Append(attempts[i].Reply.TrimEnd()).Append("\n\n");
+        }
+
+        var path = Path.Combine(_settings.RejectedFolder, name + ".md");
+        AtomicFile.WriteAllText(path, text.ToString());
+        return path;
+    }
+
+    private sealed record Attempt(string Reply, string? Code, string? Problem);
+
+    private sealed record Draft(ProgramOutcome Outcome, IReadOnlyList<Attempt> Attempts, string? Code, sbyte[]? Votes, LlmRequest? Request, string? Provenance);
+}
