@@ -10,11 +10,15 @@ internal static class Lbfgs
 
     /// <summary>
     /// Minimises from <paramref name="x"/> (updated in place). Converged means the gradient's largest entry fell below
-    /// <paramref name="gradientTolerance"/> times max(1, |f|) or the relative decrease fell below <paramref name="valueTolerance"/>.
+    /// <paramref name="gradientTolerance"/> times max(1, |f|), the relative decrease of one step fell below
+    /// <paramref name="valueTolerance"/>, or the relative decrease over the last 10 steps fell below
+    /// <paramref name="windowTolerance"/> (a flat valley where each step still gains a little).
     /// </summary>
     public static Result Minimize(Objective objective, double[] x, int maxIterations = 500, int memory = 8,
-        double gradientTolerance = 1e-9, double valueTolerance = 1e-12)
+        double gradientTolerance = 1e-9, double valueTolerance = 1e-12, double windowTolerance = 0)
     {
+        const int window = 10;
+        var recent = new double[window];
         var n = x.Length;
         var gradient = new double[n];
         var direction = new double[n];
@@ -133,6 +137,13 @@ internal static class Lbfgs
             {
                 return new Result(value, iteration, evaluations, true);
             }
+
+            if (iteration > window && recent[iteration % window] - value <= windowTolerance * Math.Abs(value))
+            {
+                return new Result(value, iteration, evaluations, true);
+            }
+
+            recent[iteration % window] = value;
         }
 
         return new Result(value, maxIterations, evaluations, false);

@@ -20,7 +20,8 @@ public sealed class MatrixCompletion : LabelModelBase, IStatisticsLabelModel
     /// <summary>Precision every program is assumed to have at the start (Snorkel's prec_init).</summary>
     public double InitialPrecision { get; init; } = 0.7;
 
-    public int MaxIterations { get; init; } = 1000;
+    /// <summary>Well-posed problems converge in 20-150 iterations; ill-posed ones (a class the votes barely see) would crawl on.</summary>
+    public int MaxIterations { get; init; } = 300;
 
     /// <summary>L2 pull towards the starting point (Snorkel's l2; 0 by default there and here).</summary>
     public double L2 { get; init; }
@@ -84,8 +85,9 @@ public sealed class MatrixCompletion : LabelModelBase, IStatisticsLabelModel
             },
             mu,
             MaxIterations,
-            gradientTolerance: 1e-8,
-            valueTolerance: 1e-12);
+            gradientTolerance: 1e-6,
+            valueTolerance: 1e-10,
+            windowTolerance: 1e-6);
 
         var accuracies = new double[m];
         for (var j = 0; j < m; j++)
