@@ -253,7 +253,9 @@ public sealed class WrenchSource : IDataSource
                         JsonTokenType.String => reader.GetString()!,
                         JsonTokenType.Null => string.Empty,
                         JsonTokenType.StartArray or JsonTokenType.StartObject => RawJson(ref reader),
-                        _ => throw new DataFormatException(_path, $"expected a string (as in the first row), found {reader.TokenType}", line, id, "data." + f.Name),
+
+                        // A text field whose first value was a string or null may hold numbers and booleans later: keep their text.
+                        _ => Encoding.UTF8.GetString(reader.ValueSpan),
                     };
                 }
             }

@@ -111,6 +111,22 @@ public class DataReaderTests
     }
 
     [Fact]
+    public void Wrench_text_fields_keep_later_numbers_as_text_but_number_fields_refuse_strings()
+    {
+        using var dir = new TempFolder();
+        dir.Write("label.json", Labels);
+        dir.Write("train.json", Wrench(Row("a", "ok", 0, "1"), """  "b": {"data": {"text": 42, "score": 1}, "label": 1, "weak_labels": [0]}"""));
+        dir.Write("test.json", Wrench(Row("a", "ok", 0, "1"), """  "b": {"data": {"text": "x", "score": "high"}, "label": 1, "weak_labels": [0]}"""));
+
+        var train = WrenchSource.Open(dir.Path, "train").ReadAll();
+        var error = Assert.Throws<DataFormatException>(() => WrenchSource.Open(dir.Path, "test").ReadAll());
+
+        Assert.Equal(["ok", "42"], train.Text("text"));
+        Assert.Equal(("b", "data.score", 3L), (error.RowId, error.Field, error.Line));
+        Assert.Contains("expected a number", error.Message);
+    }
+
+    [Fact]
     public void Broken_label_json_is_named()
     {
         using var dir = new TempFolder();
