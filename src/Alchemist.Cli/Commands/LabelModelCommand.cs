@@ -37,10 +37,10 @@ internal static class LabelModelCommand
     {
         var option = new Option<string>("--balance")
         {
-            Description = "Class balance the models assume: estimated (from the train votes) or uniform.",
+            Description = "Class balance the models assume: estimated (from the train votes), uniform, or valid (the class shares of the valid split's gold labels; test labels are never used).",
             DefaultValueFactory = _ => "estimated",
         };
-        option.AcceptOnlyFromAmong("estimated", "uniform");
+        option.AcceptOnlyFromAmong("estimated", "uniform", "valid");
         return option;
     }
 
@@ -104,7 +104,30 @@ internal static class LabelModelCommand
         }
     }
 
-    private static ClassBalance Balance(string name) => name == "uniform" ? ClassBalance.Uniform : ClassBalance.Estimated;
+    private static ClassBalance Balance(string name, VotedDataset data)
+    {
+        switch (name)
+        {
+            case "uniform":
+                return ClassBalance.Uniform;
+            case "valid":
+                var valid = data.Require("valid", needGold: true);
+                var counts = new double[data.ClassNames.Count];
+                foreach (var g in valid.Gold)
+                {
+                    if (g >= 0)
+                    {
+                        counts[g]++;
+                    }
+                }
+
+                // One pseudo-count per class so that a class absent from valid keeps a positive prior.
+                var total = counts.Sum() + counts.Length;
+                return ClassBalance.FromGiven(counts.Select(c => (c + 1) / total).ToArray());
+            default:
+                return ClassBalance.Estimated;
+        }
+    }
 
     private static int Eval(string dataPath, string modelName, string balanceName, bool json)
     {
@@ -112,7 +135,7 @@ internal static class LabelModelCommand
         var train = data.Require("train", needGold: false);
         var test = data.Require("test", needGold: true);
         var valid = data.Splits.GetValueOrDefault("valid");
-        var balance = Balance(balanceName);
+        var balance = Balance(balanceName, data);
         var classes = data.ClassNames.Count;
 
         var rows = new List<EvalRow>();
@@ -302,7 +325,7 @@ internal static class LabelModelCommand
             model = LabelModelCatalog.Create(modelName);
         }
 
-        model.Fit(train.Votes, Balance(balanceName));
+        model.Fit(train.Votes, Balance(balanceName, data));
         var report = LabelAnalysis.Analyze(split.Votes, split.HasGold ? split.Gold : null, model.EstimatedAccuracies);
         if (json)
         {
