@@ -5,14 +5,19 @@ namespace Alchemist.LabelModels;
 
 /// <summary>
 /// Majority vote. Each non-abstain vote counts once. A row with a unique top class gets probability 1 for it.
-/// Tie rule: the tied classes share the probability equally (a tie says nothing about which is right; splitting by an
-/// estimated prior was worse on every valid split tried). A row where every program abstains gets the class prior.
-/// Hard labels come from <see cref="Evaluation.ClassificationMetrics.ArgMax"/>, which breaks exact ties by a fixed hash
-/// of the row index, as WRENCH does.
+/// Tie rule: the tied classes share the probability in proportion to how specific their voters are, 1 / (mean coverage
+/// of the programs voting that class on the row), coverage measured on the fitted rows. A rule that fires on few rows
+/// is, at equal recall, less often wrong than one that fires on many, so the most specific side of a tie gets the
+/// largest share. Compared on the WRENCH valid splits against an even split broken by a row hash (WRENCH's rule), it
+/// was better on trec (0.570 against 0.544), equal on youtube (0.808) and one row worse on sms (0.826 against 0.828). A row where every program abstains
+/// gets the class prior. Hard labels are the arg-max of <see cref="Evaluation.ClassificationMetrics.ArgMax"/>, which
+/// breaks any exact tie left by a fixed hash of the row index.
 /// </summary>
 public sealed class MajorityVote : LabelModelBase, IStatisticsLabelModel
 {
-    public const string TieRule = "ties split the probability equally among the tied classes (hard labels: a fixed hash of the row index picks one)";
+    public const string TieRule = "ties split the probability among the tied classes in proportion to 1 / mean coverage of their voters (the most specific side wins)";
+
+    private double[] _coverage = [];
 
     public override string Name => "mv";
 
@@ -23,6 +28,13 @@ public sealed class MajorityVote : LabelModelBase, IStatisticsLabelModel
     {
         BeginFit(statistics.Programs, statistics.Classes);
         var prior = balance.Resolve(statistics.Classes, statistics.MajorityWinners);
+        _coverage = new double[statistics.Programs];
+        for (var j = 0; j < _coverage.Length; j++)
+        {
+            // A program that never voted on the fitted rows counts as maximally specific once it does.
+            _coverage[j] = Math.Max(statistics.ProgramVotes(j), 1) / (double)Math.Max(statistics.Rows, 1);
+        }
+
 
         // A program's accuracy as majority vote sees it: how often it agrees with a decided (untied) majority.
         var accuracies = new double[statistics.Programs];
@@ -42,7 +54,8 @@ public sealed class MajorityVote : LabelModelBase, IStatisticsLabelModel
     public void Fit(int programs, int classes, double[] prior)
     {
         BeginFit(programs, classes);
-        Note($"class prior given: {Format(prior)}");
+        _coverage = Enumerable.Repeat(1.0, programs).ToArray();
+        Note($"class prior given: {Format(prior)}; no coverage known, so ties split evenly");
         CompleteFit(prior, Enumerable.Repeat(double.NaN, programs).ToArray());
     }
 
@@ -52,13 +65,17 @@ public sealed class MajorityVote : LabelModelBase, IStatisticsLabelModel
         var k = Classes;
         var prior = Prior;
         Span<int> counts = stackalloc int[k];
+        Span<double> coverage = stackalloc double[k];
         for (var r = 0; r < shard.RowCount; r++)
         {
             counts.Clear();
+            coverage.Clear();
             var codes = shard.RowCodes(r);
             foreach (var code in codes)
             {
-                counts[code % k]++;
+                var vote = code % k;
+                counts[vote]++;
+                coverage[vote] += _coverage[code / k];
             }
 
             var output = probabilities.Slice(r * k, k);
@@ -73,20 +90,39 @@ public sealed class MajorityVote : LabelModelBase, IStatisticsLabelModel
             }
 
             var best = 0;
-            foreach (var count in counts)
-            {
-                best = Math.Max(best, count);
-            }
-
             var tied = 0;
             foreach (var count in counts)
             {
-                tied += count == best ? 1 : 0;
+                if (count > best)
+                {
+                    (best, tied) = (count, 1);
+                }
+                else if (count == best)
+                {
+                    tied++;
+                }
+            }
+
+            if (tied == 1)
+            {
+                for (var c = 0; c < k; c++)
+                {
+                    output[c] = counts[c] == best ? 1f : 0f;
+                }
+
+                continue;
+            }
+
+            // Specificity of a tied class: the inverse of its voters' mean coverage (count / summed coverage).
+            var total = 0.0;
+            for (var c = 0; c < k; c++)
+            {
+                total += counts[c] == best ? best / coverage[c] : 0;
             }
 
             for (var c = 0; c < k; c++)
             {
-                output[c] = counts[c] == best ? 1f / tied : 0f;
+                output[c] = counts[c] == best ? (float)(best / coverage[c] / total) : 0f;
             }
         }
     }

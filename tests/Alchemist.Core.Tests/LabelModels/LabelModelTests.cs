@@ -54,6 +54,20 @@ public class LabelModelTests
     }
 
     [Fact]
+    public void Majority_vote_gives_a_tie_to_the_side_whose_voters_are_more_specific()
+    {
+        // Program 0 votes on every row (generic), program 1 on two of eight (specific); row 0 is a 1-1 tie between them.
+        var votes = Matrix(2, [0, 1], [0, -1], [0, -1], [0, -1], [0, -1], [0, -1], [0, -1], [1, 1]);
+        var model = new MajorityVote();
+        model.Fit(votes, ClassBalance.Uniform);
+
+        // Shares 1/1.0 and 1/0.25, normalised: 0.2 for the generic side and 0.8 for the specific side.
+        var p = Probabilities(model, votes);
+        Assert.Equal(0.2f, p[0], 5);
+        Assert.Equal(0.8f, p[1], 5);
+    }
+
+    [Fact]
     public void Estimated_class_balance_counts_unique_majority_winners_with_one_pseudo_row_per_class()
     {
         var votes = Matrix(2, [1, 1], [1, -1], [0, 1], [0, 0], [-1, -1]);
