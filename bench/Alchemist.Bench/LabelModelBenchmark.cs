@@ -82,7 +82,7 @@ internal static class LabelModelBenchmark
         }
 
         Console.WriteLine();
-        Console.WriteLine($"baselines: majority vote's fit time in this run; Snorkel LabelModel {SnorkelSeconds1M50} s and {SnorkelGiB1M50} GiB for 1,000,000 x 50 (its faster, smaller end of 7.0-7.5 s), measured on this machine");
+        Console.WriteLine($"baselines: majority vote's fit time in this run; Snorkel LabelModel {SnorkelSeconds1M50} s and {SnorkelGiB1M50} GiB for 1,000,000 x 50 (its faster, smaller end of 7.0-7.5 s), as measured on the project's 2-core machine (../shared/datasets/README.md); when this run's load average is high, fit cpu s is the fairer figure");
         return 0;
     }
 
