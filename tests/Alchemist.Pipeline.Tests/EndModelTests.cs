@@ -1,0 +1,68 @@
+using Xunit;
+
+namespace Alchemist.Pipeline.Tests;
+
+public sealed class EndModelTests
+{
+    [Fact]
+    public void Soft_labels_weigh_each_class_by_its_probability_and_survive_save_and_load()
+    {
+        var texts = new List<string>();
+        var targets = new List<float>();
+        for (var i = 0; i < 40; i++)
+        {
+            // "alpha" rows lean to class 2 (0.8) and "beta" rows to class 0 (0.7): the soft weights, not a hard label, decide.
+            texts.Add($"alpha token {i}");
+            targets.AddRange([0.1f, 0.1f, 0.8f]);
+            texts.Add($"beta token {i}");
+            targets.AddRange([0.7f, 0.3f, 0f]);
+        }
+
+        var model = EndModel.EndModel.TrainOnText(texts, targets.ToArray(), 3);
+        var before = model.PredictText(["alpha token 99", "beta token 99"]);
+        Assert.True(before[2] > before[0] && before[2] > before[1], string.Join(", ", before));
+        Assert.True(before[3] > before[4] && before[3] > before[5], string.Join(", ", before));
+
+        var folder = Path.Combine(Path.GetTempPath(), "alchemist-endmodel-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            model.Save(folder);
+            var loaded = EndModel.EndModel.Load(folder);
+            Assert.Equal(3, loaded.Classes);
+            var after = loaded.PredictText(["alpha token 99", "beta token 99"]);
+            for (var k = 0; k < before.Length; k++)
+            {
+                Assert.Equal(before[k], after[k], 4);
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Numeric_features_are_used_directly()
+    {
+        var features = new float[200][];
+        var targets = new float[200 * 2];
+        for (var i = 0; i < features.Length; i++)
+        {
+            var x = (i % 20) - 10f;
+            features[i] = [x, 1f];
+            targets[(i * 2) + (x > 0 ? 1 : 0)] = 1f;
+        }
+
+        var model = EndModel.EndModel.TrainOnFeatures(features, targets, 2);
+        var p = model.PredictFeatures([[8f, 1f], [-8f, 1f]]);
+        Assert.True(p[1] > 0.5f && p[2] > 0.5f, string.Join(", ", p));
+    }
+
+    [Fact]
+    public void Loading_from_a_folder_without_a_model_names_the_folder()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "alchemist-no-model-" + Guid.NewGuid().ToString("N"));
+        var error = Assert.Throws<FileNotFoundException>(() => EndModel.EndModel.Load(folder));
+        Assert.Contains(folder, error.Message, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using Alchemist.Cli.Pipeline;
+using Alchemist.Tests;
+using Xunit;
+
+namespace Alchemist.Pipeline.Tests;
+
+/// <summary>
+/// The whole pipeline on the bundled example, once per test class: offline synthesis from valid, sandboxed apply, label
+/// model, end model, final labels, outputs and report. Test gold is only read to check the acceptance figures.
+/// </summary>
+public sealed class RunPipelineTests(RunPipelineTests.YoutubeRun run) : IClassFixture<RunPipelineTests.YoutubeRun>
+{
+    public sealed class YoutubeRun : IDisposable
+    {
+        public YoutubeRun()
+        {
+            Directory = Path.Combine(Path.GetTempPath(), "alchemist-run-" + Guid.NewGuid().ToString("N"));
+            var example = Path.Combine(SharedFolder.RepositoryRoot, "examples", "youtube-spam");
+            System.IO.Directory.CreateDirectory(Path.Combine(Directory, "data"));
+            File.Copy(Path.Combine(example, "alchemist.yaml"), Path.Combine(Directory, "alchemist.yaml"));
+            foreach (var file in System.IO.Directory.GetFiles(Path.Combine(example, "data")))
+            {
+                File.Copy(file, Path.Combine(Directory, "data", Path.GetFileName(file)));
+            }
+
+            Log = new StringWriter();
+            Summary = new RunPipeline(Log).Run(Directory);
+        }
+
+        public string Directory { get; }
+
+        public StringWriter Log { get; }
+
+        public RunSummary Summary { get; }
+
+        public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
+    }
+
+    [Fact]
+    public void Offline_synthesis_on_youtube_reaches_the_acceptance_bar()
+    {
+        var s = run.Summary;
+        Assert.Equal("offline synthesizer", s.Synthesizer);
+        Assert.InRange(s.Programs, 4, 20);
+        Assert.True(s.FinalTestAccuracy >= 0.92, $"final test accuracy {s.FinalTestAccuracy}\n{run.Log}");
+        Assert.NotNull(s.DevOnlyBaselineTestAccuracy);
+        Assert.Equal(0, s.LlmCalls);
+        Assert.Equal(0m, s.CostUsd);
+    }
+
+    [Fact]
+    public void Labels_name_every_row_with_probabilities_and_votes()
+    {
+        var lines = File.ReadAllLines(Path.Combine(run.Directory, run.Summary.LabelsCsv));
+        Assert.Equal("split,id,label,p_HAM,p_SPAM,votes", lines[0]);
+        Assert.Equal(1586 + 120 + 250, lines.Length - 1);
+        var jsonl = File.ReadAllLines(Path.Combine(run.Directory, run.Summary.LabelsJsonl));
+        Assert.Equal(lines.Length - 1, jsonl.Length);
+        using var first = System.Text.Json.JsonDocument.Parse(jsonl[0]);
+        var probabilities = first.RootElement.GetProperty("probabilities");
+        Assert.Equal(1.0, probabilities.GetProperty("HAM").GetDouble() + probabilities.GetProperty("SPAM").GetDouble(), 3);
+        Assert.Contains(jsonl, line => line.Contains("\"votes\":{\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_rerun_with_nothing_changed_reuses_the_results()
+    {
+        var again = new RunPipeline(TextWriter.Null).Run(run.Directory);
+        Assert.True(again.Reused);
+        Assert.Equal(run.Summary.FinalTestAccuracy, again.FinalTestAccuracy);
+    }
+
+    [Fact]
+    public void Predict_labels_a_file_with_the_saved_end_model()
+    {
+        var output = Path.Combine(run.Directory, "predicted.jsonl");
+        var code = Cli.Program.Main(["predict", run.Directory, Path.Combine(run.Directory, "data", "test.json"), "--output", output]);
+        Assert.Equal(0, code);
+        var lines = File.ReadAllLines(output);
+        Assert.Equal(250, lines.Length);
+        Assert.All(lines, l => Assert.Matches("\"label\":\"(HAM|SPAM)\"", l));
+    }
+
+    [Fact]
+    public async Task The_report_renders_in_headless_chromium_with_its_table_and_plots()
+    {
+        const string chromium = "/usr/bin/chromium";
+        if (!File.Exists(chromium))
+        {
+            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            {
+                Assert.Fail("CI must have /usr/bin/chromium (scripts/setup.d/chromium.sh installs it)");
+            }
+
+            Assert.Skip("no /usr/bin/chromium here (scripts/setup.d/chromium.sh installs it)");
+        }
+
+        var report = Path.Combine(run.Directory, run.Summary.Report);
+        var profile = Path.Combine(run.Directory, "chromium-profile");
+        var start = new ProcessStartInfo(chromium)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[]
+        {
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile, "--dump-dom", new Uri(report).AbsoluteUri,
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var dom = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(90));
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Contains("id=\"programs-table\"", dom, StringComparison.Ordinal);
+        Assert.Contains("spam-keywords", dom, StringComparison.Ordinal);
+        foreach (var plot in new[] { "plot-coverage", "plot-accuracy-coverage", "plot-confusion" })
+        {
+            Assert.Matches($"<canvas id=\"{plot}\"[^>]*data-rendered=\"true\"", dom);
+        }
+
+        Assert.DoesNotContain("class=\"script-error\"", dom, StringComparison.Ordinal);
+        Assert.Contains("id=\"split-use\"", dom, StringComparison.Ordinal);
+        Assert.DoesNotContain("Uncaught", await stderr, StringComparison.Ordinal);
+    }
+}
