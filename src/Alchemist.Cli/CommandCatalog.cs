@@ -12,5 +12,7 @@ internal static class CommandCatalog
         yield return Commands.PredictCommand.Create();
         yield return Commands.ApplyCommand.Create();
         yield return Commands.LabelModelCommand.Create();
+        yield return Commands.SynthesizeCommand.Create();
+        yield return Commands.CostCommand.Create();
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Alchemist.Data;
 using Alchemist.Programs;
 using Alchemist.Spec;
 using Alchemist.Synthesis.Engine;
@@ -291,6 +292,40 @@ public sealed class SynthesizerTests : IDisposable
         Assert.Contains("spending cap of $0.02 reached", failed.Reason, StringComparison.Ordinal);
         Assert.Single(server.Requests);
         Assert.Single(ProgramFile.LoadFolder(ProgramsFolder));
+    }
+
+    [Fact]
+    public async Task DryRunPlan_ListsEveryCallWithItsModel_AndSendsNothing()
+    {
+        await using var server = new LoopbackLlmServer();
+        var spec = Spec(server, "programs: 3\nmode: two-stage\nprior_knowledge: [examples]", anthropic: true,
+            models: "models:\n  knowledge: claude-opus-4-1");
+
+        var plan = SynthesisSession.OpenForEstimate(Settings(spec)).PlannedCalls();
+
+        Assert.Equal(6, plan.Count);
+        Assert.Equal(["claude-opus-4-1", "claude-3-5-haiku"], plan.Take(2).Select(c => c.Request.Model));
+        Assert.Equal(0, plan[0].UnknownInputTokens);
+        Assert.Equal(1500, plan[1].UnknownInputTokens);
+        Assert.Contains("[the reply to synth-01-examples knowledge goes here", plan[1].Request.Messages[1].Content, StringComparison.Ordinal);
+        Assert.Empty(server.Requests);
+        Assert.False(Directory.Exists(Path.Combine(_project.Path, ".alchemist", "cache")));
+    }
+
+    [Fact]
+    public void ZeroShotEstimate_IsRowsTimesMeanPromptTokensTimesPrice()
+    {
+        var spec = TestProjects.Wrench(_project.Path, "youtube", "programs: 1", "provider: exchange\nmodel: gpt-4o-mini");
+        var (train, valid, test) = SpecData.OpenSources(spec);
+        var price = new Alchemist.Synthesis.Llm.ModelPrice(0.15m, 0.60m);
+
+        var estimate = Alchemist.Synthesis.Costs.ZeroShotEstimate.Measure(SynthesisSettings.TaskOf(spec), [train, valid!, test!], ["text"], "gpt-4o-mini", price);
+
+        Assert.Equal(1586 + 120 + 250, estimate.Rows);
+        var texts = new[] { train, valid!, test! }.SelectMany(s => s.ReadAll().Text("text")).ToArray();
+        var instructions = TokenEstimator.EstimatePrompt(Alchemist.Synthesis.Costs.ZeroShotEstimate.ZeroShotMessages(SynthesisSettings.TaskOf(spec), ""));
+        Assert.Equal(instructions + texts.Average(t => (double)TokenEstimator.Estimate(t)), estimate.MeanPromptTokens, 6);
+        Assert.Equal(estimate.Rows * price.Cost((int)Math.Round(estimate.MeanPromptTokens), 5), estimate.CostUsd);
     }
 
     private static bool IsKnowledgeRequest(JsonObject request) => LastUserMessage(request).StartsWith("Give ", StringComparison.Ordinal)

@@ -123,11 +123,15 @@ public sealed record SynthesisSettings
             RepairModel = ModelFor(LlmStages.Repair),
             Temperature = llm.Temperature ?? (strategy == SynthesisStrategy.OneStage ? 1.0 : 0.7),
             MaxTokens = llm.MaxTokens ?? DefaultMaxTokens,
-            Prices = llm.Prices.ToDictionary(p => p.Key, p => new ProgramPrice(p.Value.InputPerMillionTokens, p.Value.OutputPerMillionTokens)),
+            Prices = FromSpecPrices(spec),
             SpendingCapUsd = llm.SpendingCapUsd,
             Isolation = spec.Isolation?.Mode == "none" ? IsolationMode.None : IsolationMode.Process,
         };
     }
+
+    /// <summary>The spec's price overrides in the synthesis library's terms.</summary>
+    public static IReadOnlyDictionary<string, ProgramPrice> FromSpecPrices(TaskSpec spec) =>
+        spec.Llm.Prices.ToDictionary(p => p.Key, p => new ProgramPrice(p.Value.InputPerMillionTokens, p.Value.OutputPerMillionTokens));
 
     public static ProgramSignature SignatureOf(TaskSpec spec) =>
         new(

@@ -60,23 +60,24 @@ public sealed class Synthesizer
     public KnowledgeKind KindOf(int sample) => _settings.Kinds[(sample - 1) % _settings.Kinds.Count];
 
     /// <summary>
-    /// The first call of every sample, as it will be sent, and for two-stage modes a stand-in for the second (its prompt with
-    /// a first-stage reply of the full token allowance), for dry runs and estimates. Repairs are not included.
+    /// Every call a run makes when no repair is needed, in order: for two-stage modes the second call carries a stand-in for
+    /// the first-stage reply, and <see cref="PlannedCall.UnknownInputTokens"/> counts that reply at its full token allowance.
+    /// For dry runs and estimates.
     /// </summary>
-    public IReadOnlyList<LlmRequest> PlannedCalls()
+    public IReadOnlyList<PlannedCall> PlannedCalls()
     {
-        var calls = new List<LlmRequest>();
+        var calls = new List<PlannedCall>();
         for (var sample = 1; sample <= _settings.Programs; sample++)
         {
             if (_settings.Strategy == SynthesisStrategy.OneStage)
             {
-                calls.Add(ProgramRequest(sample, _prompts.OneStage(RowsFor(sample))));
+                calls.Add(new PlannedCall(ProgramRequest(sample, _prompts.OneStage(RowsFor(sample))), 0));
                 continue;
             }
 
-            calls.Add(KnowledgeRequest(sample));
-            var placeholder = $"[the first-stage reply, up to {_settings.MaxTokens} tokens]" + new string(' ', _settings.MaxTokens * 4);
-            calls.Add(ProgramRequest(sample, _prompts.ProgramWithKnowledge(placeholder, RowsFor(sample))));
+            calls.Add(new PlannedCall(KnowledgeRequest(sample), 0));
+            var placeholder = $"[the reply to {NameOf(sample)} knowledge goes here, up to {_settings.MaxTokens} tokens]";
+            calls.Add(new PlannedCall(ProgramRequest(sample, _prompts.ProgramWithKnowledge(placeholder, RowsFor(sample))), _settings.MaxTokens));
         }
 
         return calls;
@@ -338,6 +339,9 @@ public sealed class Synthesizer
         AtomicFile.WriteAllText(path, text.ToString());
         return path;
     }
+
+    /// <summary>A call a run will make; <paramref name="UnknownInputTokens"/> are prompt tokens not known before the run.</summary>
+    public sealed record PlannedCall(LlmRequest Request, int UnknownInputTokens);
 
     private sealed record Attempt(string Reply, string? Code, string? Problem);
 

@@ -49,7 +49,7 @@ public sealed class LlmGateway
 
     public string ProviderName => _provider.Name;
 
-    /// <summary>Calls that reached the provider in this process (cache hits excluded).</summary>
+    /// <summary>Requests that reached the provider in this process, retries included (cache hits excluded; an exchange reply picked up counts as one).</summary>
     public int CallsMade => Volatile.Read(ref _callsMade);
 
     public int CacheHits => Volatile.Read(ref _cacheHits);
@@ -79,9 +79,14 @@ public sealed class LlmGateway
             throw new CacheMissException(request, Cache.Folder);
         }
 
-        return _provider.IsRemote
-            ? await CallRemoteAsync(request, cancellationToken).ConfigureAwait(false)
-            : Record(request, await _provider.CompleteAsync(request, cancellationToken).ConfigureAwait(false), TimeSpan.Zero, attempts: 1);
+        if (_provider.IsRemote)
+        {
+            return await CallRemoteAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
+        var answered = await _provider.CompleteAsync(request, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _callsMade);
+        return Record(request, answered, TimeSpan.Zero, attempts: 1);
     }
 
     private async Task<LlmReply> CallRemoteAsync(LlmRequest request, CancellationToken cancellationToken)
