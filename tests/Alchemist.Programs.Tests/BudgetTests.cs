@@ -146,20 +146,56 @@ public sealed class BudgetTests
     }
 
     [Fact]
-    public void RegexTimeoutsAreInjectedIntoEveryConstructionAndStaticCall()
+    public void EveryRegexGetsATimeoutAndConstantPatternsAreBuiltOnce()
     {
         const string source = """
             static readonly Regex A = new(@"a+");
             static readonly Regex B = new Regex(@"b+", RegexOptions.IgnoreCase);
             static readonly Regex C = new Regex(@"c+", RegexOptions.None, TimeSpan.FromHours(1));
 
-            public static int Label(string text) =>
-                Regex.IsMatch(text, "x") || Regex.Replace(text, "y", "z") != text || Regex.Matches(input: text, pattern: "w").Count > 0 ? 1 : 0;
+            public static int Label(string text)
+            {
+                var local = new Regex("v+");
+                var dynamicPattern = text.Length > 3 ? "q" : "r";
+                return Regex.IsMatch(text, "x") || Regex.Replace(text, "y", "z", RegexOptions.IgnoreCase) != text || Regex.IsMatch(text, "x")
+                       || Regex.Matches(input: text, pattern: "w").Count > 0 || Regex.IsMatch(text, dynamicPattern) || local.IsMatch(text) ? 1 : 0;
+            }
             """;
         Assert.True(Compiler.Compile(source).Succeeded);
         var instrumented = ProgramCompiler.LastInstrumentedSource!;
-        Assert.Equal(6, CountOf(instrumented, "matchTimeout:") + CountOf(instrumented, "ClampRegexTimeout("));
+
+        // Hoisted into static fields: "x" (twice, one field), "y" with IgnoreCase, and the local "v+".
+        Assert.Equal(3, CountOf(instrumented, "static readonly global::System.Text.RegularExpressions.Regex __alchemistRegex"));
+        Assert.DoesNotContain("Regex.IsMatch(text, \"x\")", instrumented, StringComparison.Ordinal);
+
+        // A, B, the named-argument Matches call and the non-constant pattern get a timeout argument; C's own timeout is capped.
+        Assert.Equal(4, CountOf(instrumented, "matchTimeout:"));
         Assert.Equal(1, CountOf(instrumented, "ClampRegexTimeout("));
+    }
+
+    [Fact]
+    public void HoistingKeepsWhereAndWhenRegexesFail()
+    {
+        // An invalid constant pattern still throws at the call (caught here), and a static initializer that uses a
+        // constant pattern through a helper still sees it initialized.
+        const string source = """
+            static readonly bool Ready = Check("abc");
+
+            static bool Check(string s) => Regex.IsMatch(s, "^[a-z]+$");
+
+            public static int Label(string text)
+            {
+                try { return Regex.IsMatch(text, "(") ? 1 : 0; }
+                catch (ArgumentException) { return Ready && Check(text) ? 1 : 0; }
+            }
+            """;
+        var invoker = Invoker(source, ProgramBudgets.Default, out var loaded);
+        using (loaded)
+        {
+            Assert.Equal(1, invoker.Label("hello", 0));
+            Assert.Equal(0, invoker.Label("Hello!", 1));
+            Assert.Equal(0, invoker.Stats.Errors);
+        }
     }
 
     private static int CountOf(string text, string part) => (text.Length - text.Replace(part, string.Empty, StringComparison.Ordinal).Length) / part.Length;

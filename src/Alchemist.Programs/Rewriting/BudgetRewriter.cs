@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -25,6 +26,8 @@ internal sealed class BudgetRewriter : CSharpSyntaxRewriter
     private readonly IReadOnlyList<MemberDeclarationSyntax> _entryMembers;
     private readonly bool _instrument;
     private readonly Stack<FunctionCounter> _functions = new();
+    private readonly Stack<HoistedRegexes> _types = new();
+    private int _hoistedRegexes;
     private int _catchVariables;
     private int _counters;
     private bool _entryAdded;
@@ -247,45 +250,174 @@ internal sealed class BudgetRewriter : CSharpSyntaxRewriter
     {
         var method = _model.GetSymbolInfo(node).Symbol as IMethodSymbol;
         var visited = (InvocationExpressionSyntax)base.VisitInvocationExpression(node)!;
-        return method is { IsStatic: true } && IsRegex(method.ContainingType) && method.Parameters.Any(p => p.Name == "pattern")
-            ? visited.WithArgumentList(WithRegexTimeout(visited.ArgumentList, method))
-            : visited;
+        if (method is not { IsStatic: true } || !IsRegex(method.ContainingType) || IndexOfParameter(method, "pattern") < 0)
+        {
+            return visited;
+        }
+
+        return TryHoistStaticCall(node, visited, method) ?? visited.WithArgumentList(WithRegexTimeout(visited.ArgumentList, method));
     }
 
     public override SyntaxNode? VisitObjectCreationExpression(ObjectCreationExpressionSyntax node)
     {
         var constructor = _model.GetSymbolInfo(node).Symbol as IMethodSymbol;
         var visited = (ObjectCreationExpressionSyntax)base.VisitObjectCreationExpression(node)!;
-        return constructor is not null && IsRegex(constructor.ContainingType) && visited.ArgumentList is { } arguments
-            ? visited.WithArgumentList(WithRegexTimeout(arguments, constructor))
-            : visited;
+        if (constructor is null || !IsRegex(constructor.ContainingType) || visited.ArgumentList is not { } arguments)
+        {
+            return visited;
+        }
+
+        return (ExpressionSyntax?)TryHoistConstruction(node, node.ArgumentList!, constructor) ?? visited.WithArgumentList(WithRegexTimeout(arguments, constructor));
     }
 
     public override SyntaxNode? VisitImplicitObjectCreationExpression(ImplicitObjectCreationExpressionSyntax node)
     {
         var constructor = _model.GetSymbolInfo(node).Symbol as IMethodSymbol;
         var visited = (ImplicitObjectCreationExpressionSyntax)base.VisitImplicitObjectCreationExpression(node)!;
-        return constructor is not null && IsRegex(constructor.ContainingType)
-            ? visited.WithArgumentList(WithRegexTimeout(visited.ArgumentList, constructor))
-            : visited;
-    }
-
-    public override SyntaxNode? VisitClassDeclaration(ClassDeclarationSyntax node) => AddEntry(node, base.VisitClassDeclaration(node));
-
-    public override SyntaxNode? VisitStructDeclaration(StructDeclarationSyntax node) => AddEntry(node, base.VisitStructDeclaration(node));
-
-    public override SyntaxNode? VisitRecordDeclaration(RecordDeclarationSyntax node) => AddEntry(node, base.VisitRecordDeclaration(node));
-
-    private SyntaxNode? AddEntry(TypeDeclarationSyntax original, SyntaxNode? visited)
-    {
-        if (_entryAdded || visited is not TypeDeclarationSyntax type
-            || !SymbolEqualityComparer.Default.Equals(_model.GetDeclaredSymbol(original), _label.ContainingType))
+        if (constructor is null || !IsRegex(constructor.ContainingType))
         {
             return visited;
         }
 
-        _entryAdded = true;
-        return type.AddMembers([.. _entryMembers]);
+        return (ExpressionSyntax?)TryHoistConstruction(node, node.ArgumentList, constructor) ?? visited.WithArgumentList(WithRegexTimeout(visited.ArgumentList, constructor));
+    }
+
+    public override SyntaxNode? VisitClassDeclaration(ClassDeclarationSyntax node) => VisitType(node, () => base.VisitClassDeclaration(node));
+
+    public override SyntaxNode? VisitStructDeclaration(StructDeclarationSyntax node) => VisitType(node, () => base.VisitStructDeclaration(node));
+
+    public override SyntaxNode? VisitRecordDeclaration(RecordDeclarationSyntax node) => VisitType(node, () => base.VisitRecordDeclaration(node));
+
+    public override SyntaxNode? VisitInterfaceDeclaration(InterfaceDeclarationSyntax node) => VisitType(node, () => base.VisitInterfaceDeclaration(node));
+
+    /// <summary>Visits a type with its own set of hoisted regex fields, then adds them (and the entry, for Label's type).</summary>
+    private SyntaxNode? VisitType(TypeDeclarationSyntax original, Func<SyntaxNode?> visit)
+    {
+        var hoisted = new HoistedRegexes();
+        _types.Push(hoisted);
+        SyntaxNode? visited;
+        try
+        {
+            visited = visit();
+        }
+        finally
+        {
+            _types.Pop();
+        }
+
+        if (visited is not TypeDeclarationSyntax type)
+        {
+            return visited;
+        }
+
+        if (hoisted.Fields.Count > 0)
+        {
+            // First, so that they are initialized before any static field of the program whose initializer uses them.
+            type = type.WithMembers(type.Members.InsertRange(0, hoisted.Fields));
+        }
+
+        if (!_entryAdded && SymbolEqualityComparer.Default.Equals(_model.GetDeclaredSymbol(original), _label.ContainingType))
+        {
+            _entryAdded = true;
+            type = type.AddMembers([.. _entryMembers]);
+        }
+
+        return type;
+    }
+
+    /// <summary>
+    /// <c>Regex.IsMatch(text, "constant pattern"[, constant options])</c> → <c>hoistedField.IsMatch(text)</c>: one regex per
+    /// program instead of the process-wide regex cache (15 entries by default, so programs with more static calls re-parse
+    /// their patterns on every row). Same pattern, options and timeout, so the same matches.
+    /// </summary>
+    private InvocationExpressionSyntax? TryHoistStaticCall(InvocationExpressionSyntax original, InvocationExpressionSyntax visited, IMethodSymbol method)
+    {
+        if (visited.Expression is not MemberAccessExpressionSyntax access || IndexOfParameter(method, "matchTimeout") >= 0
+            || original.ArgumentList.Arguments.Count != method.Parameters.Length)
+        {
+            return null;
+        }
+
+        var patternIndex = IndexOfParameter(method, "pattern");
+        var optionsIndex = IndexOfParameter(method, "options");
+        var field = HoistedField(original.ArgumentList, patternIndex, optionsIndex);
+        if (field is null)
+        {
+            return null;
+        }
+
+        var arguments = visited.ArgumentList.Arguments.Where((_, i) => i != patternIndex && i != optionsIndex);
+        return InvocationExpression(
+            MemberAccessExpression(SyntaxKind.SimpleMemberAccessExpression, IdentifierName(field), access.Name),
+            ArgumentList(SeparatedList(arguments)));
+    }
+
+    /// <summary><c>new Regex("constant")</c> inside a method → the hoisted field: built once, not on every row.</summary>
+    private IdentifierNameSyntax? TryHoistConstruction(ExpressionSyntax original, ArgumentListSyntax arguments, IMethodSymbol constructor)
+    {
+        if (IndexOfParameter(constructor, "matchTimeout") >= 0 || arguments.Arguments.Count != constructor.Parameters.Length
+            || original.Ancestors().Any(a => a is FieldDeclarationSyntax or PropertyDeclarationSyntax or EnumMemberDeclarationSyntax or ParameterSyntax))
+        {
+            return null;
+        }
+
+        var field = HoistedField(arguments, IndexOfParameter(constructor, "pattern"), IndexOfParameter(constructor, "options"));
+        return field is null ? null : IdentifierName(field);
+    }
+
+    /// <summary>The name of a static readonly Regex field for a constant, valid pattern and options; null when not hoistable.</summary>
+    private string? HoistedField(ArgumentListSyntax arguments, int patternIndex, int optionsIndex)
+    {
+        if (_types.Count == 0 || patternIndex < 0 || arguments.Arguments.Any(a => a.NameColon is not null || !a.RefKindKeyword.IsKind(SyntaxKind.None)))
+        {
+            return null;
+        }
+
+        if (_model.GetConstantValue(arguments.Arguments[patternIndex].Expression) is not { HasValue: true, Value: string pattern })
+        {
+            return null;
+        }
+
+        var options = RegexOptions.None;
+        if (optionsIndex >= 0)
+        {
+            if (_model.GetConstantValue(arguments.Arguments[optionsIndex].Expression) is not { HasValue: true, Value: int value })
+            {
+                return null;
+            }
+
+            options = (RegexOptions)value;
+        }
+
+        try
+        {
+            // An invalid pattern must keep failing where the program calls it, not in a type initializer.
+            _ = new Regex(pattern, options, TimeSpan.FromSeconds(1));
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+
+        var hoisted = _types.Peek();
+        if (!hoisted.Names.TryGetValue((pattern, options), out var name))
+        {
+            name = "__alchemistRegex" + _hoistedRegexes++;
+            hoisted.Names.Add((pattern, options), name);
+            var regexType = ParseTypeName("global::System.Text.RegularExpressions.Regex");
+            var creation = ObjectCreationExpression(regexType).WithArgumentList(ArgumentList(SeparatedList(
+            [
+                Argument(LiteralExpression(SyntaxKind.StringLiteralExpression, Literal(pattern))),
+                Argument(CastExpression(ParseTypeName("global::System.Text.RegularExpressions.RegexOptions"),
+                    LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal((int)options)))),
+                Argument(RegexTimeout),
+            ])));
+            hoisted.Fields.Add(FieldDeclaration(VariableDeclaration(regexType, SingletonSeparatedList(
+                    VariableDeclarator(Identifier(name)).WithInitializer(EqualsValueClause(creation)))))
+                .WithModifiers(TokenList(Token(SyntaxKind.PrivateKeyword), Token(SyntaxKind.StaticKeyword), Token(SyntaxKind.ReadOnlyKeyword))));
+        }
+
+        return name;
     }
 
     private static bool IsRegex(INamedTypeSymbol? type) =>
@@ -411,6 +543,13 @@ internal sealed class BudgetRewriter : CSharpSyntaxRewriter
         counter.Used = true;
         var every = Runtime.Budget.LoopStepsPerReport;
         return ParseStatement($"if (++{counter.Name} >= {every}) {{ {counter.Name} = 0; {BudgetType}.Steps({every}); }}");
+    }
+
+    private sealed class HoistedRegexes
+    {
+        public Dictionary<(string Pattern, RegexOptions Options), string> Names { get; } = [];
+
+        public List<MemberDeclarationSyntax> Fields { get; } = [];
     }
 
     private sealed class FunctionCounter(string name)

@@ -196,9 +196,14 @@ internal sealed class SandboxVerifier
 
     private void CheckStaticMutation(ExpressionSyntax target, SyntaxNode at)
     {
-        // Writing an element of a static array or collection: s_words[0] = "x".
-        var receiver = target is ElementAccessExpressionSyntax element ? element.Expression : null;
-        if (receiver is not null && StaticSourceField(receiver) is { } field && !InInitializer(at, field))
+        // Writing into what a static field holds: s_words[0] = "x", s_counter.Count++, s_table.Inner[k] = v.
+        var receiver = target switch
+        {
+            ElementAccessExpressionSyntax element => element.Expression,
+            MemberAccessExpressionSyntax access when _model.GetSymbolInfo(access).Symbol is { IsStatic: false } => access.Expression,
+            _ => null,
+        };
+        if (receiver is not null && RootStaticField(receiver) is { } field && !InInitializer(at, field))
         {
             Report(at, $"this changes the contents of static field '{field.Name}': {StaticStateReason}");
         }
@@ -214,14 +219,46 @@ internal sealed class SandboxVerifier
         ExpressionSyntax? receiver = invocation.Expression is MemberAccessExpressionSyntax access ? access.Expression : null;
         if (method.IsStatic && method.ReducedFrom is null)
         {
-            // Array.Sort(s_words), CollectionsMarshal-like helpers: the first argument is what changes.
+            // Array.Sort(s_words), Array.Fill(s_counts, 0): the first argument is what changes.
             receiver = invocation.ArgumentList.Arguments.FirstOrDefault()?.Expression;
         }
 
-        if (receiver is not null && StaticSourceField(receiver) is { } field && !InInitializer(invocation, field)
-            && field.Type.TypeKind != TypeKind.Delegate && !IsImmutable(field.Type))
+        if (receiver is null || _model.GetTypeInfo(receiver).Type is not { } receiverType
+            || receiverType.TypeKind == TypeKind.Delegate || IsImmutable(receiverType))
+        {
+            return;
+        }
+
+        if (RootStaticField(receiver) is { } field && !InInitializer(invocation, field))
         {
             Report(invocation, $"'{method.Name}' changes static field '{field.Name}': {StaticStateReason}");
+        }
+    }
+
+    /// <summary>The static field an expression reads through (s_map, s_map[k], s_holder.Inner.List), if any.</summary>
+    private IFieldSymbol? RootStaticField(ExpressionSyntax expression)
+    {
+        while (true)
+        {
+            if (StaticSourceField(expression) is { } field)
+            {
+                return field;
+            }
+
+            switch (expression)
+            {
+                case ElementAccessExpressionSyntax element:
+                    expression = element.Expression;
+                    break;
+                case MemberAccessExpressionSyntax access when _model.GetSymbolInfo(access).Symbol is IFieldSymbol or IPropertySymbol { IsStatic: false }:
+                    expression = access.Expression;
+                    break;
+                case ParenthesizedExpressionSyntax parenthesized:
+                    expression = parenthesized.Expression;
+                    break;
+                default:
+                    return null;
+            }
         }
     }
 
