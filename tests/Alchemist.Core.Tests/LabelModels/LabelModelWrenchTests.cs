@@ -28,6 +28,17 @@ public class LabelModelWrenchTests
         var result = Evaluate("sms");
         Assert.True(result.Best.Accuracy >= 0.85, result.Table);
         Assert.True(result.Auto >= 0.85, result.Table);
+
+        // Most rows have no vote; the prior estimated from the train votes must label them ham (class 0).
+        var dataset = Dataset.LoadWrench(SharedFolder.Dataset("sms"));
+        var majority = LabelModelCatalog.Create("mv");
+        majority.Fit(Votes(dataset.Train), ClassBalance.Estimated);
+        Assert.True(majority.ClassPrior[0] > 0.8, $"estimated ham prior {majority.ClassPrior[0]:0.###}");
+        var test = Votes(dataset.Split("test"));
+        var labels = LabelModelCatalog.PredictLabels(majority, test);
+        var uncovered = Enumerable.Range(0, test.Rows).Where(r => Enumerable.Range(0, test.Programs).All(j => test[r, j] < 0)).ToList();
+        Assert.True(uncovered.Count > 250, $"{uncovered.Count} test rows without votes");
+        Assert.All(uncovered, r => Assert.Equal(0, labels[r]));
     }
 
     [Fact]
