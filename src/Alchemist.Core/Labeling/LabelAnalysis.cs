@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
 namespace Alchemist.Labeling;
 
 /// <summary>
@@ -33,8 +36,6 @@ public sealed record LabelAnalysisReport(
 
 public static class LabelAnalysis
 {
-    private const byte CountMask = 0b11;
-    private const byte Mixed = 0b100;
     private const int RowsPerChunk = 1 << 16;
 
     /// <summary>
@@ -112,106 +113,169 @@ public static class LabelAnalysis
     {
         var m = votes.Programs;
         var counts = new ChunkCounts(m);
-        Span<sbyte> first = length <= 4096 ? stackalloc sbyte[length] : new sbyte[length];
-        Span<byte> state = length <= 4096 ? stackalloc byte[length] : new byte[length];
-        state.Clear();
 
-        // Pass 1: per row, how many programs vote (0, 1, 2 = two or more), the first class seen, and whether classes differ.
-        for (var j = 0; j < m; j++)
+        // Per row: the largest vote (abstain = -1 never raises it), the smallest vote read as a byte (abstain = 255 never
+        // lowers it), and how many programs vote, capped at 2. A row's votes differ exactly when smallest != largest.
+        var largest = new sbyte[length];
+        var smallest = new byte[length];
+        var voters = new byte[length];
+        var goldVotes = new sbyte[length];
+        Array.Fill(largest, LabelMatrix.Abstain);
+        Array.Fill(smallest, byte.MaxValue);
+        Array.Fill(goldVotes, LabelMatrix.Abstain);
+        if (gold is not null)
         {
-            var column = votes.Column(j).Slice(start, length);
-            for (var i = 0; i < column.Length; i++)
+            for (var i = 0; i < length; i++)
             {
-                var v = column[i];
-                if (v < 0)
-                {
-                    continue;
-                }
-
-                var s = state[i];
-                if ((s & CountMask) == 0)
-                {
-                    first[i] = v;
-                    state[i] = 1;
-                }
-                else
-                {
-                    state[i] = (byte)((s & Mixed) | 2 | (first[i] != v ? Mixed : 0));
-                }
+                var g = gold[start + i];
+                goldVotes[i] = g is >= 0 and <= sbyte.MaxValue ? (sbyte)g : LabelMatrix.Abstain;
             }
         }
 
-        // Pass 2: each program's coverage, overlaps, conflicts, polarity and, with gold, correct and incorrect votes.
-        var goldSlice = gold is null ? default : gold.AsSpan(start, length);
+        for (var j = 0; j < m; j++)
+        {
+            Accumulate(votes.Column(j).Slice(start, length), largest, smallest, voters);
+        }
+
         for (var j = 0; j < m; j++)
         {
             var column = votes.Column(j).Slice(start, length);
-            long covered = 0, overlapped = 0, conflicted = 0, correct = 0, incorrect = 0;
-            var polarity = default(ClassSet);
-            for (var i = 0; i < column.Length; i++)
-            {
-                var v = column[i];
-                if (v < 0)
-                {
-                    continue;
-                }
-
-                covered++;
-                polarity.Add(v);
-                var s = state[i];
-                if ((s & CountMask) >= 2)
-                {
-                    overlapped++;
-                }
-
-                if ((s & Mixed) != 0)
-                {
-                    conflicted++;
-                }
-
-                if (gold is not null)
-                {
-                    var g = goldSlice[i];
-                    if (g >= 0)
-                    {
-                        if (g == v)
-                        {
-                            correct++;
-                        }
-                        else
-                        {
-                            incorrect++;
-                        }
-                    }
-                }
-            }
-
-            counts.Covered[j] = covered;
-            counts.Overlapped[j] = overlapped;
-            counts.Conflicted[j] = conflicted;
-            counts.Correct[j] = correct;
-            counts.Incorrect[j] = incorrect;
-            counts.Polarity[j] = polarity;
+            var tally = Tally(column, largest, smallest, voters, goldVotes);
+            counts.Covered[j] = tally.Covered;
+            counts.Overlapped[j] = tally.Overlapped;
+            counts.Conflicted[j] = tally.Conflicted;
+            counts.Correct[j] = tally.Correct;
+            counts.Incorrect[j] = tally.Incorrect;
+            counts.Polarity[j] = Polarity(column, tally.SmallestVote, tally.LargestVote);
         }
 
         for (var i = 0; i < length; i++)
         {
-            var s = state[i];
-            counts.AnyCovered += (s & CountMask) > 0 ? 1 : 0;
-            counts.AnyOverlapped += (s & CountMask) >= 2 ? 1 : 0;
-            counts.AnyConflicted += (s & Mixed) != 0 ? 1 : 0;
-        }
-
-        if (gold is not null)
-        {
-            foreach (var g in goldSlice)
-            {
-                counts.GoldRows += g >= 0 ? 1 : 0;
-            }
+            counts.AnyCovered += voters[i] > 0 ? 1 : 0;
+            counts.AnyOverlapped += voters[i] >= 2 ? 1 : 0;
+            counts.AnyConflicted += voters[i] > 0 && smallest[i] != (byte)largest[i] ? 1 : 0;
+            counts.GoldRows += goldVotes[i] >= 0 ? 1 : 0;
         }
 
         return counts;
     }
+
+    private static void Accumulate(ReadOnlySpan<sbyte> column, Span<sbyte> largest, Span<byte> smallest, Span<byte> voters)
+    {
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var one = Vector256<byte>.One;
+            var two = Vector256.Create((byte)2);
+            for (; i + Vector256<sbyte>.Count <= column.Length; i += Vector256<sbyte>.Count)
+            {
+                var v = Vector256.Create(column.Slice(i, Vector256<sbyte>.Count));
+                Vector256.Max(Vector256.Create(largest.Slice(i, Vector256<sbyte>.Count)), v).CopyTo(largest.Slice(i));
+                Vector256.Min(Vector256.Create(smallest.Slice(i, Vector256<byte>.Count)), v.AsByte()).CopyTo(smallest.Slice(i));
+                var voted = Vector256.GreaterThanOrEqual(v, Vector256<sbyte>.Zero).AsByte() & one;
+                Vector256.Min(Vector256.Create(voters.Slice(i, Vector256<byte>.Count)) + voted, two).CopyTo(voters.Slice(i));
+            }
+        }
+
+        for (; i < column.Length; i++)
+        {
+            var v = column[i];
+            largest[i] = Math.Max(largest[i], v);
+            smallest[i] = Math.Min(smallest[i], (byte)v);
+            voters[i] = (byte)Math.Min(voters[i] + (v >= 0 ? 1 : 0), 2);
+        }
+    }
+
+    private static ColumnTally Tally(ReadOnlySpan<sbyte> column, sbyte[] largest, byte[] smallest, byte[] voters, sbyte[] goldVotes)
+    {
+        long covered = 0, overlapped = 0, conflicted = 0, correct = 0, incorrect = 0;
+        sbyte columnLargest = LabelMatrix.Abstain;
+        byte columnSmallest = byte.MaxValue;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var width = Vector256<sbyte>.Count;
+            var two = Vector256.Create((byte)2);
+            var maxima = Vector256.Create(LabelMatrix.Abstain);
+            var minima = Vector256.Create(byte.MaxValue);
+            for (; i + width <= column.Length; i += width)
+            {
+                var v = Vector256.Create(column.Slice(i, width));
+                var voted = Vector256.GreaterThanOrEqual(v, Vector256<sbyte>.Zero);
+                maxima = Vector256.Max(maxima, v);
+                minima = Vector256.Min(minima, v.AsByte());
+                var shared = Vector256.GreaterThanOrEqual(Vector256.Create(voters.AsSpan(i, width)), two).AsSByte();
+                var mixed = ~Vector256.Equals(Vector256.Create(smallest.AsSpan(i, width)), Vector256.Create(largest.AsSpan(i, width)).AsByte()).AsSByte();
+                var g = Vector256.Create(goldVotes.AsSpan(i, width));
+                var scored = voted & Vector256.GreaterThanOrEqual(g, Vector256<sbyte>.Zero);
+                var agree = Vector256.Equals(v, g);
+                covered += BitOperations.PopCount(voted.ExtractMostSignificantBits());
+                overlapped += BitOperations.PopCount((voted & shared).ExtractMostSignificantBits());
+                conflicted += BitOperations.PopCount((voted & mixed).ExtractMostSignificantBits());
+                correct += BitOperations.PopCount((scored & agree).ExtractMostSignificantBits());
+                incorrect += BitOperations.PopCount(Vector256.AndNot(scored, agree).ExtractMostSignificantBits());
+            }
+
+            for (var lane = 0; lane < width; lane++)
+            {
+                columnLargest = Math.Max(columnLargest, maxima[lane]);
+                columnSmallest = Math.Min(columnSmallest, minima[lane]);
+            }
+        }
+
+        for (; i < column.Length; i++)
+        {
+            var v = column[i];
+            if (v < 0)
+            {
+                continue;
+            }
+
+            covered++;
+            columnLargest = Math.Max(columnLargest, v);
+            columnSmallest = Math.Min(columnSmallest, (byte)v);
+            overlapped += voters[i] >= 2 ? 1 : 0;
+            conflicted += smallest[i] != (byte)largest[i] ? 1 : 0;
+            var g = goldVotes[i];
+            if (g >= 0)
+            {
+                correct += g == v ? 1 : 0;
+                incorrect += g != v ? 1 : 0;
+            }
+        }
+
+        return new ColumnTally(covered, overlapped, conflicted, correct, incorrect, columnSmallest, columnLargest);
+    }
+
+    /// <summary>
+    /// The classes a column votes: read off its smallest and largest vote when they are at most one apart (every binary
+    /// task, and most programs, which vote one class), otherwise found by a pass over the column.
+    /// </summary>
+    private static ClassSet Polarity(ReadOnlySpan<sbyte> column, byte smallestVote, sbyte largestVote)
+    {
+        var set = default(ClassSet);
+        if (largestVote < 0)
+        {
+            return set;
+        }
+
+        set.Add(smallestVote);
+        set.Add(largestVote);
+        if (largestVote - smallestVote > 1)
+        {
+            foreach (var v in column)
+            {
+                if (v >= 0)
+                {
+                    set.Add(v);
+                }
+            }
+        }
+
+        return set;
+    }
+
+    private readonly record struct ColumnTally(long Covered, long Overlapped, long Conflicted, long Correct, long Incorrect, byte SmallestVote, sbyte LargestVote);
 
     private sealed class ChunkCounts(int programs)
     {

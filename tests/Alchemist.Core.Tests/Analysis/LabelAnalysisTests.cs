@@ -38,7 +38,7 @@ public class LabelAnalysisTests
     [Fact]
     public void Without_gold_or_estimates_those_columns_are_empty_and_silent_programs_have_no_polarity()
     {
-        var votes = Matrix(3, [2, 2, -1], [-1, -1, -1]);
+        var votes = Matrix(3, [2, 2, -1], [-1, -1, -1], [0, -1, 2]);
 
         var report = LabelAnalysis.Analyze(votes);
 
@@ -47,8 +47,10 @@ public class LabelAnalysisTests
         Assert.Null(report.Programs[0].EstimatedAccuracy);
         Assert.Equal([2], report.Programs[0].Polarity);
         Assert.Empty(report.Programs[1].Polarity);
+        Assert.Equal([0, 2], report.Programs[2].Polarity);
         Assert.Equal(0, report.Programs[1].Coverage);
-        Assert.Equal(0, report.Programs[0].Overlaps);
+        Assert.Equal(1.0 / 3, report.Programs[0].Overlaps, 12);
+        Assert.Equal(1.0 / 3, report.Programs[0].Conflicts, 12);
     }
 
     [Fact]
@@ -84,7 +86,9 @@ public class LabelAnalysisTests
             columns[j] = new sbyte[rows];
             for (var i = 0; i < rows; i++)
             {
-                columns[j][i] = random.NextDouble() < 0.3 ? (sbyte)random.Next(4) : (sbyte)-1;
+                // Program 0 votes only classes 0 and 2, so its polarity has a gap; the others vote any of the four.
+                var vote = j == 0 ? random.Next(2) * 2 : random.Next(4);
+                columns[j][i] = random.NextDouble() < 0.3 ? (sbyte)vote : (sbyte)-1;
             }
         }
 
@@ -96,6 +100,7 @@ public class LabelAnalysisTests
         for (var j = 0; j < programs; j++)
         {
             long covered = 0, overlapped = 0, conflicted = 0, correct = 0, incorrect = 0;
+            var polarity = new SortedSet<int>();
             for (var i = 0; i < rows; i++)
             {
                 var v = columns[j][i];
@@ -105,6 +110,7 @@ public class LabelAnalysisTests
                 }
 
                 covered++;
+                polarity.Add(v);
                 bool overlap = false, conflict = false;
                 for (var o = 0; o < programs; o++)
                 {
@@ -128,6 +134,7 @@ public class LabelAnalysisTests
             Assert.Equal((double)overlapped / rows, p.Overlaps, 12);
             Assert.Equal((double)conflicted / rows, p.Conflicts, 12);
             Assert.Equal((correct, incorrect), (p.Correct!.Value, p.Incorrect!.Value));
+            Assert.Equal(polarity, p.Polarity);
         }
     }
 
