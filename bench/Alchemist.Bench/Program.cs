@@ -14,6 +14,7 @@ public static class Program
             return args[0] switch
             {
                 "labelmodel" => LabelModelBenchmark.Run(args[1..]),
+                "apply" => ApplyBenchmark.Run(args[1..]),
                 _ => Usage(),
             };
         }
@@ -27,6 +28,8 @@ public static class Program
     private static int Usage()
     {
         Console.Error.WriteLine("usage: bench/run labelmodel [--rows N] [--lfs M] [--classes K] [--seed S] [--threads T] [--models mv,wmv,ds,metal,fs] [--json]");
+        Console.Error.WriteLine("       bench/run apply [--rows N] [--ten-rows N] [--threads 1,2] [--repeats N] [--json]");
+        Console.Error.WriteLine("       bench/run apply --memory [--memory-rows N] [--isolation process|none] [--json]");
         return 2;
     }
 }

@@ -11,9 +11,10 @@ namespace Alchemist.Programs.Apply;
 /// (<see cref="IsolationMode.Process"/>) or on threads of this process. Memory holds the batches in flight and the
 /// vote columns (one byte per row and program), whatever the size of the input.
 /// </summary>
-public sealed class ApplyEngine
+public sealed class ApplyEngine : IDisposable
 {
     private readonly ApplyOptions _options;
+    private IsolatedExecutor? _workers;
 
     public ApplyEngine(ApplyOptions options)
     {
@@ -23,6 +24,18 @@ public sealed class ApplyEngine
     }
 
     public ColumnCache? Cache { get; }
+
+    /// <summary>Time spent starting worker processes so far (isolated mode); workers are reused while the programs stay the same.</summary>
+    public TimeSpan WorkerStartupTime => _workers?.StartupTime ?? TimeSpan.Zero;
+
+    /// <summary>Peak resident memory of each live worker process (Linux VmHWM); empty in process or elsewhere.</summary>
+    public IReadOnlyList<long> WorkerPeakResidentBytes() => _workers?.WorkerPeakResidentBytes() ?? [];
+
+    public void Dispose()
+    {
+        _workers?.Dispose();
+        _workers = null;
+    }
 
     public SplitApplyResult Apply(
         string split,
@@ -161,7 +174,14 @@ public sealed class ApplyEngine
 
         if (_options.Isolation == IsolationMode.Process)
         {
-            IsolatedExecutor.Run(Batches(), runs, _options, Done, cancel);
+            var keys = runs.Select(r => r.Program.ContentHash).ToArray();
+            if (_workers is null || !_workers.ProgramKeys.SequenceEqual(keys))
+            {
+                _workers?.Dispose();
+                _workers = new IsolatedExecutor(_options, keys);
+            }
+
+            _workers.Run(Batches(), runs, Done, cancel);
         }
         else
         {

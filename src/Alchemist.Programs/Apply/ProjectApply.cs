@@ -102,7 +102,7 @@ public static class ProjectApply
 
         try
         {
-            var engine = new ApplyEngine(options);
+            using var engine = new ApplyEngine(options);
             var (train, valid, test) = SpecData.OpenSources(spec);
             var splits = new List<SplitApplyResult>();
             foreach (var (name, source) in new[] { ("train", train), ("valid", valid), ("test", test) })

@@ -15,54 +15,67 @@ namespace Alchemist.Programs.Isolation;
 /// with the reason, a fresh worker is started with the remaining programs, and the batches that were in flight are sent
 /// again for exactly the programs that had not answered yet, so no vote is lost or counted twice.
 /// </summary>
-internal sealed class IsolatedExecutor
+internal sealed class IsolatedExecutor : IDisposable
 {
     private const int MaxInFlight = 2;
     private const int MaxRestartsWithoutProgress = 4;
     private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromMilliseconds(20);
 
-    private readonly ProgramRun[] _programs;
     private readonly ApplyOptions _options;
-    private readonly Action<int> _rowsDone;
-    private readonly BlockingCollection<WorkItem> _queue;
-    private readonly CancellationTokenSource _stop;
+    private readonly List<Slot> _slots = [];
+
+    // State of the current run (one split); the workers and what they have loaded outlive it.
+    private ProgramRun[] _programs = [];
+    private Action<int> _rowsDone = _ => { };
+    private BlockingCollection<WorkItem> _queue = new();
+    private CancellationTokenSource _stop = new();
     private Exception? _failure;
     private long _nextBatchId;
 
-    private IsolatedExecutor(ProgramRun[] programs, ApplyOptions options, Action<int> rowsDone, CancellationToken cancel)
+    /// <summary>Workers for one ordered list of programs (identified by <paramref name="programKeys"/>), reusable across splits.</summary>
+    public IsolatedExecutor(ApplyOptions options, IReadOnlyList<string> programKeys)
     {
-        _programs = programs;
         _options = options;
+        ProgramKeys = programKeys;
+        for (var s = 0; s < options.Parallelism; s++)
+        {
+            _slots.Add(new Slot(this, s));
+        }
+    }
+
+    public IReadOnlyList<string> ProgramKeys { get; }
+
+    /// <summary>Time spent starting worker processes (and loading programs into them) so far.</summary>
+    public TimeSpan StartupTime { get; private set; }
+
+    public void Run(IEnumerable<DataBatch> batches, ProgramRun[] programs, Action<int> rowsDone, CancellationToken cancel)
+    {
+        if (programs.Length != ProgramKeys.Count)
+        {
+            throw new ArgumentException($"these workers run {ProgramKeys.Count} programs, not {programs.Length}", nameof(programs));
+        }
+
+        _programs = programs;
         _rowsDone = rowsDone;
-        _queue = new BlockingCollection<WorkItem>(Math.Max(2, options.Parallelism * 2));
-        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-    }
-
-    public static void Run(IEnumerable<DataBatch> batches, ProgramRun[] programs, ApplyOptions options, Action<int> rowsDone, CancellationToken cancel)
-    {
-        var executor = new IsolatedExecutor(programs, options, rowsDone, cancel);
-        executor.Execute(batches, cancel);
-    }
-
-    private void Execute(IEnumerable<DataBatch> batches, CancellationToken cancel)
-    {
-        var slots = new List<Slot>();
+        _failure = null;
+        using var queue = new BlockingCollection<WorkItem>(Math.Max(2, _options.Parallelism * 2));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        _queue = queue;
+        _stop = stop;
         try
         {
-            for (var s = 0; s < _options.Parallelism; s++)
+            foreach (var slot in _slots)
             {
-                var slot = new Slot(this, s);
-                slots.Add(slot);
-                slot.StartWorker();
+                slot.Prepare();
             }
 
-            foreach (var slot in slots)
+            foreach (var slot in _slots)
             {
                 slot.StartThreads();
             }
 
-            using var killOnStop = _stop.Token.Register(() => slots.ForEach(slot => slot.Kill("the apply was stopped")));
-            var watchdog = new Thread(() => Watch(slots)) { IsBackground = true, Name = "apply-watchdog" };
+            using var killOnStop = _stop.Token.Register(() => _slots.ForEach(slot => slot.Kill("the apply was stopped")));
+            var watchdog = new Thread(Watch) { IsBackground = true, Name = "apply-watchdog" };
             watchdog.Start();
             try
             {
@@ -74,30 +87,37 @@ internal sealed class IsolatedExecutor
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
             }
+            catch (Exception e)
+            {
+                Fail(e);
+            }
             finally
             {
                 _queue.CompleteAdding();
-                foreach (var slot in slots)
+                foreach (var slot in _slots)
                 {
                     slot.Join();
                 }
 
+                // Stopping the watchdog must not kill the workers: they stay for the next run.
+                killOnStop.Dispose();
                 _stop.Cancel();
                 watchdog.Join();
             }
         }
-        catch (Exception e) when (_failure is null && e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            _failure = e;
+            Interlocked.CompareExchange(ref _failure, e, null);
         }
-        finally
+
+        if (_failure is not null || cancel.IsCancellationRequested)
         {
-            foreach (var slot in slots)
+            // Workers may hold half a batch; the next run starts fresh ones.
+            foreach (var slot in _slots)
             {
+                slot.Kill("the apply failed or was stopped");
                 slot.Dispose();
             }
-
-            _queue.Dispose();
         }
 
         cancel.ThrowIfCancellationRequested();
@@ -107,20 +127,40 @@ internal sealed class IsolatedExecutor
         }
     }
 
+    /// <summary>Peak resident memory of each live worker (Linux; empty elsewhere).</summary>
+    public IReadOnlyList<long> WorkerPeakResidentBytes() => [.. _slots.Select(s => s.PeakResidentBytes).OfType<long>()];
+
+    public void Dispose()
+    {
+        foreach (var slot in _slots)
+        {
+            slot.Quit();
+            slot.Dispose();
+        }
+    }
+
     private void Fail(Exception e)
     {
         Interlocked.CompareExchange(ref _failure, e, null);
         _stop.Cancel();
     }
 
-    private void Watch(List<Slot> slots)
+    private void Watch()
     {
         while (!_stop.Token.WaitHandle.WaitOne(WatchdogPeriod))
         {
-            foreach (var slot in slots)
+            foreach (var slot in _slots)
             {
                 slot.CheckLimits();
             }
+        }
+    }
+
+    private void AddStartup(TimeSpan elapsed)
+    {
+        lock (_slots)
+        {
+            StartupTime += elapsed;
         }
     }
 
@@ -145,6 +185,7 @@ internal sealed class IsolatedExecutor
         private readonly LinkedList<WorkItem> _resend = new();
         private readonly FrameWriter _writer = new();
         private WorkerProcess? _worker;
+        private HashSet<int> _loaded = [];
         private Thread? _sender;
         private Thread? _receiver;
         private bool _senderDone;
@@ -154,18 +195,62 @@ internal sealed class IsolatedExecutor
         private TimeSpan _cpuAtProgress;
         private long _clockAtProgress;
 
+        /// <summary>Before a run: keeps a live worker that has every active program loaded, or starts a fresh one.</summary>
+        public void Prepare()
+        {
+            lock (_gate)
+            {
+                _senderDone = false;
+                _inFlight.Clear();
+                _resend.Clear();
+                _restartsWithoutProgress = 0;
+                var usable = _worker is { HasExited: false, KillReason: null }
+                    && owner._programs.Where(p => p.IsActive).All(p => _loaded.Contains(p.Index));
+                if (!usable)
+                {
+                    _worker?.Quit(_writer);
+                    _worker?.Dispose();
+                    _worker = null;
+                    StartWorker();
+                }
+            }
+        }
+
         public void StartWorker()
         {
             lock (_gate)
             {
+                var started = Stopwatch.GetTimestamp();
                 var active = owner._programs.Where(p => p.IsActive).ToList();
                 _worker = WorkerProcess.Start(owner._options, active, out var loadErrors);
+                _loaded = [.. active.Select(p => p.Index)];
                 foreach (var (program, error) in loadErrors)
                 {
                     program.Disable(error, killedWorker: false);
+                    _loaded.Remove(program.Index);
                 }
 
                 MarkProgress(_worker.CpuTime ?? TimeSpan.Zero);
+                owner.AddStartup(Stopwatch.GetElapsedTime(started));
+            }
+        }
+
+        public long? PeakResidentBytes
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _worker?.PeakResidentBytes;
+                }
+            }
+        }
+
+        public void Quit()
+        {
+            lock (_gate)
+            {
+                _worker?.Quit(_writer);
             }
         }
 
@@ -343,7 +428,7 @@ internal sealed class IsolatedExecutor
                 }
 
                 _senderDone = true;
-                _worker!.Quit(_writer);
+                _worker!.Drain(_writer);
                 return true;
             }
         }
@@ -411,6 +496,19 @@ internal sealed class IsolatedExecutor
 
                     owner._stop.Token.ThrowIfCancellationRequested();
                     Restart(worker);
+                    continue;
+                }
+
+                if (type == WorkerProtocol.Drained)
+                {
+                    lock (_gate)
+                    {
+                        if (_senderDone && _inFlight.Count == 0 && _resend.Count == 0)
+                        {
+                            return;
+                        }
+                    }
+
                     continue;
                 }
 

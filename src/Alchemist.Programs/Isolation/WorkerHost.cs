@@ -27,41 +27,124 @@ public static class WorkerHost
         return 0;
     }
 
+    /// <summary>
+    /// A reader thread decodes the next batch (UTF-8 to strings) while this thread runs programs over the current one, so
+    /// the decoding costs no time on the program's thread. Messages keep their order.
+    /// </summary>
     private static void Serve(Stream stream)
     {
-        var reader = new FrameReader(stream);
+        using var inbox = new System.Collections.Concurrent.BlockingCollection<Message>(boundedCapacity: 2);
+        var reading = new Thread(() => Read(stream, inbox)) { IsBackground = true, Name = "worker-read" };
+        reading.Start();
         var writer = new FrameWriter();
         var labelers = new Dictionary<int, IBatchLabeler>();
         var votes = new sbyte[4096];
-        while (reader.Next() is { } type)
+        foreach (var message in inbox.GetConsumingEnumerable())
         {
-            switch (type)
+            switch (message)
             {
-                case WorkerProtocol.Load:
-                    LoadPrograms(reader, writer, labelers);
+                case LoadMessage load:
+                    LoadPrograms(load, writer, labelers);
                     writer.SendTo(stream);
                     break;
-                case WorkerProtocol.Batch:
-                    RunBatch(reader, writer, labelers, ref votes, stream);
+                case BatchMessage batch:
+                    RunBatch(batch, writer, labelers, ref votes, stream);
                     break;
-                case WorkerProtocol.Quit:
+                case ControlMessage { Type: WorkerProtocol.Drain }:
+                    writer.Begin(WorkerProtocol.Drained);
+                    writer.SendTo(stream);
+                    break;
+                case ControlMessage { Type: WorkerProtocol.Quit }:
                     return;
-                default:
-                    throw new InvalidDataException($"unknown message type {type} from the engine");
+                case ControlMessage { Failure: { } failure }:
+                    throw new InvalidDataException($"the worker could not read the engine's messages: {failure.Message}", failure);
             }
         }
     }
 
-    private static void LoadPrograms(FrameReader reader, FrameWriter writer, Dictionary<int, IBatchLabeler> labelers)
+    private static void Read(Stream stream, System.Collections.Concurrent.BlockingCollection<Message> inbox)
+    {
+        var reader = new FrameReader(stream);
+        try
+        {
+            while (reader.Next() is { } type)
+            {
+                Message message = type switch
+                {
+                    WorkerProtocol.Load => ReadLoad(reader),
+                    WorkerProtocol.Batch => ReadBatch(reader),
+                    WorkerProtocol.Drain or WorkerProtocol.Quit => new ControlMessage(type, null),
+                    _ => throw new InvalidDataException($"unknown message type {type} from the engine"),
+                };
+                inbox.Add(message);
+                if (type == WorkerProtocol.Quit)
+                {
+                    return;
+                }
+            }
+
+            inbox.Add(new ControlMessage(WorkerProtocol.Quit, null));
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            inbox.Add(new ControlMessage(0, e));
+        }
+    }
+
+    private static LoadMessage ReadLoad(FrameReader reader)
     {
         var count = reader.ReadInt();
-        var errors = new List<(int Index, string Error)>();
+        var programs = new List<(int, string, string, byte[])>(count);
         for (var i = 0; i < count; i++)
         {
-            var index = reader.ReadInt();
+            programs.Add((reader.ReadInt(), reader.ReadString() ?? "", reader.ReadString() ?? "", reader.ReadBytes()));
+        }
+
+        return new LoadMessage(programs);
+    }
+
+    private static BatchMessage ReadBatch(FrameReader reader)
+    {
+        var batchId = reader.ReadLong();
+        var firstRow = reader.ReadLong();
+        var rows = reader.ReadInt();
+        var texts = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var textFields = reader.ReadInt();
+        for (var f = 0; f < textFields; f++)
+        {
             var name = reader.ReadString() ?? "";
-            var kind = reader.ReadString() ?? "";
-            var payload = reader.ReadBytes();
+            var column = new string[rows];
+            reader.ReadTexts(column);
+            texts[name] = column;
+        }
+
+        var numbers = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        var numberFields = reader.ReadInt();
+        for (var f = 0; f < numberFields; f++)
+        {
+            var name = reader.ReadString() ?? "";
+            var column = new double[rows];
+            reader.ReadDoubles(column);
+            numbers[name] = column;
+        }
+
+        var programs = new int[reader.ReadInt()];
+        for (var p = 0; p < programs.Length; p++)
+        {
+            programs[p] = reader.ReadInt();
+        }
+
+        var ids = new string[rows];
+        Array.Fill(ids, string.Empty);
+        return new BatchMessage(batchId, new DataBatch(firstRow, ids, texts, numbers, new int[rows]), programs);
+    }
+
+    private static void LoadPrograms(LoadMessage load, FrameWriter writer, Dictionary<int, IBatchLabeler> labelers)
+    {
+        var count = load.Programs.Count;
+        var errors = new List<(int Index, string Error)>();
+        foreach (var (index, name, kind, payload) in load.Programs)
+        {
             try
             {
                 labelers[index] = WorkerProgramLoader.Load(kind, name, payload);
@@ -87,41 +170,10 @@ public static class WorkerHost
         }
     }
 
-    private static void RunBatch(FrameReader reader, FrameWriter writer, Dictionary<int, IBatchLabeler> labelers, ref sbyte[] votes, Stream stream)
+    private static void RunBatch(BatchMessage message, FrameWriter writer, Dictionary<int, IBatchLabeler> labelers, ref sbyte[] votes, Stream stream)
     {
-        var batchId = reader.ReadLong();
-        var firstRow = reader.ReadLong();
-        var rows = reader.ReadInt();
-        var texts = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        var textFields = reader.ReadInt();
-        for (var f = 0; f < textFields; f++)
-        {
-            var name = reader.ReadString() ?? "";
-            var column = new string[rows];
-            reader.ReadTexts(column);
-            texts[name] = column;
-        }
-
-        var numbers = new Dictionary<string, double[]>(StringComparer.Ordinal);
-        var numberFields = reader.ReadInt();
-        for (var f = 0; f < numberFields; f++)
-        {
-            var name = reader.ReadString() ?? "";
-            var column = new double[rows];
-            reader.ReadDoubles(column);
-            numbers[name] = column;
-        }
-
-        var programCount = reader.ReadInt();
-        Span<int> programs = programCount <= 256 ? stackalloc int[programCount] : new int[programCount];
-        for (var p = 0; p < programCount; p++)
-        {
-            programs[p] = reader.ReadInt();
-        }
-
-        var ids = new string[rows];
-        Array.Fill(ids, string.Empty);
-        var batch = new DataBatch(firstRow, ids, texts, numbers, new int[rows]);
+        var (batchId, batch, programs) = message;
+        var rows = batch.Count;
         if (votes.Length < rows)
         {
             votes = new sbyte[rows];
@@ -159,4 +211,12 @@ public static class WorkerHost
             writer.SendTo(stream);
         }
     }
+
+    private abstract record Message;
+
+    private sealed record LoadMessage(List<(int Index, string Name, string Kind, byte[] Payload)> Programs) : Message;
+
+    private sealed record BatchMessage(long BatchId, DataBatch Batch, int[] Programs) : Message;
+
+    private sealed record ControlMessage(byte Type, Exception? Failure) : Message;
 }

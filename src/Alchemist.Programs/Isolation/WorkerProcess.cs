@@ -166,11 +166,55 @@ internal sealed class WorkerProcess : IDisposable
         return $"the worker process exited with code {code}{meaning}" + (tail.Length > 0 ? $"; its last output: {tail}" : "");
     }
 
-    public void Quit(FrameWriter writer)
+    /// <summary>The worker's peak resident memory (VmHWM, Linux) so far; null where it cannot be read.</summary>
+    public long? PeakResidentBytes => ReadStatusKilobytes(_process.Id, "VmHWM:") * 1024;
+
+    /// <summary>A "VmHWM:"-style field of /proc/&lt;pid&gt;/status, in kB.</summary>
+    internal static long? ReadStatusKilobytes(int processId, string field)
     {
         try
         {
-            writer.Begin(WorkerProtocol.Quit);
+            foreach (var line in File.ReadLines($"/proc/{processId}/status"))
+            {
+                if (line.StartsWith(field, StringComparison.Ordinal))
+                {
+                    var digits = new string([.. line.AsSpan(field.Length).ToArray().Where(char.IsDigit)]);
+                    return long.Parse(digits, CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+        }
+
+        return null;
+    }
+
+    public bool HasExited
+    {
+        get
+        {
+            try
+            {
+                return _process.HasExited;
+            }
+            catch (InvalidOperationException)
+            {
+                return true;
+            }
+        }
+    }
+
+    public void Quit(FrameWriter writer) => SendEmpty(writer, WorkerProtocol.Quit);
+
+    /// <summary>Asks for a <see cref="WorkerProtocol.Drained"/> reply once the worker has answered everything sent before.</summary>
+    public void Drain(FrameWriter writer) => SendEmpty(writer, WorkerProtocol.Drain);
+
+    private void SendEmpty(FrameWriter writer, byte type)
+    {
+        try
+        {
+            writer.Begin(type);
             writer.SendTo(Stream);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)

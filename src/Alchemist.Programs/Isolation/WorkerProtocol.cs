@@ -23,6 +23,9 @@ internal static class WorkerProtocol
     /// <summary>Engine to worker: finish and exit.</summary>
     public const byte Quit = 3;
 
+    /// <summary>Engine to worker: answer <see cref="Drained"/> (the end of a run; the worker stays for the next one).</summary>
+    public const byte Drain = 4;
+
     /// <summary>Worker to engine: [int count] per program [int index][string? error]; then [long cpuTicks].</summary>
     public const byte Loaded = 10;
 
@@ -31,6 +34,9 @@ internal static class WorkerProtocol
     /// [long elapsedTicks][long workerCpuTicks][sbyte[rows] votes].
     /// </summary>
     public const byte Votes = 11;
+
+    /// <summary>Worker to engine: everything sent before the <see cref="Drain"/> has been answered.</summary>
+    public const byte Drained = 12;
 
     /// <summary>Frames above this size are refused (a corrupt or hostile length).</summary>
     public const int MaxFrameBytes = 1 << 30;

@@ -13,7 +13,7 @@ public sealed class ApplyEngineTests
     {
         var comments = ApplyTestKit.YoutubeComments();
         var programs = ApplyTestKit.BenignPrograms();
-        var engine = new ApplyEngine(ApplyTestKit.Options(isolation));
+        using var engine = new ApplyEngine(ApplyTestKit.Options(isolation));
 
         var result = engine.Apply("train", InMemoryDataSource.FromTexts("youtube-train", "text", comments), programs, 2, cancel: TestContext.Current.CancellationToken);
 
@@ -62,10 +62,10 @@ public sealed class ApplyEngineTests
         }
 
         SplitApplyResult Apply((string Name, string Source)[] programs) =>
-            new ApplyEngine(ApplyTestKit.Options(IsolationMode.None, cache)).Apply(
+            ApplyTestKit.Apply(ApplyTestKit.Options(IsolationMode.None, cache),
                 "train",
                 source,
-                [.. programs.Select(p => new SandboxedProgram(ApplyTestKit.Compile(p.Name, p.Source), ApplyTestKit.TestBudgets))],
+                [.. programs.Select(p => new SandboxedProgram(ApplyTestKit.Compile(p.Name, p.Source)))],
                 2,
                 cancel: TestContext.Current.CancellationToken);
 
@@ -93,7 +93,7 @@ public sealed class ApplyEngineTests
             ApplyTestKit.TestBudgets);
         var programs = ApplyTestKit.BenignPrograms().Prepend(failing).ToArray();
 
-        var result = new ApplyEngine(ApplyTestKit.Options(isolation)).Apply("train", InMemoryDataSource.FromTexts("c", "text", comments), programs, 2, cancel: TestContext.Current.CancellationToken);
+        var result = ApplyTestKit.Apply(ApplyTestKit.Options(isolation), "train", InMemoryDataSource.FromTexts("c", "text", comments), programs, 2, cancel: TestContext.Current.CancellationToken);
 
         var report = result.Programs[0];
         Assert.Equal(ProgramStatus.Disabled, report.Status);
@@ -107,13 +107,34 @@ public sealed class ApplyEngineTests
     }
 
     [Fact]
+    public void Worker_processes_are_reused_across_splits()
+    {
+        var comments = ApplyTestKit.YoutubeComments();
+        var programs = ApplyTestKit.BenignPrograms();
+        using var engine = new ApplyEngine(ApplyTestKit.Options(IsolationMode.Process));
+        var cancel = TestContext.Current.CancellationToken;
+
+        var first = engine.Apply("a", InMemoryDataSource.FromTexts("a", "text", comments[..800]), programs, 2, cancel: cancel);
+        var startup = engine.WorkerStartupTime;
+        var second = engine.Apply("b", InMemoryDataSource.FromTexts("b", "text", comments[800..]), programs, 2, cancel: cancel);
+
+        Assert.True(startup > TimeSpan.Zero);
+        Assert.Equal(startup, engine.WorkerStartupTime);
+        for (var j = 0; j < programs.Count; j++)
+        {
+            Assert.Equal(ApplyTestKit.Native(ApplyTestKit.Benign[j].Native, comments[..800]), first.Matrix.Column(j).ToArray());
+            Assert.Equal(ApplyTestKit.Native(ApplyTestKit.Benign[j].Native, comments[800..]), second.Matrix.Column(j).ToArray());
+        }
+    }
+
+    [Fact]
     public void Rows_stream_in_order_across_many_batches()
     {
         var texts = Enumerable.Range(0, 10_000).Select(i => i % 7 == 0 ? "check out my channel" : $"row {i}").ToArray();
         var programs = ApplyTestKit.BenignPrograms();
         var options = ApplyTestKit.Options(IsolationMode.None) with { BatchSize = 97, Parallelism = 3 };
 
-        var result = new ApplyEngine(options).Apply("t", InMemoryDataSource.FromTexts("t", "text", texts), programs, 2, cancel: TestContext.Current.CancellationToken);
+        var result = ApplyTestKit.Apply(options, "t", InMemoryDataSource.FromTexts("t", "text", texts), programs, 2, cancel: TestContext.Current.CancellationToken);
 
         Assert.Equal(ApplyTestKit.Native(ApplyTestKit.Benign[1].Native, texts), result.Matrix.Column(1).ToArray());
         Assert.Equal(texts.Length / 7 + 1, result.Programs[1].Votes);

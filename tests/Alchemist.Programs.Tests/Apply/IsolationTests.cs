@@ -58,7 +58,7 @@ public sealed class IsolationTests
         }
 
         programs.AddRange(ApplyTestKit.BenignPrograms());
-        var result = new ApplyEngine(ApplyTestKit.Options(IsolationMode.Process)).Apply(
+        var result = ApplyTestKit.Apply(ApplyTestKit.Options(IsolationMode.Process),
             "train", InMemoryDataSource.FromTexts("c", "text", comments), programs, 2, cancel: TestContext.Current.CancellationToken);
 
         for (var h = 0; h < hostile.Length; h++)
@@ -94,7 +94,7 @@ public sealed class IsolationTests
         var programs = new List<IApplyProgram>(ApplyTestKit.BenignPrograms());
         programs.Insert(2, unverified);
 
-        var result = new ApplyEngine(ApplyTestKit.Options(IsolationMode.Process)).Apply(
+        var result = ApplyTestKit.Apply(ApplyTestKit.Options(IsolationMode.Process),
             "train", InMemoryDataSource.FromTexts("c", "text", comments), programs, 2, cancel: TestContext.Current.CancellationToken);
 
         var report = result.Programs[2];
