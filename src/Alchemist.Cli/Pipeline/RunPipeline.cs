@@ -214,7 +214,7 @@ public sealed class RunPipeline
             }
 
             choice = FinalChoice.Choose(labelModelValid, endModel.ValidOutOfSample!, validGold!, classes);
-            Step($"final labels: {choice.Describe()} (valid accuracy {string.Join(", ", choice.Scores.Select(s => $"w={s.Weight:0.00} {s.ValidAccuracy:0.000}"))})");
+            Step($"final labels: {choice.Describe()} (valid accuracy / log-loss by label-model weight: {string.Join(", ", choice.Scores.Select(s => $"w={s.Weight:0.00} {s.ValidAccuracy:0.000}/{s.ValidLogLoss:0.000}"))})");
         }
 
         var weight = choice?.LabelModelWeight ?? 1.0;
