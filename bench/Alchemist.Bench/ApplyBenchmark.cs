@@ -45,9 +45,22 @@ internal static class ApplyBenchmark
         var results = new JsonObject();
         foreach (var threads in options.ThreadCounts)
         {
-            var nativeSeconds = Best(options.Repeats, () => NativeApply(texts, native, threads));
-            var (inProcessSeconds, inProcessVotes, _) = EngineBest(options, source, [spam], IsolationMode.None, threads);
-            var (isolatedSeconds, isolatedVotes, isolatedFirst) = EngineBest(options, source, [spam], IsolationMode.Process, threads);
+            // The three are timed in turn within each repeat (best of each), so that drift in the machine's speed over the
+            // run (frequency, neighbours) falls on all of them alike.
+            using var inProcess = new ApplyEngine(new ApplyOptions { Isolation = IsolationMode.None, Parallelism = threads });
+            using var isolated = new ApplyEngine(new ApplyOptions { Isolation = IsolationMode.Process, Parallelism = threads });
+            var isolatedFirst = TimeApply(isolated, source, spam, out _);
+            NativeApply(texts, native, threads);
+            TimeApply(inProcess, source, spam, out _);
+            double nativeSeconds = double.MaxValue, inProcessSeconds = double.MaxValue, isolatedSeconds = double.MaxValue;
+            sbyte[] inProcessVotes = [], isolatedVotes = [];
+            for (var r = 0; r < options.Repeats; r++)
+            {
+                nativeSeconds = Math.Min(nativeSeconds, NativeApply(texts, native, threads));
+                inProcessSeconds = Math.Min(inProcessSeconds, TimeApply(inProcess, source, spam, out inProcessVotes));
+                isolatedSeconds = Math.Min(isolatedSeconds, TimeApply(isolated, source, spam, out isolatedVotes));
+            }
+
             var same = native.AsSpan().SequenceEqual(inProcessVotes) && native.AsSpan().SequenceEqual(isolatedVotes);
             var row = new JsonObject
             {
@@ -205,25 +218,18 @@ internal static class ApplyBenchmark
         return Stopwatch.GetElapsedTime(started).TotalSeconds;
     }
 
-    /// <summary>Best time of several applies with one engine (workers reused), after a first run that warms it up.</summary>
-    private static (double Seconds, sbyte[] Votes, double FirstSeconds) EngineBest(Options options, InMemoryDataSource source, IApplyProgram[] programs, IsolationMode isolation, int threads)
+    private static double TimeApply(ApplyEngine engine, InMemoryDataSource source, IApplyProgram program, out sbyte[] votes)
     {
-        using var engine = new ApplyEngine(new ApplyOptions { Isolation = isolation, Parallelism = threads });
         var started = Stopwatch.GetTimestamp();
-        var result = engine.Apply("bench", source, programs, 2);
-        var first = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        var best = Best(options.Repeats, () =>
-        {
-            var again = Stopwatch.GetTimestamp();
-            result = engine.Apply("bench", source, programs, 2);
-            return Stopwatch.GetElapsedTime(again).TotalSeconds;
-        });
+        var result = engine.Apply("bench", source, [program], 2);
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         if (result.Programs.Any(p => p.Status != ProgramStatus.Ok || p.Errors + p.BudgetExceeded > 0))
         {
             throw new InvalidOperationException($"a benchmark program failed: {string.Join("; ", result.Programs.Select(p => p.Reason ?? p.FirstFault))}");
         }
 
-        return (best, result.Matrix.Column(0).ToArray(), first);
+        votes = result.Matrix.Column(0).ToArray();
+        return seconds;
     }
 
     private static double Best(int repeats, Func<double> run)
