@@ -7,6 +7,7 @@ using Alchemist.OfflineSynthesis;
 using Alchemist.Programs;
 using Alchemist.Programs.Apply;
 using Alchemist.Spec;
+using Alchemist.Synthesis.Engine;
 
 namespace Alchemist.Cli.Pipeline;
 
@@ -76,8 +77,7 @@ public sealed class RunPipeline
     {
         if (spec.Llm.Provider != LlmProvider.Offline)
         {
-            throw new InvalidOperationException(
-                $"{programsFolder} has no programs and llm.provider is {spec.Llm.Provider}: run `alchemist synthesize {spec.ProjectDirectory}` first, or set llm.provider to offline");
+            return SynthesizeWithLlm(spec);
         }
 
         var valid = dataset.Valid ?? throw spec.Error("data.valid", "the offline synthesizer learns from the valid split's gold labels, and the project has no valid split");
@@ -98,6 +98,27 @@ public sealed class RunPipeline
 
         Step($"wrote {programs.Count} programs to {programsFolder}");
         return OfflineSynthesizer.Provenance;
+    }
+
+    /// <summary>The LLM path: the synthesis engine over the project's response cache and ledger, so a rerun repeats no call.</summary>
+    private string SynthesizeWithLlm(TaskSpec spec)
+    {
+        var settings = SynthesisSettings.FromSpec(spec);
+        Step($"synthesizing {settings.Programs} programs with {settings.Endpoint.Provider}, model {settings.ProgramModel}");
+        var report = SynthesisSession.Open(spec, settings, line => Step("  " + line)).RunAsync(CancellationToken.None).GetAwaiter().GetResult();
+        Step($"synthesis: {report.Accepted.Count()} accepted of {report.Outcomes.Count}; {report.CallsMade} calls made, {report.CacheHits} from the cache, ${report.SpentThisRunUsd:0.0000} spent now");
+        if (report.Pending.Any())
+        {
+            throw new InvalidOperationException(
+                $"waiting for {report.Pending.Count()} reply file(s) in {Path.Combine(settings.StateFolder, "exchange")}: paste each model reply into its .reply.md file, then run again");
+        }
+
+        if (!report.Accepted.Any())
+        {
+            throw new InvalidOperationException($"the LLM wrote no acceptable program: {string.Join("; ", report.Outcomes.Select(o => $"{o.Name}: {o.Reason}"))}");
+        }
+
+        return $"llm {settings.Endpoint.Provider}/{settings.ProgramModel}";
     }
 
     private static (List<string> Texts, List<int> Labels) LabeledRows(TaskSpec spec, DataSplit split)
