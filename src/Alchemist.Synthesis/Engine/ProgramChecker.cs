@@ -37,8 +37,8 @@ public interface IProgramChecker
 /// <summary>
 /// The sandbox's checks on a candidate: Roslyn compile with the allowlist verifier and injected budgets, then a run over
 /// sampled rows through the apply engine (in a killable worker process unless isolation is off). It must not fail on any
-/// sampled row, must return only valid labels, must vote on a non-trivial share of rows, and must not give one class to
-/// (nearly) every row.
+/// sampled row (beyond a 1 % allowance for rows over the time budget on a busy machine), must return only valid labels, must
+/// vote on a non-trivial share of rows, and must not give one class to (nearly) every row.
 /// </summary>
 public sealed class SandboxProgramChecker : IProgramChecker
 {
@@ -86,7 +86,10 @@ public sealed class SandboxProgramChecker : IProgramChecker
         var result = _engine.Apply("check", _source, [program], Signature.Classes, cancel: cancellationToken);
         var run = result.Programs[0];
         var votes = result.Matrix.ColumnArray(0);
-        if (run.Errors + run.BudgetExceeded > 0 || run.Status != ProgramStatus.Ok)
+        // Exceptions and invalid labels are the program's fault on any row. A row over its time budget can also be a machine
+        // too busy to run it in time, so a few of those are tolerated; the apply engine's own fault limit still applies later.
+        var tolerableOverBudget = Math.Max(1, run.Rows / 100);
+        if (run.Errors > 0 || run.BudgetExceeded > tolerableOverBudget || run.Status != ProgramStatus.Ok)
         {
             var place = run.FirstFault is null ? "" : $"; first on sample row {run.FirstFaultRow}: {run.FirstFault}";
             var reason = $"failed on {run.Errors + run.BudgetExceeded} of {run.Rows} sample rows ({run.BudgetExceeded} over budget){place}";
