@@ -267,7 +267,17 @@ internal sealed class BudgetRewriter : CSharpSyntaxRewriter
             return visited;
         }
 
-        return (ExpressionSyntax?)TryHoistConstruction(node, node.ArgumentList!, constructor) ?? visited.WithArgumentList(WithRegexTimeout(arguments, constructor));
+        if (TryHoistConstruction(node, node.ArgumentList!, constructor) is { } hoisted)
+        {
+            return hoisted;
+        }
+
+        if (IsStaticInitializer(node))
+        {
+            arguments = WithCompiledOption(node.ArgumentList!, arguments, constructor);
+        }
+
+        return visited.WithArgumentList(WithRegexTimeout(arguments, constructor));
     }
 
     public override SyntaxNode? VisitImplicitObjectCreationExpression(ImplicitObjectCreationExpressionSyntax node)
@@ -279,7 +289,13 @@ internal sealed class BudgetRewriter : CSharpSyntaxRewriter
             return visited;
         }
 
-        return (ExpressionSyntax?)TryHoistConstruction(node, node.ArgumentList, constructor) ?? visited.WithArgumentList(WithRegexTimeout(visited.ArgumentList, constructor));
+        if (TryHoistConstruction(node, node.ArgumentList, constructor) is { } hoisted)
+        {
+            return hoisted;
+        }
+
+        var arguments = IsStaticInitializer(node) ? WithCompiledOption(node.ArgumentList, visited.ArgumentList, constructor) : visited.ArgumentList;
+        return visited.WithArgumentList(WithRegexTimeout(arguments, constructor));
     }
 
     public override SyntaxNode? VisitClassDeclaration(ClassDeclarationSyntax node) => VisitType(node, () => base.VisitClassDeclaration(node));
@@ -409,7 +425,7 @@ internal sealed class BudgetRewriter : CSharpSyntaxRewriter
             [
                 Argument(LiteralExpression(SyntaxKind.StringLiteralExpression, Literal(pattern))),
                 Argument(CastExpression(ParseTypeName("global::System.Text.RegularExpressions.RegexOptions"),
-                    LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal((int)options)))),
+                    LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal((int)WithCompiled(options))))),
                 Argument(RegexTimeout),
             ])));
             hoisted.Fields.Add(FieldDeclaration(VariableDeclaration(regexType, SingletonSeparatedList(
@@ -418,6 +434,45 @@ internal sealed class BudgetRewriter : CSharpSyntaxRewriter
         }
 
         return name;
+    }
+
+    /// <summary>
+    /// Regexes built once per program are compiled to IL: the same backtracking semantics, several times faster matching,
+    /// which more than pays for the match timeout the sandbox forces on them. NonBacktracking ones are left as they are.
+    /// </summary>
+    private static RegexOptions WithCompiled(RegexOptions options) =>
+        (options & RegexOptions.NonBacktracking) != 0 ? options : options | RegexOptions.Compiled;
+
+    /// <summary>True for a construction in a static field or property initializer: it runs once per program.</summary>
+    private static bool IsStaticInitializer(SyntaxNode node) =>
+        node.Ancestors().FirstOrDefault(a => a is FieldDeclarationSyntax or PropertyDeclarationSyntax or BaseMethodDeclarationSyntax
+                                             or AccessorDeclarationSyntax or AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax) switch
+        {
+            FieldDeclarationSyntax field => field.Modifiers.Any(SyntaxKind.StaticKeyword),
+            PropertyDeclarationSyntax property => property.Modifiers.Any(SyntaxKind.StaticKeyword),
+            _ => false,
+        };
+
+    /// <summary>Adds RegexOptions.Compiled to a construction's options when they are a constant without NonBacktracking.</summary>
+    private ArgumentListSyntax WithCompiledOption(ArgumentListSyntax original, ArgumentListSyntax visited, IMethodSymbol constructor)
+    {
+        var optionsIndex = IndexOfParameter(constructor, "options");
+        var compiled = ParseExpression("global::System.Text.RegularExpressions.RegexOptions.Compiled");
+        if (optionsIndex < 0 || optionsIndex >= original.Arguments.Count)
+        {
+            return original.Arguments.Any(a => a.NameColon is not null) ? visited : visited.AddArguments(Argument(NameColon("options"), default, compiled));
+        }
+
+        var position = FindArgument(original, "options", optionsIndex);
+        if (position < 0 || _model.GetConstantValue(original.Arguments[position].Expression) is not { HasValue: true, Value: int value }
+            || ((RegexOptions)value & RegexOptions.NonBacktracking) != 0)
+        {
+            return visited;
+        }
+
+        var argument = visited.Arguments[position];
+        var combined = BinaryExpression(SyntaxKind.BitwiseOrExpression, ParenthesizedExpression(argument.Expression), compiled);
+        return visited.WithArguments(visited.Arguments.Replace(argument, argument.WithExpression(combined)));
     }
 
     private static bool IsRegex(INamedTypeSymbol? type) =>
@@ -446,7 +501,8 @@ internal sealed class BudgetRewriter : CSharpSyntaxRewriter
 
         var result = arguments;
         var optionsIndex = IndexOfParameter(method, "options");
-        if (optionsIndex < 0 || FindArgument(arguments, "options", optionsIndex) < 0)
+        var hasNamedOptions = arguments.Arguments.Any(a => a.NameColon?.Name.Identifier.ValueText == "options");
+        if (!hasNamedOptions && (optionsIndex < 0 || FindArgument(arguments, "options", optionsIndex) < 0))
         {
             result = result.AddArguments(Argument(NameColon("options"), default, RegexOptionsNone));
         }

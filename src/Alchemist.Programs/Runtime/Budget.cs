@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
@@ -150,13 +149,13 @@ public static class Budget
             Trip(call, BudgetKind.Steps, $"ran more than {call.Budgets.MaxStepsPerCall:N0} steps (loop iterations and calls) on one row");
         }
 
-        var now = Stopwatch.GetTimestamp();
+        var now = ThreadCpuClock.NowNanoseconds();
         if (call.StartTimestamp == 0)
         {
             // The clock starts at the first check, so short calls never read it; the first interval is not timed.
             call.StartTimestamp = now;
         }
-        else if (Stopwatch.GetElapsedTime(call.StartTimestamp, now) > call.Budgets.MaxTimePerCall)
+        else if (now - call.StartTimestamp > call.MaxNanosecondsPerCall)
         {
             Trip(call, BudgetKind.Time, $"ran longer than {call.Budgets.MaxTimePerCall.TotalMilliseconds:0} ms on one row");
         }
@@ -222,6 +221,8 @@ public static class Budget
         public int CheckInterval { get; } = budgets.CheckInterval;
 
         public nuint MaxStackBytes { get; } = (nuint)budgets.MaxStackBytes;
+
+        public long MaxNanosecondsPerCall { get; } = (long)(budgets.MaxTimePerCall.Ticks * (1_000_000_000.0 / TimeSpan.TicksPerSecond));
 
         public string[] ClassNames { get; } = classNames;
 

@@ -11,7 +11,10 @@ public sealed record ProgramBudgets
     /// <summary>Loop iterations, labels reached and method/lambda entries per call.</summary>
     public long MaxStepsPerCall { get; init; } = 50_000_000;
 
-    /// <summary>Wall-clock time per call, checked every <see cref="CheckInterval"/> steps.</summary>
+    /// <summary>
+    /// Time per call, checked every <see cref="CheckInterval"/> steps: the thread's CPU time on Linux (so a crowded machine
+    /// does not stop benign programs), wall-clock time elsewhere.
+    /// </summary>
     public TimeSpan MaxTimePerCall { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Bytes allocated by the calling thread during one call.</summary>
@@ -20,8 +23,11 @@ public sealed record ProgramBudgets
     /// <summary>Stack the program may use below the invoker's frame. Threads that run programs need this much plus a margin.</summary>
     public int MaxStackBytes { get; init; } = 384 << 10;
 
-    /// <summary>Match timeout forced onto every regex the program builds or calls.</summary>
-    public TimeSpan RegexMatchTimeout { get; init; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>
+    /// Match timeout forced onto every regex the program builds or calls. .NET measures it in wall-clock time, so it is
+    /// generous: a catastrophic pattern still stops within a second, and a benign one is not stopped on a crowded machine.
+    /// </summary>
+    public TimeSpan RegexMatchTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Steps between checks of time, allocation and total steps; a power of two keeps the check cheap.</summary>
     public int CheckInterval { get; init; } = 4096;

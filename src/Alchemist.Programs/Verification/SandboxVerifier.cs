@@ -14,6 +14,7 @@ internal sealed class SandboxVerifier
 {
     private const int MaxDiagnostics = 25;
     private const int MaxStackAllocElements = 1024;
+    private const string ReservedPrefix = "__alchemist";
 
     private const string UnsafeReason = "unsafe code (pointers, fixed, address-of, stackalloc of a size that is not a small constant) is not allowed; use arrays, strings and spans";
     private const string StaticStateReason =
@@ -40,6 +41,16 @@ internal sealed class SandboxVerifier
     public static IReadOnlyList<ProgramDiagnostic> Verify(SemanticModel model)
     {
         var verifier = new SandboxVerifier(model);
+
+        // Names the instrumentation declares; a program that uses them could collide with or impersonate it.
+        foreach (var token in model.SyntaxTree.GetRoot().DescendantTokens())
+        {
+            if (token.IsKind(SyntaxKind.IdentifierToken) && token.ValueText.StartsWith(ReservedPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                verifier.Report(token.Parent!, $"identifiers starting with '{ReservedPrefix}' are reserved for the sandbox; rename '{token.ValueText}'");
+            }
+        }
+
         foreach (var node in model.SyntaxTree.GetRoot().DescendantNodes())
         {
             if (verifier._diagnostics.Count >= MaxDiagnostics)
@@ -95,6 +106,7 @@ internal sealed class SandboxVerifier
             case AttributeSyntax attribute:
                 CheckAttribute(attribute);
                 break;
+
             case AssignmentExpressionSyntax assignment:
                 CheckStaticMutation(assignment.Left, node);
                 break;
@@ -129,6 +141,9 @@ internal sealed class SandboxVerifier
         CheckModifiers(member, member.Modifiers);
         switch (member)
         {
+            case BaseNamespaceDeclarationSyntax ns when IsReservedNamespace(ns.Name.ToString()):
+                Report(member, $"namespace '{ns.Name}' is reserved for the library and the sandbox; put the program in its own namespace or none");
+                break;
             case DestructorDeclarationSyntax:
                 Report(member, "finalizers (~ClassName()) are not allowed: they run on the garbage collector's thread, outside the sandbox; remove it");
                 break;
@@ -287,6 +302,12 @@ internal sealed class SandboxVerifier
         }
 
         return field.IsStatic;
+    }
+
+    private static bool IsReservedNamespace(string name)
+    {
+        var first = name.Split('.')[0].Replace("global::", string.Empty, StringComparison.Ordinal);
+        return first is "System" or "Microsoft" or "Alchemist";
     }
 
     private static bool IsImmutable(ITypeSymbol type)
