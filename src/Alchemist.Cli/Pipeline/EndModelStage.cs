@@ -10,6 +10,7 @@ public sealed record EndModelResult(
     IReadOnlyDictionary<string, float[]> Predictions,
     IReadOnlyDictionary<string, float[]>? BaselinePredictions,
     float[]? ValidOutOfSample,
+    float[]? BaselineValidOutOfSample,
     int TrainRowsUsed,
     int ValidRowsUsed,
     float ValidRowWeight);
@@ -58,6 +59,7 @@ internal sealed class EndModelStage(
 
         Dictionary<string, float[]>? baseline = null;
         float[]? outOfSample = null;
+        float[]? baselineOutOfSample = null;
         if (validLabeled.Length > 0)
         {
             step($"training the dev-only baseline on the {validLabeled.Length} valid gold rows");
@@ -66,20 +68,23 @@ internal sealed class EndModelStage(
 
             step("cross-fitting the end model on valid (2 folds) to choose the final labels fairly");
             outOfSample = (float[])predictions["valid"].Clone();
+            baselineOutOfSample = (float[])baseline["valid"].Clone();
             for (var fold = 0; fold < 2; fold++)
             {
                 var inFold = validLabeled.Where((_, k) => k % 2 == fold).ToArray();
                 var outFold = validLabeled.Where((_, k) => k % 2 != fold).ToArray();
                 var foldModel = Train(covered, outFold, validWeight);
                 var foldPredictions = Predict(foldModel, "valid");
+                var foldBaseline = Predict(Train(new bool[covered.Length], outFold, 1f), "valid");
                 foreach (var r in inFold)
                 {
                     foldPredictions.AsSpan(r * _classes, _classes).CopyTo(outOfSample.AsSpan(r * _classes, _classes));
+                    foldBaseline.AsSpan(r * _classes, _classes).CopyTo(baselineOutOfSample.AsSpan(r * _classes, _classes));
                 }
             }
         }
 
-        return new EndModelResult(model, predictions, baseline, outOfSample ?? predictions.GetValueOrDefault("valid"), coveredCount, validLabeled.Length, validWeight);
+        return new EndModelResult(model, predictions, baseline, outOfSample ?? predictions.GetValueOrDefault("valid"), baselineOutOfSample, coveredCount, validLabeled.Length, validWeight);
     }
 
     private EndModel.EndModel Train(bool[] trainRows, int[] validRows, float validWeight)

@@ -15,7 +15,12 @@ public static class FinalChoice
 
     public sealed record Choice(double LabelModelWeight, IReadOnlyList<(double Weight, double ValidAccuracy, double ValidLogLoss)> Scores)
     {
-        public string Describe() => LabelModelWeight switch
+        /// <summary>Set when the dev-only baseline (trained on valid gold alone) beats every blend on valid; its labels are then the output.</summary>
+        public (double ValidAccuracy, double ValidLogLoss)? DevOnly { get; init; }
+
+        public bool UseDevOnly { get; init; }
+
+        public string Describe() => UseDevOnly ? "dev_only_baseline" : LabelModelWeight switch
         {
             1.0 => "label_model",
             0.0 => "end_model",
@@ -40,6 +45,21 @@ public static class FinalChoice
         }
 
         return new Choice(best.Weight, scores);
+    }
+
+    /// <summary>As <see cref="Choose(float[], float[], int[], int)"/>, with the cross-fitted dev-only baseline as one more candidate.</summary>
+    public static Choice Choose(float[] labelModelValid, float[] endModelValid, float[]? devOnlyValid, int[] validGold, int classes)
+    {
+        var choice = Choose(labelModelValid, endModelValid, validGold, classes);
+        if (devOnlyValid is null)
+        {
+            return choice;
+        }
+
+        var accuracy = ClassificationMetrics.Compute(validGold, ClassificationMetrics.ArgMax(devOnlyValid, classes), classes).Accuracy;
+        var logLoss = LogLoss(devOnlyValid, validGold, classes);
+        var bestBlend = choice.Scores.Min(s => s.ValidLogLoss);
+        return choice with { DevOnly = (accuracy, logLoss), UseDevOnly = logLoss < bestBlend };
     }
 
     /// <summary>Mean negative log-probability of the gold class over rows with gold, each probability floored at 0.001.</summary>

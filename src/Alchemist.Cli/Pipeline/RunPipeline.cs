@@ -234,15 +234,17 @@ public sealed class RunPipeline
                 labelModelValid = OfflineCrossFit.LabelModelValid(spec, labelModel.Name, balance, texts["train"], texts["valid"], validGold!, labelModelValid);
             }
 
-            choice = FinalChoice.Choose(labelModelValid, endModel.ValidOutOfSample!, validGold!, classes);
-            Step($"final labels: {choice.Describe()} (valid accuracy / log-loss by label-model weight: {string.Join(", ", choice.Scores.Select(s => $"w={s.Weight:0.00} {s.ValidAccuracy:0.000}/{s.ValidLogLoss:0.000}"))})");
+            choice = FinalChoice.Choose(labelModelValid, endModel.ValidOutOfSample!, endModel.BaselineValidOutOfSample, validGold!, classes);
+            Step($"final labels: {choice.Describe()} (valid accuracy / log-loss by label-model weight: {string.Join(", ", choice.Scores.Select(s => $"w={s.Weight:0.00} {s.ValidAccuracy:0.000}/{s.ValidLogLoss:0.000}"))}{(choice.DevOnly is { } d ? $", dev-only baseline {d.ValidAccuracy:0.000}/{d.ValidLogLoss:0.000}" : "")})");
         }
 
         var weight = choice?.LabelModelWeight ?? 1.0;
         foreach (var split in dataset.Splits)
         {
             var endSide = split.Name == "valid" && endModel.ValidOutOfSample is { } outOfSample ? outOfSample : endModel.Predictions[split.Name];
-            final[split.Name] = FinalChoice.Blend(labelModelProbabilities[split.Name], endSide, weight);
+            final[split.Name] = choice is { UseDevOnly: true } && endModel.BaselinePredictions is { } devOnly
+                ? split.Name == "valid" && endModel.BaselineValidOutOfSample is { } devOnlyValid ? devOnlyValid : devOnly[split.Name]
+                : FinalChoice.Blend(labelModelProbabilities[split.Name], endSide, weight);
         }
 
         var analyses = votes.ToDictionary(

@@ -156,6 +156,11 @@ public static class HtmlReport
         {
             html.Append("<p>Final-label source on valid, chosen by the lowest log-loss (weight of the label model; the rest is the end model): ");
             html.Append(string.Join(", ", choice.Scores.Select(s => $"{s.Weight:0.00} → accuracy {s.ValidAccuracy:0.000}, log-loss {s.ValidLogLoss:0.000}")));
+            if (choice.DevOnly is { } devOnly)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"; dev-only baseline (cross-fitted) → accuracy {devOnly.ValidAccuracy:0.000}, log-loss {devOnly.ValidLogLoss:0.000}");
+            }
+
             html.Append(CultureInfo.InvariantCulture, $". Chosen: {E(choice.Describe())}.</p>\n");
         }
     }
