@@ -1,4 +1,7 @@
+using Alchemist.Data;
 using Alchemist.Spec;
+using Alchemist.Synthesis.Costs;
+using Alchemist.Synthesis.Engine;
 using Alchemist.Synthesis.Llm;
 
 namespace Alchemist.Cli.Pipeline;
@@ -8,10 +11,6 @@ public sealed record Ledger(int Calls, decimal CostUsd, IReadOnlyList<CallRecord
 {
     /// <summary>Model priced for the zero-shot estimate when the project configures none (the offline synthesizer).</summary>
     public const string ReferenceModel = "gpt-4o-mini";
-
-    /// <summary>Tokens of instructions and class list around each row in a zero-shot prompt, and of the reply.</summary>
-    public const int ZeroShotPromptOverheadTokens = 120;
-    public const int ZeroShotReplyTokens = 5;
 
     public static Ledger Read(string projectDirectory)
     {
@@ -25,20 +24,17 @@ public sealed record Ledger(int Calls, decimal CostUsd, IReadOnlyList<CallRecord
         return new Ledger(ledger.Records.Count, ledger.TotalCostUsd, ledger.Records);
     }
 
-    /// <summary>Estimated cost of asking the model to label every row once (tokens estimated from characters).</summary>
-    public static (string Model, decimal CostUsd, long Rows) ZeroShotEstimate(TaskSpec spec, IEnumerable<string> texts)
+    /// <summary>
+    /// What labeling every row of the project once with the configured model (or the reference model, for offline
+    /// projects) would cost: the same estimate `alchemist cost` prints, so the report and the command agree.
+    /// </summary>
+    public static ZeroShotEstimate EstimateZeroShot(TaskSpec spec)
     {
-        var model = spec.Llm.ModelFor(LlmStages.Program) ?? ReferenceModel;
-        var prices = new PriceTable(spec.Llm.Prices.ToDictionary(kv => kv.Key, kv => new Synthesis.Llm.ModelPrice(kv.Value.InputPerMillionTokens, kv.Value.OutputPerMillionTokens)));
-        var price = prices.TryFind(model) ?? prices.Find(ReferenceModel);
-        long rows = 0, input = 0;
-        foreach (var text in texts)
-        {
-            rows++;
-            input += TokenEstimator.Estimate(text) + ZeroShotPromptOverheadTokens;
-        }
-
-        var cost = (input * price.InputPerMillion / 1_000_000m) + (rows * ZeroShotReplyTokens * price.OutputPerMillion / 1_000_000m);
-        return (prices.TryFind(model) is null ? ReferenceModel : model, cost, rows);
+        var prices = new PriceTable(SynthesisSettings.FromSpecPrices(spec));
+        var configured = spec.Llm.ModelFor(LlmStages.Program);
+        var model = configured is not null && prices.TryFind(configured) is not null ? configured : ReferenceModel;
+        var (train, valid, test) = SpecData.OpenSources(spec);
+        return ZeroShotEstimate.Measure(
+            SynthesisSettings.TaskOf(spec), new[] { train, valid, test }.OfType<IDataSource>(), SynthesisSettings.SignatureOf(spec).TextFields, model, prices.Find(model));
     }
 }

@@ -226,11 +226,10 @@ public static class HtmlReport
 
     private static void AppendCost(StringBuilder html, RunArtifacts run, Ledger ledger)
     {
-        var allTexts = run.Dataset.Splits.SelectMany(s => RunPipeline.RowTexts(run.Spec, s));
-        var (model, zeroShot, rows) = Ledger.ZeroShotEstimate(run.Spec, allTexts);
+        var zeroShot = Ledger.EstimateZeroShot(run.Spec);
         html.Append("<h2>Cost</h2>\n<table id=\"cost\"><tr><th></th><th>LLM calls</th><th>cost (USD)</th></tr>");
         html.Append(CultureInfo.InvariantCulture, $"<tr><td>this project (ledger)</td><td>{ledger.Calls}</td><td>{ledger.CostUsd:0.0000}</td></tr>");
-        html.Append(CultureInfo.InvariantCulture, $"<tr><td>zero-shot labeling of all {rows} rows with {E(model)} (estimate: {Ledger.ZeroShotPromptOverheadTokens} prompt tokens per row besides its text, {Ledger.ZeroShotReplyTokens} reply tokens)</td><td>{rows}</td><td>{zeroShot:0.0000}</td></tr>");
+        html.Append(CultureInfo.InvariantCulture, $"<tr><td>zero-shot labeling of all {zeroShot.Rows} rows with {E(zeroShot.Model)} (estimate: ~{zeroShot.MeanPromptTokens:0} prompt tokens and {zeroShot.ReplyTokens} reply tokens per row)</td><td>{zeroShot.Rows}</td><td>{zeroShot.CostUsd:0.0000}</td></tr>");
         html.Append("</table>\n");
         if (ledger.Records.Count > 0)
         {
