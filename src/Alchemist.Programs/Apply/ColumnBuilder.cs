@@ -1,12 +1,13 @@
 namespace Alchemist.Programs.Apply;
 
 /// <summary>
-/// One program's votes while the input streams in and its length is not yet known: fixed blocks of 2^20 votes, so growing
-/// never copies, and different threads may write disjoint row ranges at once.
+/// One program's votes while the input streams in and its length is not yet known: fixed blocks of 2^16 votes, so growing
+/// never copies, and different threads may write disjoint row ranges at once. The blocks stay below the large object
+/// threshold: large blocks on every apply would bring full collections of the caller's whole heap (its texts) with them.
 /// </summary>
 internal sealed class ColumnBuilder
 {
-    private const int BlockBits = 20;
+    private const int BlockBits = 16;
     private const int BlockSize = 1 << BlockBits;
     private readonly List<sbyte[]> _blocks = [];
     private readonly Lock _grow = new();
