@@ -7,12 +7,20 @@ namespace Alchemist.Programs.Apply;
 
 /// <summary>
 /// Runs programs on threads of this process (<c>--isolation none</c>): each thread takes whole batches and runs every active
-/// program over them. Nothing can stop a program that hangs inside a library call here; that is what isolation is for.
+/// program over them; with one thread, the caller's thread reads and labels the batches itself. Nothing can stop a program that hangs inside a library call here; that is what isolation is for.
 /// </summary>
 internal static class InProcessExecutor
 {
     public static void Run(IEnumerable<DataBatch> batches, ProgramRun[] programs, ApplyOptions options, Action<int> rowsDone, CancellationToken cancel)
     {
+        if (options.Parallelism == 1)
+        {
+            // One thread: label on the caller's thread, with no reader thread beside it and no hand-over per batch.
+            Work(WithCancellation(batches, cancel), programs, options, rowsDone);
+            cancel.ThrowIfCancellationRequested();
+            return;
+        }
+
         using var queue = new BlockingCollection<DataBatch>(Math.Max(2, options.Parallelism * 2));
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         Exception? failure = null;
@@ -23,7 +31,7 @@ internal static class InProcessExecutor
             {
                 try
                 {
-                    Work(queue, programs, options, rowsDone, failed.Token);
+                    Work(queue.GetConsumingEnumerable(failed.Token), programs, options, rowsDone);
                 }
                 catch (OperationCanceledException) when (failed.IsCancellationRequested)
                 {
@@ -67,11 +75,20 @@ internal static class InProcessExecutor
         }
     }
 
-    private static void Work(BlockingCollection<DataBatch> queue, ProgramRun[] programs, ApplyOptions options, Action<int> rowsDone, CancellationToken cancel)
+    private static IEnumerable<DataBatch> WithCancellation(IEnumerable<DataBatch> batches, CancellationToken cancel)
+    {
+        foreach (var batch in batches)
+        {
+            cancel.ThrowIfCancellationRequested();
+            yield return batch;
+        }
+    }
+
+    private static void Work(IEnumerable<DataBatch> batches, ProgramRun[] programs, ApplyOptions options, Action<int> rowsDone)
     {
         var labelers = new IBatchLabeler?[programs.Length];
         var votes = new sbyte[options.BatchSize];
-        foreach (var batch in queue.GetConsumingEnumerable(cancel))
+        foreach (var batch in batches)
         {
             if (votes.Length < batch.Count)
             {
