@@ -7,13 +7,16 @@ namespace Alchemist.Programs.Tests.Apply;
 public sealed class ApplyEngineTests
 {
     [Theory]
-    [InlineData(IsolationMode.None)]
-    [InlineData(IsolationMode.Process)]
-    public void Columns_equal_the_same_programs_compiled_natively(IsolationMode isolation)
+    [InlineData(IsolationMode.None, 2)]
+    [InlineData(IsolationMode.None, 1)]
+    [InlineData(IsolationMode.Process, 2)]
+    [InlineData(IsolationMode.Process, 1)]
+    public void Columns_equal_the_same_programs_compiled_natively(IsolationMode isolation, int parallelism)
     {
         var comments = ApplyTestKit.YoutubeComments();
         var programs = ApplyTestKit.BenignPrograms();
-        using var engine = new ApplyEngine(ApplyTestKit.Options(isolation));
+        // One thread in process labels on the caller's thread, a separate path from the reader-and-workers one.
+        using var engine = new ApplyEngine(ApplyTestKit.Options(isolation) with { Parallelism = parallelism });
 
         var result = engine.Apply("train", InMemoryDataSource.FromTexts("youtube-train", "text", comments), programs, 2, cancel: TestContext.Current.CancellationToken);
 
