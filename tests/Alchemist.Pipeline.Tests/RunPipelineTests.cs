@@ -88,7 +88,7 @@ public sealed class RunPipelineTests(RunPipelineTests.YoutubeRun run) : IClassFi
         const string chromium = "/usr/bin/chromium";
         if (!File.Exists(chromium))
         {
-            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            if (SharedFolder.IsCi)
             {
                 Assert.Fail("CI must have /usr/bin/chromium (scripts/setup.d/chromium.sh installs it)");
             }

@@ -15,6 +15,9 @@ public static class SharedFolder
 
     public static string? TryRoot => Root.Value;
 
+    /// <summary>True under CI (CI=true), where anything a test needs must be present: missing means failed, not skipped.</summary>
+    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Path of a file or folder under ../shared, e.g. Require("datasets/youtube").</summary>
     public static string Require(string relative)
     {
@@ -26,7 +29,7 @@ public static class SharedFolder
         }
 
         var message = $"shared material '{relative}' not found (looked for ../shared beside {RepositoryRoot}, or $ALCHEMIST_SHARED)";
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+        if (IsCi)
         {
             Assert.Fail(message + "; CI must have it");
         }
