@@ -6,7 +6,7 @@ namespace Alchemist.Programs.Isolation;
 
 /// <summary>
 /// Messages between the engine and a worker over one stream socket. Every frame is [int32 length][byte type][payload],
-/// little-endian. Row batches travel column by column (UTF-8 bytes plus offsets per text field, raw doubles per numeric
+/// little-endian. Row batches travel column by column (UTF-16 characters plus offsets per text field, raw doubles per numeric
 /// field) and votes come back as one sbyte column per program and batch, so no message holds an object per row.
 /// </summary>
 internal static class WorkerProtocol
@@ -16,7 +16,7 @@ internal static class WorkerProtocol
 
     /// <summary>
     /// Engine to worker: [long batch][long firstRow][int rows][int textFields] per field [string name][int[rows+1] offsets]
-    /// [bytes utf8]; [int numberFields] per field [string name][double[rows]]; [int programs] [int index]...
+    /// [int chars][UTF-16 chars]; [int numberFields] per field [string name][double[rows]]; [int programs] [int index]...
     /// </summary>
     public const byte Batch = 2;
 
@@ -101,31 +101,44 @@ internal sealed class FrameWriter
         _length += bytes.Length;
     }
 
-    /// <summary>Writes texts as [int[count+1] byte offsets][int total][utf8 bytes]; a null text travels as empty.</summary>
+    /// <summary>
+    /// Writes texts as [int[count+1] char offsets][int total chars][UTF-16 chars]; a null text's offset is stored
+    /// complemented (negative), so it arrives as null. UTF-16 is
+    /// what a string holds, so both ends copy memory instead of transcoding, and any text (lone surrogates included)
+    /// arrives exactly as it was.
+    /// </summary>
     public void WriteTexts(ReadOnlySpan<string> texts)
     {
-        var offsetsAt = _length;
-        Ensure(4 * (texts.Length + 2));
-        _length += 4 * (texts.Length + 1);
-        var bytesAt = _length + 4;
-        var position = bytesAt;
-        for (var i = 0; i < texts.Length; i++)
+        var total = 0L;
+        foreach (var text in texts)
         {
-            BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(offsetsAt + (4 * i)), position - bytesAt);
-            var text = texts[i];
-            if (string.IsNullOrEmpty(text))
-            {
-                continue;
-            }
-
-            _length = position;
-            Ensure(4 + Encoding.UTF8.GetMaxByteCount(text.Length));
-            position += Encoding.UTF8.GetBytes(text, _buffer.AsSpan(position));
+            total += text?.Length ?? 0;
         }
 
-        BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(offsetsAt + (4 * texts.Length)), position - bytesAt);
-        BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(bytesAt - 4), position - bytesAt);
-        _length = position;
+        if (total > (WorkerProtocol.MaxFrameBytes / sizeof(char)))
+        {
+            throw new InvalidOperationException($"a batch of {texts.Length} rows holds {total} characters, too many for one message; use smaller batches");
+        }
+
+        Ensure((4 * (texts.Length + 2)) + (sizeof(char) * (int)total));
+        var offsets = MemoryMarshal.Cast<byte, int>(_buffer.AsSpan(_length, 4 * (texts.Length + 1)));
+        _length += 4 * (texts.Length + 1);
+        WriteInt((int)total);
+        var chars = MemoryMarshal.Cast<byte, char>(_buffer.AsSpan(_length, sizeof(char) * (int)total));
+        var position = 0;
+        for (var i = 0; i < texts.Length; i++)
+        {
+            var text = texts[i];
+            offsets[i] = text is null ? ~position : position;
+            if (!string.IsNullOrEmpty(text))
+            {
+                text.CopyTo(chars[position..]);
+                position += text.Length;
+            }
+        }
+
+        offsets[texts.Length] = position;
+        _length += sizeof(char) * position;
     }
 
     public void WriteDoubles(ReadOnlySpan<double> values) => WriteRaw(MemoryMarshal.AsBytes(values));
@@ -208,12 +221,24 @@ internal sealed class FrameReader(Stream stream)
     public void ReadTexts(Span<string> texts)
     {
         var offsets = MemoryMarshal.Cast<byte, int>(Take(4 * (texts.Length + 1)));
-        var bytes = Take(ReadInt());
+        var total = ReadInt();
+        if (total < 0 || total > WorkerProtocol.MaxFrameBytes / sizeof(char))
+        {
+            throw new InvalidDataException($"a text column claims {total} characters");
+        }
+
+        var chars = MemoryMarshal.Cast<byte, char>(Take(sizeof(char) * total));
         for (var i = 0; i < texts.Length; i++)
         {
-            var start = offsets[i];
-            var end = offsets[i + 1];
-            texts[i] = end == start ? string.Empty : Encoding.UTF8.GetString(bytes[start..end]);
+            var isNull = offsets[i] < 0;
+            var start = isNull ? ~offsets[i] : offsets[i];
+            var end = offsets[i + 1] < 0 ? ~offsets[i + 1] : offsets[i + 1];
+            if (end < start || end > chars.Length || (isNull && end != start))
+            {
+                throw new InvalidDataException($"text {i} of a batch has offsets {start}..{end} outside its {chars.Length} characters");
+            }
+
+            texts[i] = isNull ? null! : end == start ? string.Empty : new string(chars[start..end]);
         }
     }
 

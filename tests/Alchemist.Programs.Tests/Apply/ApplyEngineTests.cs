@@ -142,4 +142,41 @@ public sealed class ApplyEngineTests
         Assert.Equal(ApplyTestKit.Native(ApplyTestKit.Benign[1].Native, texts), result.Matrix.Column(1).ToArray());
         Assert.Equal(texts.Length / 7 + 1, result.Programs[1].Votes);
     }
+
+    [Fact]
+    public void Every_text_reaches_a_worker_exactly_as_it_is_in_this_process()
+    {
+        // Empty, null, non-ASCII, astral and lone-surrogate texts: a program sees the same characters in a worker as here.
+        string?[] texts = ["", null, "plain", "caf\u00e9 na\u00efve", "emoji \U0001F600 !", "lone \uD800 high", "lone \uDC00 low", new string('x', 70_000), "\u0000 nul"];
+        var program = new SandboxedProgram(ApplyTestKit.Compile("char_sum", """
+            public static class Program
+            {
+                public static int Label(string text)
+                {
+                    if (text == null) return -1;
+                    var sum = 0;
+                    foreach (var c in text) sum = (sum * 31) + c;
+                    return (sum & 1) == 0 ? text.Length % 2 : -1;
+                }
+            }
+            """));
+        var expected = texts.Select(t => t is null ? (sbyte)-1 : (sbyte)Native(t)).ToArray();
+
+        foreach (var isolation in new[] { IsolationMode.None, IsolationMode.Process })
+        {
+            var result = ApplyTestKit.Apply(ApplyTestKit.Options(isolation), "t", InMemoryDataSource.FromTexts("t", "text", texts!), [program], 2, cancel: TestContext.Current.CancellationToken);
+            Assert.Equal(expected, result.Matrix.Column(0).ToArray());
+        }
+
+        static int Native(string text)
+        {
+            var sum = 0;
+            foreach (var c in text)
+            {
+                sum = (sum * 31) + c;
+            }
+
+            return (sum & 1) == 0 ? text.Length % 2 : -1;
+        }
+    }
 }
