@@ -32,4 +32,26 @@ public static class DataSourceExtensions
         var batches = source.ReadBatches(batchSize).ToList();
         return batches.Count == 0 ? DataBatchBuilder.Empty(source) : DataBatch.Concat(batches);
     }
+
+    /// <summary>
+    /// The same rows, with <see cref="IDataSource.ContentHash"/> computed once and remembered: for a caller that asks for
+    /// the hash several times while the file stays put (one apply over several programs and caches).
+    /// </summary>
+    public static IDataSource WithContentHashOnce(this IDataSource source) =>
+        source as HashedOnceSource ?? new HashedOnceSource(source);
+
+    private sealed class HashedOnceSource(IDataSource inner) : IDataSource
+    {
+        private readonly Lazy<string> _hash = new(inner.ContentHash);
+
+        public string Path => inner.Path;
+
+        public string Format => inner.Format;
+
+        public IReadOnlyList<string>? ClassNames => inner.ClassNames;
+
+        public IEnumerable<DataBatch> ReadBatches(int batchSize = DataBatch.DefaultSize) => inner.ReadBatches(batchSize);
+
+        public string ContentHash() => _hash.Value;
+    }
 }

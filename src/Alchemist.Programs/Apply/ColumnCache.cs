@@ -35,6 +35,9 @@ public sealed class ColumnCache
         return Convert.ToHexStringLower(bytes.AsSpan(0, 20));
     }
 
+    /// <summary>True when a column is stored under <paramref name="key"/> (it may still turn out unreadable on load).</summary>
+    public bool Contains(string key) => File.Exists(PathOf(key));
+
     public CachedColumn? TryLoad(string key)
     {
         var path = PathOf(key);

@@ -74,6 +74,11 @@ public static class ProjectApply
         _ => null,
     };
 
+    /// <summary>
+    /// Applies every program file to every split. A program whose columns are all in the column cache is not compiled at
+    /// all (Roslyn and the verifier cost far more than reading a column back); it is compiled only if a column turns out to
+    /// be unreadable when the engine loads it.
+    /// </summary>
     public static ProjectApplyResult Run(TaskSpec spec, ApplyOptions options, IProgress<ApplyProgress>? progress = null, CancellationToken cancel = default)
     {
         var started = Stopwatch.GetTimestamp();
@@ -83,54 +88,96 @@ public static class ProjectApply
             throw new InvalidOperationException($"no programs in {Path.Combine(spec.ProjectDirectory, ProgramsFolder)}: write or synthesize some first (one Label method per .cs file)");
         }
 
+        var (train, valid, test) = SpecData.OpenSources(spec);
+        var splits = new[] { ("train", train), ("valid", valid), ("test", test) }
+            .Where(s => s.Item2 is not null)
+            .Select(s => (Name: s.Item1, Source: s.Item2!.WithContentHashOnce()))
+            .ToList();
         var compiler = new ProgramCompiler(SignatureFor(spec));
         var budgets = BudgetsFor(spec);
         var rejected = new List<RejectedProgram>();
-        var programs = new List<SandboxedProgram>();
-        foreach (var file in files)
+        var programs = new List<IApplyProgram>();
+        var compiledCount = 0;
+        SandboxedProgram CompileCached(ProgramFile file)
         {
-            var compiled = compiler.Compile(file);
-            if (compiled.Program is { } program)
-            {
-                programs.Add(new SandboxedProgram(program, budgets));
-            }
-            else
-            {
-                rejected.Add(new RejectedProgram(file.Name, compiled.FeedbackForLlm().Trim()));
-            }
+            Interlocked.Increment(ref compiledCount);
+            return Compile(compiler, file, budgets);
         }
 
+        using var engine = new ApplyEngine(options);
         try
         {
-            using var engine = new ApplyEngine(options);
-            var (train, valid, test) = SpecData.OpenSources(spec);
-            var splits = new List<SplitApplyResult>();
-            foreach (var (name, source) in new[] { ("train", train), ("valid", valid), ("test", test) })
+            foreach (var file in files)
             {
-                if (source is not null)
+                var source = file.Render();
+                var contentHash = SandboxedProgram.ContentHashOf(compiler.CacheKeyOf(source), budgets);
+                if (engine.Cache is { } cache && splits.All(s => cache.Contains(ColumnCache.Key(contentHash, s.Source.ContentHash()))))
                 {
-                    splits.Add(engine.Apply(name, source, programs, spec.Classes.Count, progress, cancel));
+                    programs.Add(new CompiledWhenNeeded(file.Name, contentHash, () => CompileCached(file)));
+                    continue;
+                }
+
+                compiledCount++;
+                var compiled = compiler.Compile(file);
+                if (compiled.Program is { } program)
+                {
+                    programs.Add(new SandboxedProgram(program, budgets));
+                }
+                else
+                {
+                    rejected.Add(new RejectedProgram(file.Name, compiled.FeedbackForLlm().Trim()));
                 }
             }
 
+            var applied = splits.Select(s => engine.Apply(s.Name, s.Source, programs, spec.Classes.Count, progress, cancel)).ToList();
             var kept = Enumerable.Range(0, programs.Count)
-                .Where(j => splits.All(s => s.Programs[j].Status == ProgramStatus.Ok))
+                .Where(j => applied.All(s => s.Programs[j].Status == ProgramStatus.Ok))
                 .ToArray();
             var written = new List<string>();
-            foreach (var split in splits)
+            foreach (var split in applied)
             {
                 var path = MatrixPath(spec.ProjectDirectory, split.Split);
                 LabelMatrixFile.Write(path, split.Matrix.SelectPrograms(kept));
                 written.Add(path);
             }
 
-            return new ProjectApplyResult(options.Isolation, splits, rejected, [.. kept.Select(j => programs[j].Name)], written, Stopwatch.GetElapsedTime(started));
+            return new ProjectApplyResult(options.Isolation, applied, rejected, [.. kept.Select(j => programs[j].Name)], written, compiledCount, Stopwatch.GetElapsedTime(started));
         }
         finally
         {
             foreach (var program in programs)
             {
-                program.Dispose();
+                (program as IDisposable)?.Dispose();
+            }
+        }
+    }
+
+    private static SandboxedProgram Compile(ProgramCompiler compiler, ProgramFile file, ProgramBudgets budgets)
+    {
+        var compiled = compiler.Compile(file);
+        return compiled.Program is { } program
+            ? new SandboxedProgram(program, budgets)
+            : throw new InvalidOperationException($"{file.Name}: its cached columns could not be read back and it no longer compiles: {compiled.FeedbackForLlm().Trim()}");
+    }
+
+    /// <summary>A program whose columns were all cached when the apply began: Roslyn runs only if the engine needs to run it.</summary>
+    private sealed class CompiledWhenNeeded(string name, string contentHash, Func<SandboxedProgram> compile) : IApplyProgram, IDisposable
+    {
+        private readonly Lazy<SandboxedProgram> _program = new(compile, LazyThreadSafetyMode.ExecutionAndPublication);
+
+        public string Name => name;
+
+        public string ContentHash => contentHash;
+
+        public WorkerProgramImage? WorkerImage => _program.Value.WorkerImage;
+
+        public IBatchLabeler CreateLabeler() => _program.Value.CreateLabeler();
+
+        public void Dispose()
+        {
+            if (_program.IsValueCreated)
+            {
+                _program.Value.Dispose();
             }
         }
     }
@@ -144,6 +191,7 @@ public sealed record ProjectApplyResult(
     IReadOnlyList<RejectedProgram> Rejected,
     IReadOnlyList<string> ProgramsInMatrix,
     IReadOnlyList<string> MatrixFiles,
+    int ProgramsCompiled,
     TimeSpan Elapsed)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
@@ -155,6 +203,7 @@ public sealed record ProjectApplyResult(
             isolation = Isolation.ToString().ToLowerInvariant(),
             seconds = Math.Round(Elapsed.TotalSeconds, 3),
             programs_in_matrix = ProgramsInMatrix,
+            programs_compiled = ProgramsCompiled,
             matrix_files = MatrixFiles,
             rejected = Rejected.Select(r => new { name = r.Name, status = "rejected", reason = r.Reason }),
             splits = Splits.Select(s => new

@@ -27,7 +27,10 @@ public sealed class SandboxedProgram : IApplyProgram, IDisposable
 
     public string Name => Compiled.Name;
 
-    public string ContentHash => $"{Compiled.CacheKey};{Budgets.Fingerprint()}";
+    public string ContentHash => ContentHashOf(Compiled.CacheKey, Budgets);
+
+    /// <summary>The content hash of a program compiled to <paramref name="cacheKey"/> and run under <paramref name="budgets"/>.</summary>
+    public static string ContentHashOf(string cacheKey, ProgramBudgets budgets) => $"{cacheKey};{budgets.Fingerprint()}";
 
     public WorkerProgramImage? WorkerImage { get; }
 

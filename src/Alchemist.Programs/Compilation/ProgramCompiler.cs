@@ -76,9 +76,20 @@ public sealed class ProgramCompiler
         return errors.Count == 0;
     }
 
+    /// <summary>
+    /// The cache key that compiling <paramref name="source"/> would give (<see cref="CompiledProgram.CacheKey"/>), without
+    /// compiling: lets the apply skip Roslyn for programs whose columns are all cached.
+    /// </summary>
+    public string CacheKeyOf(string source) => CacheKey(SourceHash(source));
+
+    private static string SourceHash(string source) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source)));
+
+    private string CacheKey(string sourceHash) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+        string.Join('\n', InstrumentationVersion, Signature.Fingerprint(), sourceHash))));
+
     private CompiledProgram? CompileCore(string source, string name, bool instrument, List<ProgramDiagnostic> diagnostics)
     {
-        var sourceHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source)));
+        var sourceHash = SourceHash(source);
         var tree = ProgramSource.Normalize(source, name + ".cs", dropRowRecord: _rowTree is not null);
         var assemblyName = "alchemist_program_" + sourceHash[..16];
         var compilation = CSharpCompilation.Create(assemblyName, Trees(tree), References.ForSandbox, Options);
@@ -125,9 +136,7 @@ public sealed class ProgramCompiler
             return null;
         }
 
-        var cacheKey = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-            string.Join('\n', InstrumentationVersion, Signature.Fingerprint(), sourceHash))));
-        return new CompiledProgram(name, sourceHash, Signature, image.ToArray(), MetadataName(label.ContainingType), cacheKey);
+        return new CompiledProgram(name, sourceHash, Signature, image.ToArray(), MetadataName(label.ContainingType), CacheKey(sourceHash));
     }
 
     private IEnumerable<SyntaxTree> Trees(SyntaxTree program) =>

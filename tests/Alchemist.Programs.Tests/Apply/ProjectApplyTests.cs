@@ -1,0 +1,105 @@
+using Alchemist.Data;
+using Alchemist.Labeling;
+using Alchemist.Programs.Apply;
+using Alchemist.Spec;
+using Alchemist.Tests;
+using Xunit;
+
+namespace Alchemist.Programs.Tests.Apply;
+
+/// <summary><c>alchemist apply</c> on a project folder: the bundled example's data, programs written as files.</summary>
+public sealed class ProjectApplyTests
+{
+    [Fact]
+    public void A_cached_apply_compiles_nothing_and_an_edit_compiles_only_the_edited_program()
+    {
+        var spec = ExampleProject(out var programs);
+        for (var i = 0; i < ApplyTestKit.Benign.Length; i++)
+        {
+            File.WriteAllText(Path.Combine(programs, ApplyTestKit.Benign[i].Name + ".cs"), ApplyTestKit.Benign[i].Source);
+        }
+
+        File.WriteAllText(Path.Combine(programs, "reads_files.cs"), """
+            public static class Program
+            {
+                public static int Label(string text) => System.IO.File.Exists(text) ? 1 : -1;
+            }
+            """);
+        var options = ProjectApply.OptionsFor(spec, IsolationMode.None);
+
+        var first = ProjectApply.Run(spec, options, cancel: TestContext.Current.CancellationToken);
+        Assert.Equal(ApplyTestKit.Benign.Length + 1, first.ProgramsCompiled);
+        Assert.Equal("reads_files", Assert.Single(first.Rejected).Name);
+        Assert.All(first.Splits, s => Assert.Equal((0, ApplyTestKit.Benign.Length), (s.CacheHits, s.CacheMisses)));
+
+        var again = ProjectApply.Run(spec, options, cancel: TestContext.Current.CancellationToken);
+        Assert.Equal(1, again.ProgramsCompiled); // only the rejected program, which has no cached column
+        Assert.Equal("reads_files", Assert.Single(again.Rejected).Name);
+        Assert.Equal(first.ProgramsInMatrix, again.ProgramsInMatrix);
+        for (var s = 0; s < first.Splits.Count; s++)
+        {
+            Assert.All(again.Splits[s].Programs, p => Assert.True(p.FromCache));
+            AssertSameVotes(first.Splits[s].Matrix, again.Splits[s].Matrix);
+        }
+
+        var edited = ApplyTestKit.Benign[2].Source.Replace("text.Length < 25", "text.Length < 40", StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(programs, ApplyTestKit.Benign[2].Name + ".cs"), edited);
+        var afterEdit = ProjectApply.Run(spec, options, cancel: TestContext.Current.CancellationToken);
+        Assert.Equal(2, afterEdit.ProgramsCompiled);
+        var train = afterEdit.Splits[0];
+        var texts = WrenchSource.Open(Path.Combine(spec.ProjectDirectory, "data"), "train").ReadAll().Text("text");
+        var column = train.Programs.Select(p => p.Name).ToList().IndexOf(ApplyTestKit.Benign[2].Name);
+        Assert.False(train.Programs[column].FromCache);
+        Assert.Equal(ApplyTestKit.Native(t => t.Length < 40 ? 0 : -1, texts), train.Matrix.Column(column).ToArray());
+        Assert.Equal(ApplyTestKit.Benign.Length - 1, train.Programs.Count(p => p.FromCache));
+    }
+
+    [Fact]
+    public void A_column_missing_from_the_cache_is_recomputed_by_compiling_its_program_then()
+    {
+        var spec = ExampleProject(out var programs);
+        File.WriteAllText(Path.Combine(programs, ApplyTestKit.Benign[0].Name + ".cs"), ApplyTestKit.Benign[0].Source);
+        var options = ProjectApply.OptionsFor(spec, IsolationMode.None);
+        var first = ProjectApply.Run(spec, options, cancel: TestContext.Current.CancellationToken);
+
+        // A cache file that is present but unreadable passes the check before compiling; the engine then needs the program.
+        foreach (var file in Directory.GetFiles(options.CacheDirectory!, "*", SearchOption.AllDirectories))
+        {
+            File.WriteAllText(file, "not a column");
+        }
+
+        var again = ProjectApply.Run(spec, options, cancel: TestContext.Current.CancellationToken);
+        Assert.Equal(1, again.ProgramsCompiled);
+        for (var s = 0; s < first.Splits.Count; s++)
+        {
+            Assert.False(Assert.Single(again.Splits[s].Programs).FromCache);
+            AssertSameVotes(first.Splits[s].Matrix, again.Splits[s].Matrix);
+        }
+    }
+
+    private static void AssertSameVotes(LabelMatrix expected, LabelMatrix actual)
+    {
+        Assert.Equal(expected.Programs, actual.Programs);
+        for (var j = 0; j < expected.Programs; j++)
+        {
+            Assert.Equal(expected.Column(j).ToArray(), actual.Column(j).ToArray());
+        }
+    }
+
+    /// <summary>A fresh project folder with the bundled example's spec and data, and an empty programs folder.</summary>
+    private static TaskSpec ExampleProject(out string programs)
+    {
+        var example = Path.Combine(SharedFolder.RepositoryRoot, "examples", "youtube-spam");
+        var project = ApplyTestKit.TemporaryFolder();
+        File.Copy(Path.Combine(example, "alchemist.yaml"), Path.Combine(project, "alchemist.yaml"));
+        Directory.CreateDirectory(Path.Combine(project, "data"));
+        foreach (var file in Directory.GetFiles(Path.Combine(example, "data")))
+        {
+            File.Copy(file, Path.Combine(project, "data", Path.GetFileName(file)));
+        }
+
+        programs = Path.Combine(project, ProjectApply.ProgramsFolder);
+        Directory.CreateDirectory(programs);
+        return SpecReader.Load(project);
+    }
+}
