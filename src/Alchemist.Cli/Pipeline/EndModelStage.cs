@@ -35,15 +35,7 @@ internal sealed class EndModelStage(
     public EndModelResult Run()
     {
         var trainVotes = votes["train"];
-        var covered = new bool[trainVotes.Rows];
-        for (var j = 0; j < trainVotes.Programs; j++)
-        {
-            var column = trainVotes.Column(j);
-            for (var r = 0; r < column.Length; r++)
-            {
-                covered[r] |= column[r] != LabelMatrix.Abstain;
-            }
-        }
+        var covered = FinalChoice.Covered(trainVotes);
 
         var coveredCount = covered.Count(c => c);
         var validLabeled = dataset.Valid is { } v ? Enumerable.Range(0, v.Count).Where(r => v.Rows.Labels[r] >= 0).ToArray() : [];

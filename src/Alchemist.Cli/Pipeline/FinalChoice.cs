@@ -1,20 +1,43 @@
 using Alchemist.Evaluation;
+using Alchemist.Labeling;
 
 namespace Alchemist.Cli.Pipeline;
 
 /// <summary>
-/// Chooses where the final labels come from: the label model, the end model, or a weighted average of their probabilities,
-/// on the valid split. The end model's valid probabilities must be out-of-sample (cross-fitted) for this to be fair.
-/// Candidates are ranked by valid log-loss (probabilities floored at 0.001), which uses every row's confidence and so is
-/// steadier than accuracy on a valid split of a hundred rows; ties keep the label model's side.
+/// Chooses where the final labels come from, on the valid split: the label model, the end model, a weighted average of their
+/// probabilities, or the dev-only baseline. Two rules hold for every candidate:
+/// <list type="bullet">
+/// <item>the label model only speaks where a program voted: on rows where every program abstained its side is the end model's;</item>
+/// <item>each side's probabilities are calibrated by one temperature fitted on valid (label models are often far too sure), so
+/// that blending them and ranking them by log-loss compares their evidence rather than their confidence.</item>
+/// </list>
+/// Candidates are scored out of sample: temperatures are cross-fitted (fitted on one half of the labeled valid rows, scored on
+/// the other), and the end model's valid probabilities must come from cross-fitted models too. They are ranked by valid
+/// accuracy, since the product outputs each row's most probable class; equal accuracies (common on a valid split of a hundred
+/// rows) are ranked by log-loss (probabilities floored at 0.001), and then the label model's side first. Log-loss alone is
+/// not the rank: averaging two models' probabilities lowers it even where the averaged labels are no more often right.
 /// </summary>
 public static class FinalChoice
 {
     /// <summary>Candidate weights of the label model, from label model alone to end model alone.</summary>
     public static IReadOnlyList<double> Weights { get; } = [1.0, 0.75, 0.5, 0.25, 0.0];
 
+    /// <summary>Temperatures tried when calibrating, log-spaced from much sharper to much flatter.</summary>
+    private static readonly double[] Temperatures = [.. Enumerable.Range(-8, 25).Select(k => Math.Pow(2, k / 4.0))];
+
+    private const int Folds = 2;
+
     public sealed record Choice(double LabelModelWeight, IReadOnlyList<(double Weight, double ValidAccuracy, double ValidLogLoss)> Scores)
     {
+        /// <summary>Temperature applied to the label model's probabilities (1: as they are).</summary>
+        public double LabelModelTemperature { get; init; } = 1;
+
+        /// <summary>Temperature applied to the end model's probabilities (1: as they are).</summary>
+        public double EndModelTemperature { get; init; } = 1;
+
+        /// <summary>Temperature applied to the dev-only baseline's probabilities when it is the output.</summary>
+        public double DevOnlyTemperature { get; init; } = 1;
+
         /// <summary>Set when the dev-only baseline (trained on valid gold alone) beats every blend on valid; its labels are then the output.</summary>
         public (double ValidAccuracy, double ValidLogLoss)? DevOnly { get; init; }
 
@@ -26,45 +49,180 @@ public static class FinalChoice
             0.0 => "end_model",
             _ => $"blend:{LabelModelWeight:0.00}",
         };
+
+        /// <summary>The final probabilities of one split, from its label-model and end-model probabilities and which rows programs covered.</summary>
+        public float[] Apply(float[] labelModel, float[] endModel, bool[] covered, int classes) =>
+            Combine(Calibrate(labelModel, classes, LabelModelTemperature), Calibrate(endModel, classes, EndModelTemperature), covered, classes, LabelModelWeight);
+
+        public float[] ApplyDevOnly(float[] devOnly, int classes) => Calibrate(devOnly, classes, DevOnlyTemperature);
     }
 
-    public static Choice Choose(float[] labelModelValid, float[] endModelValid, int[] validGold, int classes)
+    /// <summary>Chooses on valid. <paramref name="devOnlyValid"/>, when given, is the cross-fitted dev-only baseline: one more candidate.</summary>
+    public static Choice Choose(float[] labelModelValid, float[] endModelValid, float[]? devOnlyValid, bool[] validCovered, int[] validGold, int classes)
     {
+        var labeled = Enumerable.Range(0, validGold.Length).Where(r => validGold[r] >= 0).ToArray();
+        var coveredLabeled = labeled.Where(r => validCovered[r]).ToArray();
+        var labelModelOut = CrossFitCalibrated(labelModelValid, coveredLabeled, validGold, classes);
+        var endModelOut = CrossFitCalibrated(endModelValid, labeled, validGold, classes);
         var scores = new List<(double, double, double)>();
-        var best = (Weight: 1.0, LogLoss: double.PositiveInfinity);
+        var best = (Weight: 1.0, Score: (Accuracy: double.NegativeInfinity, LogLoss: double.PositiveInfinity));
         foreach (var weight in Weights)
         {
-            var blended = Blend(labelModelValid, endModelValid, weight);
-            var accuracy = ClassificationMetrics.Compute(validGold, ClassificationMetrics.ArgMax(blended, classes), classes).Accuracy;
-            var logLoss = LogLoss(blended, validGold, classes);
-            scores.Add((weight, accuracy, logLoss));
-            if (logLoss < best.LogLoss)
+            var blended = Combine(labelModelOut, endModelOut, validCovered, classes, weight);
+            var score = Score(blended, validGold, classes);
+            scores.Add((weight, score.Accuracy, score.LogLoss));
+            if (Better(score, best.Score))
             {
-                best = (weight, logLoss);
+                best = (weight, score);
             }
         }
 
-        return new Choice(best.Weight, scores);
-    }
-
-    /// <summary>As <see cref="Choose(float[], float[], int[], int)"/>, with the cross-fitted dev-only baseline as one more candidate.</summary>
-    public static Choice Choose(float[] labelModelValid, float[] endModelValid, float[]? devOnlyValid, int[] validGold, int classes)
-    {
-        var choice = Choose(labelModelValid, endModelValid, validGold, classes);
+        var choice = new Choice(best.Weight, scores)
+        {
+            LabelModelTemperature = FitTemperature(labelModelValid, coveredLabeled, validGold, classes),
+            EndModelTemperature = FitTemperature(endModelValid, labeled, validGold, classes),
+        };
         if (devOnlyValid is null)
         {
             return choice;
         }
 
-        var accuracy = ClassificationMetrics.Compute(validGold, ClassificationMetrics.ArgMax(devOnlyValid, classes), classes).Accuracy;
-        var logLoss = LogLoss(devOnlyValid, validGold, classes);
-        var bestBlend = choice.Scores.Min(s => s.ValidLogLoss);
-        return choice with { DevOnly = (accuracy, logLoss), UseDevOnly = logLoss < bestBlend };
+        var devOnly = Score(CrossFitCalibrated(devOnlyValid, labeled, validGold, classes), validGold, classes);
+        return choice with
+        {
+            DevOnly = devOnly,
+            UseDevOnly = Better(devOnly, best.Score),
+            DevOnlyTemperature = FitTemperature(devOnlyValid, labeled, validGold, classes),
+        };
+    }
+
+    /// <summary>Which rows at least one program voted on.</summary>
+    public static bool[] Covered(LabelMatrix votes)
+    {
+        var covered = new bool[votes.Rows];
+        for (var j = 0; j < votes.Programs; j++)
+        {
+            var column = votes.Column(j);
+            for (var r = 0; r < column.Length; r++)
+            {
+                covered[r] |= column[r] != LabelMatrix.Abstain;
+            }
+        }
+
+        return covered;
     }
 
     /// <summary>Mean negative log-probability of the gold class over rows with gold, each probability floored at 0.001.</summary>
-    public static double LogLoss(float[] probabilities, int[] gold, int classes)
+    public static double LogLoss(float[] probabilities, int[] gold, int classes) => Score(probabilities, gold, classes).LogLoss;
+
+    /// <summary>Weighted average of the two sides on covered rows; the end model's probabilities on rows no program voted on.</summary>
+    public static float[] Combine(float[] labelModel, float[] endModel, bool[] covered, int classes, double labelModelWeight)
     {
+        if (labelModel.Length != endModel.Length || labelModel.Length != covered.Length * classes)
+        {
+            throw new ArgumentException($"{labelModel.Length} label-model and {endModel.Length} end-model probabilities for {covered.Length} rows x {classes} classes");
+        }
+
+        var blended = new float[labelModel.Length];
+        var w = (float)labelModelWeight;
+        for (var r = 0; r < covered.Length; r++)
+        {
+            var wr = covered[r] ? w : 0f;
+            for (var i = r * classes; i < (r + 1) * classes; i++)
+            {
+                blended[i] = (wr * labelModel[i]) + ((1 - wr) * endModel[i]);
+            }
+        }
+
+        return blended;
+    }
+
+    /// <summary>Each row's probabilities raised to 1/T and renormalized (T &gt; 1 flattens, T &lt; 1 sharpens).</summary>
+    public static float[] Calibrate(float[] probabilities, int classes, double temperature)
+    {
+        var calibrated = new float[probabilities.Length];
+        var exponent = 1 / temperature;
+        for (var r = 0; r < probabilities.Length / classes; r++)
+        {
+            var sum = 0.0;
+            for (var c = 0; c < classes; c++)
+            {
+                var p = Math.Pow(Math.Max(probabilities[(r * classes) + c], 1e-6), exponent);
+                calibrated[(r * classes) + c] = (float)p;
+                sum += p;
+            }
+
+            for (var c = 0; c < classes; c++)
+            {
+                calibrated[(r * classes) + c] = (float)(calibrated[(r * classes) + c] / sum);
+            }
+        }
+
+        return calibrated;
+    }
+
+    /// <summary>The temperature with the lowest log-loss on <paramref name="rows"/> (1 when there are none).</summary>
+    private static double FitTemperature(float[] probabilities, IReadOnlyList<int> rows, int[] gold, int classes)
+    {
+        var best = (Temperature: 1.0, LogLoss: double.PositiveInfinity);
+        if (rows.Count == 0)
+        {
+            return best.Temperature;
+        }
+
+        foreach (var temperature in Temperatures)
+        {
+            double total = 0;
+            foreach (var r in rows)
+            {
+                var sum = 0.0;
+                var goldP = 0.0;
+                for (var c = 0; c < classes; c++)
+                {
+                    var p = Math.Pow(Math.Max(probabilities[(r * classes) + c], 1e-6), 1 / temperature);
+                    sum += p;
+                    goldP = c == gold[r] ? p : goldP;
+                }
+
+                total -= Math.Log(Math.Max(goldP / sum, 0.001));
+            }
+
+            if (total < best.LogLoss)
+            {
+                best = (temperature, total);
+            }
+        }
+
+        return best.Temperature;
+    }
+
+    /// <summary>
+    /// Every row calibrated out of sample: the labeled rows of <paramref name="rows"/> in each fold by a temperature fitted on the
+    /// other folds; other rows by the temperature fitted on all of <paramref name="rows"/>.
+    /// </summary>
+    private static float[] CrossFitCalibrated(float[] probabilities, int[] rows, int[] gold, int classes)
+    {
+        var calibrated = Calibrate(probabilities, classes, FitTemperature(probabilities, rows, gold, classes));
+        for (var fold = 0; fold < Folds; fold++)
+        {
+            var inFold = rows.Where((_, k) => k % Folds == fold).ToArray();
+            var temperature = FitTemperature(probabilities, rows.Where((_, k) => k % Folds != fold).ToArray(), gold, classes);
+            var foldCalibrated = Calibrate(probabilities, classes, temperature);
+            foreach (var r in inFold)
+            {
+                foldCalibrated.AsSpan(r * classes, classes).CopyTo(calibrated.AsSpan(r * classes, classes));
+            }
+        }
+
+        return calibrated;
+    }
+
+    private static bool Better((double Accuracy, double LogLoss) a, (double Accuracy, double LogLoss) b) =>
+        a.Accuracy > b.Accuracy || (a.Accuracy == b.Accuracy && a.LogLoss < b.LogLoss);
+
+    private static (double Accuracy, double LogLoss) Score(float[] probabilities, int[] gold, int classes)
+    {
+        var accuracy = ClassificationMetrics.Compute(gold, ClassificationMetrics.ArgMax(probabilities, classes), classes).Accuracy;
         double total = 0;
         var rows = 0;
         for (var r = 0; r < gold.Length; r++)
@@ -85,23 +243,6 @@ public static class FinalChoice
             rows++;
         }
 
-        return rows == 0 ? double.NaN : total / rows;
-    }
-
-    public static float[] Blend(float[] labelModel, float[] endModel, double labelModelWeight)
-    {
-        if (labelModel.Length != endModel.Length)
-        {
-            throw new ArgumentException($"{labelModel.Length} label-model probabilities but {endModel.Length} end-model probabilities");
-        }
-
-        var blended = new float[labelModel.Length];
-        var w = (float)labelModelWeight;
-        for (var i = 0; i < blended.Length; i++)
-        {
-            blended[i] = (w * labelModel[i]) + ((1 - w) * endModel[i]);
-        }
-
-        return blended;
+        return (accuracy, rows == 0 ? double.NaN : total / rows);
     }
 }

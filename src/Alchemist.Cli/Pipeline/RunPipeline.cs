@@ -210,6 +210,31 @@ public sealed class RunPipeline
         }
 
         Step($"label model: {labelModel.Name}{(labelModelScores.Count > 0 ? " (valid accuracy " + string.Join(", ", labelModelScores.Select(s => $"{s.Name} {s.ValidAccuracy:0.000}")) + ")" : "")}");
+        var texts = dataset.Splits.ToDictionary(s => s.Name, s => RowTexts(spec, s));
+        var programFiles = ProgramFile.LoadFolder(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder));
+        var offlineOnly = programFiles.All(p => p.Provenance.Kind == ProgramAuthorKind.Synthesizer);
+        float[]? augmentedValid = null;
+        if (hasValidGold && !offlineOnly && spec.Inputs.Any(i => i.Type == InputType.Text))
+        {
+            Step("checking on valid (2 folds) whether the offline synthesizer's rules, learned from valid, help the programs");
+            var validProbabilities = new float[votes["valid"].Rows * classes];
+            labelModel.PredictProbabilities(votes["valid"], validProbabilities);
+            var decision = OfflineAugmentation.Decide(spec, labelModel.Name, balance, texts, votes, validProbabilities, validGold!);
+            Step($"offline rules beside the programs: {(decision.Use ? "yes" : "no")} ({decision.Programs.Count} rule programs; label-model valid accuracy / log-loss " +
+                $"{decision.ValidAccuracy:0.000}/{decision.ValidLogLoss:0.000} without, {decision.AugmentedValidAccuracy:0.000}/{decision.AugmentedValidLogLoss:0.000} with, cross-fitted)");
+            if (decision.Use)
+            {
+                foreach (var name in votes.Keys.ToArray())
+                {
+                    votes[name] = OfflineAugmentation.Augment(votes[name], texts[name], texts[name].Select(RuleFeatures.Tokenize).ToArray(), decision.Programs);
+                }
+
+                labelModel = LabelModelCatalog.Create(labelModel.Name);
+                labelModel.Fit(votes["train"], balance);
+                augmentedValid = decision.AugmentedValid;
+            }
+        }
+
         var labelModelProbabilities = new Dictionary<string, float[]>();
         foreach (var (name, matrix) in votes)
         {
@@ -218,33 +243,37 @@ public sealed class RunPipeline
             labelModelProbabilities[name] = p;
         }
 
-        var texts = dataset.Splits.ToDictionary(s => s.Name, s => RowTexts(spec, s));
         var endModels = new EndModelStage(spec, dataset, texts, votes, labelModelProbabilities, Step);
         var endModel = endModels.Run();
 
         var final = new Dictionary<string, float[]>();
+        var covered = votes.ToDictionary(kv => kv.Key, kv => FinalChoice.Covered(kv.Value));
         FinalChoice.Choice? choice = null;
         if (hasValidGold)
         {
-            var labelModelValid = labelModelProbabilities["valid"];
-            var programFiles = ProgramFile.LoadFolder(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder));
-            if (programFiles.All(p => p.Provenance.Kind == ProgramAuthorKind.Synthesizer) && spec.Inputs.Any(i => i.Type == InputType.Text))
+            var labelModelValid = augmentedValid ?? labelModelProbabilities["valid"];
+            if (offlineOnly && spec.Inputs.Any(i => i.Type == InputType.Text))
             {
                 Step("cross-fitting the offline synthesizer on valid (2 folds): its programs were chosen on valid");
                 labelModelValid = OfflineCrossFit.LabelModelValid(spec, labelModel.Name, balance, texts["train"], texts["valid"], validGold!, labelModelValid);
             }
 
-            choice = FinalChoice.Choose(labelModelValid, endModel.ValidOutOfSample!, endModel.BaselineValidOutOfSample, validGold!, classes);
-            Step($"final labels: {choice.Describe()} (valid accuracy / log-loss by label-model weight: {string.Join(", ", choice.Scores.Select(s => $"w={s.Weight:0.00} {s.ValidAccuracy:0.000}/{s.ValidLogLoss:0.000}"))}{(choice.DevOnly is { } d ? $", dev-only baseline {d.ValidAccuracy:0.000}/{d.ValidLogLoss:0.000}" : "")})");
+            choice = FinalChoice.Choose(labelModelValid, endModel.ValidOutOfSample!, endModel.BaselineValidOutOfSample, covered["valid"], validGold!, classes);
+            Step($"final labels: {choice.Describe()} (label model where programs voted, end model elsewhere; temperatures {choice.LabelModelTemperature:0.00} / {choice.EndModelTemperature:0.00}; " +
+                $"valid accuracy / log-loss by label-model weight: {string.Join(", ", choice.Scores.Select(s => $"w={s.Weight:0.00} {s.ValidAccuracy:0.000}/{s.ValidLogLoss:0.000}"))}" +
+                $"{(choice.DevOnly is { } d ? $", dev-only baseline {d.ValidAccuracy:0.000}/{d.ValidLogLoss:0.000}" : "")})");
         }
 
-        var weight = choice?.LabelModelWeight ?? 1.0;
         foreach (var split in dataset.Splits)
         {
             var endSide = split.Name == "valid" && endModel.ValidOutOfSample is { } outOfSample ? outOfSample : endModel.Predictions[split.Name];
-            final[split.Name] = choice is { UseDevOnly: true } && endModel.BaselinePredictions is { } devOnly
-                ? split.Name == "valid" && endModel.BaselineValidOutOfSample is { } devOnlyValid ? devOnlyValid : devOnly[split.Name]
-                : FinalChoice.Blend(labelModelProbabilities[split.Name], endSide, weight);
+            final[split.Name] = choice switch
+            {
+                { UseDevOnly: true } when endModel.BaselinePredictions is { } devOnly =>
+                    choice.ApplyDevOnly(split.Name == "valid" && endModel.BaselineValidOutOfSample is { } devOnlyValid ? devOnlyValid : devOnly[split.Name], classes),
+                not null => choice.Apply(labelModelProbabilities[split.Name], endSide, covered[split.Name], classes),
+                null => labelModelProbabilities[split.Name],
+            };
         }
 
         var analyses = votes.ToDictionary(

@@ -1,0 +1,93 @@
+using Alchemist.Evaluation;
+using Alchemist.Labeling;
+using Alchemist.LabelModels;
+using Alchemist.OfflineSynthesis;
+using Alchemist.Spec;
+
+namespace Alchemist.Cli.Pipeline;
+
+/// <summary>
+/// Whether the offline synthesizer's rules, learned from the labeled valid rows, should vote beside the project's (LLM)
+/// programs. Decided on valid, out of sample: each half of the labeled valid rows is predicted by the label model over the
+/// project's programs plus rules learned from the other half only, fitted on train, and compared with the label model over
+/// the project's programs alone (which never saw valid); they vote only when the cross-fitted valid accuracy rises and the
+/// log-loss does not. The rules that then vote are learned from all labeled valid rows and
+/// evaluated in process, exactly as the written offline programs do; their columns are named <c>offline:&lt;program&gt;</c>.
+/// </summary>
+internal static class OfflineAugmentation
+{
+    public const string Prefix = "offline:";
+
+    /// <param name="Programs">The rules learned from all labeled valid rows.</param>
+    /// <param name="ValidAccuracy">Valid accuracy (labeled rows) of the label model over the project's programs alone.</param>
+    /// <param name="AugmentedValidAccuracy">The same, cross-fitted, with the offline rules voting too.</param>
+    /// <param name="AugmentedValid">The cross-fitted valid probabilities of the label model with the offline rules voting too.</param>
+    public sealed record Decision(IReadOnlyList<OfflineProgram> Programs, double ValidAccuracy, double AugmentedValidAccuracy, double ValidLogLoss, double AugmentedValidLogLoss, float[] AugmentedValid)
+    {
+        /// <summary>Only when both measures agree: a gain of a row or two in accuracy alone is noise, and the rules add votes to explain.</summary>
+        public bool Use => Programs.Count > 0 && AugmentedValidAccuracy > ValidAccuracy && AugmentedValidLogLoss <= ValidLogLoss;
+    }
+
+    public static Decision Decide(TaskSpec spec, string labelModelName, ClassBalance balance, IReadOnlyDictionary<string, string[]> texts,
+        IReadOnlyDictionary<string, LabelMatrix> votes, float[] labelModelValid, int[] validGold)
+    {
+        var classes = spec.Classes.Count;
+        var validTexts = texts["valid"];
+        var labeled = Enumerable.Range(0, validGold.Length).Where(r => validGold[r] >= 0).ToArray();
+        var tokens = texts.ToDictionary(kv => kv.Key, kv => kv.Value.Select(RuleFeatures.Tokenize).ToArray());
+        var augmented = (float[])labelModelValid.Clone();
+        for (var fold = 0; fold < 2; fold++)
+        {
+            var predict = labeled.Where((_, k) => k % 2 == fold).ToArray();
+            var learn = labeled.Where((_, k) => k % 2 != fold).ToArray();
+            var programs = OfflineSynthesizer.Synthesize(learn.Select(r => validTexts[r]).ToArray(), learn.Select(r => validGold[r]).ToArray(), spec.ClassNames);
+            if (programs.Count == 0)
+            {
+                continue;
+            }
+
+            var model = LabelModelCatalog.Create(labelModelName);
+            model.Fit(Augment(votes["train"], texts["train"], tokens["train"], programs), balance);
+            var probabilities = new float[validTexts.Length * classes];
+            model.PredictProbabilities(Augment(votes["valid"], validTexts, tokens["valid"], programs), probabilities);
+            foreach (var r in predict)
+            {
+                probabilities.AsSpan(r * classes, classes).CopyTo(augmented.AsSpan(r * classes, classes));
+            }
+        }
+
+        var all = OfflineSynthesizer.Synthesize(labeled.Select(r => validTexts[r]).ToArray(), labeled.Select(r => validGold[r]).ToArray(), spec.ClassNames);
+        return new Decision(all, Accuracy(labelModelValid, validGold, classes), Accuracy(augmented, validGold, classes),
+            FinalChoice.LogLoss(labelModelValid, validGold, classes), FinalChoice.LogLoss(augmented, validGold, classes), augmented);
+    }
+
+    /// <summary>The votes with one more column per offline program, evaluated on the split's texts.</summary>
+    public static LabelMatrix Augment(LabelMatrix votes, string[] texts, string[][] tokens, IReadOnlyList<OfflineProgram> programs)
+    {
+        var names = votes.ProgramNames.Concat(programs.Select(p => Prefix + p.Name)).ToArray();
+        var matrix = new LabelMatrix(votes.Rows, votes.Classes, names);
+        for (var j = 0; j < votes.Programs; j++)
+        {
+            votes.Column(j).CopyTo(matrix.ColumnForWriting(j));
+        }
+
+        for (var k = 0; k < programs.Count; k++)
+        {
+            var matcher = new RuleMatcher(programs[k].Rules);
+            var column = matrix.ColumnForWriting(votes.Programs + k);
+            var vote = (sbyte)programs[k].Class;
+            for (var r = 0; r < texts.Length; r++)
+            {
+                if (matcher.Fires(texts[r], tokens[r]))
+                {
+                    column[r] = vote;
+                }
+            }
+        }
+
+        return matrix;
+    }
+
+    private static double Accuracy(float[] probabilities, int[] gold, int classes) =>
+        ClassificationMetrics.Compute(gold, ClassificationMetrics.ArgMax(probabilities, classes), classes).Accuracy;
+}
