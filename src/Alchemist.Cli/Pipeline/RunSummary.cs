@@ -38,7 +38,7 @@ public sealed record RunSummary
 
     public required double Seconds { get; init; }
 
-    /// <summary>label_model, end_model or blend:W (W = weight of the label model).</summary>
+    /// <summary>label_model, end_model, blend:W (W = weight of the label model) or dev_only_baseline; rows no program voted on always take the end model's label, except under dev_only_baseline.</summary>
     public required string FinalSource { get; init; }
 
     public required string Synthesizer { get; init; }

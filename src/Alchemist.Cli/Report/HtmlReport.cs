@@ -154,7 +154,7 @@ public static class HtmlReport
         html.Append("</table>\n");
         if (run.FinalChoice is { } choice)
         {
-            html.Append("<p>Final-label source on valid, chosen by the lowest log-loss (weight of the label model; the rest is the end model): ");
+            html.Append("<p>Final-label source on valid, cross-fitted and chosen by accuracy, then log-loss (weight of the label model where programs voted; the rest, and every row no program voted on, is the end model; both sides temperature-calibrated on valid): ");
             html.Append(string.Join(", ", choice.Scores.Select(s => $"{s.Weight:0.00} → accuracy {s.ValidAccuracy:0.000}, log-loss {s.ValidLogLoss:0.000}")));
             if (choice.DevOnly is { } devOnly)
             {
