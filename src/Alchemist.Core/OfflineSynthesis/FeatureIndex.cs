@@ -16,32 +16,9 @@ internal sealed class FeatureIndex
         var wordCounts = new int[texts.Count];
         for (var row = 0; row < texts.Count; row++)
         {
-            seen.Clear();
             var tokens = RuleFeatures.Tokenize(texts[row]);
             wordCounts[row] = tokens.Length;
-            for (var t = 0; t < tokens.Length; t++)
-            {
-                seen.Add((RuleFamily.Keyword, tokens[t]));
-                if (t > 0)
-                {
-                    seen.Add((RuleFamily.Phrase, tokens[t - 1] + " " + tokens[t]));
-                }
-            }
-
-            if (tokens.Length > 0)
-            {
-                seen.Add((RuleFamily.Opening, tokens[0]));
-                if (tokens.Length > 1)
-                {
-                    seen.Add((RuleFamily.Opening, tokens[0] + " " + tokens[1]));
-                }
-            }
-
-            foreach (var p in RuleFeatures.MatchingPatterns(texts[row]))
-            {
-                seen.Add((RuleFamily.Pattern, RuleFeatures.Patterns[p].Name));
-            }
-
+            CollectKeys(texts[row], tokens, seen);
             foreach (var key in seen)
             {
                 if (!byKey.TryGetValue(key, out var rows))
@@ -64,6 +41,33 @@ internal sealed class FeatureIndex
         var all = byKey.Select(kv => new Feature(kv.Key.Item1, kv.Key.Item2, kv.Value))
             .OrderBy(f => f.Family).ThenBy(f => f.Key, StringComparer.Ordinal).ToList();
         return new FeatureIndex(all);
+    }
+
+    private static void CollectKeys(string text, string[] tokens, HashSet<(RuleFamily, string)> seen)
+    {
+        seen.Clear();
+        for (var t = 0; t < tokens.Length; t++)
+        {
+            seen.Add((RuleFamily.Keyword, tokens[t]));
+            if (t > 0)
+            {
+                seen.Add((RuleFamily.Phrase, tokens[t - 1] + " " + tokens[t]));
+            }
+        }
+
+        if (tokens.Length > 0)
+        {
+            seen.Add((RuleFamily.Opening, tokens[0]));
+            if (tokens.Length > 1)
+            {
+                seen.Add((RuleFamily.Opening, tokens[0] + " " + tokens[1]));
+            }
+        }
+
+        foreach (var p in RuleFeatures.MatchingPatterns(text))
+        {
+            seen.Add((RuleFamily.Pattern, RuleFeatures.Patterns[p].Name));
+        }
     }
 
     public static string LengthKey(bool atMost, int words) => atMost ? $"words<={words}" : $"words>={words}";

@@ -1,19 +1,59 @@
+using System.Globalization;
+
 namespace Alchemist.OfflineSynthesis;
 
 /// <summary>One rule: where <see cref="Key"/> fires the rule votes <see cref="Class"/>; everywhere else it abstains.</summary>
-/// <param name="Key">The word, the two words, the opening, or the pattern name (length rules: "words&lt;=N" or "words&gt;=N").</param>
-/// <param name="Fires">Labeled sample rows where the rule fires.</param>
+/// <param name="Key">The word, the two words, the opening, or the pattern name (length rules: "words&lt;=N" or "words&gt;=N");
+/// for a scoring rule, "naive-bayes".</param>
+/// <param name="Fires">Labeled sample rows where the rule fires (for a scoring rule: with leave-one-out scores).</param>
 /// <param name="Correct">Of those, rows whose gold label is <see cref="Class"/>.</param>
-/// <param name="Precision">Smoothed precision on the sample, shrunk toward the class prior.</param>
-public sealed record OfflineRule(RuleFamily Family, string Key, int Class, int Fires, int Correct, double Precision);
+/// <param name="Precision">Smoothed precision on the sample, shrunk toward the class prior (scoring rules: leave-one-out precision).</param>
+public sealed record OfflineRule(RuleFamily Family, string Key, int Class, int Fires, int Correct, double Precision)
+{
+    /// <summary>Set for a scoring rule: it fires where the scorer decides <see cref="OfflineRule.Class"/>.</summary>
+    public NaiveBayesScorer? Scorer { get; init; }
+}
 
-/// <summary>A labeling program: the rules of one family for one class, and its C# source text.</summary>
+/// <summary>A labeling program: rules that vote one class, and its C# source text.</summary>
 public sealed record OfflineProgram(string Name, int Class, RuleFamily Family, IReadOnlyList<OfflineRule> Rules, int SampleRows, int Fires, int Correct, string Source);
 
 public sealed record OfflineSynthesisOptions
 {
-    /// <summary>How far above the class prior a rule's smoothed precision must be, as a share of the distance to 1.</summary>
-    public double Strictness { get; init; } = 0.6;
+    /// <summary>
+    /// How far above the class prior a rule's smoothed precision must be, as a share of the distance to 1; null chooses it
+    /// by cross-validation on the sample from <see cref="StrictnessCandidates"/>.
+    /// </summary>
+    public double? Strictness { get; init; }
+
+    public IReadOnlyList<double> StrictnessCandidates { get; init; } = [0.35, 0.5, 0.6, 0.65, 0.8];
+
+    /// <summary>
+    /// The settings kept unless another candidate beats them in the cross-validation by more than one standard error of
+    /// their held-out accuracy: on a sample of a hundred rows most differences between candidates are noise.
+    /// </summary>
+    public (double Strictness, ScoringSettings Scoring) Default { get; init; } = (0.6, new ScoringSettings(ScoringScope.AllFamilies, 0.9));
+
+    /// <summary>
+    /// Which scoring programs to write and the leave-one-out precision their margin must reach; null chooses by
+    /// cross-validation on the sample from <see cref="ScoringCandidates"/>.
+    /// </summary>
+    public ScoringSettings? Scoring { get; init; }
+
+    public IReadOnlyList<ScoringSettings> ScoringCandidates { get; init; } =
+    [
+        ScoringSettings.None,
+        new(ScoringScope.Keywords, 0.9),
+        new(ScoringScope.Keywords, 0.75),
+        new(ScoringScope.AllFamilies, 0.9),
+        new(ScoringScope.AllFamilies, 0.75),
+        new(ScoringScope.AllFamilies, 0.6),
+    ];
+
+    /// <summary>Folds of the cross-validation that chooses <see cref="Strictness"/> and <see cref="Scoring"/>.</summary>
+    public int Folds { get; init; } = 5;
+
+    /// <summary>How many times the cross-validation is repeated with other folds; more repeats make the choice steadier on a small sample.</summary>
+    public int Repeats { get; init; } = 2;
 
     /// <summary>Pseudo-count of the prior in the smoothed precision (k + m·prior) / (n + m).</summary>
     public double PriorWeight { get; init; } = 2.0;
@@ -23,16 +63,46 @@ public sealed record OfflineSynthesisOptions
 
     public int MaxRulesPerProgram { get; init; } = 40;
 
+    /// <summary>At most this many rule programs; scoring programs come on top (at most one per class and family).</summary>
     public int MaxPrograms { get; init; } = 20;
 
-    /// <summary>Rules of one family with at least this smoothed precision go to a separate "strong" program.</summary>
+    /// <summary>Rules of one family that were never wrong on the sample, with twice the least support, go to a separate "strong" program.</summary>
     public bool SplitStrongRules { get; init; } = true;
+
+    /// <summary>Add-alpha smoothing of the naive Bayes counts in scoring programs.</summary>
+    public double Smoothing { get; init; } = 1.0;
+}
+
+public enum ScoringScope
+{
+    None,
+
+    /// <summary>One scoring program over single words.</summary>
+    Keywords,
+
+    /// <summary>One scoring program per rule family (words, two-word phrases, openings, patterns and lengths).</summary>
+    AllFamilies,
+}
+
+/// <summary>Which scoring programs to write, and the leave-one-out precision on the sample their margin must reach.</summary>
+public sealed record ScoringSettings(ScoringScope Scope, double Precision)
+{
+    public static ScoringSettings None { get; } = new(ScoringScope.None, 1);
+
+    public override string ToString() => Scope == ScoringScope.None
+        ? "no scoring programs"
+        : string.Create(CultureInfo.InvariantCulture, $"scoring programs over {(Scope == ScoringScope.Keywords ? "words" : "every family")} at leave-one-out precision {Precision:0.00}");
 }
 
 /// <summary>
-/// Writes labeling programs from a small labeled sample, with no LLM: keyword, phrase, opening and pattern rules chosen
-/// by precision and support, in the spirit of Snuba (Varma and Ré, 2018). Each rule abstains outside the region where
-/// it is confident. Programs come out as ordinary C# source, in the format LLM-written programs use.
+/// Writes labeling programs from a small labeled sample, with no LLM, in the spirit of Snuba (Varma and Ré, 2018). Two kinds:
+/// rule programs (keyword, phrase, opening and pattern rules, each kept when its smoothed precision on the sample is far
+/// enough above the class prior, grouped by class and family) and scoring programs (naive Bayes scores over one family's
+/// features that vote a class only when its lead over the runner-up reaches a margin chosen on leave-one-out scores).
+/// Every program abstains outside the region where it is confident. How strict the rules are and which scoring programs
+/// to write is chosen by k-fold cross-validation inside the sample: programs written from k-1 folds, majority vote of
+/// their votes scored on the held-out fold. Programs come out as ordinary C# source, in the format LLM-written programs use.
+/// Deterministic: the same sample gives the same programs.
 /// </summary>
 public static class OfflineSynthesizer
 {
@@ -42,18 +112,42 @@ public static class OfflineSynthesizer
         IReadOnlyList<string> texts,
         IReadOnlyList<int> labels,
         IReadOnlyList<string> classNames,
+        OfflineSynthesisOptions? options = null) => SynthesizeWithChoice(texts, labels, classNames, options).Programs;
+
+    /// <summary>As <see cref="Synthesize"/>, with the settings that were used and, when chosen, the cross-validation scores behind them.</summary>
+    public static OfflineSynthesisResult SynthesizeWithChoice(
+        IReadOnlyList<string> texts,
+        IReadOnlyList<int> labels,
+        IReadOnlyList<string> classNames,
         OfflineSynthesisOptions? options = null)
     {
         options ??= new OfflineSynthesisOptions();
+        var classes = classNames.Count;
+        Validate(texts, labels, classes);
+        var sample = new Sample(texts, labels, classes, options, classNames);
+        var (strictness, scoring, scores) = options.Strictness is { } fixedStrictness && options.Scoring is { } fixedScoring
+            ? (fixedStrictness, fixedScoring, (IReadOnlyList<CrossValidationScore>)[])
+            : Choose(sample, options);
+        var note = scores.Count == 0
+            ? "settings given by the caller"
+            : string.Create(CultureInfo.InvariantCulture, $"settings chosen by {options.Folds}-fold cross-validation on the sample (held-out majority-vote accuracy {scores.Max(s => s.Accuracy):0.000})");
+        var programs = sample.RulePrograms(strictness)
+            .Concat(sample.ScoringPrograms(scoring))
+            .Select(p => p with { Source = WriteSource(p, classNames, sample.Rows, strictness, scoring, note) })
+            .ToList();
+        return new OfflineSynthesisResult(programs, strictness, scoring, scores);
+    }
+
+    private static void Validate(IReadOnlyList<string> texts, IReadOnlyList<int> labels, int classes)
+    {
         if (texts.Count != labels.Count)
         {
             throw new ArgumentException($"{texts.Count} texts but {labels.Count} labels", nameof(labels));
         }
 
-        var classes = classNames.Count;
         if (classes < 2)
         {
-            throw new ArgumentException("the offline synthesizer needs at least two classes", nameof(classNames));
+            throw new ArgumentException("the offline synthesizer needs at least two classes", "classNames");
         }
 
         for (var i = 0; i < labels.Count; i++)
@@ -68,119 +162,141 @@ public static class OfflineSynthesizer
         {
             throw new ArgumentException("the offline synthesizer needs a labeled sample (the valid split); it is empty", nameof(texts));
         }
-
-        var rows = texts.Count;
-        var features = FeatureIndex.Build(texts);
-        var minSupport = options.MinSupport > 0 ? options.MinSupport : Math.Clamp((int)Math.Round(Math.Sqrt(rows) / 7), 2, 6);
-        var classCounts = new int[classes];
-        foreach (var label in labels)
-        {
-            classCounts[label]++;
-        }
-
-        var chosen = new List<OfflineRule>();
-        for (var c = 0; c < classes; c++)
-        {
-            var prior = (classCounts[c] + 1.0) / (rows + classes);
-            var threshold = prior + ((1 - prior) * options.Strictness);
-            chosen.AddRange(ChooseRules(features, labels, c, prior, threshold, minSupport, options.PriorWeight));
-        }
-
-        return GroupIntoPrograms(chosen, texts, labels, classNames, options, minSupport);
     }
 
-    private static List<OfflineRule> ChooseRules(FeatureIndex features, IReadOnlyList<int> labels, int cls, double prior, double threshold, int minSupport, double priorWeight)
+    private static string WriteSource(OfflineProgram program, IReadOnlyList<string> classNames, int rows, double strictness, ScoringSettings scoring, string note)
     {
-        var candidates = new List<OfflineRule>();
-        foreach (var feature in features.All)
+        if (program.Rules is [{ Scorer: { } scorer }])
         {
-            var correct = 0;
-            foreach (var row in feature.Rows)
+            var settings = string.Create(CultureInfo.InvariantCulture, $"{scoring}; {note}");
+            return ProgramWriter.WriteScoring(program.Name, program.Class, classNames, scorer, rows, program.Fires, program.Correct, settings);
+        }
+
+        var ruleSettings = string.Create(CultureInfo.InvariantCulture, $"rule strictness {strictness:0.00}; {note}");
+        return ProgramWriter.Write(program.Name, program.Class, classNames, program.Family, program.Rules, rows, program.Fires, program.Correct, ruleSettings);
+    }
+
+    /// <summary>
+    /// Every combination of candidate strictness and scoring settings, scored by the majority vote of the programs written
+    /// from k-1 folds on the held-out fold (rows with no vote count as the most frequent class). Ties between candidates
+    /// keep the earlier one.
+    /// </summary>
+    private static (double Strictness, ScoringSettings Scoring, IReadOnlyList<CrossValidationScore> Scores) Choose(Sample sample, OfflineSynthesisOptions options)
+    {
+        var strictnessCandidates = options.Strictness is { } s ? [s] : options.StrictnessCandidates;
+        var scoringCandidates = options.Scoring is { } sc ? [sc] : options.ScoringCandidates;
+        var classes = sample.Classes;
+        var correct = new int[strictnessCandidates.Count, scoringCandidates.Count];
+        var folds = Math.Clamp(options.Folds, 2, Math.Max(2, sample.Rows / 4));
+        for (var repeat = 0; repeat < Math.Max(1, options.Repeats); repeat++)
+        {
+            var fold = sample.FoldOfRow(folds, repeat);
+            for (var f = 0; f < folds; f++)
             {
-                if (labels[row] == cls)
+                var learn = Enumerable.Range(0, sample.Rows).Where(r => fold[r] != f).ToArray();
+                var hold = Enumerable.Range(0, sample.Rows).Where(r => fold[r] == f).ToArray();
+                if (hold.Length == 0 || learn.Length == 0)
                 {
-                    correct++;
+                    continue;
+                }
+
+                var inner = sample.Subset(learn);
+                var holdTexts = hold.Select(r => sample.Texts[r]).ToArray();
+                var holdTokens = hold.Select(r => sample.Tokens[r]).ToArray();
+                var ruleCounts = strictnessCandidates.Select(st => VoteCounts(inner.RulePrograms(st), holdTexts, holdTokens, classes)).ToArray();
+                var scoringCounts = scoringCandidates.Select(sc => VoteCounts(inner.ScoringPrograms(sc), holdTexts, holdTokens, classes)).ToArray();
+                var fallback = inner.MostFrequentClass;
+                var total = new int[classes];
+                var totalCoverage = new double[classes];
+                for (var i = 0; i < strictnessCandidates.Count; i++)
+                {
+                    for (var j = 0; j < scoringCandidates.Count; j++)
+                    {
+                        for (var k = 0; k < hold.Length; k++)
+                        {
+                            for (var c = 0; c < classes; c++)
+                            {
+                                total[c] = ruleCounts[i].Counts[(k * classes) + c] + scoringCounts[j].Counts[(k * classes) + c];
+                                totalCoverage[c] = ruleCounts[i].Coverage[(k * classes) + c] + scoringCounts[j].Coverage[(k * classes) + c];
+                            }
+
+                            correct[i, j] += MajorityClass(total, totalCoverage, fallback) == sample.Labels[hold[k]] ? 1 : 0;
+                        }
+                    }
                 }
             }
+        }
 
-            if (correct < minSupport)
+        var scores = new List<CrossValidationScore>();
+        var best = (I: 0, J: 0);
+        for (var i = 0; i < strictnessCandidates.Count; i++)
+        {
+            for (var j = 0; j < scoringCandidates.Count; j++)
+            {
+                scores.Add(new CrossValidationScore(strictnessCandidates[i], scoringCandidates[j], correct[i, j] / (double)(sample.Rows * Math.Max(1, options.Repeats))));
+                if (correct[i, j] > correct[best.I, best.J])
+                {
+                    best = (i, j);
+                }
+            }
+        }
+
+        var bestScore = scores[(best.I * scoringCandidates.Count) + best.J];
+        var preferred = scores.FirstOrDefault(x => x.Strictness == options.Default.Strictness && x.Scoring == options.Default.Scoring);
+        if (preferred is not null && bestScore.Accuracy - preferred.Accuracy <= Math.Sqrt(preferred.Accuracy * (1 - preferred.Accuracy) / sample.Rows))
+        {
+            return (preferred.Strictness, preferred.Scoring, scores);
+        }
+
+        return (bestScore.Strictness, bestScore.Scoring, scores);
+    }
+
+    /// <summary>
+    /// Per held-out row and class, how many programs vote that class and the sum of those programs' coverage of the
+    /// sample they were written from (row-major).
+    /// </summary>
+    private static (int[] Counts, double[] Coverage) VoteCounts(IReadOnlyList<OfflineProgram> programs, string[] texts, string[][] tokens, int classes)
+    {
+        var counts = new int[texts.Length * classes];
+        var coverage = new double[texts.Length * classes];
+        foreach (var program in programs)
+        {
+            var matcher = new RuleMatcher(program.Rules);
+            var programCoverage = program.Fires / (double)Math.Max(program.SampleRows, 1);
+            for (var k = 0; k < texts.Length; k++)
+            {
+                if (matcher.Fires(texts[k], tokens[k]))
+                {
+                    counts[(k * classes) + program.Class]++;
+                    coverage[(k * classes) + program.Class] += programCoverage;
+                }
+            }
+        }
+
+        return (counts, coverage);
+    }
+
+    /// <summary>
+    /// The class with most votes, as the majority-vote label model decides: a tie goes to the side whose voters fire on
+    /// the smallest share of rows (the most specific), no votes to <paramref name="fallback"/>.
+    /// </summary>
+    private static int MajorityClass(int[] votes, double[] coverage, int fallback)
+    {
+        var best = -1;
+        for (var c = 0; c < votes.Length; c++)
+        {
+            if (votes[c] == 0)
             {
                 continue;
             }
 
-            var precision = (correct + (priorWeight * prior)) / (feature.Rows.Count + priorWeight);
-            if (precision >= threshold)
+            if (best < 0 || votes[c] > votes[best] || (votes[c] == votes[best] && coverage[c] / votes[c] < coverage[best] / votes[best]))
             {
-                candidates.Add(new OfflineRule(feature.Family, feature.Key, cls, feature.Rows.Count, correct, precision));
+                best = c;
             }
         }
 
-        candidates.Sort(static (a, b) =>
-        {
-            var byPrecision = b.Precision.CompareTo(a.Precision);
-            if (byPrecision != 0)
-            {
-                return byPrecision;
-            }
-
-            var bySupport = b.Correct.CompareTo(a.Correct);
-            return bySupport != 0 ? bySupport : string.CompareOrdinal(a.Family + a.Key, b.Family + b.Key);
-        });
-
-        // A phrase or two-word opening is dropped when one of its words already is a rule for the same class of the
-        // same or a broader family: wherever it fires the broader rule fires too, so it adds nothing.
-        var keywords = candidates.Where(r => r.Family == RuleFamily.Keyword).Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
-        var openings = candidates.Where(r => r.Family == RuleFamily.Opening && !r.Key.Contains(' ')).Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
-        return candidates.Where(r => r.Family switch
-        {
-            RuleFamily.Phrase => !r.Key.Split(' ').Any(keywords.Contains),
-            RuleFamily.Opening when r.Key.Contains(' ') => !openings.Contains(r.Key.Split(' ')[0]),
-            _ => true,
-        }).ToList();
-    }
-
-    private static List<OfflineProgram> GroupIntoPrograms(List<OfflineRule> rules, IReadOnlyList<string> texts, IReadOnlyList<int> labels, IReadOnlyList<string> classNames, OfflineSynthesisOptions options, int minSupport)
-    {
-        var groups = new List<(int Class, RuleFamily Family, bool Strong, List<OfflineRule> Rules)>();
-        foreach (var byClassAndFamily in rules.GroupBy(r => (r.Class, r.Family)).OrderBy(g => g.Key.Class).ThenBy(g => g.Key.Family))
-        {
-            var all = byClassAndFamily.Take(options.MaxRulesPerProgram * 2).ToList();
-            var strong = options.SplitStrongRules ? all.Where(r => r.Correct == r.Fires && r.Correct >= 2 * minSupport).ToList() : [];
-            if (strong.Count >= 3 && all.Count - strong.Count >= 3)
-            {
-                groups.Add((byClassAndFamily.Key.Class, byClassAndFamily.Key.Family, true, strong.Take(options.MaxRulesPerProgram).ToList()));
-                groups.Add((byClassAndFamily.Key.Class, byClassAndFamily.Key.Family, false, all.Except(strong).Take(options.MaxRulesPerProgram).ToList()));
-            }
-            else
-            {
-                groups.Add((byClassAndFamily.Key.Class, byClassAndFamily.Key.Family, false, all.Take(options.MaxRulesPerProgram).ToList()));
-            }
-        }
-
-        var programs = new List<OfflineProgram>();
-        var tokenized = texts.Select(RuleFeatures.Tokenize).ToArray();
-        foreach (var (cls, family, strong, groupRules) in groups)
-        {
-            var name = $"{Slug(classNames[cls])}-{FamilyName(family)}{(strong ? "-strong" : "")}";
-            var matcher = new RuleMatcher(groupRules);
-            int fires = 0, correct = 0;
-            for (var i = 0; i < texts.Count; i++)
-            {
-                if (matcher.Fires(texts[i], tokenized[i]))
-                {
-                    fires++;
-                    correct += labels[i] == cls ? 1 : 0;
-                }
-            }
-
-            var source = ProgramWriter.Write(name, cls, classNames, family, groupRules, texts.Count, fires, correct);
-            programs.Add(new OfflineProgram(name, cls, family, groupRules, texts.Count, fires, correct, source));
-        }
-
-        // Too many programs make a report nobody reads: keep those that cover the most of the sample.
-        return programs.Count <= options.MaxPrograms
-            ? programs
-            : programs.OrderByDescending(p => p.Correct).Take(options.MaxPrograms).OrderBy(p => p.Class).ThenBy(p => p.Family).ToList();
+        return best < 0 ? fallback : best;
     }
 
     internal static string FamilyName(RuleFamily family) => family switch
@@ -198,4 +314,309 @@ public static class OfflineSynthesizer
         var slug = string.Join('-', new string(chars).Split('-', StringSplitOptions.RemoveEmptyEntries));
         return slug.Length == 0 ? "class" : slug;
     }
+
+    /// <summary>The labeled sample with its features, class counts and support threshold; writes programs without source text.</summary>
+    private sealed class Sample
+    {
+        private readonly OfflineSynthesisOptions _options;
+        private readonly IReadOnlyList<string> _classNames;
+
+        public Sample(IReadOnlyList<string> texts, IReadOnlyList<int> labels, int classes, OfflineSynthesisOptions options, IReadOnlyList<string>? classNames = null, string[][]? tokens = null)
+        {
+            Texts = texts;
+            Labels = labels;
+            Classes = classes;
+            _options = options;
+            _classNames = classNames ?? Enumerable.Range(0, classes).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray();
+            Tokens = tokens ?? texts.Select(RuleFeatures.Tokenize).ToArray();
+            Features = FeatureIndex.Build(texts);
+            ClassCounts = new int[classes];
+            foreach (var label in labels)
+            {
+                ClassCounts[label]++;
+            }
+
+            MinSupport = options.MinSupport > 0 ? options.MinSupport : Math.Clamp((int)Math.Round(Math.Sqrt(Rows) / 7), 2, 6);
+        }
+
+        public IReadOnlyList<string> Texts { get; }
+
+        public IReadOnlyList<int> Labels { get; }
+
+        public string[][] Tokens { get; }
+
+        public int Classes { get; }
+
+        public int Rows => Texts.Count;
+
+        public FeatureIndex Features { get; }
+
+        public int[] ClassCounts { get; }
+
+        public int MinSupport { get; }
+
+        public int MostFrequentClass => Array.IndexOf(ClassCounts, ClassCounts.Max());
+
+        public Sample Subset(int[] rows) =>
+            new(rows.Select(r => Texts[r]).ToArray(), rows.Select(r => Labels[r]).ToArray(), Classes, _options, _classNames, rows.Select(r => Tokens[r]).ToArray());
+
+        /// <summary>Folds stratified by class, rows shuffled with a fixed seed so the choice is deterministic.</summary>
+        public int[] FoldOfRow(int folds, int repeat)
+        {
+            var random = new Random(20180301 + repeat);
+            var order = Enumerable.Range(0, Rows).Select(r => (Row: r, Key: random.Next())).OrderBy(x => Labels[x.Row]).ThenBy(x => x.Key).ToArray();
+            var fold = new int[Rows];
+            for (var i = 0; i < order.Length; i++)
+            {
+                fold[order[i].Row] = i % folds;
+            }
+
+            return fold;
+        }
+
+        public List<OfflineProgram> RulePrograms(double strictness)
+        {
+            var chosen = new List<OfflineRule>();
+            for (var c = 0; c < Classes; c++)
+            {
+                var prior = (ClassCounts[c] + 1.0) / (Rows + Classes);
+                chosen.AddRange(ChooseRules(c, prior, prior + ((1 - prior) * strictness)));
+            }
+
+            return GroupIntoPrograms(chosen);
+        }
+
+        public List<OfflineProgram> ScoringPrograms(ScoringSettings settings) => settings.Scope switch
+        {
+            ScoringScope.None => [],
+            ScoringScope.Keywords => [.. ScoringPrograms(RuleFamily.Keyword, settings.Precision)],
+            _ => [.. Enum.GetValues<RuleFamily>().SelectMany(family => ScoringPrograms(family, settings.Precision))],
+        };
+
+        private List<OfflineRule> ChooseRules(int cls, double prior, double threshold)
+        {
+            var candidates = new List<OfflineRule>();
+            foreach (var feature in Features.All)
+            {
+                var correct = 0;
+                foreach (var row in feature.Rows)
+                {
+                    if (Labels[row] == cls)
+                    {
+                        correct++;
+                    }
+                }
+
+                if (correct < MinSupport)
+                {
+                    continue;
+                }
+
+                var precision = (correct + (_options.PriorWeight * prior)) / (feature.Rows.Count + _options.PriorWeight);
+                if (precision >= threshold)
+                {
+                    candidates.Add(new OfflineRule(feature.Family, feature.Key, cls, feature.Rows.Count, correct, precision));
+                }
+            }
+
+            candidates.Sort(static (a, b) =>
+            {
+                var byPrecision = b.Precision.CompareTo(a.Precision);
+                if (byPrecision != 0)
+                {
+                    return byPrecision;
+                }
+
+                var bySupport = b.Correct.CompareTo(a.Correct);
+                return bySupport != 0 ? bySupport : string.CompareOrdinal(a.Family + a.Key, b.Family + b.Key);
+            });
+
+            // A phrase or two-word opening is dropped when one of its words already is a rule for the same class of the
+            // same or a broader family: wherever it fires the broader rule fires too, so it adds nothing.
+            var keywords = candidates.Where(r => r.Family == RuleFamily.Keyword).Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
+            var openings = candidates.Where(r => r.Family == RuleFamily.Opening && !r.Key.Contains(' ')).Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
+            return candidates.Where(r => r.Family switch
+            {
+                RuleFamily.Phrase => !r.Key.Split(' ').Any(keywords.Contains),
+                RuleFamily.Opening when r.Key.Contains(' ') => !openings.Contains(r.Key.Split(' ')[0]),
+                _ => true,
+            }).ToList();
+        }
+
+        private List<OfflineProgram> GroupIntoPrograms(List<OfflineRule> rules)
+        {
+            var groups = new List<(int Class, RuleFamily Family, bool Strong, List<OfflineRule> Rules)>();
+            foreach (var byClassAndFamily in rules.GroupBy(r => (r.Class, r.Family)).OrderBy(g => g.Key.Class).ThenBy(g => g.Key.Family))
+            {
+                var all = byClassAndFamily.Take(_options.MaxRulesPerProgram * 2).ToList();
+                var strong = _options.SplitStrongRules ? all.Where(r => r.Correct == r.Fires && r.Correct >= 2 * MinSupport).ToList() : [];
+                if (strong.Count >= 3 && all.Count - strong.Count >= 3)
+                {
+                    groups.Add((byClassAndFamily.Key.Class, byClassAndFamily.Key.Family, true, strong.Take(_options.MaxRulesPerProgram).ToList()));
+                    groups.Add((byClassAndFamily.Key.Class, byClassAndFamily.Key.Family, false, all.Except(strong).Take(_options.MaxRulesPerProgram).ToList()));
+                }
+                else
+                {
+                    groups.Add((byClassAndFamily.Key.Class, byClassAndFamily.Key.Family, false, all.Take(_options.MaxRulesPerProgram).ToList()));
+                }
+            }
+
+            var programs = new List<OfflineProgram>();
+            foreach (var (cls, family, strong, groupRules) in groups)
+            {
+                var name = $"{Slug(_classNames[cls])}-{FamilyName(family)}{(strong ? "-strong" : "")}";
+                var matcher = new RuleMatcher(groupRules);
+                int fires = 0, correct = 0;
+                for (var i = 0; i < Rows; i++)
+                {
+                    if (matcher.Fires(Texts[i], Tokens[i]))
+                    {
+                        fires++;
+                        correct += Labels[i] == cls ? 1 : 0;
+                    }
+                }
+
+                programs.Add(new OfflineProgram(name, cls, family, groupRules, Rows, fires, correct, ""));
+            }
+
+            // Too many programs make a report nobody reads: keep those that cover the most of the sample.
+            return programs.Count <= _options.MaxPrograms
+                ? programs
+                : programs.OrderByDescending(p => p.Correct).Take(_options.MaxPrograms).OrderBy(p => p.Class).ThenBy(p => p.Family).ToList();
+        }
+
+        /// <summary>
+        /// Naive Bayes over one family's features (those on at least <see cref="MinSupport"/> sample rows), with each sample
+        /// row scored leave-one-out: by counts without that row. The margin is the lowest at which the leave-one-out
+        /// decisions reach <paramref name="precision"/>; one program per class that the scorer decides often enough.
+        /// </summary>
+        private IEnumerable<OfflineProgram> ScoringPrograms(RuleFamily family, double precision)
+        {
+            var classes = Classes;
+            var rows = Rows;
+            var alpha = _options.Smoothing;
+            var used = Features.All.Where(f => f.Family == family && f.Rows.Count >= MinSupport && f.Rows.Count < rows).ToList();
+            if (used.Count == 0)
+            {
+                yield break;
+            }
+
+            var counts = new int[used.Count, classes];
+            var rowFeatures = new List<int>[rows];
+            for (var r = 0; r < rows; r++)
+            {
+                rowFeatures[r] = [];
+            }
+
+            for (var f = 0; f < used.Count; f++)
+            {
+                foreach (var r in used[f].Rows)
+                {
+                    counts[f, Labels[r]]++;
+                    rowFeatures[r].Add(f);
+                }
+            }
+
+            // Log-odds of the feature in the class against the whole sample: positive is evidence for the class. With
+            // leaveOut set, the counts are those without one row of that class (the row being scored).
+            double Weight(int f, int c, int leaveOut)
+            {
+                var removed = leaveOut >= 0 ? 1 : 0;
+                var k = counts[f, c] - (c == leaveOut ? 1 : 0);
+                var nc = ClassCounts[c] - (c == leaveOut ? 1 : 0);
+                return Math.Log((k + alpha) / (nc + (2 * alpha))) - Math.Log((used[f].Rows.Count - removed + alpha) / (rows - removed + (2 * alpha)));
+            }
+
+            double Bias(int c, int leaveOut) =>
+                Math.Log((ClassCounts[c] - (c == leaveOut ? 1 : 0) + 1.0) / (rows - (leaveOut >= 0 ? 1 : 0) + classes));
+
+            var margins = new double[rows];
+            var decided = new int[rows];
+            Span<double> scores = stackalloc double[classes];
+            for (var r = 0; r < rows; r++)
+            {
+                for (var c = 0; c < classes; c++)
+                {
+                    scores[c] = Bias(c, Labels[r]);
+                    foreach (var f in rowFeatures[r])
+                    {
+                        scores[c] += Weight(f, c, Labels[r]);
+                    }
+                }
+
+                (decided[r], margins[r]) = TopAndMargin(scores);
+            }
+
+            Span<double> prior = stackalloc double[classes];
+            for (var c = 0; c < classes; c++)
+            {
+                prior[c] = Bias(c, -1);
+            }
+
+            var priorMargin = TopAndMargin(prior).Margin;
+            var order = Enumerable.Range(0, rows).Where(r => rowFeatures[r].Count > 0).OrderByDescending(r => margins[r]).ToArray();
+            var margin = double.NaN;
+            var right = 0;
+            for (var i = 0; i < order.Length; i++)
+            {
+                right += decided[order[i]] == Labels[order[i]] ? 1 : 0;
+                var isCut = i == order.Length - 1 || margins[order[i + 1]] < margins[order[i]];
+                if (isCut && margins[order[i]] > priorMargin + 1e-9 && right >= precision * (i + 1) && i + 1 >= MinSupport)
+                {
+                    margin = margins[order[i]];
+                }
+            }
+
+            if (double.IsNaN(margin))
+            {
+                yield break;
+            }
+
+            var weights = used.Select((feature, f) => (feature.Key, Enumerable.Range(0, classes).Select(c => Weight(f, c, -1)).ToArray())).ToList();
+            var scorer = new NaiveBayesScorer(family, weights, Enumerable.Range(0, classes).Select(c => Bias(c, -1)).ToArray(), margin);
+            for (var c = 0; c < classes; c++)
+            {
+                int fires = 0, correct = 0;
+                foreach (var r in order)
+                {
+                    if (decided[r] == c && margins[r] >= margin)
+                    {
+                        fires++;
+                        correct += Labels[r] == c ? 1 : 0;
+                    }
+                }
+
+                if (correct < MinSupport)
+                {
+                    continue;
+                }
+
+                var rule = new OfflineRule(family, "naive-bayes", c, fires, correct, (double)correct / fires) { Scorer = scorer };
+                yield return new OfflineProgram($"{Slug(_classNames[c])}-{FamilyName(family)}-scored", c, family, [rule], rows, fires, correct, "");
+            }
+        }
+
+        private static (int Top, double Margin) TopAndMargin(ReadOnlySpan<double> scores)
+        {
+            var best = 0;
+            for (var c = 1; c < scores.Length; c++)
+            {
+                best = scores[c] > scores[best] ? c : best;
+            }
+
+            var second = double.NegativeInfinity;
+            for (var c = 0; c < scores.Length; c++)
+            {
+                second = c != best && scores[c] > second ? scores[c] : second;
+            }
+
+            return (best, scores[best] - second);
+        }
+    }
 }
+
+/// <summary>Held-out majority-vote accuracy of one candidate pair of settings in the cross-validation on the sample.</summary>
+public sealed record CrossValidationScore(double Strictness, ScoringSettings Scoring, double Accuracy);
+
+/// <summary>The programs, the settings they were written with, and the cross-validation scores that chose them (empty when given).</summary>
+public sealed record OfflineSynthesisResult(IReadOnlyList<OfflineProgram> Programs, double Strictness, ScoringSettings Scoring, IReadOnlyList<CrossValidationScore> Scores);

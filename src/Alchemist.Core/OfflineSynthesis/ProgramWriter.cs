@@ -6,7 +6,7 @@ namespace Alchemist.OfflineSynthesis;
 /// <summary>Writes a group of rules as a readable C# labeling program: <c>public static int Label(string text)</c>.</summary>
 internal static class ProgramWriter
 {
-    public static string Write(string name, int cls, IReadOnlyList<string> classNames, RuleFamily family, IReadOnlyList<OfflineRule> rules, int sampleRows, int fires, int correct)
+    public static string Write(string name, int cls, IReadOnlyList<string> classNames, RuleFamily family, IReadOnlyList<OfflineRule> rules, int sampleRows, int fires, int correct, string settings)
     {
         var className = classNames[cls];
         var what = family switch
@@ -21,6 +21,7 @@ internal static class ProgramWriter
         s.Append(CultureInfo.InvariantCulture, $"// Labeling program \"{name}\", written by the {OfflineSynthesizer.Provenance} from the labeled sample.\n");
         s.Append(CultureInfo.InvariantCulture, $"// Votes {className} (class {cls}) when the text {what}; abstains otherwise.\n");
         s.Append(CultureInfo.InvariantCulture, $"// On the labeled sample ({sampleRows} rows) it fired on {fires} rows, {correct} of them {className} (precision {precision:0.00}).\n");
+        s.Append(CultureInfo.InvariantCulture, $"// {settings}.\n");
         s.Append("// After each rule: sample rows it fired on / of those with this class.\n");
         s.Append("using System.Text.RegularExpressions;\n\n");
         s.Append("public static int Label(string text)\n{\n");
@@ -71,6 +72,120 @@ internal static class ProgramWriter
         s.Append("    return -1;\n}\n");
         return s.ToString();
     }
+
+    /// <summary>
+    /// A scoring program: per class, the log prior plus the naive Bayes log-odds of each feature the text has; votes
+    /// <paramref name="cls"/> only when its score leads every other class by the margin. Sums run in the order
+    /// <see cref="NaiveBayesScorer.Decide(string, string[])"/> uses, so the program decides exactly as the scorer.
+    /// </summary>
+    public static string WriteScoring(string name, int cls, IReadOnlyList<string> classNames, NaiveBayesScorer scorer, int sampleRows, int fires, int correct, string settings)
+    {
+        var className = classNames[cls];
+        var what = scorer.Family switch
+        {
+            RuleFamily.Keyword => "words",
+            RuleFamily.Phrase => "two-word phrases",
+            RuleFamily.Opening => "openings (first word, first two words)",
+            _ => "surface patterns and lengths",
+        };
+        var margin = Number(scorer.Margin);
+        var s = new StringBuilder();
+        s.Append(CultureInfo.InvariantCulture, $"// Labeling program \"{name}\", written by the {OfflineSynthesizer.Provenance} from the labeled sample.\n");
+        s.Append(CultureInfo.InvariantCulture, $"// Naive Bayes over {what}: each class starts from its log prior and each feature the text has adds its log-odds\n");
+        s.Append(CultureInfo.InvariantCulture, $"// per class (weights in the order {string.Join(", ", classNames)}). Votes {className} (class {cls}) when {className}'s score\n");
+        s.Append(CultureInfo.InvariantCulture, $"// leads every other class by at least {scorer.Margin:0.###}; abstains otherwise, and always when the text has none of the features.\n");
+        s.Append(CultureInfo.InvariantCulture, $"// The margin is the lowest at which leave-one-out scores on the labeled sample ({sampleRows} rows) were right often enough;\n");
+        s.Append(CultureInfo.InvariantCulture, $"// scored that way it voted {className} on {fires} sample rows, {correct} of them {className} (precision {(fires == 0 ? 0 : (double)correct / fires):0.00}).\n");
+        s.Append(CultureInfo.InvariantCulture, $"// {settings}.\n");
+        s.Append("using System.Text.RegularExpressions;\n\n");
+        s.Append("public static int Label(string text)\n{\n");
+        s.Append("    if (string.IsNullOrEmpty(text))\n    {\n        return -1;\n    }\n\n");
+        s.Append(CultureInfo.InvariantCulture, $"    double[] scores = [{string.Join(", ", scorer.Bias.Select(Number))}];\n");
+        var tokens = $"Regex.Matches(text.ToLowerInvariant(), {Verbatim(RuleFeatures.TokenRegex)})";
+        switch (scorer.Family)
+        {
+            case RuleFamily.Keyword:
+                s.Append("    var seen = new HashSet<string>();\n");
+                s.Append(CultureInfo.InvariantCulture, $"    foreach (Match token in {tokens})\n    {{\n");
+                s.Append("        if (!seen.Add(token.Value))\n        {\n            continue;\n        }\n\n");
+                s.Append("        switch (token.Value)\n        {\n");
+                AppendWeightCases(s, scorer.Weights, "            ");
+                s.Append("        }\n    }\n\n");
+                break;
+            case RuleFamily.Phrase:
+                s.Append("    var seen = new HashSet<string>();\n");
+                s.Append("    var previous = \"\";\n");
+                s.Append(CultureInfo.InvariantCulture, $"    foreach (Match token in {tokens})\n    {{\n");
+                s.Append("        var phrase = previous + \" \" + token.Value;\n");
+                s.Append("        if (previous.Length > 0 && seen.Add(phrase))\n        {\n");
+                s.Append("            switch (phrase)\n            {\n");
+                AppendWeightCases(s, scorer.Weights, "                ");
+                s.Append("            }\n        }\n\n");
+                s.Append("        previous = token.Value;\n    }\n\n");
+                break;
+            case RuleFamily.Opening:
+                s.Append(CultureInfo.InvariantCulture, $"    var tokens = {tokens};\n");
+                s.Append("    if (tokens.Count > 0)\n    {\n");
+                s.Append("        AddOpening(scores, tokens[0].Value);\n    }\n\n");
+                s.Append("    if (tokens.Count > 1)\n    {\n");
+                s.Append("        AddOpening(scores, tokens[0].Value + \" \" + tokens[1].Value);\n    }\n\n");
+                break;
+            case RuleFamily.Pattern:
+                var lengths = new List<(string Key, double[] Weights, bool AtMost, int Words)>();
+                foreach (var (key, weights) in scorer.Weights)
+                {
+                    if (FeatureIndex.TryParseLengthKey(key, out var atMost, out var words))
+                    {
+                        lengths.Add((key, weights, atMost, words));
+                        continue;
+                    }
+
+                    var pattern = RuleFeatures.Patterns.First(p => p.Name == key);
+                    var options = pattern.IgnoreCase ? ", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant" : ", RegexOptions.CultureInvariant";
+                    s.Append(CultureInfo.InvariantCulture, $"    // {pattern.Description}\n");
+                    s.Append(CultureInfo.InvariantCulture, $"    if (Regex.IsMatch(text, {Verbatim(pattern.Regex)}{options}))\n    {{\n        Add(scores, {string.Join(", ", weights.Select(Number))});\n    }}\n\n");
+                }
+
+                if (lengths.Count > 0)
+                {
+                    s.Append(CultureInfo.InvariantCulture, $"    var words = {tokens}.Count;\n");
+                    foreach (var (_, weights, atMost, words) in lengths)
+                    {
+                        s.Append(CultureInfo.InvariantCulture, $"    if (words {(atMost ? "<=" : ">=")} {words})\n    {{\n        Add(scores, {string.Join(", ", weights.Select(Number))});\n    }}\n\n");
+                    }
+                }
+
+                break;
+        }
+
+        s.Append(CultureInfo.InvariantCulture, $"    return Decide(scores, {cls}, {margin});\n}}\n\n");
+        if (scorer.Family == RuleFamily.Opening)
+        {
+            s.Append("static void AddOpening(double[] scores, string opening)\n{\n    switch (opening)\n    {\n");
+            AppendWeightCases(s, scorer.Weights, "        ");
+            s.Append("    }\n}\n\n");
+        }
+
+        s.Append("static void Add(double[] scores, params double[] weights)\n{\n");
+        s.Append("    for (var c = 0; c < scores.Length; c++)\n    {\n        scores[c] += weights[c];\n    }\n}\n\n");
+        s.Append("// The class if its score leads every other class by at least the margin, else -1 (abstain).\n");
+        s.Append("static int Decide(double[] scores, int cls, double margin)\n{\n");
+        s.Append("    for (var c = 0; c < scores.Length; c++)\n    {\n");
+        s.Append("        if (c != cls && scores[cls] - scores[c] < margin)\n        {\n            return -1;\n        }\n    }\n\n");
+        s.Append("    return cls;\n}\n");
+        return s.ToString();
+    }
+
+    private static void AppendWeightCases(StringBuilder s, IReadOnlyList<(string Key, double[] Weights)> weights, string indent)
+    {
+        foreach (var (key, w) in weights)
+        {
+            s.Append(CultureInfo.InvariantCulture, $"{indent}case {Quoted(key)}:\n{indent}    Add(scores, {string.Join(", ", w.Select(Number))});\n{indent}    break;\n");
+        }
+    }
+
+    /// <summary>Round-trip text of a double, so the program adds exactly the scorer's numbers.</summary>
+    private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     private static void AppendPatterns(StringBuilder s, IReadOnlyList<OfflineRule> rules, int cls)
     {

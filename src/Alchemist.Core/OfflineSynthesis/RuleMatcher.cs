@@ -10,11 +10,18 @@ public sealed class RuleMatcher
     private readonly HashSet<string> _openings = new(StringComparer.Ordinal);
     private readonly List<Regex> _patterns = [];
     private readonly List<(bool AtMost, int Words)> _lengths = [];
+    private readonly List<(NaiveBayesScorer Scorer, int Class)> _scorers = [];
 
     public RuleMatcher(IEnumerable<OfflineRule> rules)
     {
         foreach (var rule in rules)
         {
+            if (rule.Scorer is not null)
+            {
+                _scorers.Add((rule.Scorer, rule.Class));
+                continue;
+            }
+
             switch (rule.Family)
             {
                 case RuleFamily.Keyword:
@@ -59,6 +66,14 @@ public sealed class RuleMatcher
         foreach (var regex in _patterns)
         {
             if (regex.IsMatch(text))
+            {
+                return true;
+            }
+        }
+
+        foreach (var (scorer, cls) in _scorers)
+        {
+            if (scorer.Decide(text, tokens) == cls)
             {
                 return true;
             }
