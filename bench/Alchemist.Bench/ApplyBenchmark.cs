@@ -184,10 +184,11 @@ internal static class ApplyBenchmark
         };
     }
 
+    /// <summary>Compiles as <c>alchemist apply</c> does: the program's code stays loaded for the whole process.</summary>
     private static SandboxedProgram Compile(ProgramCompiler compiler, string name, string source)
     {
         var compiled = compiler.Compile(source, name);
-        return new SandboxedProgram(compiled.Program ?? throw new InvalidOperationException($"{name} did not compile: {compiled.FeedbackForLlm()}"));
+        return new SandboxedProgram(compiled.Program ?? throw new InvalidOperationException($"{name} did not compile: {compiled.FeedbackForLlm()}"), unloadable: false);
     }
 
     private static double NativeApply(string[] texts, sbyte[] votes, int threads) => NativeApply(texts, votes, threads, ApplySpam.Label);

@@ -77,7 +77,8 @@ public static class ProjectApply
     /// <summary>
     /// Applies every program file to every split. A program whose columns are all in the column cache is not compiled at
     /// all (Roslyn and the verifier cost far more than reading a column back); it is compiled only if a column turns out to
-    /// be unreadable when the engine loads it.
+    /// be unreadable when the engine loads it. Programs run in process (<c>--isolation none</c>) stay loaded until the
+    /// process exits, so that their code tiers up like native code.
     /// </summary>
     public static ProjectApplyResult Run(TaskSpec spec, ApplyOptions options, IProgress<ApplyProgress>? progress = null, CancellationToken cancel = default)
     {
@@ -121,7 +122,7 @@ public static class ProjectApply
                 var compiled = compiler.Compile(file);
                 if (compiled.Program is { } program)
                 {
-                    programs.Add(new SandboxedProgram(program, budgets));
+                    programs.Add(new SandboxedProgram(program, budgets, unloadable: false));
                 }
                 else
                 {
@@ -156,7 +157,7 @@ public static class ProjectApply
     {
         var compiled = compiler.Compile(file);
         return compiled.Program is { } program
-            ? new SandboxedProgram(program, budgets)
+            ? new SandboxedProgram(program, budgets, unloadable: false)
             : throw new InvalidOperationException($"{file.Name}: its cached columns could not be read back and it no longer compiles: {compiled.FeedbackForLlm().Trim()}");
     }
 

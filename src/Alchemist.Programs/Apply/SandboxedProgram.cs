@@ -7,17 +7,19 @@ namespace Alchemist.Programs.Apply;
 
 /// <summary>
 /// A compiled, verified and instrumented program (<see cref="CompiledProgram"/>) under given budgets, as the apply engine
-/// runs it: loaded once per process on first use, one <see cref="ProgramInvoker"/> per thread.
+/// runs it: loaded once per process on first use, one <see cref="ProgramInvoker"/> per thread. With
+/// <c>unloadable: false</c> its code stays loaded until the process exits and runs with tiered compilation and dynamic PGO
+/// (see <see cref="LoadedProgram.FromImage"/>): for processes that apply a fixed set of programs and end.
 /// </summary>
 public sealed class SandboxedProgram : IApplyProgram, IDisposable
 {
     private readonly Lazy<LoadedProgram> _loaded;
 
-    public SandboxedProgram(CompiledProgram compiled, ProgramBudgets? budgets = null)
+    public SandboxedProgram(CompiledProgram compiled, ProgramBudgets? budgets = null, bool unloadable = true)
     {
         Compiled = compiled;
         Budgets = budgets ?? ProgramBudgets.Default;
-        _loaded = new Lazy<LoadedProgram>(compiled.Load, LazyThreadSafetyMode.ExecutionAndPublication);
+        _loaded = new Lazy<LoadedProgram>(() => compiled.Load(unloadable), LazyThreadSafetyMode.ExecutionAndPublication);
         WorkerImage = new WorkerProgramImage(Isolation.WorkerProgramLoader.CompiledProgramKind, Isolation.WorkerProgramLoader.Encode(compiled, Budgets));
     }
 

@@ -44,5 +44,6 @@ public sealed class CompiledProgram
     /// </summary>
     public string CacheKey { get; }
 
-    public LoadedProgram Load() => LoadedProgram.FromImage(Name, Image, EntryTypeName, Signature);
+    /// <summary>Loads the program into this process (see <see cref="LoadedProgram.FromImage"/> for <paramref name="unloadable"/>).</summary>
+    public LoadedProgram Load(bool unloadable = true) => LoadedProgram.FromImage(Name, Image, EntryTypeName, Signature, unloadable);
 }

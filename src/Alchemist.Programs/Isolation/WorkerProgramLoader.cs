@@ -87,8 +87,8 @@ public static class WorkerProgramLoader
         };
         var image = reader.ReadBytes(reader.ReadInt32());
 
-        // The worker lives as long as the apply; the program's load context is released when the process exits.
-        var loaded = LoadedProgram.FromImage(programName, image, entryType, new ProgramSignature(fields, classes));
+        // The worker lives as long as the apply; the program's code goes with the process (and, staying loaded, tiers up).
+        var loaded = LoadedProgram.FromImage(programName, image, entryType, new ProgramSignature(fields, classes), unloadable: false);
         return new InvokerLabeler(loaded.CreateInvoker(budgets));
     }
 }

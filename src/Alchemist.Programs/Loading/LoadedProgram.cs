@@ -6,8 +6,8 @@ using Alchemist.Programs.Runtime;
 namespace Alchemist.Programs.Loading;
 
 /// <summary>
-/// A compiled program loaded into its own collectible <see cref="AssemblyLoadContext"/>. Create one
-/// <see cref="ProgramInvoker"/> per thread; dispose when done so the program's code can be unloaded.
+/// A compiled program loaded into its own <see cref="AssemblyLoadContext"/>, unloadable (collectible) or not. Create one
+/// <see cref="ProgramInvoker"/> per thread; dispose when done so an unloadable program's code is released.
 /// </summary>
 public sealed class LoadedProgram : IDisposable
 {
@@ -32,10 +32,15 @@ public sealed class LoadedProgram : IDisposable
 
     public ProgramSignature Signature { get; }
 
-    /// <summary>Loads an instrumented image (from <see cref="CompiledProgram.Image"/>, possibly produced in another process).</summary>
-    public static LoadedProgram FromImage(string name, byte[] image, string entryTypeName, ProgramSignature signature)
+    /// <summary>
+    /// Loads an instrumented image (from <see cref="CompiledProgram.Image"/>, possibly produced in another process).
+    /// <paramref name="unloadable"/> false keeps the code until the process exits, for processes that apply a fixed set of
+    /// programs and end (a worker, the command line): the runtime does not tier up code in collectible contexts, so only
+    /// code that stays loaded gets tiered compilation with dynamic PGO, the same as natively compiled code.
+    /// </summary>
+    public static LoadedProgram FromImage(string name, byte[] image, string entryTypeName, ProgramSignature signature, bool unloadable = true)
     {
-        var context = new AssemblyLoadContext("alchemist-program-" + name, isCollectible: true);
+        var context = new AssemblyLoadContext("alchemist-program-" + name, isCollectible: unloadable);
         try
         {
             using var stream = new MemoryStream(image, writable: false);
@@ -55,7 +60,11 @@ public sealed class LoadedProgram : IDisposable
         }
         catch
         {
-            context.Unload();
+            if (unloadable)
+            {
+                context.Unload();
+            }
+
             throw;
         }
     }
@@ -72,7 +81,10 @@ public sealed class LoadedProgram : IDisposable
         if (!_disposed)
         {
             _disposed = true;
-            _context.Unload();
+            if (_context.IsCollectible)
+            {
+                _context.Unload();
+            }
         }
     }
 }
