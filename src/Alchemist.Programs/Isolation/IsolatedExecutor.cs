@@ -10,7 +10,7 @@ namespace Alchemist.Programs.Isolation;
 
 /// <summary>
 /// Runs programs in worker processes, one per slot (by default one per core). Each slot keeps up to two batches in flight
-/// (one computing, one in the socket) with a sender and a receiver thread. A watchdog kills a worker whose current program
+/// (one computing, one in the socket) with a sender and a receiver thread (kept, like the workers, across runs). A watchdog kills a worker whose current program
 /// uses more CPU time on one batch than allowed; when a worker dies for any reason the program it was running is disabled
 /// with the reason, a fresh worker is started with the remaining programs, and the batches that were in flight are sent
 /// again for exactly the programs that had not answered yet, so no vote is lost or counted twice.
@@ -23,6 +23,7 @@ internal sealed class IsolatedExecutor : IDisposable
 
     private readonly ApplyOptions _options;
     private readonly List<Slot> _slots = [];
+    private readonly ReusableThread _watchdog = new("apply-watchdog");
 
     // State of the current run (one split); the workers and what they have loaded outlive it.
     private ProgramRun[] _programs = [];
@@ -75,8 +76,7 @@ internal sealed class IsolatedExecutor : IDisposable
             }
 
             using var killOnStop = _stop.Token.Register(() => _slots.ForEach(slot => slot.Kill("the apply was stopped")));
-            var watchdog = new Thread(Watch) { IsBackground = true, Name = "apply-watchdog" };
-            watchdog.Start();
+            using var watchdog = _watchdog.Run(Watch);
             try
             {
                 foreach (var batch in batches)
@@ -102,7 +102,7 @@ internal sealed class IsolatedExecutor : IDisposable
                 // Stopping the watchdog must not kill the workers: they stay for the next run.
                 killOnStop.Dispose();
                 _stop.Cancel();
-                watchdog.Join();
+                watchdog.Wait();
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -136,7 +136,10 @@ internal sealed class IsolatedExecutor : IDisposable
         {
             slot.Quit();
             slot.Dispose();
+            slot.EndThreads();
         }
+
+        _watchdog.Dispose();
     }
 
     private void Fail(Exception e)
@@ -186,8 +189,10 @@ internal sealed class IsolatedExecutor : IDisposable
         private readonly FrameWriter _writer = new();
         private WorkerProcess? _worker;
         private HashSet<int> _loaded = [];
-        private Thread? _sender;
-        private Thread? _receiver;
+        private ReusableThread? _senderThread;
+        private ReusableThread? _receiverThread;
+        private ManualResetEventSlim? _sending;
+        private ManualResetEventSlim? _receiving;
         private bool _senderDone;
         private int _restartsWithoutProgress;
 
@@ -256,16 +261,19 @@ internal sealed class IsolatedExecutor : IDisposable
 
         public void StartThreads()
         {
-            _sender = new Thread(() => Guard(Send)) { IsBackground = true, Name = $"apply-send-{number}" };
-            _receiver = new Thread(() => Guard(Receive)) { IsBackground = true, Name = $"apply-receive-{number}" };
-            _sender.Start();
-            _receiver.Start();
+            _senderThread ??= new ReusableThread($"apply-send-{number}");
+            _receiverThread ??= new ReusableThread($"apply-receive-{number}");
+            _sending = _senderThread.Run(() => Guard(Send));
+            _receiving = _receiverThread.Run(() => Guard(Receive));
         }
 
         public void Join()
         {
-            _sender?.Join();
-            _receiver?.Join();
+            _sending?.Wait();
+            _receiving?.Wait();
+            _sending?.Dispose();
+            _receiving?.Dispose();
+            _sending = _receiving = null;
         }
 
         public void Kill(string reason)
@@ -276,6 +284,7 @@ internal sealed class IsolatedExecutor : IDisposable
             }
         }
 
+        /// <summary>Disposes the worker; the slot stays usable (the next run starts a fresh worker).</summary>
         public void Dispose()
         {
             lock (_gate)
@@ -283,6 +292,13 @@ internal sealed class IsolatedExecutor : IDisposable
                 _worker?.Dispose();
                 _worker = null;
             }
+        }
+
+        /// <summary>Lets the slot's sender and receiver threads end (the executor is being disposed).</summary>
+        public void EndThreads()
+        {
+            _senderThread?.Dispose();
+            _receiverThread?.Dispose();
         }
 
         /// <summary>Called by the watchdog: kills the worker when its current program overran its CPU or wall-clock allowance.</summary>
