@@ -113,7 +113,7 @@ internal static class ApplyCommand
         }
 
         output.MarkupLineInterpolated(
-            $"{result.ProgramsInMatrix.Count} programs in the label matrices ({string.Join(", ", result.MatrixFiles)}), {result.Elapsed.TotalSeconds:0.0} s, isolation {result.Isolation.ToString().ToLowerInvariant()}");
+            $"{result.ProgramsInMatrix.Count} programs in the label matrices ({string.Join(", ", result.MatrixFiles)}), {result.ProgramsCompiled} compiled (the others' columns were cached), {result.Elapsed.TotalSeconds:0.0} s, isolation {result.Isolation.ToString().ToLowerInvariant()}");
     }
 
     /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to a thread pool and could report after the end).</summary>
