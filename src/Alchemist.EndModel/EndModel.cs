@@ -21,10 +21,15 @@ public sealed record EndModelOptions
     /// <summary>Character n-grams of this length.</summary>
     public int CharNgramLength { get; init; } = 4;
 
-    /// <summary>L2 penalty of the logistic regression; null lets SDCA pick it from the data.</summary>
-    public float? L2Regularization { get; init; }
+    /// <summary>
+    /// L2 penalty of the logistic regression; null lets SDCA pick it from the data. The default was chosen on the valid splits
+    /// (cross-fitted) of youtube, sms, trec and finance: SDCA's own choice regularized far too much there (1e-4 gave a higher
+    /// valid accuracy on all four, for the distilled model and for the dev-only baseline alike).
+    /// </summary>
+    public float? L2Regularization { get; init; } = 1e-4f;
 
-    public int MaxIterations { get; init; } = 30;
+    /// <summary>Passes over the data at most; with the small default L2, models of a few hundred rows need more than 30 to converge.</summary>
+    public int MaxIterations { get; init; } = 100;
 
     /// <summary>Soft-label rows whose class probability is below this are not written (they carry almost no weight).</summary>
     public float MinClassWeight { get; init; } = 0.01f;
