@@ -87,6 +87,21 @@ internal static class InProcessExecutor
     private static void Work(IEnumerable<DataBatch> batches, ProgramRun[] programs, ApplyOptions options, Action<int> rowsDone)
     {
         var labelers = new IBatchLabeler?[programs.Length];
+        try
+        {
+            Label(batches, programs, options, rowsDone, labelers);
+        }
+        finally
+        {
+            foreach (var labeler in labelers)
+            {
+                (labeler as IDisposable)?.Dispose();
+            }
+        }
+    }
+
+    private static void Label(IEnumerable<DataBatch> batches, ProgramRun[] programs, ApplyOptions options, Action<int> rowsDone, IBatchLabeler?[] labelers)
+    {
         var votes = new sbyte[options.BatchSize];
         foreach (var batch in batches)
         {

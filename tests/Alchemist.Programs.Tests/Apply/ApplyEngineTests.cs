@@ -179,4 +179,24 @@ public sealed class ApplyEngineTests
             return (sum & 1) == 0 ? text.Length % 2 : -1;
         }
     }
+
+    [Fact]
+    public void Threads_in_process_each_get_their_own_copy_of_a_program_and_give_it_back()
+    {
+        var comments = ApplyTestKit.YoutubeComments();
+        var programs = ApplyTestKit.BenignPrograms();
+        using var engine = new ApplyEngine(ApplyTestKit.Options(IsolationMode.None) with { Parallelism = 3 });
+
+        for (var run = 0; run < 4; run++)
+        {
+            var result = engine.Apply($"run-{run}", InMemoryDataSource.FromTexts($"c{run}", "text", comments), programs, 2, cancel: TestContext.Current.CancellationToken);
+            for (var j = 0; j < programs.Count; j++)
+            {
+                Assert.Equal(ApplyTestKit.Native(ApplyTestKit.Benign[j].Native, comments), result.Matrix.Column(j).ToArray());
+            }
+        }
+
+        // Copies are reused run after run: never more than the threads that labeled at once.
+        Assert.All(programs, p => Assert.InRange(p.LoadedCopies, 1, 3));
+    }
 }
