@@ -291,7 +291,7 @@ internal static class ApplyBenchmark
 
         public IsolationMode Isolation { get; init; } = IsolationMode.Process;
 
-        public int Repeats { get; init; } = 10;
+        public int Repeats { get; init; } = 20;
 
         public int Seed { get; init; } = 7;
 
