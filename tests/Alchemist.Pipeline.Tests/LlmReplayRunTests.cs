@@ -59,6 +59,19 @@ public sealed class LlmReplayRunTests : IDisposable
         TestContext.Current.SendDiagnosticMessage(figures);
         Assert.True(summary.FinalTestAccuracy >= 0.94, figures);
         Assert.True(summary.FinalTestAccuracy > summary.DevOnlyBaselineTestAccuracy, figures);
+
+        // Offline rules that vote beside the LLM programs are written as program files a person can read, and the
+        // report's programs table lists them with their source.
+        var folder = Path.Combine(project, RunPipeline.OutputFolder, OfflineAugmentation.Folder);
+        var voting = Directory.Exists(folder) ? Directory.GetFiles(folder, "*.cs") : [];
+        Assert.Equal(log.ToString().Contains("offline rules beside the programs: yes", StringComparison.Ordinal), voting.Length > 0);
+        var report = File.ReadAllText(Path.Combine(project, RunPipeline.OutputFolder, "report.html"));
+        Assert.All(voting, file =>
+        {
+            var program = Alchemist.Programs.ProgramFile.Load(file);
+            Assert.StartsWith(OfflineAugmentation.Prefix, program.Name, StringComparison.Ordinal);
+            Assert.Contains($"<tr><td>{program.Name}</td>", report, StringComparison.Ordinal);
+        });
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using Alchemist.Evaluation;
 using Alchemist.Labeling;
 using Alchemist.LabelModels;
 using Alchemist.OfflineSynthesis;
+using Alchemist.Programs;
 using Alchemist.Spec;
 
 namespace Alchemist.Cli.Pipeline;
@@ -12,11 +13,15 @@ namespace Alchemist.Cli.Pipeline;
 /// project's programs plus rules learned from the other half only, fitted on train, and compared with the label model over
 /// the project's programs alone (which never saw valid); they vote only when the cross-fitted valid accuracy rises and the
 /// log-loss does not. The rules that then vote are learned from all labeled valid rows and
-/// evaluated in process, exactly as the written offline programs do; their columns are named <c>offline:&lt;program&gt;</c>.
+/// evaluated in process, exactly as the written offline programs do; their columns are named <c>offline-&lt;program&gt;</c>, and a run writes them as program files to <c>out/offline-programs/</c>.
 /// </summary>
-internal static class OfflineAugmentation
+public static class OfflineAugmentation
 {
-    public const string Prefix = "offline:";
+    /// <summary>Prefix of the rule programs' column and file names (a valid program name, so they can be written as files).</summary>
+    public const string Prefix = "offline-";
+
+    /// <summary>Where a run writes the rule programs that vote, as ordinary program files for a person to read.</summary>
+    public const string Folder = "offline-programs";
 
     /// <param name="Programs">The rules learned from all labeled valid rows.</param>
     /// <param name="ValidAccuracy">Valid accuracy (labeled rows) of the label model over the project's programs alone.</param>
@@ -59,6 +64,29 @@ internal static class OfflineAugmentation
         var all = OfflineSynthesizer.Synthesize(labeled.Select(r => validTexts[r]).ToArray(), labeled.Select(r => validGold[r]).ToArray(), spec.ClassNames);
         return new Decision(all, Accuracy(labelModelValid, validGold, classes), Accuracy(augmented, validGold, classes),
             FinalChoice.LogLoss(labelModelValid, validGold, classes), FinalChoice.LogLoss(augmented, validGold, classes), augmented);
+    }
+
+    /// <summary>
+    /// Writes the rule programs as program files (replacing what an earlier run wrote, so the folder holds exactly the
+    /// rules that vote now) and returns them; with no rules, the folder is removed.
+    /// </summary>
+    public static IReadOnlyList<ProgramFile> Write(string folder, IReadOnlyList<OfflineProgram> programs)
+    {
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        var created = DateTimeOffset.UtcNow;
+        var files = programs
+            .Select(p => new ProgramFile(Prefix + p.Name, new ProgramProvenance { Kind = ProgramAuthorKind.Synthesizer, Created = created }, p.Source))
+            .ToList();
+        foreach (var file in files)
+        {
+            file.Save(folder);
+        }
+
+        return files;
     }
 
     /// <summary>The votes with one more column per offline program, evaluated on the split's texts.</summary>

@@ -214,6 +214,8 @@ public sealed class RunPipeline
         var programFiles = ProgramFile.LoadFolder(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder));
         var offlineOnly = programFiles.All(p => p.Provenance.Kind == ProgramAuthorKind.Synthesizer);
         float[]? augmentedValid = null;
+        var offlineRulesFolder = Path.Combine(spec.ProjectDirectory, OutputFolder, OfflineAugmentation.Folder);
+        IReadOnlyList<ProgramFile> offlineRuleFiles = OfflineAugmentation.Write(offlineRulesFolder, []);
         if (hasValidGold && !offlineOnly && spec.Inputs.Any(i => i.Type == InputType.Text))
         {
             Step("checking on valid (2 folds) whether the offline synthesizer's rules, learned from valid, help the programs");
@@ -232,6 +234,8 @@ public sealed class RunPipeline
                 labelModel = LabelModelCatalog.Create(labelModel.Name);
                 labelModel.Fit(votes["train"], balance);
                 augmentedValid = decision.AugmentedValid;
+                offlineRuleFiles = OfflineAugmentation.Write(offlineRulesFolder, decision.Programs);
+                Step($"wrote the {offlineRuleFiles.Count} offline rule programs that vote to {offlineRulesFolder}");
             }
         }
 
@@ -285,7 +289,7 @@ public sealed class RunPipeline
             Dataset = dataset,
             Synthesizer = synthesizer,
             Apply = apply,
-            Programs = ProgramFile.LoadFolder(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder)),
+            Programs = [.. ProgramFile.LoadFolder(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder)), .. offlineRuleFiles],
             Votes = votes,
             Analyses = analyses,
             LabelModelName = labelModel.Name,
