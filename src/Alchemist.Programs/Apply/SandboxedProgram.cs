@@ -16,6 +16,7 @@ public sealed class SandboxedProgram : IApplyProgram, IDisposable
     private readonly bool _unloadable;
     private readonly List<LoadedProgram> _copies = [];
     private readonly Stack<LoadedProgram> _idleCopies = new();
+    private bool _disposed;
 
     public SandboxedProgram(CompiledProgram compiled, ProgramBudgets? budgets = null, bool unloadable = true)
     {
@@ -61,6 +62,7 @@ public sealed class SandboxedProgram : IApplyProgram, IDisposable
         LoadedProgram? copy;
         lock (_copies)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             _idleCopies.TryPop(out copy);
         }
 
@@ -69,6 +71,12 @@ public sealed class SandboxedProgram : IApplyProgram, IDisposable
             copy = Compiled.Load(_unloadable);
             lock (_copies)
             {
+                if (_disposed)
+                {
+                    copy.Dispose();
+                    throw new ObjectDisposedException(nameof(SandboxedProgram));
+                }
+
                 _copies.Add(copy);
             }
         }
@@ -77,7 +85,14 @@ public sealed class SandboxedProgram : IApplyProgram, IDisposable
         {
             lock (_copies)
             {
-                _idleCopies.Push(copy);
+                if (_disposed)
+                {
+                    copy.Dispose(); // handed back after the program was disposed: nobody will take it again
+                }
+                else
+                {
+                    _idleCopies.Push(copy);
+                }
             }
         });
     }
@@ -86,6 +101,7 @@ public sealed class SandboxedProgram : IApplyProgram, IDisposable
     {
         lock (_copies)
         {
+            _disposed = true;
             foreach (var copy in _copies)
             {
                 copy.Dispose();

@@ -24,6 +24,7 @@ internal sealed class IsolatedExecutor : IDisposable
     private readonly ApplyOptions _options;
     private readonly List<Slot> _slots = [];
     private readonly ReusableThread _watchdog = new("apply-watchdog");
+    private bool _disposed;
 
     // State of the current run (one split); the workers and what they have loaded outlive it.
     private ProgramRun[] _programs = [];
@@ -51,6 +52,7 @@ internal sealed class IsolatedExecutor : IDisposable
 
     public void Run(IEnumerable<DataBatch> batches, ProgramRun[] programs, Action<int> rowsDone, CancellationToken cancel)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (programs.Length != ProgramKeys.Count)
         {
             throw new ArgumentException($"these workers run {ProgramKeys.Count} programs, not {programs.Length}", nameof(programs));
@@ -76,7 +78,7 @@ internal sealed class IsolatedExecutor : IDisposable
             }
 
             using var killOnStop = _stop.Token.Register(() => _slots.ForEach(slot => slot.Kill("the apply was stopped")));
-            using var watchdog = _watchdog.Run(Watch);
+            var watchdog = _watchdog.Run(Watch);
             try
             {
                 foreach (var batch in batches)
@@ -102,7 +104,7 @@ internal sealed class IsolatedExecutor : IDisposable
                 // Stopping the watchdog must not kill the workers: they stay for the next run.
                 killOnStop.Dispose();
                 _stop.Cancel();
-                watchdog.Wait();
+                watchdog.GetAwaiter().GetResult();
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -132,6 +134,12 @@ internal sealed class IsolatedExecutor : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         foreach (var slot in _slots)
         {
             slot.Quit();
@@ -191,8 +199,8 @@ internal sealed class IsolatedExecutor : IDisposable
         private HashSet<int> _loaded = [];
         private ReusableThread? _senderThread;
         private ReusableThread? _receiverThread;
-        private ManualResetEventSlim? _sending;
-        private ManualResetEventSlim? _receiving;
+        private Task? _sending;
+        private Task? _receiving;
         private bool _senderDone;
         private int _restartsWithoutProgress;
 
@@ -269,11 +277,9 @@ internal sealed class IsolatedExecutor : IDisposable
 
         public void Join()
         {
-            _sending?.Wait();
-            _receiving?.Wait();
-            _sending?.Dispose();
-            _receiving?.Dispose();
+            Task[] running = [.. new[] { _sending, _receiving }.OfType<Task>()];
             _sending = _receiving = null;
+            Task.WaitAll(running); // both have ended before anything they threw comes out
         }
 
         public void Kill(string reason)

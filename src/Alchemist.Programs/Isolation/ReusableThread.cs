@@ -9,23 +9,36 @@ namespace Alchemist.Programs.Isolation;
 /// </summary>
 internal sealed class ReusableThread : IDisposable
 {
-    private readonly BlockingCollection<(Action Body, ManualResetEventSlim Done)> _work = new();
+    private readonly BlockingCollection<(Action Body, TaskCompletionSource Done)> _work = new();
+    private readonly string _name;
+    private int _disposed;
 
     public ReusableThread(string name)
     {
+        _name = name;
         new Thread(Loop) { IsBackground = true, Name = name }.Start();
     }
 
-    /// <summary>Queues <paramref name="body"/> (which must not throw) and returns what is set once it has returned.</summary>
-    public ManualResetEventSlim Run(Action body)
+    /// <summary>
+    /// Queues <paramref name="body"/>; the task completes when it has returned, and carries what it threw (the thread
+    /// itself stays, for the next action).
+    /// </summary>
+    public Task Run(Action body)
     {
-        var done = new ManualResetEventSlim();
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, _name);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _work.Add((body, done));
-        return done;
+        return done.Task;
     }
 
-    /// <summary>Lets the thread end once the actions already queued have run.</summary>
-    public void Dispose() => _work.CompleteAdding();
+    /// <summary>Lets the thread end once the actions already queued have run; a second call does nothing.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _work.CompleteAdding();
+        }
+    }
 
     private void Loop()
     {
@@ -34,10 +47,11 @@ internal sealed class ReusableThread : IDisposable
             try
             {
                 body();
+                done.SetResult();
             }
-            finally
+            catch (Exception e)
             {
-                done.Set();
+                done.SetException(e);
             }
         }
 

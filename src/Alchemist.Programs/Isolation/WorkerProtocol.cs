@@ -148,15 +148,27 @@ internal sealed class FrameWriter
     /// <summary>Sends the frame built since <see cref="Begin"/>.</summary>
     public void SendTo(Stream stream)
     {
+        if (_length - 4 > WorkerProtocol.MaxFrameBytes)
+        {
+            throw new InvalidOperationException(
+                $"a message of {_length - 4L} bytes is larger than the {WorkerProtocol.MaxFrameBytes} bytes a worker accepts; apply with smaller batches");
+        }
+
         BinaryPrimitives.WriteInt32LittleEndian(_buffer, _length - 4);
         stream.Write(_buffer, 0, _length);
     }
 
     private void Ensure(int more)
     {
-        if (_length + more > _buffer.Length)
+        var needed = (long)_length + more;
+        if (needed > Array.MaxLength)
         {
-            Array.Resize(ref _buffer, Math.Max(_length + more, _buffer.Length * 2));
+            throw new InvalidOperationException($"a message would need {needed} bytes, more than one buffer holds; apply with smaller batches");
+        }
+
+        if (needed > _buffer.Length)
+        {
+            Array.Resize(ref _buffer, (int)Math.Min(Array.MaxLength, Math.Max(needed, _buffer.Length * 2L)));
         }
     }
 }
