@@ -45,6 +45,11 @@ public static class OfflineAugmentation
         {
             var predict = labeled.Where((_, k) => k % 2 == fold).ToArray();
             var learn = labeled.Where((_, k) => k % 2 != fold).ToArray();
+            if (learn.Length == 0 || predict.Length == 0)
+            {
+                continue; // a valid split with a single labeled row: nothing to learn rules from for that row
+            }
+
             var programs = OfflineSynthesizer.Synthesize(learn.Select(r => validTexts[r]).ToArray(), learn.Select(r => validGold[r]).ToArray(), spec.ClassNames);
             if (programs.Count == 0)
             {
