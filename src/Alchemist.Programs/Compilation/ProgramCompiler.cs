@@ -85,7 +85,14 @@ public sealed class ProgramCompiler
     private static string SourceHash(string source) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source)));
 
     private string CacheKey(string sourceHash) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-        string.Join('\n', InstrumentationVersion, Signature.Fingerprint(), sourceHash))));
+        string.Join('\n', InstrumentationVersion, SandboxBuild, Signature.Fingerprint(), sourceHash))));
+
+    /// <summary>
+    /// This build of the sandbox (verifier, allowlist, rewriter) and the runtime it compiles against: cached columns are
+    /// reused without verifying the program again, so a program the sandbox now rejects must not keep voting from the cache
+    /// because someone forgot to bump <see cref="InstrumentationVersion"/>.
+    /// </summary>
+    private static readonly string SandboxBuild = $"{typeof(ProgramCompiler).Assembly.ManifestModule.ModuleVersionId:N};{Environment.Version}";
 
     private CompiledProgram? CompileCore(string source, string name, bool instrument, List<ProgramDiagnostic> diagnostics)
     {
