@@ -18,7 +18,8 @@ public sealed record EndModelResult(
 /// <summary>
 /// Distills the end model from the label model's probabilities on covered train rows, plus the valid split's gold rows
 /// (weighted so that, together, they count as much as the train rows). The valid probabilities used to choose the final
-/// labels come from two cross-fitted models, each trained without the half of valid it predicts. The dev-only baseline is
+/// labels come from two cross-fitted models, each trained without the half of valid it predicts, and, where the programs'
+/// rules were learned from valid, on train targets from rules learned without that half too (<see cref="ValidFold"/>). The dev-only baseline is
 /// the same model trained on the valid gold rows alone: the rows the offline synthesizer saw.
 /// </summary>
 internal sealed class EndModelStage(
@@ -27,7 +28,8 @@ internal sealed class EndModelStage(
     IReadOnlyDictionary<string, string[]> texts,
     IReadOnlyDictionary<string, LabelMatrix> votes,
     IReadOnlyDictionary<string, float[]> labelModel,
-    Action<string> step)
+    Action<string> step,
+    IReadOnlyList<ValidFold>? validFolds = null)
 {
     private readonly int _classes = dataset.Classes;
     private readonly bool _useText = spec.Inputs.Any(i => i.Type == InputType.Text);
@@ -65,7 +67,12 @@ internal sealed class EndModelStage(
             {
                 var inFold = validLabeled.Where((_, k) => k % 2 == fold).ToArray();
                 var outFold = validLabeled.Where((_, k) => k % 2 != fold).ToArray();
-                var foldModel = Train(covered, outFold, validWeight);
+                // Where the programs' rules were learned from valid, the fold's model learns from targets made by rules
+                // that never saw the rows it predicts.
+                var targets = validFolds?.FirstOrDefault(f => f.Predicted.SequenceEqual(inFold));
+                var foldModel = targets is null
+                    ? Train(covered, outFold, validWeight)
+                    : Train(targets.TrainCovered, outFold, Math.Max(1f, targets.TrainCovered.Count(c => c) / (float)validLabeled.Length), targets.TrainProbabilities);
                 var foldPredictions = Predict(foldModel, "valid");
                 var foldBaseline = Predict(Train(new bool[covered.Length], outFold, 1f), "valid");
                 foreach (var r in inFold)
@@ -79,7 +86,7 @@ internal sealed class EndModelStage(
         return new EndModelResult(model, predictions, baseline, outOfSample ?? predictions.GetValueOrDefault("valid"), baselineOutOfSample, coveredCount, validLabeled.Length, validWeight);
     }
 
-    private EndModel.EndModel Train(bool[] trainRows, int[] validRows, float validWeight)
+    private EndModel.EndModel Train(bool[] trainRows, int[] validRows, float validWeight, float[]? trainProbabilities = null)
     {
         var train = dataset.Train;
         var rows = trainRows.Count(c => c) + validRows.Length;
@@ -87,7 +94,7 @@ internal sealed class EndModelStage(
         var k = 0;
         var selectedTexts = new List<string>(rows);
         var selectedFeatures = new List<float[]>(rows);
-        var trainProbabilities = labelModel["train"];
+        trainProbabilities ??= labelModel["train"];
         for (var r = 0; r < trainRows.Length; r++)
         {
             if (trainRows[r])

@@ -27,7 +27,8 @@ public static class OfflineAugmentation
     /// <param name="ValidAccuracy">Valid accuracy (labeled rows) of the label model over the project's programs alone.</param>
     /// <param name="AugmentedValidAccuracy">The same, cross-fitted, with the offline rules voting too.</param>
     /// <param name="AugmentedValid">The cross-fitted valid probabilities of the label model with the offline rules voting too.</param>
-    public sealed record Decision(IReadOnlyList<OfflineProgram> Programs, double ValidAccuracy, double AugmentedValidAccuracy, double ValidLogLoss, double AugmentedValidLogLoss, float[] AugmentedValid)
+    /// <param name="Folds">What the label model over the project's programs plus each fold's rules says, out of sample.</param>
+    public sealed record Decision(IReadOnlyList<OfflineProgram> Programs, double ValidAccuracy, double AugmentedValidAccuracy, double ValidLogLoss, double AugmentedValidLogLoss, float[] AugmentedValid, IReadOnlyList<ValidFold> Folds)
     {
         /// <summary>Only when both measures agree: a gain of a row or two in accuracy alone is noise, and the rules add votes to explain.</summary>
         public bool Use => Programs.Count > 0 && AugmentedValidAccuracy > ValidAccuracy && AugmentedValidLogLoss <= ValidLogLoss;
@@ -39,8 +40,9 @@ public static class OfflineAugmentation
         var classes = spec.Classes.Count;
         var validTexts = texts["valid"];
         var labeled = Enumerable.Range(0, validGold.Length).Where(r => validGold[r] >= 0).ToArray();
-        var tokens = texts.ToDictionary(kv => kv.Key, kv => kv.Value.Select(RuleFeatures.Tokenize).ToArray());
+        var tokens = new[] { "train", "valid" }.ToDictionary(name => name, name => texts[name].Select(RuleFeatures.Tokenize).ToArray());
         var augmented = (float[])labelModelValid.Clone();
+        var folds = new List<ValidFold>();
         for (var fold = 0; fold < 2; fold++)
         {
             var predict = labeled.Where((_, k) => k % 2 == fold).ToArray();
@@ -57,18 +59,25 @@ public static class OfflineAugmentation
             }
 
             var model = LabelModelCatalog.Create(labelModelName);
-            model.Fit(Augment(votes["train"], texts["train"], tokens["train"], programs), balance);
+            var trainVotes = Augment(votes["train"], texts["train"], tokens["train"], programs);
+            model.Fit(trainVotes, balance);
+            var validVotes = Augment(votes["valid"], validTexts, tokens["valid"], programs);
             var probabilities = new float[validTexts.Length * classes];
-            model.PredictProbabilities(Augment(votes["valid"], validTexts, tokens["valid"], programs), probabilities);
+            model.PredictProbabilities(validVotes, probabilities);
             foreach (var r in predict)
             {
                 probabilities.AsSpan(r * classes, classes).CopyTo(augmented.AsSpan(r * classes, classes));
             }
+
+            var trainProbabilities = new float[trainVotes.Rows * classes];
+            model.PredictProbabilities(trainVotes, trainProbabilities);
+            var validCovered = FinalChoice.Covered(validVotes);
+            folds.Add(new ValidFold(predict, trainProbabilities, FinalChoice.Covered(trainVotes), [.. predict.Select(r => validCovered[r])]));
         }
 
         var all = OfflineSynthesizer.Synthesize(labeled.Select(r => validTexts[r]).ToArray(), labeled.Select(r => validGold[r]).ToArray(), spec.ClassNames);
         return new Decision(all, Accuracy(labelModelValid, validGold, classes), Accuracy(augmented, validGold, classes),
-            FinalChoice.LogLoss(labelModelValid, validGold, classes), FinalChoice.LogLoss(augmented, validGold, classes), augmented);
+            FinalChoice.LogLoss(labelModelValid, validGold, classes), FinalChoice.LogLoss(augmented, validGold, classes), augmented, folds);
     }
 
     /// <summary>

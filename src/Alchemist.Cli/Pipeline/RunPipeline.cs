@@ -214,6 +214,7 @@ public sealed class RunPipeline
         var programFiles = ProgramFile.LoadFolder(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder));
         var offlineOnly = programFiles.All(p => p.Provenance.Kind == ProgramAuthorKind.Synthesizer);
         float[]? augmentedValid = null;
+        IReadOnlyList<ValidFold>? validFoldsOfAugmentation = null;
         var offlineRulesFolder = Path.Combine(spec.ProjectDirectory, OutputFolder, OfflineAugmentation.Folder);
         IReadOnlyList<ProgramFile> offlineRuleFiles = OfflineAugmentation.Write(offlineRulesFolder, []);
         if (hasValidGold && !offlineOnly && spec.Inputs.Any(i => i.Type == InputType.Text))
@@ -234,6 +235,7 @@ public sealed class RunPipeline
                 labelModel = LabelModelCatalog.Create(labelModel.Name);
                 labelModel.Fit(votes["train"], balance);
                 augmentedValid = decision.AugmentedValid;
+                validFoldsOfAugmentation = decision.Folds;
                 offlineRuleFiles = OfflineAugmentation.Write(offlineRulesFolder, decision.Programs);
                 Step($"wrote the {offlineRuleFiles.Count} offline rule programs that vote to {offlineRulesFolder}");
             }
@@ -247,22 +249,41 @@ public sealed class RunPipeline
             labelModelProbabilities[name] = p;
         }
 
-        var endModels = new EndModelStage(spec, dataset, texts, votes, labelModelProbabilities, Step);
+        // Where rules were learned from valid (offline programs, or offline rules beside LLM programs), every valid figure
+        // used to choose comes from rules learned without the rows it is about: label-model probabilities, coverage, and
+        // the end model's targets.
+        float[]? labelModelValid = null;
+        var validFolds = validFoldsOfAugmentation;
+        if (hasValidGold)
+        {
+            labelModelValid = augmentedValid ?? labelModelProbabilities["valid"];
+            if (offlineOnly && spec.Inputs.Any(i => i.Type == InputType.Text))
+            {
+                Step("cross-fitting the offline synthesizer on valid (2 folds): its programs were chosen on valid");
+                var folds = new List<ValidFold>();
+                labelModelValid = OfflineCrossFit.LabelModelValid(spec, labelModel.Name, balance, texts["train"], texts["valid"], validGold!, labelModelValid, folds);
+                validFolds = folds;
+            }
+        }
+
+        var endModels = new EndModelStage(spec, dataset, texts, votes, labelModelProbabilities, Step, validFolds);
         var endModel = endModels.Run();
 
         var final = new Dictionary<string, float[]>();
         var covered = votes.ToDictionary(kv => kv.Key, kv => FinalChoice.Covered(kv.Value));
+        var validCoveredOutOfSample = (bool[])covered["valid"].Clone();
+        foreach (var fold in validFolds ?? [])
+        {
+            for (var k = 0; k < fold.Predicted.Length; k++)
+            {
+                validCoveredOutOfSample[fold.Predicted[k]] = fold.PredictedCovered[k];
+            }
+        }
+
         FinalChoice.Choice? choice = null;
         if (hasValidGold)
         {
-            var labelModelValid = augmentedValid ?? labelModelProbabilities["valid"];
-            if (offlineOnly && spec.Inputs.Any(i => i.Type == InputType.Text))
-            {
-                Step("cross-fitting the offline synthesizer on valid (2 folds): its programs were chosen on valid");
-                labelModelValid = OfflineCrossFit.LabelModelValid(spec, labelModel.Name, balance, texts["train"], texts["valid"], validGold!, labelModelValid);
-            }
-
-            choice = FinalChoice.Choose(labelModelValid, endModel.ValidOutOfSample!, endModel.BaselineValidOutOfSample, covered["valid"], validGold!, classes);
+            choice = FinalChoice.Choose(labelModelValid!, endModel.ValidOutOfSample!, endModel.BaselineValidOutOfSample, validCoveredOutOfSample, validGold!, classes);
             Step($"final labels: {choice.Describe()} (label model where programs voted, end model elsewhere; temperatures {choice.LabelModelTemperature:0.00} / {choice.EndModelTemperature:0.00}; " +
                 $"valid accuracy / log-loss by label-model weight: {string.Join(", ", choice.Scores.Select(s => $"w={s.Weight:0.00} {s.ValidAccuracy:0.000}/{s.ValidLogLoss:0.000}"))}" +
                 $"{(choice.DevOnly is { } d ? $", dev-only baseline {d.ValidAccuracy:0.000}/{d.ValidLogLoss:0.000}" : "")})");
@@ -275,6 +296,7 @@ public sealed class RunPipeline
             {
                 { UseDevOnly: true } when endModel.BaselinePredictions is { } devOnly =>
                     choice.ApplyDevOnly(split.Name == "valid" && endModel.BaselineValidOutOfSample is { } devOnlyValid ? devOnlyValid : devOnly[split.Name], classes),
+                not null when split.Name == "valid" && labelModelValid is not null => choice.Apply(labelModelValid, endSide, validCoveredOutOfSample, classes),
                 not null => choice.Apply(labelModelProbabilities[split.Name], endSide, covered[split.Name], classes),
                 null => labelModelProbabilities[split.Name],
             };
