@@ -42,11 +42,9 @@ internal static class OfflineCrossFit
                 continue;
             }
 
-            var matchers = programs.Select(p => new RuleMatcher(p.Rules)).ToArray();
-            var names = programs.Select(p => p.Name).ToArray();
-            var trainVotes = Votes(trainTexts, trainTokens, programs, matchers, names, classes);
+            var trainVotes = OfflineAugmentation.Augment(new LabelMatrix(trainTexts.Length, classes, []), trainTexts, trainTokens, programs);
             var predictTexts = predict.Select(r => validTexts[r]).ToArray();
-            var predictVotes = Votes(predictTexts, predictTexts.Select(RuleFeatures.Tokenize).ToArray(), programs, matchers, names, classes);
+            var predictVotes = OfflineAugmentation.Augment(new LabelMatrix(predictTexts.Length, classes, []), predictTexts, [.. predictTexts.Select(RuleFeatures.Tokenize)], programs);
             var model = LabelModelCatalog.Create(labelModelName);
             model.Fit(trainVotes, balance);
             var probabilities = new float[predict.Length * classes];
@@ -62,24 +60,5 @@ internal static class OfflineCrossFit
         }
 
         return outOfSample;
-    }
-
-    private static LabelMatrix Votes(string[] texts, string[][] tokens, IReadOnlyList<OfflineProgram> programs, RuleMatcher[] matchers, string[] names, int classes)
-    {
-        var matrix = new LabelMatrix(texts.Length, classes, names);
-        for (var j = 0; j < programs.Count; j++)
-        {
-            var column = matrix.ColumnForWriting(j);
-            var vote = (sbyte)programs[j].Class;
-            for (var r = 0; r < texts.Length; r++)
-            {
-                if (matchers[j].Fires(texts[r], tokens[r]))
-                {
-                    column[r] = vote;
-                }
-            }
-        }
-
-        return matrix;
     }
 }
