@@ -17,15 +17,12 @@ internal static class ProgramWriter
             _ => "matches one of the patterns below",
         };
         var precision = fires == 0 ? 0 : (double)correct / fires;
-        var s = new StringBuilder();
-        s.Append(CultureInfo.InvariantCulture, $"// Labeling program \"{name}\", written by the {OfflineSynthesizer.Provenance} from the labeled sample.\n");
+        var s = Begin(name);
         s.Append(CultureInfo.InvariantCulture, $"// Votes {className} (class {cls}) when the text {what}; abstains otherwise.\n");
         s.Append(CultureInfo.InvariantCulture, $"// On the labeled sample ({sampleRows} rows) it fired on {fires} rows, {correct} of them {className} (precision {precision:0.00}).\n");
         s.Append(CultureInfo.InvariantCulture, $"// {settings}.\n");
         s.Append("// After each rule: sample rows it fired on / of those with this class.\n");
-        s.Append("using System.Text.RegularExpressions;\n\n");
-        s.Append("public static int Label(string text)\n{\n");
-        s.Append("    if (string.IsNullOrEmpty(text))\n    {\n        return -1;\n    }\n\n");
+        OpenLabel(s);
         switch (family)
         {
             case RuleFamily.Keyword:
@@ -89,17 +86,14 @@ internal static class ProgramWriter
             _ => "surface patterns and lengths",
         };
         var margin = Number(scorer.Margin);
-        var s = new StringBuilder();
-        s.Append(CultureInfo.InvariantCulture, $"// Labeling program \"{name}\", written by the {OfflineSynthesizer.Provenance} from the labeled sample.\n");
+        var s = Begin(name);
         s.Append(CultureInfo.InvariantCulture, $"// Naive Bayes over {what}: each class starts from its log prior and each feature the text has adds its log-odds\n");
         s.Append(CultureInfo.InvariantCulture, $"// per class (weights in the order {string.Join(", ", classNames)}). Votes {className} (class {cls}) when {className}'s score\n");
         s.Append(CultureInfo.InvariantCulture, $"// leads every other class by at least {scorer.Margin:0.###}; abstains otherwise, and always when the text has none of the features.\n");
         s.Append(CultureInfo.InvariantCulture, $"// The margin is the lowest at which leave-one-out scores on the labeled sample ({sampleRows} rows) were right often enough;\n");
         s.Append(CultureInfo.InvariantCulture, $"// scored that way it voted {className} on {fires} sample rows, {correct} of them {className} (precision {(fires == 0 ? 0 : (double)correct / fires):0.00}).\n");
         s.Append(CultureInfo.InvariantCulture, $"// {settings}.\n");
-        s.Append("using System.Text.RegularExpressions;\n\n");
-        s.Append("public static int Label(string text)\n{\n");
-        s.Append("    if (string.IsNullOrEmpty(text))\n    {\n        return -1;\n    }\n\n");
+        OpenLabel(s);
         s.Append(CultureInfo.InvariantCulture, $"    double[] scores = [{string.Join(", ", scorer.Bias.Select(Number))}];\n");
         var tokens = $"Regex.Matches(text.ToLowerInvariant(), {Verbatim(RuleFeatures.TokenRegex)})";
         switch (scorer.Family)
@@ -241,4 +235,14 @@ internal static class ProgramWriter
 
         return s.Append('"').ToString();
     }
+
+    /// <summary>The first comment line every written program starts with.</summary>
+    private static StringBuilder Begin(string name) =>
+        new StringBuilder().Append(CultureInfo.InvariantCulture, $"// Labeling program \"{name}\", written by the {OfflineSynthesizer.Provenance} from the labeled sample.\n");
+
+    /// <summary>The usings and the Label method's opening: empty text abstains.</summary>
+    private static void OpenLabel(StringBuilder s) => s
+        .Append("using System.Text.RegularExpressions;\n\n")
+        .Append("public static int Label(string text)\n{\n")
+        .Append("    if (string.IsNullOrEmpty(text))\n    {\n        return -1;\n    }\n\n");
 }
