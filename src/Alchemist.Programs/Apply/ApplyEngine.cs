@@ -55,7 +55,16 @@ public sealed class ApplyEngine : IDisposable
             cached[j] = Cache?.TryLoad(keys[j]);
         }
 
-        var toRun = Enumerable.Range(0, programs.Count).Where(j => cached[j] is null).ToArray();
+        var cannotRun = new string?[programs.Count];
+        for (var j = 0; j < programs.Count; j++)
+        {
+            if (cached[j] is null && programs[j] is IPreparedWhenRun prepared)
+            {
+                cannotRun[j] = prepared.Prepare();
+            }
+        }
+
+        var toRun = Enumerable.Range(0, programs.Count).Where(j => cached[j] is null && cannotRun[j] is null).ToArray();
         var runs = toRun.Select((j, position) => new ProgramRun(position, programs[j], classes)).ToArray();
         int rows;
         if (runs.Length > 0)
@@ -64,7 +73,7 @@ public sealed class ApplyEngine : IDisposable
         }
         else
         {
-            rows = cached.Length == 0 ? CountRows(source) : cached[0]!.Votes.Length;
+            rows = cached.FirstOrDefault(c => c is not null)?.Votes.Length ?? CountRows(source);
         }
 
         var columns = new sbyte[programs.Count][];
@@ -101,6 +110,16 @@ public sealed class ApplyEngine : IDisposable
                 column.FirstFaultRow,
                 column.Time,
                 FromCache: true);
+        }
+
+        for (var j = 0; j < programs.Count; j++)
+        {
+            if (cannotRun[j] is { } reason)
+            {
+                columns[j] = new sbyte[rows];
+                columns[j].AsSpan().Fill(LabelMatrix.Abstain);
+                results[j] = new ProgramApplyResult(programs[j].Name, ProgramStatus.Disabled, reason, rows, 0, 0, 0, null, -1, TimeSpan.Zero, FromCache: false);
+            }
         }
 
         foreach (var run in runs)

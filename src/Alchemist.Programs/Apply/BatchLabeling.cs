@@ -30,6 +30,17 @@ public interface IApplyProgram
     WorkerProgramImage? WorkerImage { get; }
 }
 
+/// <summary>
+/// A program made ready to run (for example compiled) only when the engine has to run it, because a column of it could not
+/// be read from the cache. The engine calls <see cref="Prepare"/> before it runs the program on a split; a program that
+/// cannot be made ready is left out of that split's pass, disabled with the reason, while the other programs run.
+/// </summary>
+public interface IPreparedWhenRun
+{
+    /// <summary>Null when the program can run, else why it cannot. Never throws; after the first call it answers at once.</summary>
+    string? Prepare();
+}
+
 /// <summary>A program in the form that crosses into a worker process: a loader kind and its opaque payload.</summary>
 public sealed record WorkerProgramImage(string Kind, byte[] Payload);
 

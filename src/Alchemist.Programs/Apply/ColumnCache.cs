@@ -84,7 +84,7 @@ public sealed class ColumnCache
         File.Move(temporary, path, overwrite: true);
     }
 
-    private string PathOf(string key) => Path.Combine(Directory, key + ".col");
+    internal string PathOf(string key) => Path.Combine(Directory, key + ".col");
 
     private static CachedColumn Read(string path)
     {

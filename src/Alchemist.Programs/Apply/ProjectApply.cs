@@ -77,16 +77,18 @@ public static class ProjectApply
     /// <summary>
     /// Applies every program file to every split. A program whose columns are all in the column cache is not compiled at
     /// all (Roslyn and the verifier cost far more than reading a column back); it is compiled only if a column turns out to
-    /// be unreadable when the engine loads it. Programs run in process (<c>--isolation none</c>) stay loaded until the
-    /// process exits, so that their code tiers up like native code.
+    /// be unreadable when the engine loads it, and if that compile fails the program is rejected while the others are
+    /// applied. Programs run in process (<c>--isolation none</c>) are loaded for good, so that their code tiers up like
+    /// native code; a later run in the same process reuses those copies (see <see cref="SandboxedProgram"/>).
     /// </summary>
     public static ProjectApplyResult Run(TaskSpec spec, ApplyOptions options, IProgress<ApplyProgress>? progress = null, CancellationToken cancel = default)
     {
         var started = Stopwatch.GetTimestamp();
-        var files = ProgramFile.LoadFolder(Path.Combine(spec.ProjectDirectory, ProgramsFolder));
+        var folder = Path.Combine(spec.ProjectDirectory, ProgramsFolder);
+        var files = ProgramFile.LoadFolder(folder);
         if (files.Count == 0)
         {
-            throw new InvalidOperationException($"no programs in {Path.Combine(spec.ProjectDirectory, ProgramsFolder)}: write or synthesize some first (one Label method per .cs file)");
+            throw new InvalidOperationException($"no programs in {folder}: write or synthesize some first (one Label method per .cs file)");
         }
 
         var (train, valid, test) = SpecData.OpenSources(spec);
@@ -99,10 +101,10 @@ public static class ProjectApply
         var rejected = new List<RejectedProgram>();
         var programs = new List<IApplyProgram>();
         var compiledCount = 0;
-        SandboxedProgram CompileCached(ProgramFile file)
+        SandboxedProgram? CompileCounted(ProgramFile file, out string? failure)
         {
             Interlocked.Increment(ref compiledCount);
-            return Compile(compiler, file, budgets);
+            return TryCompile(compiler, file, budgets, out failure);
         }
 
         using var engine = new ApplyEngine(options);
@@ -114,23 +116,27 @@ public static class ProjectApply
                 var contentHash = SandboxedProgram.ContentHashOf(compiler.CacheKeyOf(source), budgets);
                 if (engine.Cache is { } cache && splits.All(s => cache.Contains(ColumnCache.Key(contentHash, s.Source.ContentHash()))))
                 {
-                    programs.Add(new CompiledWhenNeeded(file.Name, contentHash, () => CompileCached(file)));
+                    var path = Path.Combine(ProgramsFolder, file.Name + ProgramFile.Extension);
+                    programs.Add(new CompiledWhenNeeded(file.Name, contentHash, () =>
+                    {
+                        var compiled = CompileCounted(file, out var failure);
+                        return (compiled, compiled is null ? $"{path}: some of its cached columns could not be read back and compiling it again failed: {failure}" : null);
+                    }));
                     continue;
                 }
 
-                compiledCount++;
-                var compiled = compiler.Compile(file);
-                if (compiled.Program is { } program)
+                if (CompileCounted(file, out var rejection) is { } program)
                 {
-                    programs.Add(new SandboxedProgram(program, budgets, unloadable: false));
+                    programs.Add(program);
                 }
                 else
                 {
-                    rejected.Add(new RejectedProgram(file.Name, compiled.FeedbackForLlm().Trim()));
+                    rejected.Add(new RejectedProgram(file.Name, rejection!));
                 }
             }
 
             var applied = splits.Select(s => engine.Apply(s.Name, s.Source, programs, spec.Classes.Count, progress, cancel)).ToList();
+            rejected.AddRange(programs.OfType<CompiledWhenNeeded>().Where(p => p.Failure is not null).Select(p => new RejectedProgram(p.Name, p.Failure!)));
             var kept = Enumerable.Range(0, programs.Count)
                 .Where(j => applied.All(s => s.Programs[j].Status == ProgramStatus.Ok))
                 .ToArray();
@@ -153,32 +159,78 @@ public static class ProjectApply
         }
     }
 
-    private static SandboxedProgram Compile(ProgramCompiler compiler, ProgramFile file, ProgramBudgets budgets)
+    /// <summary>The program ready to run in process or in a worker, or null with the compiler's or verifier's feedback.</summary>
+    private static SandboxedProgram? TryCompile(ProgramCompiler compiler, ProgramFile file, ProgramBudgets budgets, out string? failure)
     {
-        var compiled = compiler.Compile(file);
-        return compiled.Program is { } program
-            ? new SandboxedProgram(program, budgets, unloadable: false)
-            : throw new InvalidOperationException($"{file.Name}: its cached columns could not be read back and it no longer compiles: {compiled.FeedbackForLlm().Trim()}");
+        CompileResult compiled;
+        try
+        {
+            compiled = compiler.Compile(file);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A crash inside Roslyn or the rewriter is this program's problem, not the other programs'.
+            failure = $"compiling it threw {e.GetType().Name}: {e.Message}";
+            return null;
+        }
+
+        failure = compiled.Program is null ? compiled.FeedbackForLlm().Trim() : null;
+        return compiled.Program is { } program ? new SandboxedProgram(program, budgets, unloadable: false) : null;
     }
 
-    /// <summary>A program whose columns were all cached when the apply began: Roslyn runs only if the engine needs to run it.</summary>
-    private sealed class CompiledWhenNeeded(string name, string contentHash, Func<SandboxedProgram> compile) : IApplyProgram, IDisposable
+    /// <summary>
+    /// A program whose columns were all cached when the apply began: Roslyn runs only if the engine needs to run it, and a
+    /// failure then leaves this program out (<see cref="Failure"/>) instead of failing the apply.
+    /// </summary>
+    private sealed class CompiledWhenNeeded(string name, string contentHash, Func<(SandboxedProgram? Program, string? Failure)> compile) : IApplyProgram, IPreparedWhenRun, IDisposable
     {
-        private readonly Lazy<SandboxedProgram> _program = new(compile, LazyThreadSafetyMode.ExecutionAndPublication);
+        private readonly Lock _gate = new();
+        private SandboxedProgram? _program;
+        private string? _failure;
+        private bool _disposed;
 
         public string Name => name;
 
         public string ContentHash => contentHash;
 
-        public WorkerProgramImage? WorkerImage => _program.Value.WorkerImage;
+        /// <summary>Why the program could not be compiled when the engine needed it; null while it was not needed or compiled.</summary>
+        public string? Failure
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _failure;
+                }
+            }
+        }
 
-        public IBatchLabeler CreateLabeler() => _program.Value.CreateLabeler();
+        public WorkerProgramImage? WorkerImage => Ready.WorkerImage;
+
+        private SandboxedProgram Ready => Prepare() is { } failure ? throw new InvalidOperationException(failure) : _program!;
+
+        public string? Prepare()
+        {
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (_program is null && _failure is null)
+                {
+                    (_program, _failure) = compile();
+                }
+
+                return _failure;
+            }
+        }
+
+        public IBatchLabeler CreateLabeler() => Ready.CreateLabeler();
 
         public void Dispose()
         {
-            if (_program.IsValueCreated)
+            lock (_gate)
             {
-                _program.Value.Dispose();
+                _disposed = true;
+                _program?.Dispose();
             }
         }
     }

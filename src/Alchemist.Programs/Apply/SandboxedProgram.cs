@@ -9,13 +9,15 @@ namespace Alchemist.Programs.Apply;
 /// A compiled, verified and instrumented program (<see cref="CompiledProgram"/>) under given budgets, as the apply engine
 /// runs it: one loaded copy per thread that labels with it at the same time (see <see cref="CreateLabeler"/>). With
 /// <c>unloadable: false</c> its code stays loaded until the process exits and runs with tiered compilation and dynamic PGO
-/// (see <see cref="LoadedProgram.FromImage"/>): for processes that apply a fixed set of programs and end.
+/// (see <see cref="LoadedProgram.FromImage"/>); such copies are shared by the whole process (see <see cref="PermanentCopies"/>),
+/// so applying the same program again, in a later run, reuses them instead of loading more code that is never freed.
 /// </summary>
 public sealed class SandboxedProgram : IApplyProgram, IDisposable
 {
     private readonly bool _unloadable;
-    private readonly List<LoadedProgram> _copies = [];
-    private readonly Stack<LoadedProgram> _idleCopies = new();
+    private readonly string? _permanentKey;
+    private readonly List<Copy> _copies = [];
+    private readonly Stack<Copy> _idleCopies = new();
     private bool _disposed;
 
     public SandboxedProgram(CompiledProgram compiled, ProgramBudgets? budgets = null, bool unloadable = true)
@@ -23,6 +25,7 @@ public sealed class SandboxedProgram : IApplyProgram, IDisposable
         Compiled = compiled;
         Budgets = budgets ?? ProgramBudgets.Default;
         _unloadable = unloadable;
+        _permanentKey = unloadable ? null : PermanentCopies.KeyOf(compiled);
         WorkerImage = new WorkerProgramImage(Isolation.WorkerProgramLoader.CompiledProgramKind, Isolation.WorkerProgramLoader.Encode(compiled, Budgets));
     }
 
@@ -39,7 +42,7 @@ public sealed class SandboxedProgram : IApplyProgram, IDisposable
 
     public WorkerProgramImage? WorkerImage { get; }
 
-    /// <summary>Loaded copies of the program so far: at most the number of threads that ever labeled with it at once.</summary>
+    /// <summary>Loaded copies the program holds: at most the number of threads that ever labeled with it at once.</summary>
     public int LoadedCopies
     {
         get
@@ -59,7 +62,7 @@ public sealed class SandboxedProgram : IApplyProgram, IDisposable
     /// </summary>
     public IBatchLabeler CreateLabeler()
     {
-        LoadedProgram? copy;
+        Copy? copy;
         lock (_copies)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -68,12 +71,14 @@ public sealed class SandboxedProgram : IApplyProgram, IDisposable
 
         if (copy is null)
         {
-            copy = Compiled.Load(_unloadable);
+            copy = _permanentKey is { } key && PermanentCopies.Rent(key, Compiled) is { } shared
+                ? new Copy(shared, Permanent: true)
+                : new Copy(Compiled.Load(_unloadable), Permanent: false);
             lock (_copies)
             {
                 if (_disposed)
                 {
-                    copy.Dispose();
+                    Release(copy);
                     throw new ObjectDisposedException(nameof(SandboxedProgram));
                 }
 
@@ -81,13 +86,13 @@ public sealed class SandboxedProgram : IApplyProgram, IDisposable
             }
         }
 
-        return new InvokerLabeler(copy.CreateInvoker(Budgets), () =>
+        return new InvokerLabeler(copy.Loaded.CreateInvoker(Budgets), () =>
         {
             lock (_copies)
             {
                 if (_disposed)
                 {
-                    copy.Dispose(); // handed back after the program was disposed: nobody will take it again
+                    Release(copy); // handed back after the program was disposed: nobody will take it here again
                 }
                 else
                 {
@@ -101,16 +106,41 @@ public sealed class SandboxedProgram : IApplyProgram, IDisposable
     {
         lock (_copies)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             _disposed = true;
             foreach (var copy in _copies)
             {
-                copy.Dispose();
+                // A permanent copy still labeling goes back to the process when its labeler is disposed, not before:
+                // another program must never get a copy that a thread is still running.
+                if (!copy.Permanent || _idleCopies.Contains(copy))
+                {
+                    Release(copy);
+                }
             }
 
             _copies.Clear();
             _idleCopies.Clear();
         }
     }
+
+    private void Release(Copy copy)
+    {
+        if (copy.Permanent)
+        {
+            PermanentCopies.Return(_permanentKey!, copy.Loaded);
+        }
+        else
+        {
+            copy.Loaded.Dispose();
+        }
+    }
+
+    /// <summary>A loaded copy, and whether it belongs to the process (<see cref="PermanentCopies"/>) rather than to this program.</summary>
+    private sealed record Copy(LoadedProgram Loaded, bool Permanent);
 }
 
 /// <summary>

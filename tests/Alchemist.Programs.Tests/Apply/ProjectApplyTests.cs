@@ -1,6 +1,8 @@
+using System.Runtime.Loader;
 using Alchemist.Data;
 using Alchemist.Labeling;
 using Alchemist.Programs.Apply;
+using Alchemist.Programs.Compilation;
 using Alchemist.Spec;
 using Alchemist.Tests;
 using Xunit;
@@ -76,6 +78,93 @@ public sealed class ProjectApplyTests
             AssertSameVotes(first.Splits[s].Matrix, again.Splits[s].Matrix);
         }
     }
+
+    [Theory]
+    [InlineData(IsolationMode.None)]
+    [InlineData(IsolationMode.Process)]
+    public void A_program_whose_cached_columns_are_unreadable_and_that_no_longer_compiles_is_rejected_and_the_others_are_kept(IsolationMode isolation)
+    {
+        var spec = ExampleProject(out var programs);
+        for (var i = 0; i < 2; i++)
+        {
+            File.WriteAllText(Path.Combine(programs, ApplyTestKit.Benign[i].Name + ".cs"), ApplyTestKit.Benign[i].Source);
+        }
+
+        var stalePath = Path.Combine(programs, "reads_files.cs");
+        File.WriteAllText(stalePath, """
+            public static class Program
+            {
+                public static int Label(string text) => System.IO.File.Exists(text) ? 1 : -1;
+            }
+            """);
+        var options = ProjectApply.OptionsFor(spec, isolation);
+        var first = ProjectApply.Run(spec, options, cancel: TestContext.Current.CancellationToken);
+        Assert.Equal("reads_files", Assert.Single(first.Rejected).Name);
+
+        // A column's key covers the program's source, the sandbox's build and the task's signature, so with one build a
+        // program that compiled once compiles again. What the key cannot see (a framework assembly the process can no
+        // longer load, a crash inside Roslyn) can still make the compile fail; this plants that state: column files under
+        // the keys of a program that does not compile, cut short so that they do not read back.
+        var cache = new ColumnCache(options.CacheDirectory!);
+        foreach (var split in first.Splits)
+        {
+            File.WriteAllBytes(cache.PathOf(ColumnKey(spec, stalePath, split.DataHash)), "ALCOL001"u8.ToArray());
+        }
+
+        // One of the good programs loses its train column too: it is recomputed in the same pass.
+        var recomputed = ApplyTestKit.Benign[0].Name;
+        var recomputedKey = ColumnKey(spec, Path.Combine(programs, recomputed + ".cs"), first.Splits[0].DataHash);
+        Assert.True(cache.Contains(recomputedKey));
+        File.WriteAllText(cache.PathOf(recomputedKey), "not a column");
+
+        var again = ProjectApply.Run(spec, options, cancel: TestContext.Current.CancellationToken);
+
+        var rejected = Assert.Single(again.Rejected);
+        Assert.Equal("reads_files", rejected.Name);
+        Assert.Contains(Path.Combine(ProjectApply.ProgramsFolder, "reads_files.cs"), rejected.Reason, StringComparison.Ordinal);
+        Assert.Contains("'File.Exists' is not allowed", rejected.Reason, StringComparison.Ordinal);
+        Assert.Equal(first.ProgramsInMatrix, again.ProgramsInMatrix);
+        Assert.Equal(2, again.ProgramsCompiled); // the two programs the engine had to run again, and nothing else
+        for (var s = 0; s < first.Splits.Count; s++)
+        {
+            var written = LabelMatrixFile.Read(again.MatrixFiles[s]);
+            AssertSameVotes(first.Splits[s].Matrix, written);
+            var result = again.Splits[s].Programs.Single(p => p.Name == recomputed);
+            Assert.Equal(s != 0, result.FromCache);
+            Assert.Equal(ProgramStatus.Ok, result.Status);
+        }
+    }
+
+    [Fact]
+    public void Applying_unchanged_programs_again_in_process_reuses_their_loaded_copies()
+    {
+        var spec = ExampleProject(out var programs);
+        string[] names = ["reuse_probe_short", "reuse_probe_url"]; // load contexts named after programs no other test has
+        File.WriteAllText(Path.Combine(programs, names[0] + ".cs"), ApplyTestKit.Benign[2].Source);
+        File.WriteAllText(Path.Combine(programs, names[1] + ".cs"), ApplyTestKit.Benign[0].Source);
+
+        // No column cache, so that both applies compile and run every program; one thread, so each needs exactly one copy.
+        var options = ProjectApply.OptionsFor(spec, IsolationMode.None) with { CacheDirectory = null, Parallelism = 1 };
+        var first = ProjectApply.Run(spec, options, cancel: TestContext.Current.CancellationToken);
+        Assert.Equal(names.Length, LoadedProgramAssemblies(names));
+
+        var again = ProjectApply.Run(spec, options, cancel: TestContext.Current.CancellationToken);
+        Assert.Equal(names.Length, again.ProgramsCompiled);
+        Assert.Equal(names.Length, LoadedProgramAssemblies(names));
+        for (var s = 0; s < first.Splits.Count; s++)
+        {
+            Assert.All(again.Splits[s].Programs, p => Assert.False(p.FromCache));
+            AssertSameVotes(first.Splits[s].Matrix, again.Splits[s].Matrix);
+        }
+    }
+
+    /// <summary>The key a project's apply stores the column of the program in <paramref name="programPath"/> under.</summary>
+    private static string ColumnKey(TaskSpec spec, string programPath, string dataHash) => ColumnCache.Key(
+        SandboxedProgram.ContentHashOf(new ProgramCompiler(ProjectApply.SignatureFor(spec)).CacheKeyOf(ProgramFile.Load(programPath).Render()), ProjectApply.BudgetsFor(spec)),
+        dataHash);
+
+    private static int LoadedProgramAssemblies(string[] programNames) => AppDomain.CurrentDomain.GetAssemblies()
+        .Count(a => AssemblyLoadContext.GetLoadContext(a)?.Name is { } context && programNames.Any(name => context == "alchemist-program-" + name));
 
     private static void AssertSameVotes(LabelMatrix expected, LabelMatrix actual)
     {
