@@ -95,7 +95,8 @@ public sealed class EndModel
             CharFeatureExtractor = new WordBagEstimator.Options { NgramLength = options.CharNgramLength, UseAllLengths = false },
             Norm = TextFeaturizingEstimator.NormFunction.L2,
         }, nameof(TextRow.Text));
-        var model = featurize.Append(Trainer(ml, options)).Fit(data);
+        // SDCA passes over its data many times; without the cache every pass would featurize the texts again.
+        var model = featurize.AppendCacheCheckpoint(ml).Append(Trainer(ml, options)).Fit(data);
         return new EndModel(ml, model, new EndModelInfo(EndModelInput.Text, classes, 0, rows.Count));
     }
 
@@ -133,7 +134,7 @@ public sealed class EndModel
 
         var ml = new MLContext(options.Seed);
         var data = ml.Data.LoadFromEnumerable(rows, FeatureSchema(classes, dimensions));
-        var model = ml.Transforms.NormalizeMeanVariance("Features").Append(Trainer(ml, options)).Fit(data);
+        var model = ml.Transforms.NormalizeMeanVariance("Features").AppendCacheCheckpoint(ml).Append(Trainer(ml, options)).Fit(data);
         return new EndModel(ml, model, new EndModelInfo(EndModelInput.Features, classes, dimensions, rows.Count));
     }
 
