@@ -18,8 +18,8 @@ public sealed record EndModelResult(
 /// <summary>
 /// Distills the end model from the label model's probabilities on covered train rows, plus the valid split's gold rows
 /// (weighted so that, together, they count as much as the train rows). The valid probabilities used to choose the final
-/// labels come from two cross-fitted models, each trained without the half of valid it predicts, and, where the programs'
-/// rules were learned from valid, on train targets from rules learned without that half too (<see cref="ValidFold"/>). The dev-only baseline is
+/// labels come from cross-fitted models (<see cref="ValidFolds"/>), each trained without the fold of valid it predicts, and, where
+/// the programs' rules were learned from valid, on train targets from rules learned without that fold too (<see cref="ValidFold"/>). The dev-only baseline is
 /// the same model trained on the valid gold rows alone: the rows the offline synthesizer saw.
 /// </summary>
 internal sealed class EndModelStage(
@@ -60,13 +60,12 @@ internal sealed class EndModelStage(
             var baselineModel = Train(new bool[covered.Length], validLabeled, 1f);
             baseline = dataset.Splits.ToDictionary(s => s.Name, s => Predict(baselineModel, s.Name));
 
-            step("cross-fitting the end model on valid (2 folds) to choose the final labels fairly");
+            var folds = ValidFolds.Of(validLabeled);
+            step($"cross-fitting the end model on valid ({folds.Count} folds) to choose the final labels fairly");
             outOfSample = (float[])predictions["valid"].Clone();
             baselineOutOfSample = (float[])baseline["valid"].Clone();
-            for (var fold = 0; fold < 2; fold++)
+            foreach (var (inFold, outFold) in folds)
             {
-                var inFold = validLabeled.Where((_, k) => k % 2 == fold).ToArray();
-                var outFold = validLabeled.Where((_, k) => k % 2 != fold).ToArray();
                 // Where the programs' rules were learned from valid, the fold's model learns from targets made by rules
                 // that never saw the rows it predicts.
                 var targets = validFolds?.FirstOrDefault(f => f.Predicted.SequenceEqual(inFold));

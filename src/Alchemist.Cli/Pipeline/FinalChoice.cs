@@ -11,8 +11,8 @@ namespace Alchemist.Cli.Pipeline;
 /// <item>each side's probabilities are calibrated by one temperature fitted on valid (label models are often far too sure), so
 /// that blending them and ranking them by log-loss compares their evidence rather than their confidence.</item>
 /// </list>
-/// Candidates are scored out of sample: temperatures are cross-fitted (fitted on one half of the labeled valid rows, scored on
-/// the other), and the end model's valid probabilities must come from cross-fitted models too. They are ranked by valid
+/// Candidates are scored out of sample: temperatures are cross-fitted over the <see cref="ValidFolds"/> (each fold scored by a temperature fitted
+/// on the others), and the end model's valid probabilities must come from cross-fitted models too. They are ranked by valid
 /// accuracy, since the product outputs each row's most probable class; equal accuracies (common on a valid split of a hundred
 /// rows) are ranked by log-loss (probabilities floored at 0.001), and then the label model's side first. Log-loss alone is
 /// not the rank: averaging two models' probabilities lowers it even where the averaged labels are no more often right.
@@ -24,8 +24,6 @@ public static class FinalChoice
 
     /// <summary>Temperatures tried when calibrating, log-spaced from much sharper to much flatter.</summary>
     private static readonly double[] Temperatures = [.. Enumerable.Range(-8, 25).Select(k => Math.Pow(2, k / 4.0))];
-
-    private const int Folds = 2;
 
     public sealed record Choice(double LabelModelWeight, IReadOnlyList<(double Weight, double ValidAccuracy, double ValidLogLoss)> Scores)
     {
@@ -203,12 +201,10 @@ public static class FinalChoice
     private static float[] CrossFitCalibrated(float[] probabilities, int[] rows, int[] gold, int classes)
     {
         var calibrated = Calibrate(probabilities, classes, FitTemperature(probabilities, rows, gold, classes));
-        for (var fold = 0; fold < Folds; fold++)
+        foreach (var fold in ValidFolds.Of(rows))
         {
-            var inFold = rows.Where((_, k) => k % Folds == fold).ToArray();
-            var temperature = FitTemperature(probabilities, rows.Where((_, k) => k % Folds != fold).ToArray(), gold, classes);
-            var foldCalibrated = Calibrate(probabilities, classes, temperature);
-            foreach (var r in inFold)
+            var foldCalibrated = Calibrate(probabilities, classes, FitTemperature(probabilities, fold.Learn, gold, classes));
+            foreach (var r in fold.Predict)
             {
                 foldCalibrated.AsSpan(r * classes, classes).CopyTo(calibrated.AsSpan(r * classes, classes));
             }

@@ -9,8 +9,8 @@ namespace Alchemist.Cli.Pipeline;
 
 /// <summary>
 /// Whether the offline synthesizer's rules, learned from the labeled valid rows, should vote beside the project's (LLM)
-/// programs. Decided on valid, out of sample: each half of the labeled valid rows is predicted by the label model over the
-/// project's programs plus rules learned from the other half only, fitted on train, and compared with the label model over
+/// programs. Decided on valid, out of sample: each of the <see cref="ValidFolds"/> is predicted by the label model over the
+/// project's programs plus rules learned from the other folds only, fitted on train, and compared with the label model over
 /// the project's programs alone (which never saw valid); they vote only when the cross-fitted valid accuracy rises and the
 /// log-loss does not. The rules that then vote are learned from all labeled valid rows and
 /// evaluated in process, exactly as the written offline programs do; their columns are named <c>offline-&lt;program&gt;</c>, and a run writes them as program files to <c>out/offline-programs/</c>.
@@ -41,17 +41,9 @@ public static class OfflineAugmentation
         var validTexts = texts["valid"];
         var labeled = Enumerable.Range(0, validGold.Length).Where(r => validGold[r] >= 0).ToArray();
         var tokens = new[] { "train", "valid" }.ToDictionary(name => name, name => texts[name].Select(RuleFeatures.Tokenize).ToArray());
-        var augmented = (float[])labelModelValid.Clone();
         var folds = new List<ValidFold>();
-        for (var fold = 0; fold < 2; fold++)
+        foreach (var (predict, learn) in ValidFolds.Of(labeled))
         {
-            var predict = labeled.Where((_, k) => k % 2 == fold).ToArray();
-            var learn = labeled.Where((_, k) => k % 2 != fold).ToArray();
-            if (learn.Length == 0 || predict.Length == 0)
-            {
-                continue; // a valid split with a single labeled row: nothing to learn rules from for that row
-            }
-
             var programs = OfflineSynthesizer.Synthesize(learn.Select(r => validTexts[r]).ToArray(), learn.Select(r => validGold[r]).ToArray(), spec.ClassNames);
             if (programs.Count == 0)
             {
@@ -61,20 +53,11 @@ public static class OfflineAugmentation
             var model = LabelModelCatalog.Create(labelModelName);
             var trainVotes = Augment(votes["train"], texts["train"], tokens["train"], programs);
             model.Fit(trainVotes, balance);
-            var validVotes = Augment(votes["valid"], validTexts, tokens["valid"], programs);
-            var probabilities = new float[validTexts.Length * classes];
-            model.PredictProbabilities(validVotes, probabilities);
-            foreach (var r in predict)
-            {
-                probabilities.AsSpan(r * classes, classes).CopyTo(augmented.AsSpan(r * classes, classes));
-            }
-
-            var trainProbabilities = new float[trainVotes.Rows * classes];
-            model.PredictProbabilities(trainVotes, trainProbabilities);
-            var validCovered = FinalChoice.Covered(validVotes);
-            folds.Add(new ValidFold(predict, trainProbabilities, FinalChoice.Covered(trainVotes), [.. predict.Select(r => validCovered[r])]));
+            var predictVotes = Augment(votes["valid"].SelectRows(predict), [.. predict.Select(r => validTexts[r])], [.. predict.Select(r => tokens["valid"][r])], programs);
+            folds.Add(ValidFold.Of(model, predict, trainVotes, predictVotes));
         }
 
+        var augmented = ValidFold.Overlay(labelModelValid, folds, classes);
         var all = OfflineSynthesizer.Synthesize(labeled.Select(r => validTexts[r]).ToArray(), labeled.Select(r => validGold[r]).ToArray(), spec.ClassNames);
         return new Decision(all, Accuracy(labelModelValid, validGold, classes), Accuracy(augmented, validGold, classes),
             FinalChoice.LogLoss(labelModelValid, validGold, classes), FinalChoice.LogLoss(augmented, validGold, classes), augmented, folds);

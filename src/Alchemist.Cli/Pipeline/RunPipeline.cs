@@ -27,6 +27,9 @@ public sealed class RunPipeline
 
     public bool Force { get; init; }
 
+    /// <summary>What the last <see cref="Run"/> computed; null when it reused an earlier run's outputs.</summary>
+    public RunArtifacts? Artifacts { get; private set; }
+
     public RunSummary Run(string projectDirectory)
     {
         var spec = SpecReader.Load(projectDirectory);
@@ -49,7 +52,7 @@ public sealed class RunPipeline
 
         dataset ??= LoadData(spec);
         synthesizer ??= DescribeAuthors(ProgramFile.LoadFolder(programsFolder));
-        var artifacts = Analyze(spec, dataset, synthesizer);
+        var artifacts = Artifacts = Analyze(spec, dataset, synthesizer);
         var summary = WriteOutputs(spec, artifacts);
         RunState.Save(root, fingerprint, summary);
         return summary;
@@ -194,10 +197,18 @@ public sealed class RunPipeline
 
         Step("fitting the label model");
         var balance = hasValidGold ? ClassBalance.FromGiven(Prior(validGold!, classes)) : ClassBalance.Estimated;
+        var texts = dataset.Splits.ToDictionary(s => s.Name, s => RowTexts(spec, s));
+        var programFiles = ProgramFile.LoadFolder(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder));
+        var offlineOnly = programFiles.All(p => p.Provenance.Kind == ProgramAuthorKind.Synthesizer);
+        var hasText = spec.Inputs.Any(i => i.Type == InputType.Text);
+        var validFoldCount = hasValidGold ? ValidFolds.Of([.. Enumerable.Range(0, validGold!.Length).Where(r => validGold[r] >= 0)]).Count : 0;
         ILabelModel labelModel;
         IReadOnlyList<(string Name, double ValidAccuracy)> labelModelScores = [];
+        IReadOnlyList<ValidFold>? validFolds = null;
         if (hasValidGold)
         {
+            // Where the programs were learned from valid, every candidate is scored on the same flattering votes, so the
+            // choice between them stays in sample (docs/architecture.md, "Choosing on valid", says what was measured).
             var auto = LabelModelCatalog.CreateAuto(votes["valid"], validGold!);
             auto.Fit(votes["train"], balance);
             labelModel = auto.ChosenModel;
@@ -210,16 +221,11 @@ public sealed class RunPipeline
         }
 
         Step($"label model: {labelModel.Name}{(labelModelScores.Count > 0 ? " (valid accuracy " + string.Join(", ", labelModelScores.Select(s => $"{s.Name} {s.ValidAccuracy:0.000}")) + ")" : "")}");
-        var texts = dataset.Splits.ToDictionary(s => s.Name, s => RowTexts(spec, s));
-        var programFiles = ProgramFile.LoadFolder(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder));
-        var offlineOnly = programFiles.All(p => p.Provenance.Kind == ProgramAuthorKind.Synthesizer);
-        float[]? augmentedValid = null;
-        IReadOnlyList<ValidFold>? validFoldsOfAugmentation = null;
         var offlineRulesFolder = Path.Combine(spec.ProjectDirectory, OutputFolder, OfflineAugmentation.Folder);
         IReadOnlyList<ProgramFile> offlineRuleFiles = OfflineAugmentation.Write(offlineRulesFolder, []);
-        if (hasValidGold && !offlineOnly && spec.Inputs.Any(i => i.Type == InputType.Text))
+        if (hasValidGold && !offlineOnly && hasText)
         {
-            Step("checking on valid (2 folds) whether the offline synthesizer's rules, learned from valid, help the programs");
+            Step($"checking on valid ({validFoldCount} folds) whether the offline synthesizer's rules, learned from valid, help the programs");
             var validProbabilities = new float[votes["valid"].Rows * classes];
             labelModel.PredictProbabilities(votes["valid"], validProbabilities);
             var decision = OfflineAugmentation.Decide(spec, labelModel.Name, balance, texts, votes, validProbabilities, validGold!);
@@ -234,8 +240,7 @@ public sealed class RunPipeline
 
                 labelModel = LabelModelCatalog.Create(labelModel.Name);
                 labelModel.Fit(votes["train"], balance);
-                augmentedValid = decision.AugmentedValid;
-                validFoldsOfAugmentation = decision.Folds;
+                validFolds = decision.Folds;
                 offlineRuleFiles = OfflineAugmentation.Write(offlineRulesFolder, decision.Programs);
                 Step($"wrote the {offlineRuleFiles.Count} offline rule programs that vote to {offlineRulesFolder}");
             }
@@ -252,33 +257,19 @@ public sealed class RunPipeline
         // Where rules were learned from valid (offline programs, or offline rules beside LLM programs), every valid figure
         // used to choose comes from rules learned without the rows it is about: label-model probabilities, coverage, and
         // the end model's targets.
-        float[]? labelModelValid = null;
-        var validFolds = validFoldsOfAugmentation;
-        if (hasValidGold)
+        if (hasValidGold && offlineOnly && hasText)
         {
-            labelModelValid = augmentedValid ?? labelModelProbabilities["valid"];
-            if (offlineOnly && spec.Inputs.Any(i => i.Type == InputType.Text))
-            {
-                Step("cross-fitting the offline synthesizer on valid (2 folds): its programs were chosen on valid");
-                var folds = new List<ValidFold>();
-                labelModelValid = OfflineCrossFit.LabelModelValid(spec, labelModel.Name, balance, texts["train"], texts["valid"], validGold!, labelModelValid, folds);
-                validFolds = folds;
-            }
+            Step($"cross-fitting the offline synthesizer on valid ({validFoldCount} folds): its programs were chosen on valid");
+            validFolds = OfflineCrossFit.Folds(spec, labelModel.Name, balance, texts["train"], texts["valid"], validGold!);
         }
 
+        var labelModelValid = hasValidGold ? ValidFold.Overlay(labelModelProbabilities["valid"], validFolds ?? [], classes) : null;
         var endModels = new EndModelStage(spec, dataset, texts, votes, labelModelProbabilities, Step, validFolds);
         var endModel = endModels.Run();
 
         var final = new Dictionary<string, float[]>();
         var covered = votes.ToDictionary(kv => kv.Key, kv => FinalChoice.Covered(kv.Value));
-        var validCoveredOutOfSample = (bool[])covered["valid"].Clone();
-        foreach (var fold in validFolds ?? [])
-        {
-            for (var k = 0; k < fold.Predicted.Length; k++)
-            {
-                validCoveredOutOfSample[fold.Predicted[k]] = fold.PredictedCovered[k];
-            }
-        }
+        var validCoveredOutOfSample = ValidFold.OverlayCovered(covered["valid"], validFolds ?? []);
 
         FinalChoice.Choice? choice = null;
         if (hasValidGold)

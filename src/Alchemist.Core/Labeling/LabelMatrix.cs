@@ -82,4 +82,21 @@ public sealed class LabelMatrix
     /// <summary>A matrix over the same rows with only the given programs, sharing their column arrays.</summary>
     public LabelMatrix SelectPrograms(IReadOnlyList<int> programs) =>
         new(Rows, Classes, programs.Select(j => ProgramNames[j]).ToArray(), programs.Select(j => _columns[j]).ToArray());
+
+    /// <summary>A matrix of every program over the given rows, in that order (copied).</summary>
+    public LabelMatrix SelectRows(IReadOnlyList<int> rows)
+    {
+        var columns = new sbyte[_columns.Length][];
+        for (var j = 0; j < columns.Length; j++)
+        {
+            var source = _columns[j];
+            var column = columns[j] = new sbyte[rows.Count];
+            for (var k = 0; k < column.Length; k++)
+            {
+                column[k] = source[rows[k]];
+            }
+        }
+
+        return new LabelMatrix(rows.Count, Classes, ProgramNames, columns);
+    }
 }

@@ -1,0 +1,113 @@
+using System.Globalization;
+using Alchemist.Cli.Pipeline;
+using Alchemist.Evaluation;
+
+namespace Alchemist.Bench;
+
+/// <summary>
+/// <c>bench/run quality &lt;project&gt;...</c>: runs each project's pipeline and scores, on the train split's gold labels, every
+/// source the final labels could come from and what each rule for choosing between them would have picked on valid.
+/// The product never reads train gold (users rarely have it); this reads it only to judge design choices, because train has
+/// thousands of rows where valid and test have a few hundred, so a difference of a few rows there is not read as a finding.
+/// Test labels are not scored here.
+/// </summary>
+public static class QualityBenchmark
+{
+    private delegate int Rule(FinalChoice.Choice choice);
+
+    /// <summary>Rules for choosing the final source on valid, each returning an index into the candidates (weights, then dev-only).</summary>
+    private static readonly (string Name, Rule Pick)[] Rules =
+    [
+        ("accuracy, then log-loss (the product's rule)", choice => choice.UseDevOnly ? FinalChoice.Weights.Count : IndexOfWeight(choice.LabelModelWeight)),
+        ("log-loss", choice => ArgMin(choice, s => s.ValidLogLoss, choice.DevOnly?.ValidLogLoss)),
+        ("label model alone", _ => IndexOfWeight(1.0)),
+        ("end model alone", _ => IndexOfWeight(0.0)),
+        ("blend 0.50", _ => IndexOfWeight(0.5)),
+        ("dev-only baseline", _ => FinalChoice.Weights.Count),
+    ];
+
+    public static int Run(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            throw new ArgumentException("quality needs one or more project folders (made by `alchemist init`, with gold labels on train)");
+        }
+
+        var pooled = new int[Rules.Length];
+        var pooledRows = 0;
+        foreach (var project in args)
+        {
+            var pipeline = new RunPipeline(TextWriter.Null) { Force = true };
+            pipeline.Run(project);
+            var run = pipeline.Artifacts ?? throw new InvalidOperationException($"{project}: the run computed nothing");
+            var train = run.Dataset.Train;
+            if (!train.Rows.HasAnyGold)
+            {
+                throw new ArgumentException($"{project}: the train split has no gold labels to score against");
+            }
+
+            var choice = run.FinalChoice ?? throw new ArgumentException($"{project}: no final-label choice was made (the valid split has no gold)");
+            var candidates = Candidates(run, choice);
+            var gold = train.Rows.Labels;
+            var right = candidates.Select(p => Correct(p, gold, run.Dataset.Classes)).ToArray();
+            var rows = gold.Count(g => g >= 0);
+            Console.WriteLine($"{project}: {rows} train rows with gold; label model {run.LabelModelName}, final source {choice.Describe()}");
+            for (var k = 0; k < candidates.Count; k++)
+            {
+                var name = k < FinalChoice.Weights.Count ? $"label-model weight {FinalChoice.Weights[k]:0.00}" : "dev-only baseline";
+                var valid = k < FinalChoice.Weights.Count ? choice.Scores[k] : (0, choice.DevOnly?.ValidAccuracy ?? double.NaN, choice.DevOnly?.ValidLogLoss ?? double.NaN);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {name,-26} train accuracy {right[k] / (double)rows:0.0000} ({right[k]} rows) | valid (cross-fitted) accuracy {valid.Item2:0.000}, log-loss {valid.Item3:0.000}"));
+            }
+
+            for (var i = 0; i < Rules.Length; i++)
+            {
+                var picked = Rules[i].Pick(choice);
+                pooled[i] += right[picked];
+                Console.WriteLine($"  rule {Rules[i].Name}: picks {(picked < FinalChoice.Weights.Count ? $"weight {FinalChoice.Weights[picked]:0.00}" : "dev-only baseline")}, {right[picked]} rows right");
+            }
+
+            pooledRows += rows;
+        }
+
+        Console.WriteLine($"pooled over {args.Length} project(s), {pooledRows} train rows:");
+        for (var i = 0; i < Rules.Length; i++)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Rules[i].Name,-46} {pooled[i],6} right ({pooled[i] / (double)pooledRows:0.0000})"));
+        }
+
+        return 0;
+    }
+
+    /// <summary>Train probabilities of each blend weight (with the chosen temperatures), then the dev-only baseline's.</summary>
+    private static List<float[]> Candidates(RunArtifacts run, FinalChoice.Choice choice)
+    {
+        var classes = run.Dataset.Classes;
+        var covered = FinalChoice.Covered(run.Votes["train"]);
+        var labelModel = FinalChoice.Calibrate(run.LabelModelProbabilities["train"], classes, choice.LabelModelTemperature);
+        var endModel = FinalChoice.Calibrate(run.EndModel.Predictions["train"], classes, choice.EndModelTemperature);
+        var candidates = FinalChoice.Weights.Select(w => FinalChoice.Combine(labelModel, endModel, covered, classes, w)).ToList();
+        candidates.Add(run.EndModel.BaselinePredictions?["train"] ?? throw new InvalidOperationException("no dev-only baseline was trained"));
+        return candidates;
+    }
+
+    private static int Correct(float[] probabilities, int[] gold, int classes)
+    {
+        var predicted = ClassificationMetrics.ArgMax(probabilities, classes);
+        return Enumerable.Range(0, gold.Length).Count(r => gold[r] >= 0 && predicted[r] == gold[r]);
+    }
+
+    private static int IndexOfWeight(double weight) => FinalChoice.Weights.ToList().IndexOf(weight);
+
+    /// <summary>The candidate with the lowest value (the first on ties: the label model's side first, the dev-only baseline last).</summary>
+    private static int ArgMin(FinalChoice.Choice choice, Func<(double Weight, double ValidAccuracy, double ValidLogLoss), double> value, double? devOnly)
+    {
+        var best = 0;
+        for (var k = 1; k < choice.Scores.Count; k++)
+        {
+            best = value(choice.Scores[k]) < value(choice.Scores[best]) ? k : best;
+        }
+
+        return devOnly is { } d && d < value(choice.Scores[best]) ? FinalChoice.Weights.Count : best;
+    }
+}
