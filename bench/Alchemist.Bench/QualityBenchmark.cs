@@ -9,7 +9,9 @@ namespace Alchemist.Bench;
 /// source the final labels could come from and what each rule for choosing between them would have picked on valid.
 /// The product never reads train gold (users rarely have it); this reads it only to judge design choices, because train has
 /// thousands of rows where valid and test have a few hundred, so a difference of a few rows there is not read as a finding.
-/// Test labels are not scored here.
+/// Each source is scored twice: as the product labels train rows (the end model has seen them, through the label model's
+/// labels, so it mostly repeats the label model there), and as it would label rows it has not seen (the end model retrained
+/// without each fifth of train, as test rows are labeled). Test labels are not scored here.
 /// </summary>
 public static class QualityBenchmark
 {
@@ -34,6 +36,7 @@ public static class QualityBenchmark
         }
 
         var pooled = new int[Rules.Length];
+        var pooledUnseen = new int[Rules.Length];
         var pooledRows = 0;
         foreach (var project in args)
         {
@@ -47,24 +50,27 @@ public static class QualityBenchmark
             }
 
             var choice = run.FinalChoice ?? throw new ArgumentException($"{project}: no final-label choice was made (the valid split has no gold)");
-            var candidates = Candidates(run, choice);
+            var texts = run.Dataset.Splits.ToDictionary(s => s.Name, s => RunPipeline.RowTexts(run.Spec, s));
+            var unseen = new EndModelStage(run.Spec, run.Dataset, texts, run.Votes, run.LabelModelProbabilities, _ => { }).TrainOutOfSample(5);
             var gold = train.Rows.Labels;
-            var right = candidates.Select(p => Correct(p, gold, run.Dataset.Classes)).ToArray();
+            var right = Candidates(run, choice, run.EndModel.Predictions["train"]).Select(p => Correct(p, gold, run.Dataset.Classes)).ToArray();
+            var rightUnseen = Candidates(run, choice, unseen).Select(p => Correct(p, gold, run.Dataset.Classes)).ToArray();
             var rows = gold.Count(g => g >= 0);
             Console.WriteLine($"{project}: {rows} train rows with gold; label model {run.LabelModelName}, final source {choice.Describe()}");
-            for (var k = 0; k < candidates.Count; k++)
+            for (var k = 0; k < right.Length; k++)
             {
                 var name = k < FinalChoice.Weights.Count ? $"label-model weight {FinalChoice.Weights[k]:0.00}" : "dev-only baseline";
                 var valid = k < FinalChoice.Weights.Count ? choice.Scores[k] : (0, choice.DevOnly?.ValidAccuracy ?? double.NaN, choice.DevOnly?.ValidLogLoss ?? double.NaN);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {name,-26} train accuracy {right[k] / (double)rows:0.0000} ({right[k]} rows) | valid (cross-fitted) accuracy {valid.Item2:0.000}, log-loss {valid.Item3:0.000}"));
+                    $"  {name,-26} train accuracy: as labeled {right[k] / (double)rows:0.0000}, unseen {rightUnseen[k] / (double)rows:0.0000} | valid (cross-fitted) accuracy {valid.Item2:0.000}, log-loss {valid.Item3:0.000}"));
             }
 
             for (var i = 0; i < Rules.Length; i++)
             {
                 var picked = Rules[i].Pick(choice);
                 pooled[i] += right[picked];
-                Console.WriteLine($"  rule {Rules[i].Name}: picks {(picked < FinalChoice.Weights.Count ? $"weight {FinalChoice.Weights[picked]:0.00}" : "dev-only baseline")}, {right[picked]} rows right");
+                pooledUnseen[i] += rightUnseen[picked];
+                Console.WriteLine($"  rule {Rules[i].Name}: picks {(picked < FinalChoice.Weights.Count ? $"weight {FinalChoice.Weights[picked]:0.00}" : "dev-only baseline")}, {right[picked]} rows right as labeled, {rightUnseen[picked]} unseen");
             }
 
             pooledRows += rows;
@@ -73,19 +79,20 @@ public static class QualityBenchmark
         Console.WriteLine($"pooled over {args.Length} project(s), {pooledRows} train rows:");
         for (var i = 0; i < Rules.Length; i++)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Rules[i].Name,-46} {pooled[i],6} right ({pooled[i] / (double)pooledRows:0.0000})"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {Rules[i].Name,-46} as labeled {pooled[i],6} right ({pooled[i] / (double)pooledRows:0.0000}), unseen {pooledUnseen[i],6} right ({pooledUnseen[i] / (double)pooledRows:0.0000})"));
         }
 
         return 0;
     }
 
-    /// <summary>Train probabilities of each blend weight (with the chosen temperatures), then the dev-only baseline's.</summary>
-    private static List<float[]> Candidates(RunArtifacts run, FinalChoice.Choice choice)
+    /// <summary>Train probabilities of each blend weight (with the chosen temperatures) over the given end-model side, then the dev-only baseline's.</summary>
+    private static List<float[]> Candidates(RunArtifacts run, FinalChoice.Choice choice, float[] endModelTrain)
     {
         var classes = run.Dataset.Classes;
         var covered = FinalChoice.Covered(run.Votes["train"]);
         var labelModel = FinalChoice.Calibrate(run.LabelModelProbabilities["train"], classes, choice.LabelModelTemperature);
-        var endModel = FinalChoice.Calibrate(run.EndModel.Predictions["train"], classes, choice.EndModelTemperature);
+        var endModel = FinalChoice.Calibrate(endModelTrain, classes, choice.EndModelTemperature);
         var candidates = FinalChoice.Weights.Select(w => FinalChoice.Combine(labelModel, endModel, covered, classes, w)).ToList();
         candidates.Add(run.EndModel.BaselinePredictions?["train"] ?? throw new InvalidOperationException("no dev-only baseline was trained"));
         return candidates;

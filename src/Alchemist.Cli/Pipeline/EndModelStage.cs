@@ -32,6 +32,7 @@ internal sealed class EndModelStage(
     IReadOnlyList<ValidFold>? validFolds = null)
 {
     private readonly int _classes = dataset.Classes;
+
     private readonly bool _useText = spec.Inputs.Any(i => i.Type == InputType.Text);
 
     public EndModelResult Run()
@@ -40,8 +41,8 @@ internal sealed class EndModelStage(
         var covered = FinalChoice.Covered(trainVotes);
 
         var coveredCount = covered.Count(c => c);
-        var validLabeled = dataset.Valid is { } v ? Enumerable.Range(0, v.Count).Where(r => v.Rows.Labels[r] >= 0).ToArray() : [];
-        var validWeight = validLabeled.Length == 0 ? 0f : Math.Max(1f, coveredCount / (float)validLabeled.Length);
+        var validLabeled = ValidLabeled();
+        var validWeight = ValidWeight(coveredCount, validLabeled.Length);
         if (coveredCount == 0 && validLabeled.Length == 0)
         {
             throw new InvalidOperationException("no train row has a vote and valid has no gold labels: the end model has nothing to learn from");
@@ -71,7 +72,7 @@ internal sealed class EndModelStage(
                 var targets = validFolds?.FirstOrDefault(f => f.Predicted.SequenceEqual(inFold));
                 var foldModel = targets is null
                     ? Train(covered, outFold, validWeight)
-                    : Train(targets.TrainCovered, outFold, Math.Max(1f, targets.TrainCovered.Count(c => c) / (float)validLabeled.Length), targets.TrainProbabilities);
+                    : Train(targets.TrainCovered, outFold, ValidWeight(targets.TrainCovered.Count(c => c), validLabeled.Length), targets.TrainProbabilities);
                 var foldPredictions = Predict(foldModel, "valid");
                 var foldBaseline = Predict(Train(new bool[covered.Length], outFold, 1f), "valid");
                 foreach (var r in inFold)
@@ -84,6 +85,37 @@ internal sealed class EndModelStage(
 
         return new EndModelResult(model, predictions, baseline, outOfSample ?? predictions.GetValueOrDefault("valid"), baselineOutOfSample, coveredCount, validLabeled.Length, validWeight);
     }
+
+    /// <summary>
+    /// The end model's train probabilities with each train row predicted by a model trained without it (on the other folds'
+    /// covered rows plus the valid gold rows, as the end model is): how it labels rows it has not seen, where its predictions
+    /// on its own training rows mostly repeat the label model.
+    /// </summary>
+    public float[] TrainOutOfSample(int folds)
+    {
+        var covered = FinalChoice.Covered(votes["train"]);
+        var validLabeled = ValidLabeled();
+        var validWeight = ValidWeight(covered.Count(c => c), validLabeled.Length);
+        var outOfSample = new float[covered.Length * _classes];
+        for (var fold = 0; fold < folds; fold++)
+        {
+            var learn = covered.Select((c, r) => c && r % folds != fold).ToArray();
+            var predictions = Predict(Train(learn, validLabeled, validWeight), "train");
+            for (var r = fold; r < covered.Length; r += folds)
+            {
+                predictions.AsSpan(r * _classes, _classes).CopyTo(outOfSample.AsSpan(r * _classes, _classes));
+            }
+        }
+
+        return outOfSample;
+    }
+
+    private int[] ValidLabeled() =>
+        dataset.Valid is { } valid ? [.. Enumerable.Range(0, valid.Count).Where(r => valid.Rows.Labels[r] >= 0)] : [];
+
+    /// <summary>Each valid gold row's weight, so that together they count as much as the covered train rows (at least 1 each).</summary>
+    private static float ValidWeight(int coveredTrainRows, int validRows) =>
+        validRows == 0 ? 0f : Math.Max(1f, coveredTrainRows / (float)validRows);
 
     private EndModel.EndModel Train(bool[] trainRows, int[] validRows, float validWeight, float[]? trainProbabilities = null)
     {
