@@ -107,7 +107,9 @@ internal static class ApplyCommand
             output.MarkupLineInterpolated($"[red]rejected[/] {rejected.Name}: {rejected.Reason}");
         }
 
-        foreach (var disabled in result.Splits.SelectMany(s => s.Programs.Where(p => p.Status != ProgramStatus.Ok).Select(p => (s.Split, p))))
+        // A program rejected when it had to be compiled late is also disabled on that split; its rejection already says why.
+        var rejectedNames = result.Rejected.Select(r => r.Name).ToHashSet();
+        foreach (var disabled in result.Splits.SelectMany(s => s.Programs.Where(p => p.Status != ProgramStatus.Ok && !rejectedNames.Contains(p.Name)).Select(p => (s.Split, p))))
         {
             output.MarkupLineInterpolated($"[red]disabled[/] {disabled.p.Name} on {disabled.Split}: {disabled.p.Reason}");
         }
