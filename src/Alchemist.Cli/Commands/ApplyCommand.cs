@@ -76,7 +76,8 @@ internal static class ApplyCommand
         }
         catch (Exception e) when (e is SpecException or DataFormatException or InvalidOperationException or IOException or InvalidDataException or ArgumentException)
         {
-            errors.MarkupLineInterpolated($"[red]apply failed:[/] {e.Message}");
+            // Plain text: Spectre would wrap the message at the console width and break file paths across lines in logs.
+            Console.Error.WriteLine($"apply failed: {e.Message}");
             return 1;
         }
     }

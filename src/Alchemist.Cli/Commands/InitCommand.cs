@@ -33,18 +33,44 @@ internal static class InitCommand
 
     private static int Run(DirectoryInfo project, FileInfo data, FileInfo? valid, FileInfo? test, string? format, string[] textFields, string[] numberFields, string? labelField, string? classList, string? name, string? description)
     {
+        var file = Path.Combine(project.FullName, TaskSpec.FileName);
+        var folderExisted = Directory.Exists(project.FullName);
+        var written = false;
         try
         {
             var spec = Build(project.FullName, data.FullName, valid?.FullName, test?.FullName, format, textFields, numberFields, labelField, classList, name, description);
-            var file = SpecWriter.Save(spec, Path.Combine(project.FullName, TaskSpec.FileName));
+            SpecWriter.Save(spec, file);
+            written = true;
             SpecData.LoadDataset(SpecReader.Load(project.FullName));
             Console.Out.WriteLine($"created {file}; next: alchemist run {project.FullName}");
             return 0;
         }
-        catch (Exception e) when (e is SpecException or DataFormatException or InvalidOperationException or IOException or InvalidDataException or ArgumentException)
+        catch (Exception e) when (e is SpecException or DataFormatException or InvalidOperationException or IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
         {
+            // A spec left behind would make the corrected `init` fail with "already exists".
+            if (written)
+            {
+                RemoveCreated(file, project.FullName, folderExisted);
+            }
+
             Console.Error.WriteLine($"init failed: {e.Message}");
             return 1;
+        }
+    }
+
+    private static void RemoveCreated(string file, string folder, bool folderExisted)
+    {
+        try
+        {
+            File.Delete(file);
+            if (!folderExisted && !Directory.EnumerateFileSystemEntries(folder).Any())
+            {
+                Directory.Delete(folder);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"init: could not remove {file} ({e.Message}); delete it before the next init");
         }
     }
 
@@ -61,8 +87,13 @@ internal static class InitCommand
             throw new FileNotFoundException($"data file not found: {data}");
         }
 
-        Directory.CreateDirectory(projectDirectory);
         format ??= Dataset.GuessFormat(data);
+        if (!SpecReader.DataFormats.Contains(format))
+        {
+            throw new ArgumentException($"--format: '{format}' is not one of {string.Join(", ", SpecReader.DataFormats)}");
+        }
+
+        Directory.CreateDirectory(projectDirectory);
         string Relative(string path) => Path.GetRelativePath(projectDirectory, path).Replace('\\', '/');
         IReadOnlyList<string> classNames;
         DataSpec dataSpec;
@@ -89,6 +120,16 @@ internal static class InitCommand
         if (classNames.Count < 2)
         {
             throw new ArgumentException($"a task needs at least two classes; got {string.Join(", ", classNames)}");
+        }
+
+        if (classNames.GroupBy(c => c, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new ArgumentException($"--classes: {string.Join(" and ", twice.Select(c => $"'{c}'"))} name the same class (class names ignore case)");
+        }
+
+        if (textFields.Concat(numberFields).Concat(labelField is null ? [] : [labelField]).GroupBy(f => f, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } field)
+        {
+            throw new ArgumentException($"field '{field.Key}' is named twice among --text-field, --number-field and --label-field");
         }
 
         var projectName = name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(projectDirectory)));

@@ -21,7 +21,7 @@ public static class ClassLabels
         }
         catch (JsonException e)
         {
-            throw new DataFormatException(path, $"not valid JSON: {e.Message}", line: e.LineNumber + 1, inner: e);
+            throw new DataFormatException(path, DataFormatException.NotValidJson(e, positionIsInLine: true), line: e.LineNumber + 1, inner: e);
         }
 
         using (document)

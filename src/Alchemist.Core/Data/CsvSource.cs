@@ -5,9 +5,10 @@ namespace Alchemist.Data;
 
 /// <summary>
 /// A CSV (or TSV) file with a header row, read in batches. Columns are picked by name through a <see cref="FieldMap"/>;
-/// other columns are ignored. Empty labels mean no label; empty numbers read as NaN.
+/// other columns are ignored. Empty labels mean no label, and so does a file without the label column (a test or new file
+/// nobody labeled); empty numbers read as NaN.
 /// </summary>
-public sealed class CsvSource : IDataSource
+public sealed class CsvSource : IDataSource, IFieldMapped
 {
     public CsvSource(string path, FieldMap fields, char? separator = null)
     {
@@ -118,7 +119,10 @@ public sealed class CsvSource : IDataSource
             throw new DataFormatException(Path, "the file is empty; a header row naming the columns is needed", 1);
         }
 
-        int Find(string name)
+        int Find(string name) =>
+            FindOptional(name) ?? throw new DataFormatException(Path, $"no such column in the header; columns are {string.Join(", ", headers.Select(h => $"'{h}'"))}", 1, field: name);
+
+        int? FindOptional(string name)
         {
             for (var i = 0; i < headers.Count; i++)
             {
@@ -136,13 +140,13 @@ public sealed class CsvSource : IDataSource
                 }
             }
 
-            throw new DataFormatException(Path, $"no such column in the header; columns are {string.Join(", ", headers.Select(h => $"'{h}'"))}", 1, field: name);
+            return null;
         }
 
         return new Columns(
             [.. Fields.TextFields.Select(Find)],
             [.. Fields.NumberFields.Select(Find)],
-            Fields.LabelField is null ? -1 : Find(Fields.LabelField),
+            Fields.LabelField is null ? -1 : FindOptional(Fields.LabelField) ?? -1,
             Fields.IdField is null ? -1 : Find(Fields.IdField));
     }
 

@@ -102,8 +102,17 @@ internal sealed class DataBatchBuilder
     /// <summary>Names of the labeling functions that come with a data set (WRENCH weak_labels have no names of their own).</summary>
     public static string[] WeakProgramNames(int count) => Enumerable.Range(0, count).Select(j => $"lf{j}").ToArray();
 
-    public static DataBatch Empty(IDataSource source) =>
-        new(0, [], new Dictionary<string, string[]>(), new Dictionary<string, double[]>(), []);
+    /// <summary>A batch of no rows with the source's columns, so that code asking for a field finds it empty, not missing.</summary>
+    public static DataBatch Empty(IDataSource source)
+    {
+        var fields = (source as IFieldMapped)?.Fields;
+        return new(
+            0,
+            [],
+            (fields?.TextFields ?? []).ToDictionary(f => f, _ => Array.Empty<string>(), StringComparer.Ordinal),
+            (fields?.NumberFields ?? []).ToDictionary(f => f, _ => Array.Empty<double>(), StringComparer.Ordinal),
+            []);
+    }
 
     private static T[] Trim<T>(T[] array, int n) => n == array.Length ? array : array.AsSpan(0, n).ToArray();
 

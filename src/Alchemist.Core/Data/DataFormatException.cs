@@ -27,6 +27,24 @@ public sealed class DataFormatException : FormatException
 
     public string? Field { get; }
 
+    /// <summary>
+    /// "not valid JSON: ..." without the parser's own "LineNumber: 0 | BytePositionInLine: n" suffix, which counts from zero
+    /// within the text it was given and so contradicts the line this exception names.
+    /// </summary>
+    internal static string NotValidJson(System.Text.Json.JsonException e, bool positionIsInLine)
+    {
+        var message = e.Message;
+        var suffix = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        if (suffix >= 0)
+        {
+            message = message[..suffix];
+        }
+
+        return positionIsInLine && e.BytePositionInLine is { } position
+            ? $"not valid JSON at byte {position + 1} of the line: {message}"
+            : $"not valid JSON: {message}";
+    }
+
     private static string Compose(string file, string problem, long? line, string? rowId, string? field)
     {
         var place = new List<string>(3);

@@ -24,6 +24,15 @@ public interface IDataSource
     string ContentHash();
 }
 
+/// <summary>
+/// A source whose fields are named up front (CSV, JSONL, or a split of one), so that even a file with no rows reads as a
+/// batch with those columns. A WRENCH file finds its fields in its first row and has none to give when it is empty.
+/// </summary>
+internal interface IFieldMapped
+{
+    FieldMap? Fields { get; }
+}
+
 public static class DataSourceExtensions
 {
     /// <summary>Reads every row into one batch; for files that fit in memory (splits for label models, tests).</summary>
@@ -40,9 +49,11 @@ public static class DataSourceExtensions
     public static IDataSource WithContentHashOnce(this IDataSource source) =>
         source as HashedOnceSource ?? new HashedOnceSource(source);
 
-    private sealed class HashedOnceSource(IDataSource inner) : IDataSource
+    private sealed class HashedOnceSource(IDataSource inner) : IDataSource, IFieldMapped
     {
         private readonly Lazy<string> _hash = new(inner.ContentHash);
+
+        public FieldMap? Fields => (inner as IFieldMapped)?.Fields;
 
         public string Path => inner.Path;
 

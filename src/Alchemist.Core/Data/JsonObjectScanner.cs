@@ -102,7 +102,7 @@ internal sealed class JsonObjectScanner
             catch (JsonException e)
             {
                 var at = e.LineNumber is { } zeroBased ? zeroBased + 1 : _lineAtStart;
-                throw new DataFormatException(_path, $"not valid JSON: {e.Message}", line: at, rowId: key.Length > 0 ? key : null, inner: e);
+                throw new DataFormatException(_path, DataFormatException.NotValidJson(e, positionIsInLine: false), line: at, rowId: key.Length > 0 ? key : null, inner: e);
             }
         }
 

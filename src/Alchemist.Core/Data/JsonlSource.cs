@@ -7,7 +7,7 @@ namespace Alchemist.Data;
 /// A JSON Lines file: one JSON object per line, read in batches. Fields are picked by name through a <see cref="FieldMap"/>;
 /// other properties are ignored. A missing or null label means no label; a missing or null number reads as NaN.
 /// </summary>
-public sealed class JsonlSource : IDataSource
+public sealed class JsonlSource : IDataSource, IFieldMapped
 {
     public JsonlSource(string path, FieldMap fields)
     {
@@ -69,7 +69,7 @@ public sealed class JsonlSource : IDataSource
         }
         catch (JsonException e)
         {
-            throw new DataFormatException(Path, $"not valid JSON: {e.Message}", line, inner: e);
+            throw new DataFormatException(Path, DataFormatException.NotValidJson(e, positionIsInLine: true), line, inner: e);
         }
 
         using (document)

@@ -39,8 +39,10 @@ public sealed record SeededSplit(double ValidFraction, double TestFraction, int 
         return (z >> 11) * (1.0 / (1UL << 53));
     }
 
-    private sealed class SplitSource(IDataSource inner, SeededSplit rule, string split) : IDataSource
+    private sealed class SplitSource(IDataSource inner, SeededSplit rule, string split) : IDataSource, IFieldMapped
     {
+        public FieldMap? Fields => (inner as IFieldMapped)?.Fields;
+
         public string Path => inner.Path;
 
         public string Format => inner.Format;

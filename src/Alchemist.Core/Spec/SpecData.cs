@@ -40,6 +40,22 @@ public static class SpecData
     {
         var (train, valid, test) = OpenSources(spec);
         var dataset = Dataset.FromSources(spec.Name, train, valid, test, spec.ClassNames);
+        if (dataset.Train.Count == 0)
+        {
+            var rows = dataset.Splits.Sum(s => s.Count);
+            throw new DataFormatException(train.Path, rows == 0
+                ? "no rows: the file has nothing to label below its header"
+                : $"no rows for train: the split put all {rows} rows of the file into valid and test; add rows");
+        }
+
+        // A CSV or JSONL file without the label field reads as unlabeled, which is right for a test or new file but,
+        // when no file has the field at all, almost always means a misspelled label_field.
+        if (spec.Data.LabelField is { } labelField && spec.Data.Format != "wrench" && !dataset.Splits.Any(s => s.Rows.HasAnyGold))
+        {
+            var files = string.Join(", ", dataset.Splits.Select(s => s.Source.Path).Distinct());
+            throw new DataFormatException(files, "no row has a label in this field; check its name (a CSV header column or a JSONL property), or leave the label field out for unlabeled data", field: labelField);
+        }
+
         foreach (var split in dataset.Splits)
         {
             foreach (var input in spec.Inputs)

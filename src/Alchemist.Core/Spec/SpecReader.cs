@@ -9,6 +9,9 @@ public static partial class SpecReader
 {
     internal static readonly string[] Formats = ["wrench", "csv", "jsonl"];
 
+    /// <summary>The values data.format may take.</summary>
+    public static IReadOnlyList<string> DataFormats => Formats;
+
     internal static readonly IReadOnlyDictionary<string, InputType> InputTypes = new Dictionary<string, InputType>
     {
         ["text"] = InputType.Text,
@@ -49,7 +52,7 @@ public static partial class SpecReader
         {
             throw new SpecException(file, null, null, Directory.Exists(folderOrFile)
                 ? $"no {TaskSpec.FileName} in this project folder (create one with `alchemist init`)"
-                : "file not found");
+                : Path.GetExtension(folderOrFile).ToLowerInvariant() is ".yaml" or ".yml" ? "spec file not found" : "no such project folder (create one with `alchemist init`)");
         }
 
         var projectDirectory = Path.GetDirectoryName(Path.GetFullPath(file))!;
