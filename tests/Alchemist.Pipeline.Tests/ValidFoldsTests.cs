@@ -28,4 +28,14 @@ public class ValidFoldsTests
         Assert.Empty(ValidFolds.Of([4]));
         Assert.Empty(ValidFolds.Of([]));
     }
+
+    [Fact]
+    public void Overlay_replaces_only_the_rows_each_fold_predicted()
+    {
+        float[] inSample = [0.9f, 0.1f, 0.8f, 0.2f, 0.7f, 0.3f];
+        var fold = new ValidFold([2, 0], [0.4f, 0.6f, 0.5f, 0.5f], [false, true], [], []);
+        Assert.Equal([0.5f, 0.5f, 0.8f, 0.2f, 0.4f, 0.6f], ValidFold.Overlay(inSample, [fold], classes: 2));
+        Assert.Equal([true, true, false], ValidFold.OverlayCovered([true, true, true], [fold]));
+        Assert.Equal(0.9f, inSample[0]);
+    }
 }
