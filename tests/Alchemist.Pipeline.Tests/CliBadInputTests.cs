@@ -1,4 +1,6 @@
+using Alchemist.Cli.Pipeline;
 using Alchemist.Spec;
+using Alchemist.Tests;
 using Xunit;
 
 namespace Alchemist.Pipeline.Tests;
@@ -140,6 +142,47 @@ public sealed class CliBadInputTests : IDisposable
         Assert.DoesNotContain("LineNumber: 0", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Init_takes_a_wrench_folder_for_its_train_json()
+    {
+        var folder = Path.Combine(SharedFolder.RepositoryRoot, "examples", "youtube-spam", "data");
+        var project = Path.Combine(_root, "project");
+
+        var result = Invoke("init", project, "--data", folder);
+
+        Assert.True(result.Code == 0, result.Error);
+        var spec = SpecReader.Load(project);
+        Assert.Equal("wrench", spec.Data.Format);
+        Assert.EndsWith("train.json", spec.Data.Train, StringComparison.Ordinal);
+        Assert.EndsWith("valid.json", spec.Data.Valid, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_csv_header_that_names_a_column_twice_is_ambiguous_not_silently_the_first()
+    {
+        var data = Write("twice.csv", ["body,tag,Body", "\"hello\",ham,\"other\"", "\"buy now\",spam,\"x\""]);
+
+        var result = Invoke("init", Path.Combine(_root, "project"), "--data", data, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+
+        // Exact 'body' is one column; 'Body' only matches when case is ignored, so the exact match wins and this reads.
+        Assert.True(result.Code == 0, result.Error);
+        var exactTwice = Write("exact-twice.csv", ["body,tag,body", "\"hello\",ham,\"other\"", "\"buy now\",spam,\"x\""]);
+        var ambiguous = Invoke("init", Path.Combine(_root, "project2"), "--data", exactTwice, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+        Assert.Equal(1, ambiguous.Code);
+        Assert.Contains($"{exactTwice}: line 1, field 'body': 2 columns of the header match this name (columns 1, 3)", ambiguous.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_csv_separated_by_semicolons_gets_a_hint_about_the_separator()
+    {
+        var data = Write("semicolons.csv", ["body;tag", "hello;ham", "buy now;spam"]);
+
+        var result = Invoke("init", Path.Combine(_root, "project"), "--data", data, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+
+        Assert.Equal(1, result.Code);
+        Assert.Contains("separated by ';'", result.Error, StringComparison.Ordinal);
+    }
+
     private static void AssertNoStackTrace((int Code, string Output, string Error) result)
     {
         Assert.DoesNotContain("Unhandled exception", result.Error, StringComparison.Ordinal);
@@ -156,7 +199,7 @@ public sealed class CliBadInputTests : IDisposable
         return path;
     }
 
-    private static (int Code, string Output, string Error) Invoke(params string[] args)
+    internal static (int Code, string Output, string Error) Invoke(params string[] args)
     {
         var (output, error) = (Console.Out, Console.Error);
         using var capturedOutput = new StringWriter();
@@ -166,6 +209,9 @@ public sealed class CliBadInputTests : IDisposable
         try
         {
             var code = Alchemist.Cli.Program.Main(args);
+
+            // A command must leave the console usable for whatever runs next in this process.
+            Console.Out.Write(string.Empty);
             return (code, capturedOutput.ToString(), capturedError.ToString());
         }
         finally
@@ -173,5 +219,80 @@ public sealed class CliBadInputTests : IDisposable
             Console.SetOut(output);
             Console.SetError(error);
         }
+    }
+}
+
+/// <summary>`predict` on files that differ from the project's data, after one run of a small CSV project.</summary>
+[Collection(nameof(ConsoleCapture))]
+public sealed class CliBadInputPredictTests(CliBadInputPredictTests.TrainedProject trained) : IClassFixture<CliBadInputPredictTests.TrainedProject>
+{
+    public sealed class TrainedProject : IDisposable
+    {
+        public TrainedProject()
+        {
+            Directory.CreateDirectory(Root);
+            var data = Path.Combine(Root, "comments.csv");
+            string[] spam = ["check out my channel", "subscribe to me please", "visit my website for free money", "click this link now"];
+            string[] ham = ["great song, love it", "this video made my day", "the best music of the year", "amazing voice"];
+            File.WriteAllLines(data, ["body,tag", .. Enumerable.Range(0, 400).Select(i => i % 2 == 0 ? $"\"{spam[i / 2 % spam.Length]} {i}\",spam" : $"\"{ham[i / 2 % ham.Length]} {i}\",ham")]);
+            Assert.Equal(0, Alchemist.Cli.Program.Main(["init", Project, "--data", data, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam"]));
+            Log = new StringWriter();
+            new RunPipeline(Log).Run(Project);
+        }
+
+        public string Root { get; } = Path.Combine(Path.GetTempPath(), "alchemist-badinput-predict-" + Guid.NewGuid().ToString("N"));
+
+        public string Project => Path.Combine(Root, "project");
+
+        public StringWriter Log { get; }
+
+        public void Dispose() => Directory.Delete(Root, recursive: true);
+    }
+
+    [Fact]
+    public void Predict_reads_a_wrench_file_that_has_no_label_json_beside_it()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(trained.Root, "wrench-" + Guid.NewGuid().ToString("N"))).FullName;
+        var file = Path.Combine(folder, "new.json");
+        File.WriteAllText(file, """{"a": {"data": {"body": "subscribe to my channel"}, "label": -1}, "b": {"data": {"body": "lovely song"}, "label": -1}}""");
+
+        var result = CliBadInputTests.Invoke("predict", trained.Project, file);
+
+        Assert.True(result.Code == 0, result.Error);
+        var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Contains("\"id\":\"a\"", lines[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Predict_on_rows_without_the_projects_input_names_the_file_and_the_field()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(trained.Root, "wrench-" + Guid.NewGuid().ToString("N"))).FullName;
+        var wrench = Path.Combine(folder, "new.json");
+        File.WriteAllText(wrench, """{"a": {"data": {"text": "subscribe to my channel"}, "label": -1}}""");
+        var csv = Path.Combine(folder, "new.csv");
+        File.WriteAllLines(csv, ["id,text", "1,hello"]);
+
+        foreach (var file in new[] { wrench, csv })
+        {
+            var result = CliBadInputTests.Invoke("predict", trained.Project, file);
+            Assert.Equal(1, result.Code);
+            Assert.Contains(file, result.Error, StringComparison.Ordinal);
+            Assert.Contains("field 'body'", result.Error, StringComparison.Ordinal);
+            Assert.Contains("'text'", result.Error, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Predict_writes_its_output_into_a_folder_it_creates()
+    {
+        var rows = Path.Combine(trained.Root, "rows-" + Guid.NewGuid().ToString("N") + ".csv");
+        File.WriteAllLines(rows, ["body", "subscribe to my channel", "lovely song"]);
+        var output = Path.Combine(trained.Root, "out-" + Guid.NewGuid().ToString("N"), "labels.jsonl");
+
+        var result = CliBadInputTests.Invoke("predict", trained.Project, rows, "--output", output);
+
+        Assert.True(result.Code == 0, result.Error);
+        Assert.Equal(2, File.ReadAllLines(output).Length);
     }
 }

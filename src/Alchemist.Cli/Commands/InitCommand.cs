@@ -10,7 +10,7 @@ internal static class InitCommand
     public static Command Create()
     {
         var project = new Argument<DirectoryInfo>("project") { Description = "The project folder to create (it may exist, but must not hold an alchemist.yaml)." };
-        var data = new Option<FileInfo>("--data") { Description = "The data: a WRENCH train.json (valid.json and test.json beside it are used too), or one CSV or JSONL file split by a seeded rule.", Required = true };
+        var data = new Option<FileInfo>("--data") { Description = "The data: a WRENCH folder or its train.json (valid.json and test.json beside it are used too), or one CSV or JSONL file split by a seeded rule.", Required = true };
         var valid = new Option<FileInfo?>("--valid") { Description = "A separate valid file (CSV or JSONL); then --data is the train file." };
         var test = new Option<FileInfo?>("--test") { Description = "A separate test file (CSV or JSONL)." };
         var format = new Option<string?>("--format") { Description = "wrench, csv or jsonl (default: from the extension)." };
@@ -80,6 +80,14 @@ internal static class InitCommand
         if (File.Exists(Path.Combine(projectDirectory, TaskSpec.FileName)))
         {
             throw new InvalidOperationException($"{Path.Combine(projectDirectory, TaskSpec.FileName)} already exists; edit it, or init another folder");
+        }
+
+        if (Directory.Exists(data))
+        {
+            // A WRENCH folder stands for its train.json, as a folder does for `predict --format wrench`.
+            data = File.Exists(Path.Combine(data, "train.json"))
+                ? Path.Combine(data, "train.json")
+                : throw new FileNotFoundException($"--data: {data} is a folder without a train.json; name a CSV or JSONL file, or a WRENCH folder or its train.json");
         }
 
         if (!File.Exists(data))

@@ -45,15 +45,28 @@ internal static class PredictCommand
             }
 
             var fields = SpecData.FieldMap(spec) with { LabelField = null };
-            var source = Dataset.OpenFile(file.FullName, format ?? Dataset.GuessFormat(file.FullName), fields);
+            format ??= Dataset.GuessFormat(file.FullName);
+
+            // Labels are not read here, so a WRENCH file needs no label.json beside it: the project's classes stand in.
+            var source = format == "wrench" && File.Exists(file.FullName)
+                ? new WrenchSource(file.FullName, spec.ClassNames)
+                : Dataset.OpenFile(file.FullName, format, fields);
             var rows = source.ReadAll();
+            SpecData.RequireInputs(spec, source.Path, rows);
             var split = new DataSplit("predict", source, rows, spec.ClassNames);
             var probabilities = model.Info.Input == EndModel.EndModelInput.Text
                 ? model.PredictText(RunPipeline.RowTexts(spec, split))
                 : model.PredictFeatures(Enumerable.Range(0, rows.Count)
                     .Select(r => spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => (float)rows.Number(i.Name)[r]).ToArray()).ToArray());
             var labels = Evaluation.ClassificationMetrics.ArgMax(probabilities, model.Classes);
-            using var writer = output is null ? Console.Out : new StreamWriter(output.FullName);
+            if (output is not null)
+            {
+                Directory.CreateDirectory(output.DirectoryName!);
+            }
+
+            // Console.Out is not ours to dispose: a caller in this process (a test, a script host) goes on writing to it.
+            using var outputFile = output is null ? null : new StreamWriter(output.FullName);
+            var writer = outputFile ?? Console.Out;
             for (var r = 0; r < rows.Count; r++)
             {
                 var probabilitiesByClass = new Dictionary<string, double>();
@@ -72,7 +85,7 @@ internal static class PredictCommand
 
             return 0;
         }
-        catch (Exception e) when (e is SpecException or DataFormatException or InvalidOperationException or IOException or InvalidDataException or ArgumentException or KeyNotFoundException)
+        catch (Exception e) when (e is SpecException or DataFormatException or InvalidOperationException or IOException or InvalidDataException or ArgumentException or KeyNotFoundException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"predict failed: {e.Message}");
             return 1;

@@ -120,23 +120,22 @@ public sealed class CsvSource : IDataSource, IFieldMapped
         }
 
         int Find(string name) =>
-            FindOptional(name) ?? throw new DataFormatException(Path, $"no such column in the header; columns are {string.Join(", ", headers.Select(h => $"'{h}'"))}", 1, field: name);
+            FindOptional(name) ?? throw new DataFormatException(Path, $"no such column in the header; columns are {string.Join(", ", headers.Select(h => $"'{h}'"))}{SeparatorHint(headers)}", 1, field: name);
 
         int? FindOptional(string name)
         {
-            for (var i = 0; i < headers.Count; i++)
+            // An exact match first, then one ignoring case and surrounding spaces; two columns that match are ambiguous.
+            foreach (var matches in new Func<string, bool>[] { h => string.Equals(h, name, StringComparison.Ordinal), h => string.Equals(h.Trim(), name, StringComparison.OrdinalIgnoreCase) })
             {
-                if (string.Equals(headers[i], name, StringComparison.Ordinal))
+                var found = Enumerable.Range(0, headers.Count).Where(i => matches(headers[i])).ToList();
+                if (found.Count > 1)
                 {
-                    return i;
+                    throw new DataFormatException(Path, $"{found.Count} columns of the header match this name (columns {string.Join(", ", found.Select(i => i + 1))}); rename all but one", 1, field: name);
                 }
-            }
 
-            for (var i = 0; i < headers.Count; i++)
-            {
-                if (string.Equals(headers[i].Trim(), name, StringComparison.OrdinalIgnoreCase))
+                if (found.Count == 1)
                 {
-                    return i;
+                    return found[0];
                 }
             }
 
@@ -148,6 +147,18 @@ public sealed class CsvSource : IDataSource, IFieldMapped
             [.. Fields.NumberFields.Select(Find)],
             Fields.LabelField is null ? -1 : FindOptional(Fields.LabelField) ?? -1,
             Fields.IdField is null ? -1 : Find(Fields.IdField));
+    }
+
+    private string SeparatorHint(IReadOnlyList<string> headers)
+    {
+        if (headers.Count != 1)
+        {
+            return string.Empty;
+        }
+
+        var other = new[] { ';', '\t', '|', ',' }.FirstOrDefault(c => c != Separator && headers[0].Contains(c));
+        return other == default ? string.Empty
+            : $" (one column: the file seems separated by {(other == '\t' ? "tabs" : $"'{other}'")}; .csv files must use ',' and .tsv files tabs)";
     }
 
     private sealed record Columns(int[] Texts, int[] Numbers, int Label, int Id);

@@ -58,18 +58,27 @@ public static class SpecData
 
         foreach (var split in dataset.Splits)
         {
-            foreach (var input in spec.Inputs)
-            {
-                var present = input.Type == InputType.Text ? split.Rows.Texts.ContainsKey(input.Name) : split.Rows.Numbers.ContainsKey(input.Name);
-                if (!present && split.Count > 0)
-                {
-                    var has = split.Rows.Texts.Keys.Select(k => $"'{k}' (text)").Concat(split.Rows.Numbers.Keys.Select(k => $"'{k}' (number)"));
-                    throw new DataFormatException(split.Source.Path, $"the spec's input is not a {(input.Type == InputType.Text ? "text" : "number")} field of these rows; they have {string.Join(", ", has)}", field: input.Name);
-                }
-            }
+            RequireInputs(spec, split.Source.Path, split.Rows);
         }
 
         return dataset;
+    }
+
+    /// <summary>
+    /// Checks that rows read from <paramref name="file"/> have each of the spec's inputs with its kind (a WRENCH file names
+    /// its own fields, so its rows may not).
+    /// </summary>
+    public static void RequireInputs(TaskSpec spec, string file, DataBatch rows)
+    {
+        foreach (var input in spec.Inputs)
+        {
+            var present = input.Type == InputType.Text ? rows.Texts.ContainsKey(input.Name) : rows.Numbers.ContainsKey(input.Name);
+            if (!present && rows.Count > 0)
+            {
+                var has = rows.Texts.Keys.Select(k => $"'{k}' (text)").Concat(rows.Numbers.Keys.Select(k => $"'{k}' (number)"));
+                throw new DataFormatException(file, $"the spec's input is not a {(input.Type == InputType.Text ? "text" : "number")} field of these rows; they have {string.Join(", ", has)}", field: input.Name);
+            }
+        }
     }
 
     private static IDataSource Open(TaskSpec spec, string relative, string key)
