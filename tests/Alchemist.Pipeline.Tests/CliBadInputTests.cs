@@ -183,6 +183,38 @@ public sealed class CliBadInputTests : IDisposable
         Assert.Contains("separated by ';'", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Two_rows_of_a_file_with_one_id_are_an_error_naming_the_id_not_two_label_rows_with_one_id()
+    {
+        var rows = Comments(40).Select((row, i) => $"r{i},{row}").ToArray();
+        rows[30] = "r7," + rows[30].Split(',', 2)[1];
+        var data = Write("comments.csv", ["id,body,tag", .. rows]);
+        var project = Path.Combine(_root, "project");
+
+        var result = Invoke("init", project, "--data", data, "--id-field", "id", "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+
+        Assert.Equal(1, result.Code);
+        Assert.Contains($"{data}: field 'id': row id 'r7' is used twice", result.Error, StringComparison.Ordinal);
+
+        rows[30] = "r30," + rows[30].Split(',', 2)[1];
+        File.WriteAllLines(data, ["id,body,tag", .. rows]);
+        Assert.Equal(0, Invoke("init", project, "--data", data, "--id-field", "id", "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam").Code);
+        Assert.Equal("r7", SpecData.LoadDataset(SpecReader.Load(project)).Splits.SelectMany(s => s.Rows.RowIds).Single(id => id == "r7"));
+    }
+
+    [Fact]
+    public void Init_into_a_path_that_is_a_file_says_so()
+    {
+        var data = Write("comments.csv", ["body,tag", .. Comments(40)]);
+        var notAFolder = Write("project", ["some file"]);
+
+        var result = Invoke("init", notAFolder, "--data", data, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+
+        Assert.Equal(1, result.Code);
+        Assert.Contains($"{notAFolder} is a file", result.Error, StringComparison.Ordinal);
+        Assert.Equal(["some file"], File.ReadAllLines(notAFolder));
+    }
+
     private static void AssertNoStackTrace((int Code, string Output, string Error) result)
     {
         Assert.DoesNotContain("Unhandled exception", result.Error, StringComparison.Ordinal);

@@ -17,28 +17,29 @@ internal static class InitCommand
         var textField = new Option<string[]>("--text-field") { Description = "The text field(s) programs read (default: text).", AllowMultipleArgumentsPerToken = true };
         var numberField = new Option<string[]>("--number-field") { Description = "Numeric feature field(s) programs read.", AllowMultipleArgumentsPerToken = true };
         var labelField = new Option<string?>("--label-field") { Description = "The field with gold labels, if the data has them (class index or name)." };
+        var idField = new Option<string?>("--id-field") { Description = "A field with a unique id per row, used in the labels written (default: the row's position)." };
         var classes = new Option<string?>("--classes") { Description = "Class names in class-index order, comma separated (default for WRENCH: label.json)." };
         var name = new Option<string?>("--name") { Description = "Project name (default: the folder's name)." };
         var description = new Option<string?>("--description") { Description = "What the task is, in a sentence or two; LLM prompts use it." };
         var command = new Command("init", "Create a project: an alchemist.yaml naming the data, its fields and classes (offline synthesis until an LLM is configured).")
         {
-            project, data, valid, test, format, textField, numberField, labelField, classes, name, description,
+            project, data, valid, test, format, textField, numberField, labelField, idField, classes, name, description,
         };
         command.SetAction(result => Run(
             result.GetValue(project)!, result.GetValue(data)!, result.GetValue(valid), result.GetValue(test), result.GetValue(format),
-            result.GetValue(textField) ?? [], result.GetValue(numberField) ?? [], result.GetValue(labelField), result.GetValue(classes),
+            result.GetValue(textField) ?? [], result.GetValue(numberField) ?? [], result.GetValue(labelField), result.GetValue(idField), result.GetValue(classes),
             result.GetValue(name), result.GetValue(description)));
         return command;
     }
 
-    private static int Run(DirectoryInfo project, FileInfo data, FileInfo? valid, FileInfo? test, string? format, string[] textFields, string[] numberFields, string? labelField, string? classList, string? name, string? description)
+    private static int Run(DirectoryInfo project, FileInfo data, FileInfo? valid, FileInfo? test, string? format, string[] textFields, string[] numberFields, string? labelField, string? idField, string? classList, string? name, string? description)
     {
         var file = Path.Combine(project.FullName, TaskSpec.FileName);
         var folderExisted = Directory.Exists(project.FullName);
         var written = false;
         try
         {
-            var spec = Build(project.FullName, data.FullName, valid?.FullName, test?.FullName, format, textFields, numberFields, labelField, classList, name, description);
+            var spec = Build(project.FullName, data.FullName, valid?.FullName, test?.FullName, format, textFields, numberFields, labelField, idField, classList, name, description);
             SpecWriter.Save(spec, file);
             written = true;
             SpecData.LoadDataset(SpecReader.Load(project.FullName));
@@ -75,8 +76,13 @@ internal static class InitCommand
     }
 
     /// <summary>The spec for a new project; data paths are written relative to the project folder.</summary>
-    internal static TaskSpec Build(string projectDirectory, string data, string? valid, string? test, string? format, IReadOnlyList<string> textFields, IReadOnlyList<string> numberFields, string? labelField, string? classList, string? name, string? description)
+    internal static TaskSpec Build(string projectDirectory, string data, string? valid, string? test, string? format, IReadOnlyList<string> textFields, IReadOnlyList<string> numberFields, string? labelField, string? idField, string? classList, string? name, string? description)
     {
+        if (File.Exists(projectDirectory))
+        {
+            throw new ArgumentException($"{projectDirectory} is a file; name a folder for the project");
+        }
+
         if (File.Exists(Path.Combine(projectDirectory, TaskSpec.FileName)))
         {
             throw new InvalidOperationException($"{Path.Combine(projectDirectory, TaskSpec.FileName)} already exists; edit it, or init another folder");
@@ -107,6 +113,11 @@ internal static class InitCommand
         DataSpec dataSpec;
         if (format == "wrench")
         {
+            if (idField is not null)
+            {
+                throw new ArgumentException("--id-field: WRENCH rows are identified by their keys in the split file; leave it out");
+            }
+
             var folder = Path.GetDirectoryName(data)!;
             var labelJson = Path.Combine(folder, "label.json");
             classNames = classList is not null ? Split(classList)
@@ -120,8 +131,8 @@ internal static class InitCommand
         {
             classNames = classList is not null ? Split(classList) : throw new ArgumentException("--classes is required for CSV and JSONL data (class names in index order)");
             dataSpec = valid is null && test is null
-                ? new DataSpec { Format = format, File = Relative(data), Split = new SplitSpec(), LabelField = labelField }
-                : new DataSpec { Format = format, Train = Relative(data), Valid = valid is null ? null : Relative(valid), Test = test is null ? null : Relative(test), LabelField = labelField };
+                ? new DataSpec { Format = format, File = Relative(data), Split = new SplitSpec(), LabelField = labelField, IdField = idField }
+                : new DataSpec { Format = format, Train = Relative(data), Valid = valid is null ? null : Relative(valid), Test = test is null ? null : Relative(test), LabelField = labelField, IdField = idField };
             textFields = textFields.Count == 0 && numberFields.Count == 0 ? ["text"] : textFields;
         }
 
@@ -135,9 +146,9 @@ internal static class InitCommand
             throw new ArgumentException($"--classes: {string.Join(" and ", twice.Select(c => $"'{c}'"))} name the same class (class names ignore case)");
         }
 
-        if (textFields.Concat(numberFields).Concat(labelField is null ? [] : [labelField]).GroupBy(f => f, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } field)
+        if (textFields.Concat(numberFields).Concat(new[] { labelField, idField }.OfType<string>()).GroupBy(f => f, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } field)
         {
-            throw new ArgumentException($"field '{field.Key}' is named twice among --text-field, --number-field and --label-field");
+            throw new ArgumentException($"field '{field.Key}' is named twice among --text-field, --number-field, --label-field and --id-field");
         }
 
         var projectName = name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(projectDirectory)));

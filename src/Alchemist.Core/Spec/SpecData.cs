@@ -61,7 +61,32 @@ public static class SpecData
             RequireInputs(spec, split.Source.Path, split.Rows);
         }
 
+        if (spec.Data.IdField is { } idField)
+        {
+            RequireUniqueIds(dataset, idField);
+        }
+
         return dataset;
+    }
+
+    /// <summary>
+    /// Labels are written by split and row id and joined back to the file by id, so two rows of one file with one id would
+    /// make the outputs ambiguous. (Separate split files may reuse ids, as WRENCH files do.)
+    /// </summary>
+    private static void RequireUniqueIds(Dataset dataset, string idField)
+    {
+        var seen = new Dictionary<(string File, string Id), string>();
+        foreach (var split in dataset.Splits)
+        {
+            foreach (var id in split.Rows.RowIds)
+            {
+                if (!seen.TryAdd((split.Source.Path, id), split.Name))
+                {
+                    var where = seen[(split.Source.Path, id)] == split.Name ? $"two {split.Name} rows" : $"a {seen[(split.Source.Path, id)]} row and a {split.Name} row";
+                    throw new DataFormatException(split.Source.Path, $"row id '{id}' is used twice ({where}); ids must be unique", field: idField);
+                }
+            }
+        }
     }
 
     /// <summary>
