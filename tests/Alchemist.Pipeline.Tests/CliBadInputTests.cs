@@ -215,6 +215,26 @@ public sealed class CliBadInputTests : IDisposable
         Assert.Equal(["some file"], File.ReadAllLines(notAFolder));
     }
 
+    [Fact]
+    public void A_spec_with_classes_on_one_line_or_a_folder_for_a_file_says_what_to_write_instead()
+    {
+        var data = Write("comments.csv", ["body,tag", .. Comments(40)]);
+        var project = Path.Combine(_root, "project");
+        Assert.Equal(0, Invoke("init", project, "--data", data, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam").Code);
+        var yaml = Path.Combine(project, TaskSpec.FileName);
+        var good = File.ReadAllText(yaml);
+
+        File.WriteAllText(yaml, good.Replace("classes:\n- name: ham\n- name: spam\n", "classes: ham, spam\n", StringComparison.Ordinal));
+        var oneLine = Invoke("run", project);
+        Assert.Equal(1, oneLine.Code);
+        Assert.Contains($"{yaml}:6: classes: 'ham, spam' is one class; list each class on its own line", oneLine.Error, StringComparison.Ordinal);
+
+        File.WriteAllText(yaml, good.Replace("file: ../comments.csv", "file: ..", StringComparison.Ordinal));
+        var folder = Invoke("run", project);
+        Assert.Equal(1, folder.Code);
+        Assert.Contains("data.file: " + _root + " is a folder", folder.Error, StringComparison.Ordinal);
+    }
+
     private static void AssertNoStackTrace((int Code, string Output, string Error) result)
     {
         Assert.DoesNotContain("Unhandled exception", result.Error, StringComparison.Ordinal);

@@ -111,7 +111,7 @@ public static class SpecData
         var path = spec.ResolvePath(relative);
         if (!File.Exists(path))
         {
-            throw spec.Error($"data.{key}", $"file not found: {path}");
+            throw spec.Error($"data.{key}", Directory.Exists(path) ? $"{path} is a folder; name the data file in it" : $"file not found: {path}");
         }
 
         if (spec.Data.Format != "wrench")

@@ -160,6 +160,8 @@ public static partial class SpecReader
 
         return classes.Count switch
         {
+            1 when items[0] is YamlScalarNode && classes[0].Name.Contains(',', StringComparison.Ordinal)
+                => throw top.Error("classes", $"'{classes[0].Name}' is one class; list each class on its own line ('- name: ...' or '- ...')"),
             < 2 => throw top.Error("classes", $"needs at least two classes, found {classes.Count}"),
             > sbyte.MaxValue => throw top.Error("classes", $"at most {sbyte.MaxValue} classes are supported"),
             _ => classes,
