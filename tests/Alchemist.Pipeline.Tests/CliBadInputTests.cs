@@ -235,6 +235,24 @@ public sealed class CliBadInputTests : IDisposable
         Assert.Contains("data.file: " + _root + " is a folder", folder.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_program_file_with_a_malformed_header_is_named_with_its_line_by_run_and_apply()
+    {
+        var data = Write("comments.csv", ["body,tag", .. Comments(40)]);
+        var project = Path.Combine(_root, "project");
+        Assert.Equal(0, Invoke("init", project, "--data", data, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam").Code);
+        var program = Path.Combine(Directory.CreateDirectory(Path.Combine(project, "programs")).FullName, "links.cs");
+        File.WriteAllLines(program, ["// alchemist-program: links", "// written by hand", "public static int Label(string body) => body.Contains(\"http\") ? 1 : -1;"]);
+
+        foreach (var command in new[] { "run", "apply" })
+        {
+            var result = Invoke(command, project);
+            Assert.Equal(1, result.Code);
+            Assert.Contains($"{command} failed: {program}: line 2:", result.Error, StringComparison.Ordinal);
+            AssertNoStackTrace(result);
+        }
+    }
+
     private static void AssertNoStackTrace((int Code, string Output, string Error) result)
     {
         Assert.DoesNotContain("Unhandled exception", result.Error, StringComparison.Ordinal);

@@ -74,7 +74,7 @@ internal static class ApplyCommand
 
             return 0;
         }
-        catch (Exception e) when (e is SpecException or DataFormatException or InvalidOperationException or IOException or InvalidDataException or ArgumentException)
+        catch (Exception e) when (e is SpecException or FormatException or InvalidOperationException or IOException or InvalidDataException or ArgumentException)
         {
             // Plain text: Spectre would wrap the message at the console width and break file paths across lines in logs.
             Console.Error.WriteLine($"apply failed: {e.Message}");

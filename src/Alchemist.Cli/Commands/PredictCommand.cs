@@ -85,7 +85,7 @@ internal static class PredictCommand
 
             return 0;
         }
-        catch (Exception e) when (e is SpecException or DataFormatException or InvalidOperationException or IOException or InvalidDataException or ArgumentException or KeyNotFoundException or UnauthorizedAccessException)
+        catch (Exception e) when (e is SpecException or FormatException or InvalidOperationException or IOException or InvalidDataException or ArgumentException or KeyNotFoundException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"predict failed: {e.Message}");
             return 1;

@@ -41,7 +41,7 @@ internal static class RunCommand
 
             return 0;
         }
-        catch (Exception e) when (e is SpecException or Synthesis.SynthesisException or DataFormatException or InvalidOperationException or IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+        catch (Exception e) when (e is SpecException or Synthesis.SynthesisException or FormatException or InvalidOperationException or IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"run failed: {e.Message}");
             return 1;
