@@ -253,6 +253,18 @@ public sealed class CliBadInputTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Valid_gold_of_a_single_class_is_an_error_rather_than_a_run_that_labels_everything_with_it()
+    {
+        var train = Write("train.csv", ["body,tag", .. Comments(30)]);
+        var valid = Write("valid.csv", ["body,tag", .. Comments(20).Where(row => row.EndsWith(",ham", StringComparison.Ordinal))]);
+
+        var result = Invoke("init", Path.Combine(_root, "project"), "--data", train, "--valid", valid, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+
+        Assert.Equal(1, result.Code);
+        Assert.Contains($"{valid}: every labeled valid row is 'ham'", result.Error, StringComparison.Ordinal);
+    }
+
     private static void AssertNoStackTrace((int Code, string Output, string Error) result)
     {
         Assert.DoesNotContain("Unhandled exception", result.Error, StringComparison.Ordinal);

@@ -61,6 +61,14 @@ public static class SpecData
             RequireInputs(spec, split.Source.Path, split.Rows);
         }
 
+        // Valid gold chooses the label model, weighs the sources and calibrates the final labels; gold of one class makes
+        // every such choice favour that class, and the run would label every row with it while reporting perfect accuracy.
+        if (dataset.Valid is { } validSplit && validSplit.Rows.HasAnyGold
+            && validSplit.Rows.Labels.Where(k => k != DataBatch.NoLabel).Distinct().ToList() is [var only])
+        {
+            throw new DataFormatException(validSplit.Source.Path, $"every labeled valid row is '{dataset.ClassNames[only]}'; valid needs labeled rows of at least two classes ({string.Join(", ", dataset.ClassNames)}) to choose and check the labels");
+        }
+
         if (spec.Data.IdField is { } idField)
         {
             RequireUniqueIds(dataset, idField);
