@@ -265,6 +265,22 @@ public sealed class CliBadInputTests : IDisposable
         Assert.Contains($"{valid}: every labeled valid row is 'ham'", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void An_error_about_a_key_the_spec_leaves_out_points_at_the_line_of_its_section()
+    {
+        var data = Write("comments.csv", ["body,tag", .. Comments(40)]);
+        var project = Path.Combine(_root, "project");
+        Assert.Equal(0, Invoke("init", project, "--data", data, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam").Code);
+        var yaml = Path.Combine(project, TaskSpec.FileName);
+        File.WriteAllText(yaml, File.ReadAllText(yaml).Replace("provider: offline", "provider: exchange", StringComparison.Ordinal));
+        var llmLine = Array.IndexOf(File.ReadAllLines(yaml), "llm:") + 1;
+
+        var result = Invoke("run", project);
+
+        Assert.Equal(1, result.Code);
+        Assert.Contains($"{yaml}:{llmLine}: llm.model: no model is set", result.Error, StringComparison.Ordinal);
+    }
+
     private static void AssertNoStackTrace((int Code, string Output, string Error) result)
     {
         Assert.DoesNotContain("Unhandled exception", result.Error, StringComparison.Ordinal);

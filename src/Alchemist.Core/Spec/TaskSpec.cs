@@ -38,9 +38,25 @@ public sealed record TaskSpec
 
     public IReadOnlyList<string> ClassNames => Classes.Select(c => c.Name).ToArray();
 
-    /// <summary>An error about <paramref name="key"/> (a dotted path) that points at its line in the spec file.</summary>
+    /// <summary>
+    /// An error about <paramref name="key"/> (a dotted path) that points at its line in the spec file, or, for a key the file
+    /// leaves out, at the line of the section it belongs in.
+    /// </summary>
     public SpecException Error(string key, string problem) =>
-        new(SpecFile ?? Path.Combine(ProjectDirectory, FileName), KeyLines.TryGetValue(key, out var line) ? line : null, key, problem);
+        new(SpecFile ?? Path.Combine(ProjectDirectory, FileName), LineOf(key), key, problem);
+
+    private long? LineOf(string key)
+    {
+        for (var path = key; path.Length > 0; path = path[..Math.Max(0, path.LastIndexOf('.'))])
+        {
+            if (KeyLines.TryGetValue(path, out var line))
+            {
+                return line;
+            }
+        }
+
+        return null;
+    }
 
     public string ResolvePath(string path) => Path.GetFullPath(Path.Combine(ProjectDirectory, path));
 }
