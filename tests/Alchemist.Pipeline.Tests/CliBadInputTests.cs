@@ -218,9 +218,7 @@ public sealed class CliBadInputTests : IDisposable
     [Fact]
     public void A_spec_with_classes_on_one_line_or_a_folder_for_a_file_says_what_to_write_instead()
     {
-        var data = Write("comments.csv", ["body,tag", .. Comments(40)]);
-        var project = Path.Combine(_root, "project");
-        Assert.Equal(0, Invoke("init", project, "--data", data, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam").Code);
+        var (project, data) = InitCommentsProject();
         var yaml = Path.Combine(project, TaskSpec.FileName);
         var good = File.ReadAllText(yaml);
 
@@ -238,9 +236,7 @@ public sealed class CliBadInputTests : IDisposable
     [Fact]
     public void A_program_file_with_a_malformed_header_is_named_with_its_line_by_run_and_apply()
     {
-        var data = Write("comments.csv", ["body,tag", .. Comments(40)]);
-        var project = Path.Combine(_root, "project");
-        Assert.Equal(0, Invoke("init", project, "--data", data, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam").Code);
+        var (project, data) = InitCommentsProject();
         var program = Path.Combine(Directory.CreateDirectory(Path.Combine(project, "programs")).FullName, "links.cs");
         File.WriteAllLines(program, ["// alchemist-program: links", "// written by hand", "public static int Label(string body) => body.Contains(\"http\") ? 1 : -1;"]);
 
@@ -268,9 +264,7 @@ public sealed class CliBadInputTests : IDisposable
     [Fact]
     public void An_error_about_a_key_the_spec_leaves_out_points_at_the_line_of_its_section()
     {
-        var data = Write("comments.csv", ["body,tag", .. Comments(40)]);
-        var project = Path.Combine(_root, "project");
-        Assert.Equal(0, Invoke("init", project, "--data", data, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam").Code);
+        var (project, data) = InitCommentsProject();
         var yaml = Path.Combine(project, TaskSpec.FileName);
         File.WriteAllText(yaml, File.ReadAllText(yaml).Replace("provider: offline", "provider: exchange", StringComparison.Ordinal));
         var llmLine = Array.IndexOf(File.ReadAllLines(yaml), "llm:") + 1;
@@ -279,6 +273,16 @@ public sealed class CliBadInputTests : IDisposable
 
         Assert.Equal(1, result.Code);
         Assert.Contains($"{yaml}:{llmLine}: llm.model: no model is set", result.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>A project over 40 labeled comments in one CSV (text 'body', label 'tag'), made by `init`.</summary>
+    private (string Project, string Data) InitCommentsProject()
+    {
+        var data = Write("comments.csv", ["body,tag", .. Comments(40)]);
+        var project = Path.Combine(_root, "project");
+        var init = Invoke("init", project, "--data", data, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+        Assert.True(init.Code == 0, init.Error);
+        return (project, data);
     }
 
     private static void AssertNoStackTrace((int Code, string Output, string Error) result)
