@@ -275,6 +275,24 @@ public sealed class CliBadInputTests : IDisposable
         Assert.Contains($"{yaml}:{llmLine}: llm.model: no model is set", result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Init_names_a_missing_or_differently_formatted_valid_or_test_file_by_its_option()
+    {
+        var train = Write("train.csv", ["body,tag", .. Comments(30)]);
+        var jsonl = Write("valid.jsonl", ["{\"body\":\"great song\",\"tag\":\"ham\"}", "{\"body\":\"subscribe\",\"tag\":\"spam\"}"]);
+        var missing = Path.Combine(_root, "no-such-test.csv");
+        string[] Init(string option, string file) => ["init", Path.Combine(_root, "project"), "--data", train, option, file, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam"];
+
+        var mixed = Invoke(Init("--valid", jsonl));
+        Assert.Equal(1, mixed.Code);
+        Assert.Contains($"--valid: {jsonl} is jsonl but --data {train} is csv", mixed.Error, StringComparison.Ordinal);
+
+        var absent = Invoke(Init("--test", missing));
+        Assert.Equal(1, absent.Code);
+        Assert.Contains($"--test: file not found: {missing}", absent.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_root, "project")));
+    }
+
     /// <summary>A project over 40 labeled comments in one CSV (text 'body', label 'tag'), made by `init`.</summary>
     private (string Project, string Data) InitCommentsProject()
     {

@@ -101,10 +101,30 @@ internal static class InitCommand
             throw new FileNotFoundException($"data file not found: {data}");
         }
 
+        var formatGiven = format is not null;
         format ??= Dataset.GuessFormat(data);
         if (!SpecReader.DataFormats.Contains(format))
         {
             throw new ArgumentException($"--format: '{format}' is not one of {string.Join(", ", SpecReader.DataFormats)}");
+        }
+
+        foreach (var (option, path) in new[] { ("--valid", valid), ("--test", test) })
+        {
+            if (path is null)
+            {
+                continue;
+            }
+
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"{option}: file not found: {path}");
+            }
+
+            // The spec has one format for all its files; a JSONL valid file read as CSV fails with a baffling CSV error.
+            if (!formatGiven && FormatOf(path) is { } other && other != format)
+            {
+                throw new ArgumentException($"{option}: {path} is {other} but --data {data} is {format}; a project's files share one format, so convert one of them");
+            }
         }
 
         Directory.CreateDirectory(projectDirectory);
@@ -161,6 +181,18 @@ internal static class InitCommand
             Data = dataSpec,
             ProjectDirectory = projectDirectory,
         };
+    }
+
+    private static string? FormatOf(string path)
+    {
+        try
+        {
+            return Dataset.GuessFormat(path);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
     }
 
     private static string[] Split(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
