@@ -293,6 +293,21 @@ public sealed class CliBadInputTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_root, "project")));
     }
 
+    [Fact]
+    public void A_spec_whose_file_has_another_formats_extension_names_that_key()
+    {
+        var (project, _) = InitCommentsProject();
+        Write("new.jsonl", ["{\"body\":\"great song\",\"tag\":\"ham\"}"]);
+        var yaml = Path.Combine(project, TaskSpec.FileName);
+        File.WriteAllText(yaml, File.ReadAllText(yaml).Replace("file: ../comments.csv", "file: ../new.jsonl", StringComparison.Ordinal));
+        var fileLine = Array.IndexOf(File.ReadAllLines(yaml), "  file: ../new.jsonl") + 1;
+
+        var result = Invoke("run", project);
+
+        Assert.Equal(1, result.Code);
+        Assert.Contains($"{yaml}:{fileLine}: data.file: '../new.jsonl' looks like jsonl but data.format is csv", result.Error, StringComparison.Ordinal);
+    }
+
     /// <summary>A project over 40 labeled comments in one CSV (text 'body', label 'tag'), made by `init`.</summary>
     private (string Project, string Data) InitCommentsProject()
     {

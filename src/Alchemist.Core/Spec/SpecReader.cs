@@ -220,6 +220,14 @@ public static partial class SpecReader
             throw map.Error(data.Valid is not null ? "valid" : "test", "with one 'file', valid and test rows come from 'split'");
         }
 
+        foreach (var (key, path) in new[] { ("train", data.Train), ("valid", data.Valid), ("test", data.Test), ("file", data.File) })
+        {
+            if (FormatOfExtension(path) is { } implied && implied != data.Format)
+            {
+                throw map.Error(key, $"'{path}' looks like {implied} but data.format is {data.Format}; every file of a project has the one format");
+            }
+        }
+
         if (data.Format == "wrench" && data.LabelField is not null && data.LabelField != "label")
         {
             throw map.Error("label_field", "WRENCH files keep gold labels in 'label'; leave label_field out");
@@ -228,17 +236,17 @@ public static partial class SpecReader
         return data.File is not null && data.Split is null ? data with { Split = new SplitSpec() } : data;
     }
 
-    private static string GuessFormat(YamlMap map, string? path)
-    {
-        var extension = Path.GetExtension(path ?? string.Empty).ToLowerInvariant();
-        return extension switch
+    private static string GuessFormat(YamlMap map, string? path) =>
+        FormatOfExtension(path) ?? throw map.Missing("format", $"say wrench, csv or jsonl (cannot tell from '{path}')");
+
+    private static string? FormatOfExtension(string? path) =>
+        Path.GetExtension(path ?? string.Empty).ToLowerInvariant() switch
         {
             ".json" => "wrench",
             ".csv" or ".tsv" => "csv",
             ".jsonl" or ".ndjson" => "jsonl",
-            _ => throw map.Missing("format", $"say wrench, csv or jsonl (cannot tell from '{path}')"),
+            _ => null,
         };
-    }
 
     private static SynthesisSpec ReadSynthesis(YamlMap map)
     {
