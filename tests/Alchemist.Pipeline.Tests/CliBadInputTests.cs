@@ -264,10 +264,9 @@ public sealed class CliBadInputTests : IDisposable
     [Fact]
     public void An_error_about_a_key_the_spec_leaves_out_points_at_the_line_of_its_section()
     {
-        var (project, data) = InitCommentsProject();
-        var yaml = Path.Combine(project, TaskSpec.FileName);
-        File.WriteAllText(yaml, File.ReadAllText(yaml).Replace("provider: offline", "provider: exchange", StringComparison.Ordinal));
-        var llmLine = Array.IndexOf(File.ReadAllLines(yaml), "llm:") + 1;
+        var (project, _) = InitCommentsProject();
+        var yaml = EditSpec(project, "provider: offline", "provider: exchange");
+        var llmLine = LineOf(yaml, "llm:");
 
         var result = Invoke("run", project);
 
@@ -298,15 +297,26 @@ public sealed class CliBadInputTests : IDisposable
     {
         var (project, _) = InitCommentsProject();
         Write("new.jsonl", ["{\"body\":\"great song\",\"tag\":\"ham\"}"]);
-        var yaml = Path.Combine(project, TaskSpec.FileName);
-        File.WriteAllText(yaml, File.ReadAllText(yaml).Replace("file: ../comments.csv", "file: ../new.jsonl", StringComparison.Ordinal));
-        var fileLine = Array.IndexOf(File.ReadAllLines(yaml), "  file: ../new.jsonl") + 1;
+        var yaml = EditSpec(project, "file: ../comments.csv", "file: ../new.jsonl");
+        var fileLine = LineOf(yaml, "  file: ../new.jsonl");
 
         var result = Invoke("run", project);
 
         Assert.Equal(1, result.Code);
         Assert.Contains($"{yaml}:{fileLine}: data.file: '../new.jsonl' looks like jsonl but data.format is csv", result.Error, StringComparison.Ordinal);
     }
+
+    /// <summary>Replaces text in the project's alchemist.yaml, as a user editing it would, and returns the file's path.</summary>
+    private static string EditSpec(string project, string from, string to)
+    {
+        var yaml = Path.Combine(project, TaskSpec.FileName);
+        var text = File.ReadAllText(yaml);
+        Assert.Contains(from, text, StringComparison.Ordinal);
+        File.WriteAllText(yaml, text.Replace(from, to, StringComparison.Ordinal));
+        return yaml;
+    }
+
+    private static int LineOf(string file, string line) => Array.IndexOf(File.ReadAllLines(file), line) + 1;
 
     /// <summary>A project over 40 labeled comments in one CSV (text 'body', label 'tag'), made by `init`.</summary>
     private (string Project, string Data) InitCommentsProject()
