@@ -158,6 +158,17 @@ public sealed class CliBadInputTests : IDisposable
     }
 
     [Fact]
+    public void Init_on_wrench_data_names_classes_that_differ_from_its_label_json()
+    {
+        var labelJson = Path.Combine(SharedFolder.RepositoryRoot, "examples", "youtube-spam", "data", "label.json");
+
+        var result = Invoke("init", Path.Combine(_root, "project"), "--data", Path.GetDirectoryName(labelJson)!, "--classes", "SPAM,HAM");
+
+        Assert.Equal(1, result.Code);
+        Assert.Contains($"--classes: SPAM, HAM differ from {labelJson}, which has HAM, SPAM", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_csv_header_that_names_a_column_twice_is_ambiguous_not_silently_the_first()
     {
         var data = Write("twice.csv", ["body,tag,Body", "\"hello\",ham,\"other\"", "\"buy now\",spam,\"x\""]);

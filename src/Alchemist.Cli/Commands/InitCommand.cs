@@ -143,6 +143,12 @@ internal static class InitCommand
             classNames = classList is not null ? Split(classList)
                 : File.Exists(labelJson) ? ClassLabels.ReadLabelJson(labelJson)
                 : throw new ArgumentException($"no --classes given and no label.json beside {data}");
+            if (classList is not null && File.Exists(labelJson) && ClassLabels.ReadLabelJson(labelJson) is var known
+                && !known.SequenceEqual(classNames, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException($"--classes: {string.Join(", ", classNames)} differ from {labelJson}, which has {string.Join(", ", known)} (in index order); leave --classes out to use them");
+            }
+
             string? Beside(string split) => File.Exists(Path.Combine(folder, split + ".json")) ? Relative(Path.Combine(folder, split + ".json")) : null;
             dataSpec = new DataSpec { Format = "wrench", Train = Relative(data), Valid = valid is null ? Beside("valid") : Relative(valid), Test = test is null ? Beside("test") : Relative(test), LabelField = "label" };
             textFields = textFields.Count == 0 && numberFields.Count == 0 ? ["text"] : textFields;
