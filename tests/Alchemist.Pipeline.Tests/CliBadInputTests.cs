@@ -440,6 +440,32 @@ public sealed class CliBadInputPredictTests(CliBadInputPredictTests.TrainedProje
     }
 
     [Fact]
+    public void Predict_with_a_damaged_saved_model_names_the_model_folder_and_the_way_to_retrain()
+    {
+        var damaged = Path.Combine(trained.Root, "damaged-" + Guid.NewGuid().ToString("N"));
+        var model = Path.Combine(damaged, RunPipeline.OutputFolder, "model");
+        Directory.CreateDirectory(model);
+        File.Copy(Path.Combine(trained.Project, TaskSpec.FileName), Path.Combine(damaged, TaskSpec.FileName));
+        foreach (var file in Directory.GetFiles(Path.Combine(trained.Project, RunPipeline.OutputFolder, "model")))
+        {
+            File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
+        }
+
+        var rows = Path.Combine(trained.Root, "rows-" + Guid.NewGuid().ToString("N") + ".csv");
+        File.WriteAllLines(rows, ["body", "subscribe to my channel"]);
+        foreach (var file in Directory.GetFiles(model))
+        {
+            var whole = File.ReadAllBytes(file);
+            File.WriteAllBytes(file, whole[..(whole.Length / 2)]);
+            var result = CliBadInputTests.Invoke("predict", damaged, rows);
+            Assert.Equal(1, result.Code);
+            Assert.Contains($"predict failed: {model}: the saved end model cannot be read", result.Error, StringComparison.Ordinal);
+            Assert.Contains("alchemist run --force", result.Error, StringComparison.Ordinal);
+            File.WriteAllBytes(file, whole);
+        }
+    }
+
+    [Fact]
     public void Predict_writes_its_output_into_a_folder_it_creates()
     {
         var rows = Path.Combine(trained.Root, "rows-" + Guid.NewGuid().ToString("N") + ".csv");

@@ -27,13 +27,27 @@ internal static class PredictCommand
         return command;
     }
 
+    private static EndModel.EndModel LoadModel(string folder)
+    {
+        try
+        {
+            return EndModel.EndModel.Load(folder);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or InvalidOperationException or FormatException or NotSupportedException
+                                  || (e is IOException && e is not FileNotFoundException))
+        {
+            // `run` would reuse these outputs while nothing else changed, so only --force trains the model again.
+            throw new InvalidDataException($"{folder}: the saved end model cannot be read ({e.Message}); run `alchemist run --force` to train it again", e);
+        }
+    }
+
     private static int Run(DirectoryInfo project, FileInfo file, string? format, FileInfo? output)
     {
         try
         {
             var spec = SpecReader.Load(project.FullName);
             var modelFolder = Path.Combine(spec.ProjectDirectory, RunPipeline.OutputFolder, "model");
-            var model = EndModel.EndModel.Load(modelFolder);
+            var model = LoadModel(modelFolder);
             if (model.Classes != spec.Classes.Count)
             {
                 throw new InvalidDataException($"{modelFolder}: the end model predicts {model.Classes} classes, the spec lists {spec.Classes.Count}; run `alchemist run` again");
