@@ -104,6 +104,20 @@ public sealed class ProgramFile
     /// <summary>The file's text: header, a blank line, then the source.</summary>
     public string Render() => RenderHeader() + Source;
 
+    /// <summary>
+    /// The text to compile: the source on the line it has in the file as read, so that compiler and sandbox messages name
+    /// the lines a person sees (a file dropped in without a header, or with a shorter one, would otherwise be shifted by
+    /// the header <see cref="Render"/> adds).
+    /// </summary>
+    public string TextToCompile()
+    {
+        var linesBefore = LinesBeforeSourceInFile ?? HeaderLines;
+        return linesBefore == HeaderLines ? Render() : new string('\n', linesBefore) + Source;
+    }
+
+    /// <summary>Lines before <see cref="Source"/> in the file it was read from; null for a program made in memory.</summary>
+    private int? LinesBeforeSourceInFile { get; init; }
+
     public void Save(string directory)
     {
         Directory.CreateDirectory(directory);
@@ -161,7 +175,13 @@ public sealed class ProgramFile
         var provenance = values.Count == 0
             ? ProgramProvenance.ByPerson(null, pathForMessages is not null && File.Exists(pathForMessages) ? File.GetLastWriteTimeUtc(pathForMessages) : DateTimeOffset.UtcNow)
             : ParseProvenance(values, place);
-        return new ProgramFile(name, provenance, source);
+        var linesBefore = index;
+        while (linesBefore < lines.Length - 1 && lines[linesBefore].Length == 0)
+        {
+            linesBefore++; // the constructor trims these blank lines from the source
+        }
+
+        return new ProgramFile(name, provenance, source) { LinesBeforeSourceInFile = linesBefore };
     }
 
     private string RenderHeader()

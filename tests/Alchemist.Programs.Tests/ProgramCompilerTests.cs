@@ -183,4 +183,18 @@ public sealed class ProgramCompilerTests
         Assert.Equal(1, invoker.Label("abc", 0));
         Assert.Equal(0, invoker.Label("ab", 1));
     }
+
+    [Theory]
+    [InlineData("", 2)] // plain C# dropped into the folder: no header
+    [InlineData("// alchemist-program: typo\n// author: person\n\n\n\n", 7)] // a short header and three blank lines
+    public void Errors_in_a_program_file_name_the_line_the_file_has(string header, int expectedLine)
+    {
+        var text = header + "public static int Label(string text)\n    => text.Lenght > 5 ? 1 : -1;\n";
+        var file = ProgramFile.Parse(text, "typo");
+        var compiled = new ProgramCompiler(Spam).Compile(file);
+        Assert.Null(compiled.Program);
+        var error = Assert.Single(compiled.Diagnostics);
+        Assert.Equal(expectedLine, error.Line);
+        Assert.Contains("Lenght", text.Split('\n')[expectedLine - 1], StringComparison.Ordinal);
+    }
 }

@@ -112,7 +112,7 @@ public static class ProjectApply
         {
             foreach (var file in files)
             {
-                var source = file.Render();
+                var source = file.TextToCompile();
                 var contentHash = SandboxedProgram.ContentHashOf(compiler.CacheKeyOf(source), budgets);
                 if (engine.Cache is { } cache && splits.All(s => cache.Contains(ColumnCache.Key(contentHash, s.Source.ContentHash()))))
                 {

@@ -44,8 +44,8 @@ public sealed class ProgramCompiler
     [field: ThreadStatic]
     internal static string? LastInstrumentedSource { get; private set; }
 
-    /// <summary>Compiles a program file; diagnostics carry line numbers of the file (the header is comments).</summary>
-    public CompileResult Compile(ProgramFile file) => Compile(file.Render(), file.Name);
+    /// <summary>Compiles a program file; diagnostics carry the line numbers of the file as it was read.</summary>
+    public CompileResult Compile(ProgramFile file) => Compile(file.TextToCompile(), file.Name);
 
     /// <summary>Compiles source text (an LLM's code block, a file's text); diagnostics carry line numbers of that text.</summary>
     public CompileResult Compile(string source, string name = "program") => Compile(source, name, instrument: true);

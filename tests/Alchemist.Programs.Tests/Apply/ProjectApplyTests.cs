@@ -160,7 +160,7 @@ public sealed class ProjectApplyTests
 
     /// <summary>The key a project's apply stores the column of the program in <paramref name="programPath"/> under.</summary>
     private static string ColumnKey(TaskSpec spec, string programPath, string dataHash) => ColumnCache.Key(
-        SandboxedProgram.ContentHashOf(new ProgramCompiler(ProjectApply.SignatureFor(spec)).CacheKeyOf(ProgramFile.Load(programPath).Render()), ProjectApply.BudgetsFor(spec)),
+        SandboxedProgram.ContentHashOf(new ProgramCompiler(ProjectApply.SignatureFor(spec)).CacheKeyOf(ProgramFile.Load(programPath).TextToCompile()), ProjectApply.BudgetsFor(spec)),
         dataHash);
 
     private static int LoadedProgramAssemblies(string[] programNames) => AppDomain.CurrentDomain.GetAssemblies()
