@@ -20,6 +20,9 @@ public sealed class RunPipeline
 {
     public const string OutputFolder = "out";
 
+    /// <summary>Lines of a rejected program's reason shown in the run log (the apply command shows them all).</summary>
+    private const int MaxReasonLines = 8;
+
     private readonly TextWriter _log;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
@@ -118,7 +121,8 @@ public sealed class RunPipeline
 
         if (!report.Accepted.Any())
         {
-            throw new InvalidOperationException($"the LLM wrote no acceptable program: {string.Join("; ", report.Outcomes.Select(o => $"{o.Name}: {o.Reason}"))}");
+            var reasons = report.Outcomes.GroupBy(o => o.Reason).Select(g => $"{string.Join(", ", g.Select(o => o.Name))}: {g.Key}");
+            throw new InvalidOperationException($"the LLM wrote no acceptable program: {string.Join("; ", reasons)}");
         }
 
         return $"llm {settings.Endpoint.Provider}/{settings.ProgramModel}";
@@ -172,9 +176,19 @@ public sealed class RunPipeline
             }
         });
         var apply = ProjectApply.Run(spec, ProjectApply.OptionsFor(spec, null), progress);
+        // The reason's first line only says that a program failed; the lines after it name the file, line and error.
         foreach (var rejected in apply.Rejected)
         {
-            Step($"  program {rejected.Name} rejected: {rejected.Reason.Split('\n')[0]}");
+            Step($"  program {rejected.Name} rejected: {string.Join("\n      ", rejected.Reason.Split('\n', StringSplitOptions.RemoveEmptyEntries).Take(MaxReasonLines))}");
+        }
+
+        var rejectedNames = apply.Rejected.Select(r => r.Name).ToHashSet();
+        foreach (var split in apply.Splits)
+        {
+            foreach (var disabled in split.Programs.Where(p => p.Status != ProgramStatus.Ok && !rejectedNames.Contains(p.Name)))
+            {
+                Step($"  program {disabled.Name} disabled on {split.Split}, so it is left out of every split: {disabled.Reason}");
+            }
         }
 
         Step($"applied {apply.ProgramsInMatrix.Count} programs ({apply.Splits.Sum(s => s.CacheHits)} columns from cache) in {apply.Elapsed.TotalSeconds:0.0}s");
