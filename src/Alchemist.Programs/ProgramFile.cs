@@ -133,11 +133,31 @@ public sealed class ProgramFile
         return Parse(File.ReadAllText(path), name, path);
     }
 
-    /// <summary>All <c>*.cs</c> files of a programs folder, by name.</summary>
-    public static IReadOnlyList<ProgramFile> LoadFolder(string directory) =>
-        Directory.Exists(directory)
-            ? Directory.GetFiles(directory, "*" + Extension).Order(StringComparer.Ordinal).Select(Load).ToArray()
-            : [];
+    /// <summary>
+    /// All <c>*.cs</c> files of a programs folder, by name. A file whose header cannot be read stops the load unless
+    /// <paramref name="unreadable"/> is given: it then gets the file's name and error, and the other files still load.
+    /// </summary>
+    public static IReadOnlyList<ProgramFile> LoadFolder(string directory, ICollection<(string Name, string Error)>? unreadable = null)
+    {
+        var programs = new List<ProgramFile>();
+        foreach (var path in PathsIn(directory))
+        {
+            try
+            {
+                programs.Add(Load(path));
+            }
+            catch (FormatException e) when (unreadable is not null)
+            {
+                unreadable.Add((Path.GetFileNameWithoutExtension(path), e.Message));
+            }
+        }
+
+        return programs;
+    }
+
+    /// <summary>The paths of a programs folder's <c>*.cs</c> files, by name (none when the folder does not exist).</summary>
+    public static IReadOnlyList<string> PathsIn(string directory) =>
+        Directory.Exists(directory) ? [.. Directory.GetFiles(directory, "*" + Extension).Order(StringComparer.Ordinal)] : [];
 
     /// <summary>
     /// Reads a program file. A file without a header (a person dropped plain C# into the folder) is accepted and attributed to

@@ -245,19 +245,37 @@ public sealed class CliBadInputTests : IDisposable
     }
 
     [Fact]
-    public void A_program_file_with_a_malformed_header_is_named_with_its_line_by_run_and_apply()
+    public void A_program_file_with_a_malformed_header_is_rejected_with_its_line_and_the_other_programs_still_run()
     {
-        var (project, data) = InitCommentsProject();
+        var (project, _) = InitCommentsProject();
+        var programs = Directory.CreateDirectory(Path.Combine(project, "programs")).FullName;
+        var broken = Path.Combine(programs, "links.cs");
+        File.WriteAllLines(broken, ["// alchemist-program: links", "// written by hand", "public static int Label(string body) => body.Contains(\"http\") ? 1 : -1;"]);
+        File.WriteAllLines(Path.Combine(programs, "channel.cs"), ["public static int Label(string body) => body.Contains(\"channel\") ? 1 : -1;"]);
+
+        var run = Invoke("run", project);
+        Assert.True(run.Code == 0, run.Error);
+        Assert.Contains($"program links rejected: {broken}: line 2: header line '// written by hand' is not '// key: value'", run.Error, StringComparison.Ordinal);
+        Assert.Contains("channel", File.ReadAllText(Path.Combine(project, "out", "labels.csv")), StringComparison.Ordinal);
+
+        var apply = Invoke("apply", project);
+        Assert.True(apply.Code == 0, apply.Error);
+        Assert.Contains("rejected", apply.Output, StringComparison.Ordinal);
+        AssertNoStackTrace(apply);
+    }
+
+    [Fact]
+    public void With_every_program_file_unreadable_run_stops_with_their_lines_and_no_stack_trace()
+    {
+        var (project, _) = InitCommentsProject();
         var program = Path.Combine(Directory.CreateDirectory(Path.Combine(project, "programs")).FullName, "links.cs");
         File.WriteAllLines(program, ["// alchemist-program: links", "// written by hand", "public static int Label(string body) => body.Contains(\"http\") ? 1 : -1;"]);
 
-        foreach (var command in new[] { "run", "apply" })
-        {
-            var result = Invoke(command, project);
-            Assert.Equal(1, result.Code);
-            Assert.Contains($"{command} failed: {program}: line 2:", result.Error, StringComparison.Ordinal);
-            AssertNoStackTrace(result);
-        }
+        var result = Invoke("run", project);
+        Assert.Equal(1, result.Code);
+        Assert.Contains($"program links rejected: {program}: line 2:", result.Error, StringComparison.Ordinal);
+        Assert.Contains("run failed: no program could be applied", result.Error, StringComparison.Ordinal);
+        AssertNoStackTrace(result);
     }
 
     [Fact]

@@ -84,4 +84,28 @@ public sealed class ProgramFileTests
     {
         Assert.Throws<ArgumentException>(() => new ProgramFile("../evil", ProgramProvenance.ByPerson(null, When), "int x;"));
     }
+
+    [Fact]
+    public void A_folder_with_one_malformed_header_loads_the_others_when_asked_to_collect_it()
+    {
+        var folder = Directory.CreateTempSubdirectory("alchemist-programs-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "good.cs"), "public static int Label(string text) => -1;\n");
+            File.WriteAllText(Path.Combine(folder, "bad.cs"), "// alchemist-program: bad\n// no colon here\npublic static int Label(string text) => 1;\n");
+
+            var unreadable = new List<(string Name, string Error)>();
+            var loaded = ProgramFile.LoadFolder(folder, unreadable);
+
+            Assert.Equal(["good"], loaded.Select(p => p.Name));
+            var (name, error) = Assert.Single(unreadable);
+            Assert.Equal("bad", name);
+            Assert.Contains("bad.cs: line 2:", error, StringComparison.Ordinal);
+            Assert.Throws<FormatException>(() => ProgramFile.LoadFolder(folder));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

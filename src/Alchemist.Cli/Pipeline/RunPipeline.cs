@@ -40,7 +40,7 @@ public sealed class RunPipeline
         var programsFolder = Path.Combine(root, ProjectApply.ProgramsFolder);
         Dataset? dataset = null;
         string? synthesizer = null;
-        if (ProgramFile.LoadFolder(programsFolder).Count == 0)
+        if (ProgramFile.PathsIn(programsFolder).Count == 0)
         {
             dataset = LoadData(spec);
             synthesizer = Synthesize(spec, dataset, programsFolder);
@@ -54,12 +54,15 @@ public sealed class RunPipeline
         }
 
         dataset ??= LoadData(spec);
-        synthesizer ??= DescribeAuthors(ProgramFile.LoadFolder(programsFolder));
+        synthesizer ??= DescribeAuthors(LoadReadablePrograms(programsFolder));
         var artifacts = Artifacts = Analyze(spec, dataset, synthesizer);
         var summary = WriteOutputs(spec, artifacts);
         RunState.Save(root, fingerprint, summary);
         return summary;
     }
+
+    /// <summary>The program files whose headers read; the apply reports the others as rejected, with their line.</summary>
+    private static IReadOnlyList<ProgramFile> LoadReadablePrograms(string folder) => ProgramFile.LoadFolder(folder, new List<(string, string)>());
 
     private static string DescribeAuthors(IReadOnlyList<ProgramFile> programs)
     {
@@ -212,7 +215,7 @@ public sealed class RunPipeline
         Step("fitting the label model");
         var balance = hasValidGold ? ClassBalance.FromGiven(Prior(validGold!, classes)) : ClassBalance.Estimated;
         var texts = dataset.Splits.ToDictionary(s => s.Name, s => RowTexts(spec, s));
-        var programFiles = ProgramFile.LoadFolder(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder));
+        var programFiles = LoadReadablePrograms(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder));
         var offlineOnly = programFiles.All(p => p.Provenance.Kind == ProgramAuthorKind.Synthesizer);
         var hasText = spec.Inputs.Any(i => i.Type == InputType.Text);
         var validFoldCount = hasValidGold ? ValidFolds.Of([.. Enumerable.Range(0, validGold!.Length).Where(r => validGold[r] >= 0)]).Count : 0;
@@ -316,7 +319,7 @@ public sealed class RunPipeline
             Dataset = dataset,
             Synthesizer = synthesizer,
             Apply = apply,
-            Programs = [.. ProgramFile.LoadFolder(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder)), .. offlineRuleFiles],
+            Programs = [.. LoadReadablePrograms(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder)), .. offlineRuleFiles],
             Votes = votes,
             Analyses = analyses,
             LabelModelName = labelModel.Name,

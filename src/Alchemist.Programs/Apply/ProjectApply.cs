@@ -85,8 +85,9 @@ public static class ProjectApply
     {
         var started = Stopwatch.GetTimestamp();
         var folder = Path.Combine(spec.ProjectDirectory, ProgramsFolder);
-        var files = ProgramFile.LoadFolder(folder);
-        if (files.Count == 0)
+        var unreadable = new List<(string Name, string Error)>();
+        var files = ProgramFile.LoadFolder(folder, unreadable);
+        if (files.Count == 0 && unreadable.Count == 0)
         {
             throw new InvalidOperationException($"no programs in {folder}: write or synthesize some first (one Label method per .cs file)");
         }
@@ -98,7 +99,7 @@ public static class ProjectApply
             .ToList();
         var compiler = new ProgramCompiler(SignatureFor(spec));
         var budgets = BudgetsFor(spec);
-        var rejected = new List<RejectedProgram>();
+        var rejected = unreadable.Select(u => new RejectedProgram(u.Name, u.Error)).ToList();
         var programs = new List<IApplyProgram>();
         var compiledCount = 0;
         SandboxedProgram? CompileCounted(ProgramFile file, out string? failure)
