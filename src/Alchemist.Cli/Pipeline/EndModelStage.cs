@@ -32,7 +32,6 @@ internal sealed class EndModelStage(
     IReadOnlyList<ValidFold>? validFolds = null)
 {
     private readonly int _classes = dataset.Classes;
-
     private readonly bool _useText = spec.Inputs.Any(i => i.Type == InputType.Text);
 
     public EndModelResult Run()
