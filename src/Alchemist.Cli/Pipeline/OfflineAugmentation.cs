@@ -26,9 +26,8 @@ public static class OfflineAugmentation
     /// <param name="Programs">The rules learned from all labeled valid rows.</param>
     /// <param name="ValidAccuracy">Valid accuracy (labeled rows) of the label model over the project's programs alone.</param>
     /// <param name="AugmentedValidAccuracy">The same, cross-fitted, with the offline rules voting too.</param>
-    /// <param name="AugmentedValid">The cross-fitted valid probabilities of the label model with the offline rules voting too.</param>
     /// <param name="Folds">What the label model over the project's programs plus each fold's rules says, out of sample.</param>
-    public sealed record Decision(IReadOnlyList<OfflineProgram> Programs, double ValidAccuracy, double AugmentedValidAccuracy, double ValidLogLoss, double AugmentedValidLogLoss, float[] AugmentedValid, IReadOnlyList<ValidFold> Folds)
+    public sealed record Decision(IReadOnlyList<OfflineProgram> Programs, double ValidAccuracy, double AugmentedValidAccuracy, double ValidLogLoss, double AugmentedValidLogLoss, IReadOnlyList<ValidFold> Folds)
     {
         /// <summary>Only when both measures agree: a gain of a row or two in accuracy alone is noise, and the rules add votes to explain.</summary>
         public bool Use => Programs.Count > 0 && AugmentedValidAccuracy > ValidAccuracy && AugmentedValidLogLoss <= ValidLogLoss;
@@ -60,7 +59,7 @@ public static class OfflineAugmentation
         var augmented = ValidFold.Overlay(labelModelValid, folds, classes);
         var all = OfflineSynthesizer.Synthesize(labeled.Select(r => validTexts[r]).ToArray(), labeled.Select(r => validGold[r]).ToArray(), spec.ClassNames);
         return new Decision(all, Accuracy(labelModelValid, validGold, classes), Accuracy(augmented, validGold, classes),
-            FinalChoice.LogLoss(labelModelValid, validGold, classes), FinalChoice.LogLoss(augmented, validGold, classes), augmented, folds);
+            FinalChoice.LogLoss(labelModelValid, validGold, classes), FinalChoice.LogLoss(augmented, validGold, classes), folds);
     }
 
     /// <summary>
