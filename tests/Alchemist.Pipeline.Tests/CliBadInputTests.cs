@@ -279,6 +279,16 @@ public sealed class CliBadInputTests : IDisposable
     }
 
     [Fact]
+    public void Json_lines_saved_as_dot_json_are_read_when_the_format_says_jsonl()
+    {
+        var data = Write("comments.json", [.. Enumerable.Range(0, 40).Select(i => i % 2 == 0 ? $"{{\"body\": \"check out my channel {i}\", \"tag\": \"spam\"}}" : $"{{\"body\": \"great song {i}\", \"tag\": \"ham\"}}")]);
+
+        var result = Invoke("init", Path.Combine(_root, "project"), "--data", data, "--format", "jsonl", "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+
+        Assert.True(result.Code == 0, result.Error);
+    }
+
+    [Fact]
     public void Valid_gold_of_a_single_class_is_an_error_rather_than_a_run_that_labels_everything_with_it()
     {
         var train = Write("train.csv", ["body,tag", .. Comments(30)]);

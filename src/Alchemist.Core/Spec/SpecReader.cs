@@ -222,7 +222,9 @@ public static partial class SpecReader
 
         foreach (var (key, path) in new[] { ("train", data.Train), ("valid", data.Valid), ("test", data.Test), ("file", data.File) })
         {
-            if (FormatOfExtension(path) is { } implied && implied != data.Format)
+            // Only a text/JSON clash is refused: JSON Lines saved as .json is common, but a .jsonl read as CSV fails with a
+            // baffling quoting error.
+            if (FormatOfExtension(path) is { } implied && (implied == "csv") != (data.Format == "csv"))
             {
                 throw map.Error(key, $"'{path}' looks like {implied} but data.format is {data.Format}; every file of a project has the one format");
             }
