@@ -222,6 +222,7 @@ public sealed class RunPipeline
         ILabelModel labelModel;
         IReadOnlyList<(string Name, double ValidAccuracy)> labelModelScores = [];
         IReadOnlyList<ValidFold>? validFolds = null;
+        float[]? validWithoutRules = null;
         if (hasValidGold)
         {
             // Where the programs were learned from valid, every candidate is scored on the same flattering votes, so the
@@ -258,6 +259,7 @@ public sealed class RunPipeline
                 labelModel = LabelModelCatalog.Create(labelModel.Name);
                 labelModel.Fit(votes["train"], balance);
                 validFolds = decision.Folds;
+                validWithoutRules = validProbabilities;
                 offlineRuleFiles = OfflineAugmentation.Write(offlineRulesFolder, decision.Programs);
                 Step($"wrote the {offlineRuleFiles.Count} offline rule programs that vote to {offlineRulesFolder}");
             }
@@ -280,7 +282,9 @@ public sealed class RunPipeline
             validFolds = OfflineCrossFit.Folds(spec, labelModel.Name, balance, texts["train"], texts["valid"], validGold!);
         }
 
-        var labelModelValid = hasValidGold ? ValidFold.Overlay(labelModelProbabilities["valid"], validFolds ?? [], classes) : null;
+        // Under the folds lies what the label model said before rules learned from valid voted, so a row no fold predicted
+        // is not judged by rules learned from it.
+        var labelModelValid = hasValidGold ? ValidFold.Overlay(validWithoutRules ?? labelModelProbabilities["valid"], validFolds ?? [], classes) : null;
         var endModels = new EndModelStage(spec, dataset, texts, votes, labelModelProbabilities, Step, validFolds);
         var endModel = endModels.Run();
 
