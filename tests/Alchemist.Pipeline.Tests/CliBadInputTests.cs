@@ -54,6 +54,7 @@ public sealed class CliBadInputTests : IDisposable
         Assert.Contains("--classes", twice.Error, StringComparison.Ordinal);
         Assert.Contains("'Ham'", twice.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(TaskSpec.FileName, twice.Error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(project), "a failed init left the project folder it made");
 
         var format = Invoke("init", project, "--data", data, "--format", "xml", "--text-field", "body", "--classes", "ham,spam");
         Assert.Equal(1, format.Code);

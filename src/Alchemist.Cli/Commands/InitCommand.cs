@@ -48,30 +48,32 @@ internal static class InitCommand
         }
         catch (Exception e) when (e is SpecException or DataFormatException or InvalidOperationException or IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
         {
-            // A spec left behind would make the corrected `init` fail with "already exists".
-            if (written)
-            {
-                RemoveCreated(file, project.FullName, folderExisted);
-            }
+            // A spec or folder left behind would make the corrected `init` fail with "already exists".
+            RemoveCreated(written ? file : null, project.FullName, folderExisted);
 
             Console.Error.WriteLine($"init failed: {e.Message}");
             return 1;
         }
     }
 
-    private static void RemoveCreated(string file, string folder, bool folderExisted)
+    /// <summary>Removes the spec init wrote (when it got that far) and the project folder if init made it and it is empty.</summary>
+    private static void RemoveCreated(string? file, string folder, bool folderExisted)
     {
         try
         {
-            File.Delete(file);
-            if (!folderExisted && !Directory.EnumerateFileSystemEntries(folder).Any())
+            if (file is not null)
+            {
+                File.Delete(file);
+            }
+
+            if (!folderExisted && Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any())
             {
                 Directory.Delete(folder);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"init: could not remove {file} ({e.Message}); delete it before the next init");
+            Console.Error.WriteLine($"init: could not remove {file ?? folder} ({e.Message}); delete it before the next init");
         }
     }
 
