@@ -290,6 +290,20 @@ public sealed class CliBadInputTests : IDisposable
     }
 
     [Fact]
+    public void A_valid_file_whose_label_column_is_named_differently_is_an_error_naming_it()
+    {
+        var train = Write("train.csv", ["body,tag", .. Comments(30)]);
+        var valid = Write("valid.csv", ["body,label", .. Comments(10)]);
+        var test = Write("test.csv", ["body,tag", .. Comments(10)]);
+
+        var result = Invoke("init", Path.Combine(_root, "project"), "--data", train, "--valid", valid, "--test", test, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+
+        Assert.Equal(1, result.Code);
+        Assert.Contains($"{valid}", result.Error, StringComparison.Ordinal);
+        Assert.Contains("field 'tag': no valid row has a label in this field", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Valid_gold_of_a_single_class_is_an_error_rather_than_a_run_that_labels_everything_with_it()
     {
         var train = Write("train.csv", ["body,tag", .. Comments(30)]);

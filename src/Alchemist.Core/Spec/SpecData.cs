@@ -56,6 +56,14 @@ public static class SpecData
             throw new DataFormatException(files, "no row has a label in this field; check its name (a CSV header column or a JSONL property), or leave the label field out for unlabeled data", field: labelField);
         }
 
+        // A valid file is there for its gold labels (they choose the label model and the final labels); one without them,
+        // while other files have the field, is almost always a column named differently in that file.
+        if (spec.Data.LabelField is { } validLabel && spec.Data.Format != "wrench" && spec.Data.Valid is not null
+            && dataset.Valid is { } labeledValid && labeledValid.Count > 0 && !labeledValid.Rows.HasAnyGold)
+        {
+            throw new DataFormatException(labeledValid.Source.Path, "no valid row has a label in this field, though other files have it; valid gold labels choose the label model and the final labels, so check the column name in this file", field: validLabel);
+        }
+
         foreach (var split in dataset.Splits)
         {
             RequireInputs(spec, split.Source.Path, split.Rows);
