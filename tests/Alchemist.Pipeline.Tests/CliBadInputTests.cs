@@ -30,7 +30,7 @@ public sealed class CliBadInputTests : IDisposable
         var data = Write("comments.csv", ["body,tag", .. rows]);
         var project = Path.Combine(_root, "project");
 
-        var failed = Invoke("init", project, "--data", data, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+        var failed = InitComments(project, "--data", data);
 
         Assert.Equal(1, failed.Code);
         Assert.Contains($"{data}: line 12", failed.Error, StringComparison.Ordinal);
@@ -39,7 +39,7 @@ public sealed class CliBadInputTests : IDisposable
         Assert.False(File.Exists(Path.Combine(project, TaskSpec.FileName)), "a failed init must not leave a spec that blocks the next init");
 
         File.WriteAllLines(data, ["body,tag", .. Comments(40)]);
-        Assert.Equal(0, Invoke("init", project, "--data", data, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam").Code);
+        Assert.Equal(0, InitComments(project, "--data", data).Code);
         Assert.True(File.Exists(Path.Combine(project, TaskSpec.FileName)));
     }
 
@@ -68,7 +68,7 @@ public sealed class CliBadInputTests : IDisposable
     {
         var data = Write("empty.csv", ["body,tag"]);
 
-        var result = Invoke("init", Path.Combine(_root, "project"), "--data", data, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+        var result = InitComments(Path.Combine(_root, "project"), "--data", data);
 
         Assert.Equal(1, result.Code);
         Assert.Contains(data, result.Error, StringComparison.Ordinal);
@@ -80,7 +80,7 @@ public sealed class CliBadInputTests : IDisposable
     {
         var data = Write("two.csv", ["body,tag", "\"hello there\",ham", "\"buy now\",spam"]);
         var project = Path.Combine(_root, "project");
-        Assert.Equal(0, Invoke("init", project, "--data", data, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam").Code);
+        Assert.Equal(0, InitComments(project, "--data", data).Code);
 
         var result = Invoke("run", project);
 
@@ -97,7 +97,7 @@ public sealed class CliBadInputTests : IDisposable
         var test = Write("test.csv", ["body", .. Enumerable.Range(0, 10).Select(i => $"\"new comment {i}\"")]);
         var project = Path.Combine(_root, "project");
 
-        var result = Invoke("init", project, "--data", train, "--valid", valid, "--test", test, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+        var result = InitComments(project, "--data", train, "--valid", valid, "--test", test);
 
         Assert.True(result.Code == 0, result.Error);
         var dataset = SpecData.LoadDataset(SpecReader.Load(project));
@@ -136,7 +136,7 @@ public sealed class CliBadInputTests : IDisposable
     {
         var data = Write("comments.jsonl", ["{\"body\":\"hello\",\"tag\":\"ham\"}", "{\"body\":\"buy now\",\"tag\":\"spam\"}", "{\"body\":\"cut off", "{\"body\":\"fine\",\"tag\":\"ham\"}"]);
 
-        var result = Invoke("init", Path.Combine(_root, "project"), "--data", data, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+        var result = InitComments(Path.Combine(_root, "project"), "--data", data);
 
         Assert.Equal(1, result.Code);
         Assert.Contains($"{data}: line 3: not valid JSON", result.Error, StringComparison.Ordinal);
@@ -174,12 +174,12 @@ public sealed class CliBadInputTests : IDisposable
     {
         var data = Write("twice.csv", ["body,tag,Body", "\"hello\",ham,\"other\"", "\"buy now\",spam,\"x\""]);
 
-        var result = Invoke("init", Path.Combine(_root, "project"), "--data", data, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+        var result = InitComments(Path.Combine(_root, "project"), "--data", data);
 
         // Exact 'body' is one column; 'Body' only matches when case is ignored, so the exact match wins and this reads.
         Assert.True(result.Code == 0, result.Error);
         var exactTwice = Write("exact-twice.csv", ["body,tag,body", "\"hello\",ham,\"other\"", "\"buy now\",spam,\"x\""]);
-        var ambiguous = Invoke("init", Path.Combine(_root, "project2"), "--data", exactTwice, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+        var ambiguous = InitComments(Path.Combine(_root, "project2"), "--data", exactTwice);
         Assert.Equal(1, ambiguous.Code);
         Assert.Contains($"{exactTwice}: line 1, field 'body': 2 columns of the header match this name (columns 1, 3)", ambiguous.Error, StringComparison.Ordinal);
     }
@@ -189,7 +189,7 @@ public sealed class CliBadInputTests : IDisposable
     {
         var data = Write("semicolons.csv", ["body;tag", "hello;ham", "buy now;spam"]);
 
-        var result = Invoke("init", Path.Combine(_root, "project"), "--data", data, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+        var result = InitComments(Path.Combine(_root, "project"), "--data", data);
 
         Assert.Equal(1, result.Code);
         Assert.Contains("separated by ';'", result.Error, StringComparison.Ordinal);
@@ -203,14 +203,14 @@ public sealed class CliBadInputTests : IDisposable
         var data = Write("comments.csv", ["id,body,tag", .. rows]);
         var project = Path.Combine(_root, "project");
 
-        var result = Invoke("init", project, "--data", data, "--id-field", "id", "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+        var result = InitComments(project, "--data", data, "--id-field", "id");
 
         Assert.Equal(1, result.Code);
         Assert.Contains($"{data}: field 'id': row id 'r7' is used twice", result.Error, StringComparison.Ordinal);
 
         rows[30] = "r30," + rows[30].Split(',', 2)[1];
         File.WriteAllLines(data, ["id,body,tag", .. rows]);
-        Assert.Equal(0, Invoke("init", project, "--data", data, "--id-field", "id", "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam").Code);
+        Assert.Equal(0, InitComments(project, "--data", data, "--id-field", "id").Code);
         Assert.Equal("r7", SpecData.LoadDataset(SpecReader.Load(project)).Splits.SelectMany(s => s.Rows.RowIds).Single(id => id == "r7"));
     }
 
@@ -220,7 +220,7 @@ public sealed class CliBadInputTests : IDisposable
         var data = Write("comments.csv", ["body,tag", .. Comments(40)]);
         var notAFolder = Write("project", ["some file"]);
 
-        var result = Invoke("init", notAFolder, "--data", data, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+        var result = InitComments(notAFolder, "--data", data);
 
         Assert.Equal(1, result.Code);
         Assert.Contains($"{notAFolder} is a file", result.Error, StringComparison.Ordinal);
@@ -284,7 +284,7 @@ public sealed class CliBadInputTests : IDisposable
     {
         var data = Write("comments.json", [.. Enumerable.Range(0, 40).Select(i => i % 2 == 0 ? $"{{\"body\": \"check out my channel {i}\", \"tag\": \"spam\"}}" : $"{{\"body\": \"great song {i}\", \"tag\": \"ham\"}}")]);
 
-        var result = Invoke("init", Path.Combine(_root, "project"), "--data", data, "--format", "jsonl", "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+        var result = InitComments(Path.Combine(_root, "project"), "--data", data, "--format", "jsonl");
 
         Assert.True(result.Code == 0, result.Error);
     }
@@ -296,7 +296,7 @@ public sealed class CliBadInputTests : IDisposable
         var valid = Write("valid.csv", ["body,label", .. Comments(10)]);
         var test = Write("test.csv", ["body,tag", .. Comments(10)]);
 
-        var result = Invoke("init", Path.Combine(_root, "project"), "--data", train, "--valid", valid, "--test", test, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+        var result = InitComments(Path.Combine(_root, "project"), "--data", train, "--valid", valid, "--test", test);
 
         Assert.Equal(1, result.Code);
         Assert.Contains($"{valid}", result.Error, StringComparison.Ordinal);
@@ -309,7 +309,7 @@ public sealed class CliBadInputTests : IDisposable
         var train = Write("train.csv", ["body,tag", .. Comments(30)]);
         var valid = Write("valid.csv", ["body,tag", .. Comments(20).Where(row => row.EndsWith(",ham", StringComparison.Ordinal))]);
 
-        var result = Invoke("init", Path.Combine(_root, "project"), "--data", train, "--valid", valid, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+        var result = InitComments(Path.Combine(_root, "project"), "--data", train, "--valid", valid);
 
         Assert.Equal(1, result.Code);
         Assert.Contains($"{valid}: every labeled valid row is 'ham'", result.Error, StringComparison.Ordinal);
@@ -377,10 +377,14 @@ public sealed class CliBadInputTests : IDisposable
     {
         var data = Write("comments.csv", ["body,tag", .. Comments(40)]);
         var project = Path.Combine(_root, "project");
-        var init = Invoke("init", project, "--data", data, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam");
+        var init = InitComments(project, "--data", data);
         Assert.True(init.Code == 0, init.Error);
         return (project, data);
     }
+
+    /// <summary>`init` over comment files whose text is 'body' and label 'tag' (ham or spam); the options name the data.</summary>
+    private static (int Code, string Output, string Error) InitComments(string project, params string[] dataOptions) =>
+        Invoke(["init", project, .. dataOptions, "--text-field", "body", "--label-field", "tag", "--classes", "ham,spam"]);
 
     private static void AssertNoStackTrace((int Code, string Output, string Error) result)
     {
