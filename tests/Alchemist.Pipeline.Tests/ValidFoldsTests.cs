@@ -27,6 +27,7 @@ public class ValidFoldsTests
         Assert.All(ValidFolds.Of([4, 7, 9]), fold => Assert.Single(fold.Predict));
         Assert.Empty(ValidFolds.Of([4]));
         Assert.Empty(ValidFolds.Of([]));
+        Assert.Equal([0, 0, 2, 3, 5, 5], new[] { 0, 1, 2, 3, 5, 120 }.Select(ValidFolds.CountFor));
     }
 
     [Fact]

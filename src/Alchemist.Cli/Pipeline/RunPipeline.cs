@@ -218,7 +218,7 @@ public sealed class RunPipeline
         var programFiles = LoadReadablePrograms(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder));
         var offlineOnly = programFiles.All(p => p.Provenance.Kind == ProgramAuthorKind.Synthesizer);
         var hasText = spec.Inputs.Any(i => i.Type == InputType.Text);
-        var validFoldCount = hasValidGold ? ValidFolds.Of([.. Enumerable.Range(0, validGold!.Length).Where(r => validGold[r] >= 0)]).Count : 0;
+        var validFoldCount = hasValidGold ? ValidFolds.CountFor(validGold!.Count(g => g >= 0)) : 0;
         ILabelModel labelModel;
         IReadOnlyList<(string Name, double ValidAccuracy)> labelModelScores = [];
         IReadOnlyList<ValidFold>? validFolds = null;

@@ -18,8 +18,8 @@ public static class ValidFolds
     /// <summary>The folds of <paramref name="rows"/>; none when there are fewer than two rows (nothing to learn from).</summary>
     public static IReadOnlyList<Fold> Of(IReadOnlyList<int> rows)
     {
-        var count = Math.Min(MaxFolds, rows.Count);
-        if (count < 2)
+        var count = CountFor(rows.Count);
+        if (count == 0)
         {
             return [];
         }
@@ -28,4 +28,7 @@ public static class ValidFolds
             [.. rows.Where((_, k) => k % count == fold)],
             [.. rows.Where((_, k) => k % count != fold)]))];
     }
+
+    /// <summary>How many folds <see cref="Of"/> makes of that many rows.</summary>
+    public static int CountFor(int rows) => rows < 2 ? 0 : Math.Min(MaxFolds, rows);
 }
