@@ -15,18 +15,45 @@ namespace Alchemist.Bench;
 /// </summary>
 public static class QualityBenchmark
 {
-    private delegate int Rule(FinalChoice.Choice choice);
+    private delegate int Rule(FinalChoice.Choice choice, int[] validGold);
 
     /// <summary>Rules for choosing the final source on valid, each returning an index into the candidates (weights, then dev-only).</summary>
     private static readonly (string Name, Rule Pick)[] Rules =
     [
-        ("accuracy, then log-loss (the product's rule)", choice => choice.UseDevOnly ? FinalChoice.Weights.Count : IndexOfWeight(choice.LabelModelWeight)),
-        ("log-loss", choice => ArgMin(choice, s => s.ValidLogLoss, choice.DevOnly?.ValidLogLoss)),
-        ("label model alone", _ => IndexOfWeight(1.0)),
-        ("end model alone", _ => IndexOfWeight(0.0)),
-        ("blend 0.50", _ => IndexOfWeight(0.5)),
-        ("dev-only baseline", _ => FinalChoice.Weights.Count),
+        ("the product's rule (blend 0.75 unless the best leads it by 2 SE)", (choice, _) => Picked(choice)),
+        ("best on valid: accuracy, then log-loss", (choice, _) => BestOnValid(choice)),
+        ("log-loss", (choice, _) => ArgMin(choice, s => s.ValidLogLoss, choice.DevOnly?.ValidLogLoss)),
+        ("label model alone", (_, _) => IndexOfWeight(1.0)),
+        ("end model alone", (_, _) => IndexOfWeight(0.0)),
+        ("blend 0.50", (_, _) => IndexOfWeight(0.5)),
+        ("blend 0.75", (_, _) => IndexOfWeight(0.75)),
+        ("dev-only baseline", (_, _) => FinalChoice.Weights.Count),
+        ("label model unless the best leads it by 1 SE", (choice, gold) => Gated(choice, gold, IndexOfWeight(1.0), 1)),
+        ("label model unless the best leads it by 2 SE", (choice, gold) => Gated(choice, gold, IndexOfWeight(1.0), 2)),
+        ("blend 0.75 unless the best leads it by 1 SE", (choice, gold) => Gated(choice, gold, IndexOfWeight(0.75), 1)),
+        ("blend 0.50 unless the best leads it by 1 SE", (choice, gold) => Gated(choice, gold, IndexOfWeight(0.5), 1)),
+        ("blend 0.50 unless the best leads it by 2 SE", (choice, gold) => Gated(choice, gold, IndexOfWeight(0.5), 2)),
     ];
+
+    private static int Picked(FinalChoice.Choice choice) => choice.UseDevOnly ? FinalChoice.Weights.Count : IndexOfWeight(choice.LabelModelWeight);
+
+    /// <summary>The best candidate on valid, before the product weighs its lead over the default blend.</summary>
+    private static int BestOnValid(FinalChoice.Choice choice) => choice.LeadOverDefault is { } lead
+        ? (lead.Best == FinalChoice.DevOnlyName ? FinalChoice.Weights.Count : FinalChoice.Weights.ToList().FindIndex(w => FinalChoice.NameOf(w) == lead.Best))
+        : Picked(choice);
+
+    /// <summary>The fallback candidate, unless the best on valid leads it by more than z standard errors of the paired difference.</summary>
+    private static int Gated(FinalChoice.Choice choice, int[] gold, int fallback, double z)
+    {
+        var best = BestOnValid(choice);
+        if (best == fallback)
+        {
+            return best;
+        }
+
+        var (leadRows, standardErrorRows) = FinalChoice.PairedLead(choice.ValidPredictions[best], choice.ValidPredictions[fallback], gold);
+        return leadRows > z * standardErrorRows ? best : fallback;
+    }
 
     public static int Run(string[] args)
     {
@@ -67,7 +94,7 @@ public static class QualityBenchmark
 
             for (var i = 0; i < Rules.Length; i++)
             {
-                var picked = Rules[i].Pick(choice);
+                var picked = Rules[i].Pick(choice, run.Dataset.Valid!.Rows.Labels);
                 pooled[i] += right[picked];
                 pooledUnseen[i] += rightUnseen[picked];
                 Console.WriteLine($"  rule {Rules[i].Name}: picks {(picked < FinalChoice.Weights.Count ? $"weight {FinalChoice.Weights[picked]:0.00}" : "dev-only baseline")}, {right[picked]} rows right as labeled, {rightUnseen[picked]} unseen");

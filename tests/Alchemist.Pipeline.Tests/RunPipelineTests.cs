@@ -128,7 +128,7 @@ public sealed class RunPipelineTests(RunPipelineTests.YoutubeRun run) : IClassFi
 
         Assert.DoesNotContain("class=\"script-error\"", dom, StringComparison.Ordinal);
         Assert.Contains("id=\"split-use\"", dom, StringComparison.Ordinal);
-        Assert.Matches("<p id=\"choice-margin\">The chosen source (leads the next best by [0-9]+ of [0-9]+ valid rows|ties with another on valid accuracy)", dom);
+        Assert.Matches("<p id=\"choice-margin\">(The default source, blend:0.75, is also the best on valid|\\S+ leads the default source, blend:0.75, by [0-9]+ valid rows)", dom);
         Assert.DoesNotContain("Uncaught", await stderr, StringComparison.Ordinal);
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Alchemist.Evaluation;
 using Alchemist.Labeling;
 
@@ -12,18 +13,37 @@ namespace Alchemist.Cli.Pipeline;
 /// that blending them and ranking them by log-loss compares their evidence rather than their confidence.</item>
 /// </list>
 /// Candidates are scored out of sample: temperatures are cross-fitted over the <see cref="ValidFolds"/> (each fold scored by a temperature fitted
-/// on the others), and the end model's valid probabilities must come from cross-fitted models too. They are ranked by valid
-/// accuracy, since the product outputs each row's most probable class; equal accuracies (common on a valid split of a hundred
+/// on the others), and the end model's valid probabilities must come from cross-fitted models too. The best on valid is ranked
+/// by accuracy, since the product outputs each row's most probable class; equal accuracies (common on a valid split of a hundred
 /// rows) are ranked by log-loss (probabilities floored at 0.001), and then the label model's side first. Log-loss alone is
 /// not the rank: averaging two models' probabilities lowers it even where the averaged labels are no more often right.
+/// The best on valid replaces the <see cref="DefaultWeight"/> blend only when it leads that blend by more than
+/// <see cref="RequiredLead"/> standard errors of the paired difference: candidates are usually a few rows apart on a few
+/// hundred valid rows, and picking the best there mostly picks noise (docs/architecture.md, "Choosing on valid").
 /// </summary>
 public static class FinalChoice
 {
     /// <summary>Candidate weights of the label model, from label model alone to end model alone.</summary>
     public static IReadOnlyList<double> Weights { get; } = [1.0, 0.75, 0.5, 0.25, 0.0];
 
+    /// <summary>The label model's weight in the blend used unless another candidate is clearly better on valid.</summary>
+    public const double DefaultWeight = 0.75;
+
+    /// <summary>How many standard errors of the paired difference the best on valid must lead the default blend by.</summary>
+    public const double RequiredLead = 2;
+
     /// <summary>Temperatures tried when calibrating, log-spaced from much sharper to much flatter.</summary>
     private static readonly double[] Temperatures = [.. Enumerable.Range(-8, 25).Select(k => Math.Pow(2, k / 4.0))];
+
+    public const string DevOnlyName = "dev_only_baseline";
+
+    /// <summary>How a candidate blend is named in the summary and the report.</summary>
+    public static string NameOf(double labelModelWeight) => labelModelWeight switch
+    {
+        1.0 => "label_model",
+        0.0 => "end_model",
+        _ => string.Create(CultureInfo.InvariantCulture, $"blend:{labelModelWeight:0.00}"),
+    };
 
     public sealed record Choice(double LabelModelWeight, IReadOnlyList<(double Weight, double ValidAccuracy, double ValidLogLoss)> Scores)
     {
@@ -41,12 +61,19 @@ public static class FinalChoice
 
         public bool UseDevOnly { get; init; }
 
-        public string Describe() => UseDevOnly ? "dev_only_baseline" : LabelModelWeight switch
-        {
-            1.0 => "label_model",
-            0.0 => "end_model",
-            _ => $"blend:{LabelModelWeight:0.00}",
-        };
+        /// <summary>
+        /// Set when the best candidate on valid is not the default blend: its name, how many more valid rows it gets right than
+        /// the default, and the standard error of that lead. It was chosen when the lead exceeds <see cref="RequiredLead"/> of them.
+        /// </summary>
+        public (string Best, int LeadRows, double StandardErrorRows)? LeadOverDefault { get; init; }
+
+        /// <summary>
+        /// Each candidate's predicted class for every valid row, out of sample: one array per weight of <see cref="Scores"/>,
+        /// then the dev-only baseline's when there is one. Paired comparisons between candidates read these.
+        /// </summary>
+        public IReadOnlyList<int[]> ValidPredictions { get; init; } = [];
+
+        public string Describe() => UseDevOnly ? DevOnlyName : NameOf(LabelModelWeight);
 
         /// <summary>The final probabilities of one split, from its label-model and end-model probabilities and which rows programs covered.</summary>
         public float[] Apply(float[] labelModel, float[] endModel, bool[] covered, int classes) =>
@@ -63,35 +90,91 @@ public static class FinalChoice
         var labelModelOut = CrossFitCalibrated(labelModelValid, coveredLabeled, validGold, classes);
         var endModelOut = CrossFitCalibrated(endModelValid, labeled, validGold, classes);
         var scores = new List<(double, double, double)>();
+        var predictions = new List<int[]>();
         var best = (Weight: 1.0, Score: (Accuracy: double.NegativeInfinity, LogLoss: double.PositiveInfinity));
         foreach (var weight in Weights)
         {
             var blended = Combine(labelModelOut, endModelOut, validCovered, classes, weight);
             var score = Score(blended, validGold, classes);
             scores.Add((weight, score.Accuracy, score.LogLoss));
+            predictions.Add(ClassificationMetrics.ArgMax(blended, classes));
             if (Better(score, best.Score))
             {
                 best = (weight, score);
             }
         }
 
+        var defaultPredictions = predictions[IndexOf(DefaultWeight)];
         var choice = new Choice(best.Weight, scores)
         {
+            ValidPredictions = predictions,
             LabelModelTemperature = FitTemperature(labelModelValid, coveredLabeled, validGold, classes),
             EndModelTemperature = FitTemperature(endModelValid, labeled, validGold, classes),
         };
-        if (devOnlyValid is null)
+        if (devOnlyValid is not null)
+        {
+            var devOnlyOut = CrossFitCalibrated(devOnlyValid, labeled, validGold, classes);
+            var devOnly = Score(devOnlyOut, validGold, classes);
+            choice = choice with
+            {
+                ValidPredictions = [.. predictions, ClassificationMetrics.ArgMax(devOnlyOut, classes)],
+                DevOnly = devOnly,
+                UseDevOnly = Better(devOnly, best.Score),
+                DevOnlyTemperature = FitTemperature(devOnlyValid, labeled, validGold, classes),
+            };
+        }
+
+        if (!choice.UseDevOnly && best.Weight == DefaultWeight)
         {
             return choice;
         }
 
-        var devOnly = Score(CrossFitCalibrated(devOnlyValid, labeled, validGold, classes), validGold, classes);
+        var bestPredictions = choice.UseDevOnly ? choice.ValidPredictions[^1] : predictions[IndexOf(best.Weight)];
+        var (leadRows, standardErrorRows) = PairedLead(bestPredictions, defaultPredictions, validGold);
+        var clearlyBetter = leadRows > RequiredLead * standardErrorRows;
         return choice with
         {
-            DevOnly = devOnly,
-            UseDevOnly = Better(devOnly, best.Score),
-            DevOnlyTemperature = FitTemperature(devOnlyValid, labeled, validGold, classes),
+            LeadOverDefault = (choice.Describe(), leadRows, standardErrorRows),
+            LabelModelWeight = clearlyBetter ? best.Weight : DefaultWeight,
+            UseDevOnly = clearlyBetter && choice.UseDevOnly,
         };
+    }
+
+    private static int IndexOf(double weight) => Weights.ToList().IndexOf(weight);
+
+    /// <summary>
+    /// How many more labeled rows <paramref name="a"/> gets right than <paramref name="b"/>, and the standard error of that
+    /// count: of the paired per-row difference, since both are judged on the same rows and mostly agree, which makes it far
+    /// smaller than the standard error of either accuracy.
+    /// </summary>
+    public static (int LeadRows, double StandardErrorRows) PairedLead(int[] a, int[] b, int[] gold)
+    {
+        var rows = 0;
+        var aOnly = 0;
+        var bOnly = 0;
+        for (var r = 0; r < gold.Length; r++)
+        {
+            if (gold[r] < 0)
+            {
+                continue;
+            }
+
+            rows++;
+            var aRight = a[r] == gold[r];
+            var bRight = b[r] == gold[r];
+            aOnly += aRight && !bRight ? 1 : 0;
+            bOnly += bRight && !aRight ? 1 : 0;
+        }
+
+        if (rows < 2)
+        {
+            return (aOnly - bOnly, double.NaN);
+        }
+
+        // Sample variance of the per-row difference (+1, -1 or 0), times the rows: the variance of the summed lead.
+        var mean = (aOnly - bOnly) / (double)rows;
+        var variance = ((aOnly + bOnly) - (rows * mean * mean)) / (rows - 1);
+        return (aOnly - bOnly, Math.Sqrt(variance * rows));
     }
 
     /// <summary>Which rows at least one program voted on.</summary>

@@ -298,7 +298,8 @@ public sealed class RunPipeline
             choice = FinalChoice.Choose(labelModelValid!, endModel.ValidOutOfSample!, endModel.BaselineValidOutOfSample, validCoveredOutOfSample, validGold!, classes);
             Step($"final labels: {choice.Describe()} (label model where programs voted, end model elsewhere; temperatures {choice.LabelModelTemperature:0.00} / {choice.EndModelTemperature:0.00}; " +
                 $"valid accuracy / log-loss by label-model weight: {string.Join(", ", choice.Scores.Select(s => $"w={s.Weight:0.00} {s.ValidAccuracy:0.000}/{s.ValidLogLoss:0.000}"))}" +
-                $"{(choice.DevOnly is { } d ? $", dev-only baseline {d.ValidAccuracy:0.000}/{d.ValidLogLoss:0.000}" : "")})");
+                $"{(choice.DevOnly is { } d ? $", dev-only baseline {d.ValidAccuracy:0.000}/{d.ValidLogLoss:0.000}" : "")}" +
+                $"{(choice.LeadOverDefault is { } lead ? $"; best on valid {lead.Best}, leading the default {FinalChoice.NameOf(FinalChoice.DefaultWeight)} by {lead.LeadRows} rows, standard error {lead.StandardErrorRows:0.0}" : "")})");
         }
 
         foreach (var split in dataset.Splits)

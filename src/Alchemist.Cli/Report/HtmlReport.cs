@@ -154,7 +154,7 @@ public static class HtmlReport
         html.Append("</table>\n");
         if (run.FinalChoice is { } choice)
         {
-            html.Append("<p>Final-label source on valid, cross-fitted and chosen by accuracy, then log-loss (weight of the label model where programs voted; the rest, and every row no program voted on, is the end model; both sides temperature-calibrated on valid): ");
+            html.Append("<p>Final-label source on valid, cross-fitted (weight of the label model where programs voted; the rest, and every row no program voted on, is the end model; both sides temperature-calibrated on valid): ");
             html.Append(string.Join(", ", choice.Scores.Select(s => $"{s.Weight:0.00} → accuracy {s.ValidAccuracy:0.000}, log-loss {s.ValidLogLoss:0.000}")));
             if (choice.DevOnly is { } devOnly)
             {
@@ -162,38 +162,27 @@ public static class HtmlReport
             }
 
             html.Append(CultureInfo.InvariantCulture, $". Chosen: {E(choice.Describe())}.</p>\n");
-            AppendChoiceMargin(html, run, choice);
+            AppendChoiceMargin(html, choice);
         }
     }
 
     /// <summary>
-    /// How far the chosen source leads the next best on valid, in rows, next to the standard error of one accuracy there: on a
-    /// valid split of a few hundred rows the candidates are often a row or two apart, and a reader should know when the
-    /// choice is a close call.
+    /// Why the chosen source was chosen, in valid rows: the default blend unless the best on valid leads it by more than
+    /// <see cref="FinalChoice.RequiredLead"/> standard errors of the paired difference. On a valid split of a few hundred rows
+    /// the candidates are often a row or two apart, and a reader should know when a choice rests on a few rows.
     /// </summary>
-    private static void AppendChoiceMargin(StringBuilder html, RunArtifacts run, FinalChoice.Choice choice)
+    private static void AppendChoiceMargin(StringBuilder html, FinalChoice.Choice choice)
     {
-        var labeled = run.Dataset.Valid?.Rows.Labels.Count(g => g >= 0) ?? 0;
-        var accuracies = choice.Scores.Select(s => (Chosen: !choice.UseDevOnly && s.Weight == choice.LabelModelWeight, s.ValidAccuracy)).ToList();
-        if (choice.DevOnly is { } devOnly)
+        var defaultName = FinalChoice.NameOf(FinalChoice.DefaultWeight);
+        var text = choice.LeadOverDefault switch
         {
-            accuracies.Add((choice.UseDevOnly, devOnly.ValidAccuracy));
-        }
-
-        if (labeled == 0 || accuracies.Count < 2 || !accuracies.Any(a => a.Chosen))
-        {
-            return;
-        }
-
-        var chosen = accuracies.First(a => a.Chosen).ValidAccuracy;
-        var nextBest = accuracies.Where(a => !a.Chosen).Max(a => a.ValidAccuracy);
-        var leadRows = (int)Math.Round((chosen - nextBest) * labeled);
-        var standardErrorRows = Math.Sqrt(labeled * chosen * (1 - chosen));
-        var lead = leadRows == 0
-            ? $"The chosen source ties with another on valid accuracy ({labeled} rows) and was preferred on log-loss"
-            : $"The chosen source leads the next best by {leadRows} of {labeled} valid rows";
-        html.Append(CultureInfo.InvariantCulture,
-            $"<p id=\"choice-margin\">{lead}; the standard error of one accuracy on a valid split this size is about {standardErrorRows:0.0} rows{(leadRows < standardErrorRows ? ", so this is a close call: another source would likely label new rows about as well" : "")}.</p>\n");
+            null => $"The default source, {defaultName}, is also the best on valid.",
+            { } lead when lead.Best == choice.Describe() =>
+                $"{lead.Best} leads the default source, {defaultName}, by {lead.LeadRows} valid rows, more than {FinalChoice.RequiredLead:0} standard errors of that lead (one is about {lead.StandardErrorRows:0.0} rows), so it was chosen.",
+            { } lead =>
+                $"The best on valid, {lead.Best}, leads the default source, {defaultName}, by {lead.LeadRows} valid rows; one standard error of that lead is about {lead.StandardErrorRows:0.0} rows, so the lead is within noise and the default was kept.",
+        };
+        html.Append(CultureInfo.InvariantCulture, $"<p id=\"choice-margin\">{E(text)}</p>\n");
     }
 
     private static void AppendClassBalance(StringBuilder html, RunArtifacts run)
