@@ -68,7 +68,8 @@ internal sealed class EndModelStage(
             {
                 // Where the programs' rules were learned from valid, the fold's model learns from targets made by rules
                 // that never saw the rows it predicts.
-                var targets = validFolds?.FirstOrDefault(f => f.Predicted.SequenceEqual(inFold));
+                var targets = validFolds is null ? null : validFolds.FirstOrDefault(f => f.Predicted.SequenceEqual(inFold))
+                    ?? throw new InvalidOperationException($"the rules' cross-fit has no fold for the {inFold.Length} valid rows from row {inFold[0]}: the end model's cross-fit would learn from rules that saw them");
                 var foldModel = targets is null
                     ? Train(covered, outFold, validWeight)
                     : Train(targets.TrainCovered, outFold, ValidWeight(targets.TrainCovered.Count(c => c), validLabeled.Length), targets.TrainProbabilities);

@@ -43,12 +43,9 @@ public static class OfflineAugmentation
         var folds = new List<ValidFold>();
         foreach (var (predict, learn) in ValidFolds.Of(labeled))
         {
+            // A fold whose rows teach no rule is predicted by the programs alone rather than skipped: a skipped fold would
+            // leave the end model's cross-fit with targets from rules learned from the rows it predicts.
             var programs = OfflineSynthesizer.Synthesize(learn.Select(r => validTexts[r]).ToArray(), learn.Select(r => validGold[r]).ToArray(), spec.ClassNames);
-            if (programs.Count == 0)
-            {
-                continue;
-            }
-
             var model = LabelModelCatalog.Create(labelModelName);
             var trainVotes = Augment(votes["train"], texts["train"], tokens["train"], programs);
             model.Fit(trainVotes, balance);

@@ -1,7 +1,6 @@
 using Alchemist.Labeling;
 using Alchemist.LabelModels;
 using Alchemist.OfflineSynthesis;
-using Alchemist.Spec;
 
 namespace Alchemist.Cli.Pipeline;
 
@@ -61,26 +60,23 @@ public sealed record ValidFold(int[] Predicted, float[] PredictedProbabilities, 
 /// programs synthesized from the other folds only (rules evaluated in process, exactly as the written programs do), fitted on
 /// the same train rows.
 /// </summary>
-internal static class OfflineCrossFit
+public static class OfflineCrossFit
 {
-    public static IReadOnlyList<ValidFold> Folds(TaskSpec spec, string labelModelName, ClassBalance balance, string[] trainTexts, string[] validTexts, int[] validGold)
+    public static IReadOnlyList<ValidFold> Folds(IReadOnlyList<string> classNames, string labelModelName, ClassBalance balance, string[] trainTexts, string[] validTexts, int[] validGold)
     {
-        var classes = spec.Classes.Count;
+        var classes = classNames.Count;
         var labeled = Enumerable.Range(0, validGold.Length).Where(r => validGold[r] >= 0).ToArray();
         var trainTokens = trainTexts.Select(RuleFeatures.Tokenize).ToArray();
         var folds = new List<ValidFold>();
         foreach (var (predict, learn) in ValidFolds.Of(labeled))
         {
-            var programs = OfflineSynthesizer.Synthesize(learn.Select(r => validTexts[r]).ToArray(), learn.Select(r => validGold[r]).ToArray(), spec.ClassNames);
-            if (programs.Count == 0)
-            {
-                continue;
-            }
-
+            var programs = OfflineSynthesizer.Synthesize(learn.Select(r => validTexts[r]).ToArray(), learn.Select(r => validGold[r]).ToArray(), classNames);
             var trainVotes = OfflineAugmentation.Augment(new LabelMatrix(trainTexts.Length, classes, []), trainTexts, trainTokens, programs);
             var predictTexts = predict.Select(r => validTexts[r]).ToArray();
             var predictVotes = OfflineAugmentation.Augment(new LabelMatrix(predictTexts.Length, classes, []), predictTexts, [.. predictTexts.Select(RuleFeatures.Tokenize)], programs);
-            var model = LabelModelCatalog.Create(labelModelName);
+            // A fold whose rows teach no rule is still predicted, as rows no program votes on (the class prior), not skipped:
+            // a skipped fold's rows would be judged by rules learned from them.
+            var model = LabelModelCatalog.Create(programs.Count == 0 ? "mv" : labelModelName);
             model.Fit(trainVotes, balance);
             folds.Add(ValidFold.Of(model, predict, trainVotes, predictVotes));
         }

@@ -279,7 +279,7 @@ public sealed class RunPipeline
         if (hasValidGold && offlineOnly && hasText)
         {
             Step($"cross-fitting the offline synthesizer on valid ({validFoldCount} folds): its programs were chosen on valid");
-            validFolds = OfflineCrossFit.Folds(spec, labelModel.Name, balance, texts["train"], texts["valid"], validGold!);
+            validFolds = OfflineCrossFit.Folds(spec.ClassNames, labelModel.Name, balance, texts["train"], texts["valid"], validGold!);
         }
 
         // Under the folds lies what the label model said before rules learned from valid voted, so a row no fold predicted
