@@ -177,13 +177,17 @@ public static class HtmlReport
         var text = choice.LeadOverDefault switch
         {
             null => $"The default source, {defaultName}, is also the best on valid.",
+            { LeadRows: 0 } lead =>
+                $"The best on valid, {lead.Best}, ties with the default source, {defaultName}, on accuracy and leads it only on log-loss, so the default was kept.",
             { } lead when lead.Best == choice.Describe() =>
-                $"{lead.Best} leads the default source, {defaultName}, by {lead.LeadRows} valid rows, more than {FinalChoice.RequiredLead:0} standard errors of that lead (one is about {lead.StandardErrorRows:0.0} rows), so it was chosen.",
+                $"{lead.Best} leads the default source, {defaultName}, by {ValidRows(lead.LeadRows)}, more than {FinalChoice.RequiredLead:0} standard errors of that lead (one is about {lead.StandardErrorRows:0.0} rows), so it was chosen.",
             { } lead =>
-                $"The best on valid, {lead.Best}, leads the default source, {defaultName}, by {lead.LeadRows} valid rows; one standard error of that lead is about {lead.StandardErrorRows:0.0} rows, so the lead is within noise and the default was kept.",
+                $"The best on valid, {lead.Best}, leads the default source, {defaultName}, by {ValidRows(lead.LeadRows)}; one standard error of that lead is about {lead.StandardErrorRows:0.0} rows, so the lead is within noise and the default was kept.",
         };
         html.Append(CultureInfo.InvariantCulture, $"<p id=\"choice-margin\">{E(text)}</p>\n");
     }
+
+    private static string ValidRows(int count) => count == 1 ? "1 valid row" : $"{count} valid rows";
 
     private static void AppendClassBalance(StringBuilder html, RunArtifacts run)
     {
