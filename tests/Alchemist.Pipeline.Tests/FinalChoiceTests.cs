@@ -67,6 +67,40 @@ public class FinalChoiceTests
         Assert.Equal(FinalChoice.DevOnlyName, Assert.NotNull(close.LeadOverDefault).Best);
     }
 
+    [Fact]
+    public void Valid_predictions_hold_each_weight_then_the_dev_only_baseline()
+    {
+        var gold = Gold();
+        var devOnly = Probabilities(gold, r => r % 3 == 0);
+        var choice = FinalChoice.Choose(Probabilities(gold, r => r % 10 == 0), Probabilities(gold, r => r % 4 == 0), devOnly, AllCovered(), gold, 2);
+
+        Assert.Equal(FinalChoice.Weights.Count + 1, choice.ValidPredictions.Count);
+        Assert.Equal(Enumerable.Range(0, Rows).Select(r => r % 3 == 0 ? 1 - gold[r] : gold[r]), choice.ValidPredictions[^1]);
+        for (var k = 0; k < FinalChoice.Weights.Count; k++)
+        {
+            var right = choice.ValidPredictions[k].Where((p, r) => p == gold[r]).Count();
+            Assert.Equal(choice.Scores[k].ValidAccuracy, right / (double)Rows, 9);
+        }
+    }
+
+    [Fact]
+    public void When_nothing_tells_the_candidates_apart_the_default_is_kept_and_no_lead_is_reported()
+    {
+        var gold = Gold();
+        // No program voted on any row: every blend is the end model alone, so all weights score exactly alike.
+        var choice = FinalChoice.Choose(Probabilities(gold, _ => true), Probabilities(gold, r => r % 7 == 0), null, new bool[Rows], gold, 2);
+
+        Assert.Equal("blend:0.75", choice.Describe());
+        Assert.Null(choice.LeadOverDefault);
+    }
+
+    [Fact]
+    public void Paired_lead_refuses_predictions_that_do_not_cover_every_row()
+    {
+        var error = Assert.Throws<ArgumentException>(() => FinalChoice.PairedLead([0, 1], [0, 1, 1], [0, 1, 1]));
+        Assert.Contains("2 and 3 predictions for 3 gold labels", error.Message, StringComparison.Ordinal);
+    }
+
     private static int[] Gold() => [.. Enumerable.Range(0, Rows).Select(r => r % 2)];
 
     private static bool[] AllCovered() => [.. Enumerable.Repeat(true, Rows)];

@@ -17,7 +17,7 @@ public class OfflineCrossFitTests
         Assert.Empty(OfflineSynthesizer.Synthesize(validTexts, validGold, classNames));
         string[] trainTexts = ["the same words on every row", "other words", "more words"];
 
-        var folds = OfflineCrossFit.Folds(classNames, "metal", ClassBalance.FromGiven([0.5, 0.5]), trainTexts, validTexts, validGold);
+        var folds = OfflineCrossFit.Folds(classNames, "metal", ClassBalance.FromGiven([0.3, 0.7]), trainTexts, validTexts, validGold);
 
         Assert.Equal(ValidFolds.MaxFolds, folds.Count);
         Assert.Equal(Enumerable.Range(0, 20), folds.SelectMany(f => f.Predicted).Order());
@@ -25,7 +25,12 @@ public class OfflineCrossFitTests
         {
             Assert.All(fold.PredictedCovered, Assert.False);
             Assert.All(fold.TrainCovered, Assert.False);
-            Assert.All(fold.PredictedProbabilities, p => Assert.Equal(0.5f, p, 4));
+            // Rows without votes get the class prior.
+            for (var k = 0; k < fold.Predicted.Length; k++)
+            {
+                Assert.Equal(0.3f, fold.PredictedProbabilities[2 * k], 4);
+                Assert.Equal(0.7f, fold.PredictedProbabilities[(2 * k) + 1], 4);
+            }
         }
     }
 }

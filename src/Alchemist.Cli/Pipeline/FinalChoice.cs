@@ -56,7 +56,7 @@ public static class FinalChoice
         /// <summary>Temperature applied to the dev-only baseline's probabilities when it is the output.</summary>
         public double DevOnlyTemperature { get; init; } = 1;
 
-        /// <summary>Set when the dev-only baseline (trained on valid gold alone) beats every blend on valid; its labels are then the output.</summary>
+        /// <summary>The dev-only baseline's valid scores when it was a candidate; <see cref="UseDevOnly"/> says whether its labels are the output.</summary>
         public (double ValidAccuracy, double ValidLogLoss)? DevOnly { get; init; }
 
         public bool UseDevOnly { get; init; }
@@ -104,6 +104,13 @@ public static class FinalChoice
             }
         }
 
+        // The default keeps exact ties, so no candidate is reported as leading it when nothing tells them apart.
+        var defaultScore = (Accuracy: scores[IndexOf(DefaultWeight)].Item2, LogLoss: scores[IndexOf(DefaultWeight)].Item3);
+        if (!Better(best.Score, defaultScore))
+        {
+            best = (DefaultWeight, defaultScore);
+        }
+
         var defaultPredictions = predictions[IndexOf(DefaultWeight)];
         var choice = new Choice(best.Weight, scores)
         {
@@ -149,6 +156,11 @@ public static class FinalChoice
     /// </summary>
     public static (int LeadRows, double StandardErrorRows) PairedLead(int[] a, int[] b, int[] gold)
     {
+        if (a.Length != gold.Length || b.Length != gold.Length)
+        {
+            throw new ArgumentException($"{a.Length} and {b.Length} predictions for {gold.Length} gold labels: both sides must predict every row");
+        }
+
         var rows = 0;
         var aOnly = 0;
         var bOnly = 0;

@@ -299,7 +299,7 @@ public sealed class RunPipeline
             Step($"final labels: {choice.Describe()} (label model where programs voted, end model elsewhere; temperatures {choice.LabelModelTemperature:0.00} / {choice.EndModelTemperature:0.00}; " +
                 $"valid accuracy / log-loss by label-model weight: {string.Join(", ", choice.Scores.Select(s => $"w={s.Weight:0.00} {s.ValidAccuracy:0.000}/{s.ValidLogLoss:0.000}"))}" +
                 $"{(choice.DevOnly is { } d ? $", dev-only baseline {d.ValidAccuracy:0.000}/{d.ValidLogLoss:0.000}" : "")}" +
-                $"{(choice.LeadOverDefault is { } lead ? $"; best on valid {lead.Best}, leading the default {FinalChoice.NameOf(FinalChoice.DefaultWeight)} by {lead.LeadRows} rows, standard error {lead.StandardErrorRows:0.0}" : "")})");
+                $"{(choice.LeadOverDefault is { } lead ? $"; best on valid {lead.Best}, leading the default {FinalChoice.NameOf(FinalChoice.DefaultWeight)} by {lead.LeadRows} rows, standard error {lead.StandardErrorRows:0.0}: {(lead.Best == choice.Describe() ? "chosen" : "default kept")}" : "")})");
         }
 
         foreach (var split in dataset.Splits)
@@ -366,6 +366,9 @@ public sealed class RunPipeline
             CostUsd = ledger.CostUsd,
             Seconds = 0,
             FinalSource = artifacts.FinalChoice?.Describe() ?? "label_model",
+            BestOnValid = artifacts.FinalChoice is { } choice ? choice.LeadOverDefault?.Best ?? choice.Describe() : null,
+            LeadOverDefaultRows = artifacts.FinalChoice?.LeadOverDefault?.LeadRows,
+            LeadStandardErrorRows = artifacts.FinalChoice?.LeadOverDefault is { } lead ? Math.Round(lead.StandardErrorRows, 2) : null,
             Synthesizer = artifacts.Synthesizer,
             LabelsCsv = Path.GetRelativePath(root, csv),
             LabelsJsonl = Path.GetRelativePath(root, jsonl),

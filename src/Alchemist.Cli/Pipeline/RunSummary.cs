@@ -5,7 +5,8 @@ namespace Alchemist.Cli.Pipeline;
 
 /// <summary>
 /// What <c>alchemist run --json</c> prints. Accuracies are on the test split and null when it has no gold labels.
-/// The final labels are the ones the product writes: <see cref="FinalSource"/> says how they were chosen on valid.
+/// The final labels are the ones the product writes: <see cref="FinalSource"/> says where they come from, and
+/// <see cref="BestOnValid"/> with its lead over the default says why.
 /// </summary>
 public sealed record RunSummary
 {
@@ -40,6 +41,18 @@ public sealed record RunSummary
 
     /// <summary>label_model, end_model, blend:W (W = weight of the label model) or dev_only_baseline; rows no program voted on always take the end model's label, except under dev_only_baseline.</summary>
     public required string FinalSource { get; init; }
+
+    /// <summary>
+    /// The best candidate on valid (same names as <see cref="FinalSource"/>); null without valid gold. The final source is the
+    /// default blend unless this candidate leads it by more than two standard errors.
+    /// </summary>
+    public string? BestOnValid { get; init; }
+
+    /// <summary>How many more valid rows the best candidate gets right than the default blend; null when the default is the best.</summary>
+    public int? LeadOverDefaultRows { get; init; }
+
+    /// <summary>The standard error of <see cref="LeadOverDefaultRows"/>, in rows (of the paired per-row difference).</summary>
+    public double? LeadStandardErrorRows { get; init; }
 
     public required string Synthesizer { get; init; }
 

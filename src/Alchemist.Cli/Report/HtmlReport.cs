@@ -177,6 +177,8 @@ public static class HtmlReport
         var text = choice.LeadOverDefault switch
         {
             null => $"The default source, {defaultName}, is also the best on valid.",
+            { } lead when double.IsNaN(lead.StandardErrorRows) =>
+                $"The best on valid, {lead.Best}, leads the default source, {defaultName}, by {ValidRows(lead.LeadRows)}, but valid has too few labeled rows to judge a lead, so the default was kept.",
             { LeadRows: 0 } lead =>
                 $"The best on valid, {lead.Best}, ties with the default source, {defaultName}, on accuracy and leads it only on log-loss, so the default was kept.",
             { } lead when lead.Best == choice.Describe() =>
