@@ -361,6 +361,43 @@ public sealed class CliBadInputTests : IDisposable
     }
 
     /// <summary>Replaces text in the project's alchemist.yaml, as a user editing it would, and returns the file's path.</summary>
+    [Fact]
+    public void Run_offline_over_number_inputs_only_says_the_offline_synthesizer_needs_text_and_what_to_do_instead()
+    {
+        var data = Write("scores.csv", ["cat_score,dog_score,animal", .. Enumerable.Range(0, 40).Select(i => i % 2 == 0 ? $"0.{80 + (i % 10)},0.1{i % 10},cat" : $"0.1{i % 10},0.{80 + (i % 10)},dog")]);
+        var project = Path.Combine(_root, "project");
+        var init = Invoke("init", project, "--data", data, "--number-field", "cat_score", "dog_score", "--label-field", "animal", "--classes", "cat,dog");
+        Assert.True(init.Code == 0, init.Error);
+
+        var run = Invoke("run", project);
+
+        Assert.Equal(1, run.Code);
+        Assert.Contains(TaskSpec.FileName, run.Error, StringComparison.Ordinal);
+        Assert.Contains("only number inputs (cat_score, dog_score)", run.Error, StringComparison.Ordinal);
+        Assert.Contains("configure an LLM", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("no programs in", run.Error, StringComparison.Ordinal);
+        AssertNoStackTrace(run);
+        var programs = Path.Combine(project, "programs");
+        Assert.False(Directory.Exists(programs) && Directory.EnumerateFiles(programs).Any(), "no program file may be written");
+    }
+
+    [Fact]
+    public void Run_offline_where_valid_teaches_no_rule_says_so_instead_of_that_the_programs_folder_is_empty()
+    {
+        // Every comment reads the same under both labels: no rule is precise on the valid split.
+        var data = Write("comments.csv", ["body,tag", .. Enumerable.Range(0, 40).Select(i => $"\"the same comment\",{(i % 2 == 0 ? "spam" : "ham")}")]);
+        var project = Path.Combine(_root, "project");
+        Assert.Equal(0, InitComments(project, "--data", data).Code);
+
+        var run = Invoke("run", project);
+
+        Assert.Equal(1, run.Code);
+        Assert.Contains("data.valid", run.Error, StringComparison.Ordinal);
+        Assert.Contains("found no rule precise enough on the", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("no programs in", run.Error, StringComparison.Ordinal);
+        AssertNoStackTrace(run);
+    }
+
     private static string EditSpec(string project, string from, string to)
     {
         var yaml = Path.Combine(project, TaskSpec.FileName);

@@ -89,6 +89,13 @@ public sealed class RunPipeline
             return SynthesizeWithLlm(spec);
         }
 
+        if (!spec.Inputs.Any(i => i.Type == InputType.Text))
+        {
+            throw spec.Error("inputs",
+                $"the offline synthesizer writes word, phrase and pattern rules from text inputs, and this spec has only number inputs ({string.Join(", ", spec.Inputs.Select(i => i.Name))}): " +
+                $"configure an LLM under 'llm:' in {TaskSpec.FileName}, or write labeling programs into {programsFolder}");
+        }
+
         var valid = dataset.Valid ?? throw spec.Error("data.valid", "the offline synthesizer learns from the valid split's gold labels, and the project has no valid split");
         var (texts, labels) = LabeledRows(spec, valid);
         if (texts.Count == 0)
@@ -103,6 +110,13 @@ public sealed class RunPipeline
         {
             var provenance = new ProgramProvenance { Kind = ProgramAuthorKind.Synthesizer, Created = created };
             new ProgramFile(program.Name, provenance, program.Source).Save(programsFolder);
+        }
+
+        if (programs.Count == 0)
+        {
+            throw spec.Error("data.valid",
+                $"the offline synthesizer found no rule precise enough on the {texts.Count} labeled valid rows: label more valid rows, " +
+                $"configure an LLM under 'llm:' in {TaskSpec.FileName}, or write labeling programs into {programsFolder}");
         }
 
         Step($"wrote {programs.Count} programs to {programsFolder}");
