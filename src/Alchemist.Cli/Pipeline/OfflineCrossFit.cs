@@ -58,27 +58,55 @@ public sealed record ValidFold(int[] Predicted, float[] PredictedProbabilities, 
 /// The offline synthesizer chose its rules on valid, so the label model's accuracy on valid flatters it. To choose the final
 /// labels fairly, each fold of the labeled valid rows (<see cref="ValidFolds"/>) is predicted by the label model over
 /// programs synthesized from the other folds only (rules evaluated in process, exactly as the written programs do), fitted on
-/// the same train rows.
+/// the same train rows. Text programs and threshold programs over number inputs alike.
 /// </summary>
 public static class OfflineCrossFit
 {
     public static IReadOnlyList<ValidFold> Folds(IReadOnlyList<string> classNames, string labelModelName, ClassBalance balance, string[] trainTexts, string[] validTexts, int[] validGold)
     {
         var classes = classNames.Count;
-        var labeled = Enumerable.Range(0, validGold.Length).Where(r => validGold[r] >= 0).ToArray();
         var trainTokens = trainTexts.Select(RuleFeatures.Tokenize).ToArray();
-        var folds = new List<ValidFold>();
-        foreach (var (predict, learn) in ValidFolds.Of(labeled))
+        return Folds(labelModelName, balance, validGold, learn =>
         {
             var programs = OfflineSynthesizer.Synthesize(learn.Select(r => validTexts[r]).ToArray(), learn.Select(r => validGold[r]).ToArray(), classNames);
             var trainVotes = OfflineAugmentation.Augment(new LabelMatrix(trainTexts.Length, classes, []), trainTexts, trainTokens, programs);
-            var predictTexts = predict.Select(r => validTexts[r]).ToArray();
-            var predictVotes = OfflineAugmentation.Augment(new LabelMatrix(predictTexts.Length, classes, []), predictTexts, [.. predictTexts.Select(RuleFeatures.Tokenize)], programs);
+            return (programs.Count, trainVotes, predict =>
+            {
+                var predictTexts = predict.Select(r => validTexts[r]).ToArray();
+                return OfflineAugmentation.Augment(new LabelMatrix(predictTexts.Length, classes, []), predictTexts, [.. predictTexts.Select(RuleFeatures.Tokenize)], programs);
+            }
+            );
+        });
+    }
+
+    /// <summary>As <see cref="Folds(IReadOnlyList{string}, string, ClassBalance, string[], string[], int[])"/>, for threshold programs over number inputs (one column per input).</summary>
+    public static IReadOnlyList<ValidFold> NumericFolds(IReadOnlyList<string> classNames, IReadOnlyList<string> featureNames, string labelModelName, ClassBalance balance, double[][] trainFeatures, double[][] validFeatures, int[] validGold)
+    {
+        var classes = classNames.Count;
+        var trainRows = trainFeatures.Length == 0 ? 0 : trainFeatures[0].Length;
+        return Folds(labelModelName, balance, validGold, learn =>
+        {
+            var features = validFeatures.Select(column => learn.Select(r => column[r]).ToArray()).ToArray();
+            var programs = ThresholdSynthesizer.Synthesize(features, featureNames, [.. learn.Select(r => validGold[r])], classNames);
+            return (programs.Count, ThresholdSynthesizer.Votes(programs, trainFeatures, trainRows, classes), predict =>
+                ThresholdSynthesizer.Votes(programs, [.. validFeatures.Select(column => predict.Select(r => column[r]).ToArray())], predict.Length, classes));
+        });
+    }
+
+    /// <param name="synthesizeFrom">Programs learned from some labeled valid rows: how many, their train votes, and their votes on given valid rows.</param>
+    private static List<ValidFold> Folds(string labelModelName, ClassBalance balance, int[] validGold, Func<int[], (int Programs, LabelMatrix TrainVotes, Func<int[], LabelMatrix> VotesOn)> synthesizeFrom)
+    {
+        var labeled = Enumerable.Range(0, validGold.Length).Where(r => validGold[r] >= 0).ToArray();
+        var folds = new List<ValidFold>();
+        foreach (var (predict, learn) in ValidFolds.Of(labeled))
+        {
+            var (programs, trainVotes, votesOn) = synthesizeFrom(learn);
+
             // A fold whose rows teach no rule is still predicted, as rows no program votes on (the class prior), not skipped:
             // a skipped fold's rows would be judged by rules learned from them.
-            var model = LabelModelCatalog.Create(programs.Count == 0 ? "mv" : labelModelName);
+            var model = LabelModelCatalog.Create(programs == 0 ? "mv" : labelModelName);
             model.Fit(trainVotes, balance);
-            folds.Add(ValidFold.Of(model, predict, trainVotes, predictVotes));
+            folds.Add(ValidFold.Of(model, predict, trainVotes, votesOn(predict)));
         }
 
         return folds;

@@ -89,33 +89,39 @@ public sealed class RunPipeline
             return SynthesizeWithLlm(spec);
         }
 
-        if (!spec.Inputs.Any(i => i.Type == InputType.Text))
-        {
-            throw spec.Error("inputs",
-                $"the offline synthesizer writes word, phrase and pattern rules from text inputs, and this spec has only number inputs ({string.Join(", ", spec.Inputs.Select(i => i.Name))}): " +
-                $"configure an LLM under 'llm:' in {TaskSpec.FileName}, or write labeling programs into {programsFolder}");
-        }
-
         var valid = dataset.Valid ?? throw spec.Error("data.valid", "the offline synthesizer learns from the valid split's gold labels, and the project has no valid split");
-        var (texts, labels) = LabeledRows(spec, valid);
-        if (texts.Count == 0)
+        var labeled = Enumerable.Range(0, valid.Count).Where(r => valid.Rows.Labels[r] >= 0).ToArray();
+        if (labeled.Length == 0)
         {
             throw spec.Error("data.valid", "the offline synthesizer needs gold labels on the valid split, and it has none");
         }
 
-        Step($"synthesizing programs offline from {texts.Count} labeled valid rows");
-        var programs = OfflineSynthesizer.Synthesize(texts, labels, spec.ClassNames);
+        var labels = labeled.Select(r => valid.Rows.Labels[r]).ToArray();
+        IReadOnlyList<(string Name, string Source)> programs;
+        if (spec.Inputs.Any(i => i.Type == InputType.Text))
+        {
+            Step($"synthesizing programs offline from {labeled.Length} labeled valid rows");
+            var texts = RowTexts(spec, valid);
+            programs = [.. OfflineSynthesizer.Synthesize([.. labeled.Select(r => texts[r])], labels, spec.ClassNames).Select(p => (p.Name, p.Source))];
+        }
+        else
+        {
+            Step($"synthesizing threshold programs offline from {labeled.Length} labeled valid rows over the number inputs {string.Join(", ", NumberInputs(spec))}");
+            var features = NumberColumns(spec, valid).Select(column => labeled.Select(r => column[r]).ToArray()).ToArray();
+            programs = [.. ThresholdSynthesizer.Synthesize(features, NumberInputs(spec), labels, spec.ClassNames, NumberInputMembers(spec)).Select(p => (p.Name, p.Source))];
+        }
+
         var created = DateTimeOffset.UtcNow;
-        foreach (var program in programs)
+        foreach (var (name, source) in programs)
         {
             var provenance = new ProgramProvenance { Kind = ProgramAuthorKind.Synthesizer, Created = created };
-            new ProgramFile(program.Name, provenance, program.Source).Save(programsFolder);
+            new ProgramFile(name, provenance, source).Save(programsFolder);
         }
 
         if (programs.Count == 0)
         {
             throw spec.Error("data.valid",
-                $"the offline synthesizer found no rule precise enough on the {texts.Count} labeled valid rows: label more valid rows, " +
+                $"the offline synthesizer found no rule precise enough on the {labeled.Length} labeled valid rows: label more valid rows, " +
                 $"configure an LLM under 'llm:' in {TaskSpec.FileName}, or write labeling programs into {programsFolder}");
         }
 
@@ -145,22 +151,13 @@ public sealed class RunPipeline
         return $"llm {settings.Endpoint.Provider}/{settings.ProgramModel}";
     }
 
-    private static (List<string> Texts, List<int> Labels) LabeledRows(TaskSpec spec, DataSplit split)
-    {
-        var texts = RowTexts(spec, split);
-        var outTexts = new List<string>();
-        var outLabels = new List<int>();
-        for (var i = 0; i < split.Count; i++)
-        {
-            if (split.Rows.Labels[i] >= 0)
-            {
-                outTexts.Add(texts[i]);
-                outLabels.Add(split.Rows.Labels[i]);
-            }
-        }
+    private static string[] NumberInputs(TaskSpec spec) => [.. spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => i.Name)];
 
-        return (outTexts, outLabels);
-    }
+    /// <summary>How programs read each number input from their row record.</summary>
+    private static string[] NumberInputMembers(TaskSpec spec) => [.. NumberInputs(spec).Select(ProgramSignature.PropertyName)];
+
+    /// <summary>The split's number inputs, one column each, in the spec's order.</summary>
+    internal static double[][] NumberColumns(TaskSpec spec, DataSplit split) => [.. NumberInputs(spec).Select(split.Rows.Number)];
 
     /// <summary>The text a row is labeled by: its text input, or its text inputs joined by new lines.</summary>
     internal static string[] RowTexts(TaskSpec spec, DataSplit split)
@@ -294,6 +291,11 @@ public sealed class RunPipeline
         {
             Step($"cross-fitting the offline synthesizer on valid ({validFoldCount} folds): its programs were chosen on valid");
             validFolds = OfflineCrossFit.Folds(spec.ClassNames, labelModel.Name, balance, texts["train"], texts["valid"], validGold!);
+        }
+        else if (hasValidGold && offlineOnly)
+        {
+            Step($"cross-fitting the offline threshold synthesizer on valid ({validFoldCount} folds): its programs were chosen on valid");
+            validFolds = OfflineCrossFit.NumericFolds(spec.ClassNames, NumberInputs(spec), labelModel.Name, balance, NumberColumns(spec, train), NumberColumns(spec, dataset.Valid!), validGold!);
         }
 
         // Under the folds lies what the label model said before rules learned from valid voted, so a row no fold predicted

@@ -170,6 +170,19 @@ internal static class ProgramWriter
         return s.ToString();
     }
 
+    /// <summary>A one-rule program over a number input: <c>public static int Label(Row row)</c> comparing one field with the threshold.</summary>
+    public static string WriteThreshold(string name, ThresholdRule rule, string memberName, IReadOnlyList<string> classNames, int sampleRows, string settings)
+    {
+        var className = classNames[rule.Class];
+        var (words, op) = rule.Direction == ThresholdDirection.AtLeast ? ("at least", ">=") : ("at most", "<=");
+        var s = Begin(name);
+        s.Append(CultureInfo.InvariantCulture, $"// Votes {className} (class {rule.Class}) when {rule.Feature} is {words} {rule.Threshold:0.####}; abstains otherwise, and when it is missing (NaN).\n");
+        s.Append(CultureInfo.InvariantCulture, $"// On the labeled sample ({sampleRows} rows) it fired on {rule.Fires} rows, {rule.Correct} of them {className} (precision {(double)rule.Correct / rule.Fires:0.00}).\n");
+        s.Append(CultureInfo.InvariantCulture, $"// {settings}.\n");
+        s.Append(CultureInfo.InvariantCulture, $"public static int Label(Row row)\n{{\n    return row.{memberName} {op} {Number(rule.Threshold)} ? {rule.Class} : -1;\n}}\n");
+        return s.ToString();
+    }
+
     private static void AppendWeightCases(StringBuilder s, IReadOnlyList<(string Key, double[] Weights)> weights, string indent)
     {
         foreach (var (key, w) in weights)

@@ -1,0 +1,182 @@
+using System.Globalization;
+using Alchemist.Labeling;
+
+namespace Alchemist.OfflineSynthesis;
+
+public enum ThresholdDirection
+{
+    AtLeast,
+    AtMost,
+}
+
+/// <summary>Votes <see cref="Class"/> where the feature is at least (or at most) the threshold; abstains elsewhere and on NaN.</summary>
+/// <param name="Precision">Smoothed precision on the sample, shrunk toward the class prior, as the text rules' is.</param>
+public sealed record ThresholdRule(string Feature, int FeatureIndex, ThresholdDirection Direction, double Threshold, int Class, int Fires, int Correct, double Precision)
+{
+    public bool FiresOn(double value) => Direction == ThresholdDirection.AtLeast ? value >= Threshold : value <= Threshold;
+}
+
+/// <summary>A labeling program of one threshold rule, and its C# source text.</summary>
+public sealed record ThresholdProgram(string Name, ThresholdRule Rule, int SampleRows, string Source);
+
+/// <summary>
+/// The offline synthesizer for number inputs (scores from a feature extractor, measurements): one decision stump per
+/// program, in the spirit of Snuba's heuristics over primitives. For each feature, class and direction it keeps, of the
+/// regions "feature at least t" or "feature at most t" whose smoothed precision on the labeled sample stays far enough above
+/// the class prior (the same test, strictness and least support as the text rules'), the one with the best F1 for its class
+/// (Snuba's choice of where a heuristic abstains), with t halfway between the last sample value inside the region and the
+/// first outside. Rules that fire on nearly the same sample rows as a stronger rule
+/// of the same class are dropped. Deterministic: the same sample gives the same programs.
+/// </summary>
+public static class ThresholdSynthesizer
+{
+    /// <summary>Two rules of one class firing on sample row sets this similar (Jaccard) are one rule too many.</summary>
+    private const double MaxOverlap = 0.8;
+
+    /// <param name="features">One column per feature, each holding the labeled sample rows' values (NaN: missing).</param>
+    /// <param name="memberNames">How a program reads each feature from its row (<c>row.Name</c>); the feature names when null.</param>
+    public static IReadOnlyList<ThresholdProgram> Synthesize(IReadOnlyList<double[]> features, IReadOnlyList<string> featureNames, IReadOnlyList<int> labels, IReadOnlyList<string> classNames, IReadOnlyList<string>? memberNames = null, OfflineSynthesisOptions? options = null)
+    {
+        options ??= new OfflineSynthesisOptions();
+        memberNames ??= featureNames;
+        var classes = classNames.Count;
+        if (features.Count != featureNames.Count || memberNames.Count != featureNames.Count)
+        {
+            throw new ArgumentException($"{features.Count} feature columns, {featureNames.Count} feature names and {memberNames.Count} member names", nameof(featureNames));
+        }
+
+        if (features.FirstOrDefault(f => f.Length != labels.Count) is { } ragged)
+        {
+            throw new ArgumentException($"a feature column has {ragged.Length} values for {labels.Count} labeled rows", nameof(features));
+        }
+
+        foreach (var label in labels)
+        {
+            if (label < 0 || label >= classes)
+            {
+                throw new ArgumentException($"label {label} is not a class index (0..{classes - 1})", nameof(labels));
+            }
+        }
+
+        var rows = labels.Count;
+        if (rows == 0)
+        {
+            return [];
+        }
+
+        var classCounts = new int[classes];
+        foreach (var label in labels)
+        {
+            classCounts[label]++;
+        }
+
+        var strictness = options.Strictness ?? options.Default.Strictness;
+        var minSupport = options.MinSupport > 0 ? options.MinSupport : Math.Clamp((int)Math.Round(Math.Sqrt(rows) / 7), 2, 6);
+        var candidates = new List<ThresholdRule>();
+        for (var f = 0; f < features.Count; f++)
+        {
+            // Thresholds come from finite values only, so each can be written as a C# literal.
+            var order = Enumerable.Range(0, rows).Where(r => double.IsFinite(features[f][r])).OrderBy(r => features[f][r]).ThenBy(r => r).ToArray();
+            for (var c = 0; c < classes; c++)
+            {
+                var prior = classCounts[c] / (double)rows;
+                var required = prior + (strictness * (1 - prior));
+                foreach (var direction in new[] { ThresholdDirection.AtLeast, ThresholdDirection.AtMost })
+                {
+                    if (BestRegion(features[f], order, labels, c, direction, prior, required, minSupport, options.PriorWeight) is { } rule)
+                    {
+                        candidates.Add(rule with { Feature = featureNames[f], FeatureIndex = f });
+                    }
+                }
+            }
+        }
+
+        var kept = new List<(ThresholdRule Rule, bool[] Fired)>();
+        foreach (var rule in candidates.OrderByDescending(r => r.Correct).ThenByDescending(r => r.Precision).ThenBy(r => r.FeatureIndex).ThenBy(r => r.Class).ThenBy(r => r.Direction))
+        {
+            var fired = features[rule.FeatureIndex].Select(rule.FiresOn).ToArray();
+            if (kept.Count < options.MaxPrograms && !kept.Any(k => k.Rule.Class == rule.Class && Jaccard(k.Fired, fired) >= MaxOverlap))
+            {
+                kept.Add((rule, fired));
+            }
+        }
+
+        return [.. kept.Select(k => Program(k.Rule, memberNames[k.Rule.FeatureIndex], rows, classNames, strictness, classCounts[k.Rule.Class] / (double)rows))];
+    }
+
+    /// <summary>The votes of <paramref name="programs"/> on rows given as feature columns (the columns the programs' feature indexes point at).</summary>
+    public static LabelMatrix Votes(IReadOnlyList<ThresholdProgram> programs, IReadOnlyList<double[]> features, int rows, int classes)
+    {
+        var votes = new LabelMatrix(rows, classes, [.. programs.Select(p => p.Name)]);
+        for (var j = 0; j < programs.Count; j++)
+        {
+            var rule = programs[j].Rule;
+            var values = features[rule.FeatureIndex];
+            var column = votes.ColumnForWriting(j);
+            for (var r = 0; r < rows; r++)
+            {
+                if (rule.FiresOn(values[r]))
+                {
+                    column[r] = (sbyte)rule.Class;
+                }
+            }
+        }
+
+        return votes;
+    }
+
+    /// <summary>Of the regions of one direction that pass the precision test, the one with the best F1 for the class; null when none passes.</summary>
+    private static ThresholdRule? BestRegion(double[] values, int[] ascending, IReadOnlyList<int> labels, int cls, ThresholdDirection direction, double prior, double required, int minSupport, double priorWeight)
+    {
+        var classRows = ascending.Count(r => labels[r] == cls);
+        ThresholdRule? best = null;
+        var bestF1 = 0.0;
+        var fires = 0;
+        var correct = 0;
+        for (var i = 0; i < ascending.Length; i++)
+        {
+            // Walk from the extreme inward: the region holds the i + 1 most extreme rows.
+            var row = ascending[direction == ThresholdDirection.AtLeast ? ascending.Length - 1 - i : i];
+            fires++;
+            correct += labels[row] == cls ? 1 : 0;
+            var nextIndex = direction == ThresholdDirection.AtLeast ? ascending.Length - 2 - i : i + 1;
+            var next = nextIndex >= 0 && nextIndex < ascending.Length ? values[ascending[nextIndex]] : double.NaN;
+            if (next == values[row] || correct < minSupport)
+            {
+                continue; // a threshold cannot split equal values
+            }
+
+            var precision = (correct + (priorWeight * prior)) / (fires + priorWeight);
+            var f1 = 2.0 * correct / (fires + classRows);
+            if (precision >= required && fires < ascending.Length && f1 > bestF1)
+            {
+                bestF1 = f1;
+                var threshold = double.IsNaN(next) ? values[row] : (values[row] + next) / 2;
+                best = new ThresholdRule("", 0, direction, threshold, cls, fires, correct, precision);
+            }
+        }
+
+        return best;
+    }
+
+    private static double Jaccard(bool[] a, bool[] b)
+    {
+        var both = 0;
+        var either = 0;
+        for (var r = 0; r < a.Length; r++)
+        {
+            both += a[r] && b[r] ? 1 : 0;
+            either += a[r] || b[r] ? 1 : 0;
+        }
+
+        return either == 0 ? 0 : both / (double)either;
+    }
+
+    private static ThresholdProgram Program(ThresholdRule rule, string memberName, int sampleRows, IReadOnlyList<string> classNames, double strictness, double prior)
+    {
+        var name = $"{OfflineSynthesizer.Slug(classNames[rule.Class])}-{OfflineSynthesizer.Slug(rule.Feature)}-{(rule.Direction == ThresholdDirection.AtLeast ? "at-least" : "at-most")}";
+        var settings = string.Create(CultureInfo.InvariantCulture,
+            $"The threshold gives the widest region whose smoothed precision stays at least {prior + (strictness * (1 - prior)):0.00} (class prior {prior:0.00}, strictness {strictness:0.00})");
+        return new ThresholdProgram(name, rule, sampleRows, ProgramWriter.WriteThreshold(name, rule, memberName, classNames, sampleRows, settings));
+    }
+}
