@@ -107,6 +107,17 @@ public sealed class ProgramSignature
         }
     }
 
+    /// <summary>What joins a row's text inputs into the one text that rules written from a sample read.</summary>
+    public const string TextInputSeparator = "\n";
+
+    /// <summary>
+    /// A C# expression over <c>row</c> giving its text inputs joined by <see cref="TextInputSeparator"/>, for programs that
+    /// read one text from a row record; null for the single-text shape (the text is the parameter) or when there is no text input.
+    /// </summary>
+    public string? JoinedTextFromRow => IsSingleText || TextFields.Count == 0
+        ? null
+        : string.Join(" + \"\\n\" + ", TextFields.Select(f => $"row.{PropertyName(f)}"));
+
     /// <summary>A text describing classes for messages: "0 (HAM), 1 (SPAM)".</summary>
     public string DescribeClasses() => string.Join(", ", ClassNames.Select((name, i) => $"{i} ({name})"));
 

@@ -17,7 +17,8 @@ public class OfflineCrossFitTests
         Assert.Empty(OfflineSynthesizer.Synthesize(validTexts, validGold, classNames));
         string[] trainTexts = ["the same words on every row", "other words", "more words"];
 
-        var folds = OfflineCrossFit.Folds(classNames, "metal", ClassBalance.FromGiven([0.3, 0.7]), trainTexts, validTexts, validGold);
+        var folds = OfflineCrossFit.Folds(new OfflineShape(classNames, true, [], [], null), "metal", ClassBalance.FromGiven([0.3, 0.7]),
+            new OfflineInputs(trainTexts, [], trainTexts.Length), new OfflineInputs(validTexts, [], validTexts.Length), validGold);
 
         Assert.Equal(ValidFolds.MaxFolds, folds.Count);
         Assert.Equal(Enumerable.Range(0, 20), folds.SelectMany(f => f.Predicted).Order());

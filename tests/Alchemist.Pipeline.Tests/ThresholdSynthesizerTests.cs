@@ -104,7 +104,7 @@ public sealed class ThresholdSynthesizerTests : IDisposable
         var log = new StringWriter();
         var summary = InitAndRun(log, ["--data", files["train"], "--valid", files["valid"], "--test", files["test"], "--number-field", "catScore", "dogScore"]);
 
-        Assert.Contains("cross-fitting the offline threshold synthesizer on valid", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("cross-fitting the offline synthesizer on valid", log.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("rejected", log.ToString(), StringComparison.Ordinal);
         Assert.Equal(OfflineSynthesizer.Provenance, summary.Synthesizer);
         Assert.InRange(summary.Programs, 2, 20);
@@ -144,6 +144,38 @@ public sealed class ThresholdSynthesizerTests : IDisposable
         Assert.True(summary.FinalTestAccuracy >= majority + 0.05, $"final {summary.FinalTestAccuracy}, majority class {majority:0.000}");
         Assert.True(summary.LabelModelTestAccuracy >= majority + 0.03, $"label model {summary.LabelModelTestAccuracy}, majority class {majority:0.000}");
     }
+
+    [Fact]
+    public void A_project_with_text_and_number_inputs_gets_text_rules_and_threshold_programs_that_all_compile()
+    {
+        // The youtube comments with their length in characters as a number input beside the text.
+        var folder = SharedFolder.Dataset("youtube");
+        var files = new Dictionary<string, string>();
+        foreach (var split in new[] { "train", "valid", "test" })
+        {
+            using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, split + ".json")));
+            var lines = json.RootElement.EnumerateObject().Select(row =>
+            {
+                var text = row.Value.GetProperty("data").GetProperty("text").GetString()!;
+                return string.Join(',', [row.Name, Quoted(text), text.Length.ToString(CultureInfo.InvariantCulture), row.Value.GetProperty("label").GetInt32() == 1 ? "spam" : "ham"]);
+            });
+            files[split] = Path.Combine(_root, split + ".csv");
+            File.WriteAllLines(files[split], ["id,text,length,label", .. lines]);
+        }
+
+        var log = new StringWriter();
+        var summary = InitAndRun(log, ["--data", files["train"], "--valid", files["valid"], "--test", files["test"], "--text-field", "text", "--number-field", "length"], "ham,spam");
+
+        Assert.DoesNotContain("rejected", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("cross-fitting the offline synthesizer on valid", log.ToString(), StringComparison.Ordinal);
+        var programs = Directory.GetFiles(Path.Combine(_root, "project", "programs")).Select(Path.GetFileNameWithoutExtension).ToArray();
+        Assert.Contains(programs, p => p!.Contains("-length-at-", StringComparison.Ordinal));
+        Assert.Contains(programs, p => p!.EndsWith("-keywords", StringComparison.Ordinal));
+        Assert.Equal(programs.Length, summary.Programs);
+        Assert.True(summary.FinalTestAccuracy >= 0.92, $"final {summary.FinalTestAccuracy}");
+    }
+
+    private static string Quoted(string text) => "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     /// <summary>Two classes, each feature 0.25 apart between them with standard deviation 0.15 (catScore high for cats, dogScore for dogs).</summary>
     private static (double[][] Features, int[] Labels) Gaussians(Random random, int rows)

@@ -54,7 +54,7 @@ public static class OfflineAugmentation
         }
 
         var augmented = ValidFold.Overlay(labelModelValid, folds, classes);
-        var all = OfflineSynthesizer.Synthesize(labeled.Select(r => validTexts[r]).ToArray(), labeled.Select(r => validGold[r]).ToArray(), spec.ClassNames);
+        var all = OfflineSynthesizer.Synthesize(labeled.Select(r => validTexts[r]).ToArray(), labeled.Select(r => validGold[r]).ToArray(), spec.ClassNames, new OfflineSynthesisOptions { TextFromRow = OfflineShape.Of(spec).TextFromRow });
         return new Decision(all, Accuracy(labelModelValid, validGold, classes), Accuracy(augmented, validGold, classes),
             FinalChoice.LogLoss(labelModelValid, validGold, classes), FinalChoice.LogLoss(augmented, validGold, classes), folds);
     }

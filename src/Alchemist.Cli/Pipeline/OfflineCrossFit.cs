@@ -62,51 +62,22 @@ public sealed record ValidFold(int[] Predicted, float[] PredictedProbabilities, 
 /// </summary>
 public static class OfflineCrossFit
 {
-    public static IReadOnlyList<ValidFold> Folds(IReadOnlyList<string> classNames, string labelModelName, ClassBalance balance, string[] trainTexts, string[] validTexts, int[] validGold)
-    {
-        var classes = classNames.Count;
-        var trainTokens = trainTexts.Select(RuleFeatures.Tokenize).ToArray();
-        return Folds(labelModelName, balance, validGold, learn =>
-        {
-            var programs = OfflineSynthesizer.Synthesize(learn.Select(r => validTexts[r]).ToArray(), learn.Select(r => validGold[r]).ToArray(), classNames);
-            var trainVotes = OfflineAugmentation.Augment(new LabelMatrix(trainTexts.Length, classes, []), trainTexts, trainTokens, programs);
-            return (programs.Count, trainVotes, predict =>
-            {
-                var predictTexts = predict.Select(r => validTexts[r]).ToArray();
-                return OfflineAugmentation.Augment(new LabelMatrix(predictTexts.Length, classes, []), predictTexts, [.. predictTexts.Select(RuleFeatures.Tokenize)], programs);
-            }
-            );
-        });
-    }
-
-    /// <summary>As <see cref="Folds(IReadOnlyList{string}, string, ClassBalance, string[], string[], int[])"/>, for threshold programs over number inputs (one column per input).</summary>
-    public static IReadOnlyList<ValidFold> NumericFolds(IReadOnlyList<string> classNames, IReadOnlyList<string> featureNames, string labelModelName, ClassBalance balance, double[][] trainFeatures, double[][] validFeatures, int[] validGold)
-    {
-        var classes = classNames.Count;
-        var trainRows = trainFeatures.Length == 0 ? 0 : trainFeatures[0].Length;
-        return Folds(labelModelName, balance, validGold, learn =>
-        {
-            var features = validFeatures.Select(column => learn.Select(r => column[r]).ToArray()).ToArray();
-            var programs = ThresholdSynthesizer.Synthesize(features, featureNames, [.. learn.Select(r => validGold[r])], classNames);
-            return (programs.Count, ThresholdSynthesizer.Votes(programs, trainFeatures, trainRows, classes), predict =>
-                ThresholdSynthesizer.Votes(programs, [.. validFeatures.Select(column => predict.Select(r => column[r]).ToArray())], predict.Length, classes));
-        });
-    }
-
-    /// <param name="synthesizeFrom">Programs learned from some labeled valid rows: how many, their train votes, and their votes on given valid rows.</param>
-    private static List<ValidFold> Folds(string labelModelName, ClassBalance balance, int[] validGold, Func<int[], (int Programs, LabelMatrix TrainVotes, Func<int[], LabelMatrix> VotesOn)> synthesizeFrom)
+    /// <param name="train">The train rows, as the programs read them.</param>
+    /// <param name="valid">The valid rows, as the programs read them; <paramref name="validGold"/> holds their classes (-1: none).</param>
+    public static IReadOnlyList<ValidFold> Folds(OfflineShape shape, string labelModelName, ClassBalance balance, OfflineInputs train, OfflineInputs valid, int[] validGold)
     {
         var labeled = Enumerable.Range(0, validGold.Length).Where(r => validGold[r] >= 0).ToArray();
         var folds = new List<ValidFold>();
         foreach (var (predict, learn) in ValidFolds.Of(labeled))
         {
-            var (programs, trainVotes, votesOn) = synthesizeFrom(learn);
+            var rules = OfflineRules.Learn(shape, valid.Select(learn), [.. learn.Select(r => validGold[r])]);
+            var trainVotes = rules.Votes(train);
 
             // A fold whose rows teach no rule is still predicted, as rows no program votes on (the class prior), not skipped:
             // a skipped fold's rows would be judged by rules learned from them.
-            var model = LabelModelCatalog.Create(programs == 0 ? "mv" : labelModelName);
+            var model = LabelModelCatalog.Create(rules.Programs.Count == 0 ? "mv" : labelModelName);
             model.Fit(trainVotes, balance);
-            folds.Add(ValidFold.Of(model, predict, trainVotes, votesOn(predict)));
+            folds.Add(ValidFold.Of(model, predict, trainVotes, rules.Votes(valid.Select(predict))));
         }
 
         return folds;

@@ -96,21 +96,9 @@ public sealed class RunPipeline
             throw spec.Error("data.valid", "the offline synthesizer needs gold labels on the valid split, and it has none");
         }
 
-        var labels = labeled.Select(r => valid.Rows.Labels[r]).ToArray();
-        IReadOnlyList<(string Name, string Source)> programs;
-        if (spec.Inputs.Any(i => i.Type == InputType.Text))
-        {
-            Step($"synthesizing programs offline from {labeled.Length} labeled valid rows");
-            var texts = RowTexts(spec, valid);
-            programs = [.. OfflineSynthesizer.Synthesize([.. labeled.Select(r => texts[r])], labels, spec.ClassNames).Select(p => (p.Name, p.Source))];
-        }
-        else
-        {
-            Step($"synthesizing threshold programs offline from {labeled.Length} labeled valid rows over the number inputs {string.Join(", ", NumberInputs(spec))}");
-            var features = NumberColumns(spec, valid).Select(column => labeled.Select(r => column[r]).ToArray()).ToArray();
-            programs = [.. ThresholdSynthesizer.Synthesize(features, NumberInputs(spec), labels, spec.ClassNames, NumberInputMembers(spec)).Select(p => (p.Name, p.Source))];
-        }
-
+        var shape = OfflineShape.Of(spec);
+        Step($"synthesizing programs offline from {labeled.Length} labeled valid rows{(shape.NumberInputs.Count > 0 ? $" (threshold programs over {string.Join(", ", shape.NumberInputs)})" : "")}");
+        var programs = OfflineRules.Learn(shape, OfflineInputs.Of(spec, valid).Select(labeled), [.. labeled.Select(r => valid.Rows.Labels[r])]).Programs;
         var created = DateTimeOffset.UtcNow;
         foreach (var (name, source) in programs)
         {
@@ -151,14 +139,6 @@ public sealed class RunPipeline
         return $"llm {settings.Endpoint.Provider}/{settings.ProgramModel}";
     }
 
-    private static string[] NumberInputs(TaskSpec spec) => [.. spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => i.Name)];
-
-    /// <summary>How programs read each number input from their row record.</summary>
-    private static string[] NumberInputMembers(TaskSpec spec) => [.. NumberInputs(spec).Select(ProgramSignature.PropertyName)];
-
-    /// <summary>The split's number inputs, one column each, in the spec's order.</summary>
-    internal static double[][] NumberColumns(TaskSpec spec, DataSplit split) => [.. NumberInputs(spec).Select(split.Rows.Number)];
-
     /// <summary>The text a row is labeled by: its text input, or its text inputs joined by new lines.</summary>
     internal static string[] RowTexts(TaskSpec spec, DataSplit split)
     {
@@ -171,7 +151,7 @@ public sealed class RunPipeline
         var texts = new string[split.Count];
         for (var r = 0; r < texts.Length; r++)
         {
-            texts[r] = string.Join("\n", fields.Select(f => f[r]));
+            texts[r] = string.Join(ProgramSignature.TextInputSeparator, fields.Select(f => f[r]));
         }
 
         return texts;
@@ -287,15 +267,10 @@ public sealed class RunPipeline
         // Where rules were learned from valid (offline programs, or offline rules beside LLM programs), every valid figure
         // used to choose comes from rules learned without the rows it is about: label-model probabilities, coverage, and
         // the end model's targets.
-        if (hasValidGold && offlineOnly && hasText)
+        if (hasValidGold && offlineOnly)
         {
             Step($"cross-fitting the offline synthesizer on valid ({validFoldCount} folds): its programs were chosen on valid");
-            validFolds = OfflineCrossFit.Folds(spec.ClassNames, labelModel.Name, balance, texts["train"], texts["valid"], validGold!);
-        }
-        else if (hasValidGold && offlineOnly)
-        {
-            Step($"cross-fitting the offline threshold synthesizer on valid ({validFoldCount} folds): its programs were chosen on valid");
-            validFolds = OfflineCrossFit.NumericFolds(spec.ClassNames, NumberInputs(spec), labelModel.Name, balance, NumberColumns(spec, train), NumberColumns(spec, dataset.Valid!), validGold!);
+            validFolds = OfflineCrossFit.Folds(OfflineShape.Of(spec), labelModel.Name, balance, OfflineInputs.Of(spec, train), OfflineInputs.Of(spec, dataset.Valid!), validGold!);
         }
 
         // Under the folds lies what the label model said before rules learned from valid voted, so a row no fold predicted

@@ -71,6 +71,13 @@ public sealed record OfflineSynthesisOptions
 
     /// <summary>Add-alpha smoothing of the naive Bayes counts in scoring programs.</summary>
     public double Smoothing { get; init; } = 1.0;
+
+    /// <summary>
+    /// Where the task's programs take a generated row record (several inputs), a C# expression over <c>row</c> that gives the
+    /// text the sample's texts were made from, e.g. <c>row.Title + "\n" + row.Body</c>; null writes <c>Label(string text)</c>,
+    /// the shape for a task with one text input.
+    /// </summary>
+    public string? TextFromRow { get; init; }
 }
 
 public enum ScoringScope
@@ -133,7 +140,7 @@ public static class OfflineSynthesizer
             : string.Create(CultureInfo.InvariantCulture, $"settings chosen by {options.Folds}-fold cross-validation on the sample (held-out majority-vote accuracy {scores.Max(s => s.Accuracy):0.000})");
         var programs = sample.RulePrograms(strictness)
             .Concat(sample.ScoringPrograms(scoring))
-            .Select(p => p with { Source = WriteSource(p, classNames, sample.Rows, strictness, scoring, note) })
+            .Select(p => p with { Source = WriteSource(p, classNames, sample.Rows, strictness, scoring, note, options.TextFromRow) })
             .ToList();
         return new OfflineSynthesisResult(programs, strictness, scoring, scores);
     }
@@ -164,16 +171,16 @@ public static class OfflineSynthesizer
         }
     }
 
-    private static string WriteSource(OfflineProgram program, IReadOnlyList<string> classNames, int rows, double strictness, ScoringSettings scoring, string note)
+    private static string WriteSource(OfflineProgram program, IReadOnlyList<string> classNames, int rows, double strictness, ScoringSettings scoring, string note, string? textFromRow)
     {
         if (program.Rules is [{ Scorer: { } scorer }])
         {
             var settings = string.Create(CultureInfo.InvariantCulture, $"{scoring}; {note}");
-            return ProgramWriter.WriteScoring(program.Name, program.Class, classNames, scorer, rows, program.Fires, program.Correct, settings);
+            return ProgramWriter.WriteScoring(program.Name, program.Class, classNames, scorer, rows, program.Fires, program.Correct, settings, textFromRow);
         }
 
         var ruleSettings = string.Create(CultureInfo.InvariantCulture, $"rule strictness {strictness:0.00}; {note}");
-        return ProgramWriter.Write(program.Name, program.Class, classNames, program.Family, program.Rules, rows, program.Fires, program.Correct, ruleSettings);
+        return ProgramWriter.Write(program.Name, program.Class, classNames, program.Family, program.Rules, rows, program.Fires, program.Correct, ruleSettings, textFromRow);
     }
 
     /// <summary>

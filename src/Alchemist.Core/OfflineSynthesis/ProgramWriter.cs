@@ -6,7 +6,7 @@ namespace Alchemist.OfflineSynthesis;
 /// <summary>Writes a group of rules as a readable C# labeling program: <c>public static int Label(string text)</c>.</summary>
 internal static class ProgramWriter
 {
-    public static string Write(string name, int cls, IReadOnlyList<string> classNames, RuleFamily family, IReadOnlyList<OfflineRule> rules, int sampleRows, int fires, int correct, string settings)
+    public static string Write(string name, int cls, IReadOnlyList<string> classNames, RuleFamily family, IReadOnlyList<OfflineRule> rules, int sampleRows, int fires, int correct, string settings, string? textFromRow = null)
     {
         var className = classNames[cls];
         var what = family switch
@@ -22,7 +22,7 @@ internal static class ProgramWriter
         s.Append(CultureInfo.InvariantCulture, $"// On the labeled sample ({sampleRows} rows) it fired on {fires} rows, {correct} of them {className} (precision {precision:0.00}).\n");
         s.Append(CultureInfo.InvariantCulture, $"// {settings}.\n");
         s.Append("// After each rule: sample rows it fired on / of those with this class.\n");
-        OpenLabel(s);
+        OpenLabel(s, textFromRow);
         switch (family)
         {
             case RuleFamily.Keyword:
@@ -75,7 +75,7 @@ internal static class ProgramWriter
     /// <paramref name="cls"/> only when its score leads every other class by the margin. Sums run in the order
     /// <see cref="NaiveBayesScorer.Decide(string, string[])"/> uses, so the program decides exactly as the scorer.
     /// </summary>
-    public static string WriteScoring(string name, int cls, IReadOnlyList<string> classNames, NaiveBayesScorer scorer, int sampleRows, int fires, int correct, string settings)
+    public static string WriteScoring(string name, int cls, IReadOnlyList<string> classNames, NaiveBayesScorer scorer, int sampleRows, int fires, int correct, string settings, string? textFromRow = null)
     {
         var className = classNames[cls];
         var what = scorer.Family switch
@@ -93,7 +93,7 @@ internal static class ProgramWriter
         s.Append(CultureInfo.InvariantCulture, $"// The margin is the lowest at which leave-one-out scores on the labeled sample ({sampleRows} rows) were right often enough;\n");
         s.Append(CultureInfo.InvariantCulture, $"// scored that way it voted {className} on {fires} sample rows, {correct} of them {className} (precision {(fires == 0 ? 0 : (double)correct / fires):0.00}).\n");
         s.Append(CultureInfo.InvariantCulture, $"// {settings}.\n");
-        OpenLabel(s);
+        OpenLabel(s, textFromRow);
         s.Append(CultureInfo.InvariantCulture, $"    double[] scores = [{string.Join(", ", scorer.Bias.Select(Number))}];\n");
         var tokens = $"Regex.Matches(text.ToLowerInvariant(), {Verbatim(RuleFeatures.TokenRegex)})";
         switch (scorer.Family)
@@ -253,9 +253,24 @@ internal static class ProgramWriter
     private static StringBuilder Begin(string name) =>
         new StringBuilder().Append(CultureInfo.InvariantCulture, $"// Labeling program \"{name}\", written by the {OfflineSynthesizer.Provenance} from the labeled sample.\n");
 
-    /// <summary>The usings and the Label method's opening: empty text abstains.</summary>
-    private static void OpenLabel(StringBuilder s) => s
-        .Append("using System.Text.RegularExpressions;\n\n")
-        .Append("public static int Label(string text)\n{\n")
-        .Append("    if (string.IsNullOrEmpty(text))\n    {\n        return -1;\n    }\n\n");
+    /// <summary>
+    /// The usings and the Label method's opening: <c>Label(string text)</c>, or <c>Label(Row row)</c> reading the text from the
+    /// row by <paramref name="textFromRow"/>; empty text abstains.
+    /// </summary>
+    private static void OpenLabel(StringBuilder s, string? textFromRow)
+    {
+        s.Append("using System.Text.RegularExpressions;\n\n");
+        if (textFromRow is null)
+        {
+            s.Append("public static int Label(string text)\n{\n");
+        }
+        else
+        {
+            s.Append("public static int Label(Row row)\n{\n");
+            s.Append("    // The text inputs, joined as the synthesizer read them.\n");
+            s.Append(CultureInfo.InvariantCulture, $"    var text = {textFromRow};\n");
+        }
+
+        s.Append("    if (string.IsNullOrEmpty(text))\n    {\n        return -1;\n    }\n\n");
+    }
 }

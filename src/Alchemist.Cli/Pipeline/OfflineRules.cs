@@ -1,0 +1,87 @@
+using Alchemist.Data;
+using Alchemist.Labeling;
+using Alchemist.OfflineSynthesis;
+using Alchemist.Programs;
+using Alchemist.Programs.Apply;
+using Alchemist.Spec;
+
+namespace Alchemist.Cli.Pipeline;
+
+/// <summary>
+/// What shape the offline synthesizer's programs take for a task: its class names, whether it has text inputs, its number
+/// inputs with the member a program reads each by, and how a program reads its text from a row record.
+/// </summary>
+public sealed record OfflineShape(IReadOnlyList<string> ClassNames, bool HasText, IReadOnlyList<string> NumberInputs, IReadOnlyList<string> NumberMembers, string? TextFromRow)
+{
+    public static OfflineShape Of(TaskSpec spec)
+    {
+        var numbers = spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => i.Name).ToArray();
+        return new(spec.ClassNames, spec.Inputs.Any(i => i.Type == InputType.Text), numbers, [.. numbers.Select(ProgramSignature.PropertyName)],
+            ProjectApply.SignatureFor(spec).JoinedTextFromRow);
+    }
+}
+
+/// <summary>What the offline synthesizer reads of some rows: their text inputs joined (null without any) and one column per number input.</summary>
+public sealed class OfflineInputs(string[]? texts, double[][] numbers, int rows)
+{
+    private string[][]? _tokens;
+
+    public string[]? Texts { get; } = texts;
+
+    public double[][] Numbers { get; } = numbers;
+
+    public int Rows { get; } = rows;
+
+    /// <summary>The texts' tokens, computed once: every fold of a cross-fit evaluates its rules on the same train rows.</summary>
+    public string[][] Tokens => _tokens ??= Texts is null ? [] : [.. Texts.Select(RuleFeatures.Tokenize)];
+
+    public static OfflineInputs Of(TaskSpec spec, DataSplit split) => new(
+        spec.Inputs.Any(i => i.Type == InputType.Text) ? RunPipeline.RowTexts(spec, split) : null,
+        [.. spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => split.Rows.Number(i.Name))],
+        split.Count);
+
+    public OfflineInputs Select(IReadOnlyList<int> rows) =>
+        new(Texts is null ? null : [.. rows.Select(r => Texts[r])], [.. Numbers.Select(column => rows.Select(r => column[r]).ToArray())], rows.Count);
+}
+
+/// <summary>
+/// The programs the offline synthesizer writes from labeled rows: rules over the text inputs (<see cref="OfflineSynthesizer"/>)
+/// and threshold programs over the number inputs (<see cref="ThresholdSynthesizer"/>), with their votes evaluated in process
+/// exactly as the written programs vote.
+/// </summary>
+public sealed class OfflineRules
+{
+    private readonly IReadOnlyList<OfflineProgram> _textPrograms;
+    private readonly IReadOnlyList<ThresholdProgram> _thresholdPrograms;
+    private readonly int _classes;
+
+    private OfflineRules(IReadOnlyList<OfflineProgram> textPrograms, IReadOnlyList<ThresholdProgram> thresholdPrograms, int classes)
+    {
+        _textPrograms = textPrograms;
+        _thresholdPrograms = thresholdPrograms;
+        _classes = classes;
+    }
+
+    /// <summary>The programs as file name and C# source, threshold programs first (the order their votes come in).</summary>
+    public IReadOnlyList<(string Name, string Source)> Programs =>
+        [.. _thresholdPrograms.Select(p => (p.Name, p.Source)), .. _textPrograms.Select(p => (p.Name, p.Source))];
+
+    /// <param name="sample">The labeled rows, with their classes in <paramref name="labels"/>.</param>
+    public static OfflineRules Learn(OfflineShape shape, OfflineInputs sample, IReadOnlyList<int> labels)
+    {
+        var text = shape.HasText && sample.Texts is { } texts
+            ? OfflineSynthesizer.Synthesize(texts, labels, shape.ClassNames, new OfflineSynthesisOptions { TextFromRow = shape.TextFromRow })
+            : [];
+        var thresholds = shape.NumberInputs.Count > 0
+            ? ThresholdSynthesizer.Synthesize(sample.Numbers, shape.NumberInputs, labels, shape.ClassNames, shape.NumberMembers)
+            : [];
+        return new OfflineRules(text, thresholds, shape.ClassNames.Count);
+    }
+
+    /// <summary>The programs' votes on <paramref name="inputs"/>, one column per program in <see cref="Programs"/>' order.</summary>
+    public LabelMatrix Votes(OfflineInputs inputs)
+    {
+        var votes = ThresholdSynthesizer.Votes(_thresholdPrograms, inputs.Numbers, inputs.Rows, _classes);
+        return _textPrograms.Count == 0 || inputs.Texts is null ? votes : OfflineAugmentation.Augment(votes, inputs.Texts, inputs.Tokens, _textPrograms);
+    }
+}
