@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
+using Microsoft.ML.Transforms;
 using Microsoft.ML.Transforms.Text;
 
 namespace Alchemist.EndModel;
@@ -134,7 +135,9 @@ public sealed class EndModel
 
         var ml = new MLContext(options.Seed);
         var data = ml.Data.LoadFromEnumerable(rows, FeatureSchema(classes, dimensions));
-        var model = ml.Transforms.NormalizeMeanVariance("Features").AppendCacheCheckpoint(ml).Append(Trainer(ml, options)).Fit(data);
+        // A missing value (NaN) would make every weight it touches NaN: it takes its feature's mean instead.
+        var model = ml.Transforms.ReplaceMissingValues("Features", replacementMode: MissingValueReplacingEstimator.ReplacementMode.Mean)
+            .Append(ml.Transforms.NormalizeMeanVariance("Features")).AppendCacheCheckpoint(ml).Append(Trainer(ml, options)).Fit(data);
         return new EndModel(ml, model, new EndModelInfo(EndModelInput.Features, classes, dimensions, rows.Count));
     }
 
