@@ -128,7 +128,7 @@ public sealed class EndModel
                 var weight = targets[(i * classes) + c];
                 if (weight >= options.MinClassWeight)
                 {
-                    rows.Add(new FeatureRow { Features = features[i], Label = (uint)c, Weight = weight });
+                    rows.Add(new FeatureRow { Features = FiniteOrMissing(features[i]), Label = (uint)c, Weight = weight });
                 }
             }
         }
@@ -161,7 +161,7 @@ public sealed class EndModel
         }
 
         var rows = features.Select((f, i) => f.Length == Info.Dimensions
-            ? new FeatureRow { Features = f, Label = 0, Weight = 1 }
+            ? new FeatureRow { Features = FiniteOrMissing(f), Label = 0, Weight = 1 }
             : throw new ArgumentException($"row {i} has {f.Length} features, the model expects {Info.Dimensions}", nameof(features)));
         return Scores(_ml.Data.LoadFromEnumerable(rows, FeatureSchema(Classes, Info.Dimensions)), features.Length);
     }
@@ -222,6 +222,10 @@ public sealed class EndModel
             MaximumNumberOfIterations = options.MaxIterations,
             NumberOfThreads = 1,
         });
+
+    /// <summary>The row with infinite values marked missing (NaN), to be imputed like empty cells: normalizing an infinity makes NaN weights.</summary>
+    private static float[] FiniteOrMissing(float[] features) =>
+        Array.TrueForAll(features, float.IsFinite) ? features : [.. features.Select(v => float.IsInfinity(v) ? float.NaN : v)];
 
     private static void CheckTargets(int rows, ReadOnlySpan<float> targets, int classes, IReadOnlyList<bool>? include)
     {

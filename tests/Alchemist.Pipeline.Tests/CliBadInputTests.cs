@@ -360,7 +360,6 @@ public sealed class CliBadInputTests : IDisposable
         Assert.Contains($"{yaml}:{fileLine}: data.file: '../new.jsonl' looks like jsonl but data.format is csv", result.Error, StringComparison.Ordinal);
     }
 
-    /// <summary>Replaces text in the project's alchemist.yaml, as a user editing it would, and returns the file's path.</summary>
     [Fact]
     public void Run_offline_over_number_inputs_that_tell_the_classes_nothing_says_no_rule_was_found_and_what_to_do()
     {
@@ -397,6 +396,7 @@ public sealed class CliBadInputTests : IDisposable
         AssertNoStackTrace(run);
     }
 
+    /// <summary>Replaces text in the project's alchemist.yaml, as a user editing it would, and returns the file's path.</summary>
     private static string EditSpec(string project, string from, string to)
     {
         var yaml = Path.Combine(project, TaskSpec.FileName);

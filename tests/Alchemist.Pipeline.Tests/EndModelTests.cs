@@ -59,19 +59,19 @@ public sealed class EndModelTests
     }
 
     [Fact]
-    public void Missing_numeric_values_take_their_features_mean_instead_of_making_every_prediction_nan()
+    public void Missing_or_infinite_numeric_values_take_their_features_mean_instead_of_making_every_prediction_nan()
     {
         var features = new float[200][];
         var targets = new float[200 * 2];
         for (var i = 0; i < features.Length; i++)
         {
             var x = (i % 20) - 10f;
-            features[i] = [i % 7 == 0 ? float.NaN : x, i % 5 == 0 ? float.NaN : 1f];
+            features[i] = [i % 7 == 0 ? float.NaN : i % 11 == 0 ? float.PositiveInfinity : x, i % 5 == 0 ? float.NaN : 1f];
             targets[(i * 2) + (x > 0 ? 1 : 0)] = 1f;
         }
 
         var model = EndModel.EndModel.TrainOnFeatures(features, targets, 2);
-        var p = model.PredictFeatures([[8f, 1f], [-8f, float.NaN], [float.NaN, 1f]]);
+        var p = model.PredictFeatures([[8f, 1f], [-8f, float.NaN], [float.NaN, 1f], [float.NegativeInfinity, 1f]]);
         Assert.All(p, v => Assert.True(float.IsFinite(v), string.Join(", ", p)));
         Assert.True(p[1] > 0.5f && p[2] > 0.5f, string.Join(", ", p));
     }

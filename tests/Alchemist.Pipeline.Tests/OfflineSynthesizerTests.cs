@@ -14,17 +14,21 @@ public sealed class OfflineSynthesizerTests
     private static readonly string[] Classes = ["ham", "spam"];
 
     [Fact]
+    public void Classes_whose_names_slug_alike_get_distinct_program_names()
+    {
+        var (texts, labels) = ChannelComments();
+
+        var programs = OfflineSynthesizer.Synthesize(texts, labels, ["+", "-"]);
+
+        Assert.Contains(programs, p => p.Class == 0 && p.Name.StartsWith("class-", StringComparison.Ordinal) && !p.Name.StartsWith("class-2-", StringComparison.Ordinal));
+        Assert.Contains(programs, p => p.Class == 1 && p.Name.StartsWith("class-2-", StringComparison.Ordinal));
+        Assert.Equal(programs.Count, programs.Select(p => p.Name).Distinct().Count());
+    }
+
+    [Fact]
     public void Rules_abstain_outside_the_words_that_predict_their_class()
     {
-        var texts = new List<string>();
-        var labels = new List<int>();
-        for (var i = 0; i < 30; i++)
-        {
-            texts.Add($"please subscribe to my channel number {i}");
-            labels.Add(1);
-            texts.Add($"what a lovely song, she sings well {i}");
-            labels.Add(0);
-        }
+        var (texts, labels) = ChannelComments();
 
         var programs = OfflineSynthesizer.Synthesize(texts, labels, Classes);
 
@@ -174,6 +178,22 @@ public sealed class OfflineSynthesizerTests
         {
             texts.Add(row.Value.GetProperty("data").GetProperty("text").GetString() ?? "");
             labels.Add(row.Value.GetProperty("label").GetInt32());
+        }
+
+        return (texts, labels);
+    }
+
+    /// <summary>Thirty comments asking to subscribe (class 1) and thirty about the song (class 0), alternating.</summary>
+    private static (List<string> Texts, List<int> Labels) ChannelComments()
+    {
+        var texts = new List<string>();
+        var labels = new List<int>();
+        for (var i = 0; i < 30; i++)
+        {
+            texts.Add($"please subscribe to my channel number {i}");
+            labels.Add(1);
+            texts.Add($"what a lovely song, she sings well {i}");
+            labels.Add(0);
         }
 
         return (texts, labels);

@@ -66,6 +66,16 @@ public sealed class ThresholdSynthesizerTests : IDisposable
         var (unseen, _) = Gaussians(random, 300);
         unseen[0][3] = double.NaN;
         unseen[1][3] = double.NaN;
+        // Values exactly at each program's threshold, and infinities, where a comparison written otherwise would differ.
+        for (var j = 0; j < programs.Count; j++)
+        {
+            unseen[programs[j].Rule.FeatureIndex][10 + j] = programs[j].Rule.Threshold;
+        }
+
+        unseen[0][4] = double.PositiveInfinity;
+        unseen[1][4] = double.NegativeInfinity;
+        unseen[0][5] = double.NegativeInfinity;
+        unseen[1][5] = double.PositiveInfinity;
         var expected = ThresholdSynthesizer.Votes(programs, unseen, 300, 2);
         var compiler = new ProgramCompiler(new ProgramSignature([new InputField("catScore", FieldKind.Number), new InputField("dogScore", FieldKind.Number)], Classes));
         var columns = new ProgramColumns([], unseen, 300);
@@ -79,6 +89,63 @@ public sealed class ThresholdSynthesizerTests : IDisposable
             Assert.Equal(expected.Column(j).ToArray(), votes);
             Assert.Equal(-1, votes[3]);
         }
+    }
+
+    [Fact]
+    public void Equal_values_are_never_split_and_the_threshold_lies_between_the_last_value_in_and_the_first_out()
+    {
+        double[] x = [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4];
+        int[] labels = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1];
+
+        var programs = ThresholdSynthesizer.Synthesize([x], ["x"], labels, Classes);
+
+        Assert.Equal(2.5, Assert.Single(programs, p => p.Rule.Class == 1).Rule.Threshold);
+        Assert.Equal(2.5, Assert.Single(programs, p => p.Rule.Class == 0).Rule.Threshold);
+    }
+
+    [Fact]
+    public void Infinite_and_huge_values_give_thresholds_that_are_finite_literals_and_count_what_the_rule_fires_on()
+    {
+        double[] x = [double.NegativeInfinity, -1.6e308, -1.5e308, -1.5e308, 1.5e308, 1.5e308, 1.6e308, double.PositiveInfinity];
+        int[] labels = [0, 0, 0, 0, 1, 1, 1, 1];
+
+        var programs = ThresholdSynthesizer.Synthesize([x], ["x"], labels, Classes, options: new OfflineSynthesisOptions { MinSupport = 2 });
+
+        Assert.Equal(2, programs.Count);
+        foreach (var program in programs)
+        {
+            Assert.True(double.IsFinite(program.Rule.Threshold), program.Source);
+            Assert.Equal(4, program.Rule.Fires);
+            Assert.Equal(4, x.Count(program.Rule.FiresOn));
+            Assert.DoesNotContain("Infinity", program.Source, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Rules_whose_names_would_be_the_same_get_distinct_names_so_no_program_file_overwrites_another()
+    {
+        // Two features that slug alike, each separating a different half of the dogs.
+        // A third, with a field name longer than a program name may be, separates yet another set of dogs.
+        var first = new double[80];
+        var second = new double[80];
+        var third = new double[80];
+        var labels = new int[80];
+        for (var r = 0; r < 80; r++)
+        {
+            labels[r] = r < 40 ? 1 : 0;
+            first[r] = r < 20 ? 0.9 : 0.1;
+            second[r] = r is >= 20 and < 40 ? 0.9 : 0.1;
+            third[r] = r is < 10 or (>= 20 and < 30) ? 0.9 : 0.1;
+        }
+
+        var longName = "clip_similarity_to_the_prompt_a_photograph_of_a_domestic_dog_sitting_indoors_on_a_sofa_or_a_bed";
+        var programs = ThresholdSynthesizer.Synthesize([first, second, third], ["a_b", "a__b", longName], labels, Classes);
+
+        Assert.Equal(3, programs.Count);
+        Assert.Equal(["dog-a-b-at-least", "dog-a-b-at-least-2"], programs.Where(p => p.Name.StartsWith("dog-a-b", StringComparison.Ordinal)).Select(p => p.Name).Order());
+        var clip = Assert.Single(programs, p => p.Name.StartsWith("dog-clip-similarity", StringComparison.Ordinal));
+        Assert.InRange(clip.Name.Length, 1, 100);
+        _ = new ProgramFile(clip.Name, new ProgramProvenance { Kind = ProgramAuthorKind.Synthesizer, Created = DateTimeOffset.UnixEpoch }, clip.Source);
     }
 
     [Fact]

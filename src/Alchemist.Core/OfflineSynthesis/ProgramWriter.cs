@@ -176,7 +176,7 @@ internal static class ProgramWriter
         var className = classNames[rule.Class];
         var (words, op) = rule.Direction == ThresholdDirection.AtLeast ? ("at least", ">=") : ("at most", "<=");
         var s = Begin(name);
-        s.Append(CultureInfo.InvariantCulture, $"// Votes {className} (class {rule.Class}) when {rule.Feature} is {words} {rule.Threshold:0.####}; abstains otherwise, and when it is missing (NaN).\n");
+        s.Append(CultureInfo.InvariantCulture, $"// Votes {className} (class {rule.Class}) when {rule.Feature} is {words} {rule.Threshold:G6}; abstains otherwise, and when it is missing (NaN).\n");
         s.Append(CultureInfo.InvariantCulture, $"// On the labeled sample ({sampleRows} rows) it fired on {rule.Fires} rows, {rule.Correct} of them {className} (precision {(double)rule.Correct / rule.Fires:0.00}).\n");
         s.Append(CultureInfo.InvariantCulture, $"// {settings}.\n");
         s.Append(CultureInfo.InvariantCulture, $"public static int Label(Row row)\n{{\n    return row.{memberName} {op} {Number(rule.Threshold)} ? {rule.Class} : -1;\n}}\n");

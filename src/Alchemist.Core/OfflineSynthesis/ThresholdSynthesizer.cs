@@ -23,9 +23,10 @@ public sealed record ThresholdProgram(string Name, ThresholdRule Rule, int Sampl
 /// The offline synthesizer for number inputs (scores from a feature extractor, measurements): one decision stump per
 /// program, in the spirit of Snuba's heuristics over primitives. For each feature, class and direction it keeps, of the
 /// regions "feature at least t" or "feature at most t" whose smoothed precision on the labeled sample stays far enough above
-/// the class prior (the same test, strictness and least support as the text rules'), the one with the best F1 for its class
+/// the class prior (the text rules' test and least support, at their default strictness), the one with the best F1 for its class
 /// (Snuba's choice of where a heuristic abstains), with t halfway between the last sample value inside the region and the
-/// first outside. Rules that fire on nearly the same sample rows as a stronger rule
+/// first outside. One-sided regions only: a class whose rows lie between other classes' on every feature gets no rule.
+/// Rules that fire on nearly the same sample rows as a stronger rule
 /// of the same class are dropped. Deterministic: the same sample gives the same programs.
 /// </summary>
 public static class ThresholdSynthesizer
@@ -75,8 +76,7 @@ public static class ThresholdSynthesizer
         var candidates = new List<ThresholdRule>();
         for (var f = 0; f < features.Count; f++)
         {
-            // Thresholds come from finite values only, so each can be written as a C# literal.
-            var order = Enumerable.Range(0, rows).Where(r => double.IsFinite(features[f][r])).OrderBy(r => features[f][r]).ThenBy(r => r).ToArray();
+            var order = Enumerable.Range(0, rows).Where(r => !double.IsNaN(features[f][r])).OrderBy(r => features[f][r]).ThenBy(r => r).ToArray();
             for (var c = 0; c < classes; c++)
             {
                 var prior = classCounts[c] / (double)rows;
@@ -101,7 +101,9 @@ public static class ThresholdSynthesizer
             }
         }
 
-        return [.. kept.Select(k => Program(k.Rule, memberNames[k.Rule.FeatureIndex], rows, classNames, strictness, classCounts[k.Rule.Class] / (double)rows))];
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var classSlugs = OfflineSynthesizer.ClassSlugs(classNames);
+        return [.. kept.Select(k => Program(k.Rule, UniqueName(k.Rule, classSlugs, names), memberNames[k.Rule.FeatureIndex], rows, classNames, strictness, classCounts[k.Rule.Class] / (double)rows))];
     }
 
     /// <summary>The votes of <paramref name="programs"/> on rows given as feature columns (the columns the programs' feature indexes point at).</summary>
@@ -151,12 +153,29 @@ public static class ThresholdSynthesizer
             if (precision >= required && fires < ascending.Length && f1 > bestF1)
             {
                 bestF1 = f1;
-                var threshold = double.IsNaN(next) ? values[row] : (values[row] + next) / 2;
-                best = new ThresholdRule("", 0, direction, threshold, cls, fires, correct, precision);
+                best = new ThresholdRule("", 0, direction, Between(values[row], next, direction), cls, fires, correct, precision);
             }
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// A finite threshold that keeps <paramref name="inside"/> in the region and <paramref name="outside"/> out of it: their
+    /// midpoint (halved first, so large values do not overflow) when it lies strictly between them, else the inside value
+    /// itself (adjacent doubles), and for an infinite inside value the largest finite double on its side, so that the
+    /// threshold can be written as a C# literal.
+    /// </summary>
+    private static double Between(double inside, double outside, ThresholdDirection direction)
+    {
+        if (double.IsInfinity(inside))
+        {
+            return inside > 0 ? double.MaxValue : double.MinValue;
+        }
+
+        var middle = (inside / 2) + (outside / 2);
+        var strictlyBetween = direction == ThresholdDirection.AtLeast ? middle < inside && middle > outside : middle > inside && middle < outside;
+        return strictlyBetween && double.IsFinite(middle) ? middle : inside;
     }
 
     private static double Jaccard(bool[] a, bool[] b)
@@ -172,11 +191,27 @@ public static class ThresholdSynthesizer
         return either == 0 ? 0 : both / (double)either;
     }
 
-    private static ThresholdProgram Program(ThresholdRule rule, string memberName, int sampleRows, IReadOnlyList<string> classNames, double strictness, double prior)
+    /// <summary>
+    /// "class-feature-direction" from the names' slugs (<see cref="OfflineSynthesizer.ClassSlugs"/>, <see cref="OfflineSynthesizer.ShortSlug"/>) so that a long field
+    /// name still makes a valid program name, and numbered from -2 on where two rules would get the same name (field names
+    /// that differ only in case or punctuation, or in letters a slug drops), so that no program file overwrites another.
+    /// </summary>
+    private static string UniqueName(ThresholdRule rule, string[] classSlugs, HashSet<string> taken)
     {
-        var name = $"{OfflineSynthesizer.Slug(classNames[rule.Class])}-{OfflineSynthesizer.Slug(rule.Feature)}-{(rule.Direction == ThresholdDirection.AtLeast ? "at-least" : "at-most")}";
+        var stem = $"{classSlugs[rule.Class]}-{OfflineSynthesizer.ShortSlug(rule.Feature)}-{(rule.Direction == ThresholdDirection.AtLeast ? "at-least" : "at-most")}";
+        var name = stem;
+        for (var k = 2; !taken.Add(name); k++)
+        {
+            name = string.Create(CultureInfo.InvariantCulture, $"{stem}-{k}");
+        }
+
+        return name;
+    }
+
+    private static ThresholdProgram Program(ThresholdRule rule, string name, string memberName, int sampleRows, IReadOnlyList<string> classNames, double strictness, double prior)
+    {
         var settings = string.Create(CultureInfo.InvariantCulture,
-            $"The threshold gives the widest region whose smoothed precision stays at least {prior + (strictness * (1 - prior)):0.00} (class prior {prior:0.00}, strictness {strictness:0.00})");
+            $"Of the regions whose smoothed precision stays at least {prior + (strictness * (1 - prior)):0.00} (class prior {prior:0.00}, strictness {strictness:0.00}), the threshold gives the one with the best F1 for {classNames[rule.Class]}");
         return new ThresholdProgram(name, rule, sampleRows, ProgramWriter.WriteThreshold(name, rule, memberName, classNames, sampleRows, settings));
     }
 }
