@@ -7,11 +7,12 @@ using Microsoft.ML.Transforms.Text;
 
 namespace Alchemist.EndModel;
 
-/// <summary>What the end model reads from a row: its text, or a vector of numeric features used as they are.</summary>
+/// <summary>What the end model reads from a row: its text, a vector of numeric features used as they are, or both.</summary>
 public enum EndModelInput
 {
     Text,
     Features,
+    TextAndFeatures,
 }
 
 public sealed record EndModelOptions
@@ -70,34 +71,11 @@ public sealed class EndModel
     {
         options ??= new EndModelOptions();
         CheckTargets(texts.Count, targets, classes, include);
-        var rows = new List<TextRow>();
-        for (var i = 0; i < texts.Count; i++)
-        {
-            if (include is not null && !include[i])
-            {
-                continue;
-            }
-
-            for (var c = 0; c < classes; c++)
-            {
-                var weight = targets[(i * classes) + c];
-                if (weight >= options.MinClassWeight)
-                {
-                    rows.Add(new TextRow { Text = texts[i] ?? "", Label = (uint)c, Weight = weight });
-                }
-            }
-        }
-
+        var rows = WeightedRows(texts.Count, targets, classes, include, options, (i, c, weight) => new TextRow { Text = texts[i] ?? "", Label = c, Weight = weight });
         var ml = new MLContext(options.Seed);
         var data = ml.Data.LoadFromEnumerable(rows, TextSchema(classes));
-        var featurize = ml.Transforms.Text.FeaturizeText("Features", new TextFeaturizingEstimator.Options
-        {
-            WordFeatureExtractor = new WordBagEstimator.Options { NgramLength = options.WordNgramLength, UseAllLengths = true },
-            CharFeatureExtractor = new WordBagEstimator.Options { NgramLength = options.CharNgramLength, UseAllLengths = false },
-            Norm = TextFeaturizingEstimator.NormFunction.L2,
-        }, nameof(TextRow.Text));
         // SDCA passes over its data many times; without the cache every pass would featurize the texts again.
-        var model = featurize.AppendCacheCheckpoint(ml).Append(Trainer(ml, options)).Fit(data);
+        var model = FeaturizeText(ml, options, "Features").AppendCacheCheckpoint(ml).Append(Trainer(ml, options)).Fit(data);
         return new EndModel(ml, model, new EndModelInfo(EndModelInput.Text, classes, 0, rows.Count));
     }
 
@@ -106,39 +84,37 @@ public sealed class EndModel
     {
         options ??= new EndModelOptions();
         CheckTargets(features.Length, targets, classes, include);
-        var dimensions = features.Length == 0 ? 0 : features[0].Length;
-        for (var i = 0; i < features.Length; i++)
-        {
-            if (features[i].Length != dimensions)
-            {
-                throw new ArgumentException($"row {i} has {features[i].Length} features, expected {dimensions}", nameof(features));
-            }
-        }
-
-        var rows = new List<FeatureRow>();
-        for (var i = 0; i < features.Length; i++)
-        {
-            if (include is not null && !include[i])
-            {
-                continue;
-            }
-
-            for (var c = 0; c < classes; c++)
-            {
-                var weight = targets[(i * classes) + c];
-                if (weight >= options.MinClassWeight)
-                {
-                    rows.Add(new FeatureRow { Features = FiniteOrMissing(features[i]), Label = (uint)c, Weight = weight });
-                }
-            }
-        }
-
+        var dimensions = CheckDimensions(features);
+        var rows = WeightedRows(features.Length, targets, classes, include, options, (i, c, weight) => new FeatureRow { Features = FiniteOrMissing(features[i]), Label = c, Weight = weight });
         var ml = new MLContext(options.Seed);
         var data = ml.Data.LoadFromEnumerable(rows, FeatureSchema(classes, dimensions));
-        // A missing value (NaN) would make every weight it touches NaN: it takes its feature's mean instead.
-        var model = ml.Transforms.ReplaceMissingValues("Features", replacementMode: MissingValueReplacingEstimator.ReplacementMode.Mean)
-            .Append(ml.Transforms.NormalizeMeanVariance("Features")).AppendCacheCheckpoint(ml).Append(Trainer(ml, options)).Fit(data);
+        var model = ScaleNumbers(ml, "Features").AppendCacheCheckpoint(ml).Append(Trainer(ml, options)).Fit(data);
         return new EndModel(ml, model, new EndModelInfo(EndModelInput.Features, classes, dimensions, rows.Count));
+    }
+
+    /// <summary>
+    /// As <see cref="TrainOnText"/>, for rows with both a text and numeric features (a comment and scores about it): the
+    /// text's n-grams and the scaled features side by side in one logistic regression.
+    /// </summary>
+    public static EndModel TrainOnTextAndFeatures(IReadOnlyList<string> texts, float[][] features, ReadOnlySpan<float> targets, int classes, IReadOnlyList<bool>? include = null, EndModelOptions? options = null)
+    {
+        options ??= new EndModelOptions();
+        CheckTargets(texts.Count, targets, classes, include);
+        if (features.Length != texts.Count)
+        {
+            throw new ArgumentException($"{texts.Count} texts but {features.Length} feature rows", nameof(features));
+        }
+
+        var dimensions = CheckDimensions(features);
+        var rows = WeightedRows(texts.Count, targets, classes, include, options,
+            (i, c, weight) => new TextFeatureRow { Text = texts[i] ?? "", Numbers = FiniteOrMissing(features[i]), Label = c, Weight = weight });
+        var ml = new MLContext(options.Seed);
+        var data = ml.Data.LoadFromEnumerable(rows, TextFeatureSchema(classes, dimensions));
+        var model = FeaturizeText(ml, options, "TextFeatures")
+            .Append(ScaleNumbers(ml, nameof(TextFeatureRow.Numbers)))
+            .Append(ml.Transforms.Concatenate("Features", "TextFeatures", nameof(TextFeatureRow.Numbers)))
+            .AppendCacheCheckpoint(ml).Append(Trainer(ml, options)).Fit(data);
+        return new EndModel(ml, model, new EndModelInfo(EndModelInput.TextAndFeatures, classes, dimensions, rows.Count));
     }
 
     /// <summary>Row-major class probabilities, texts.Count x <see cref="Classes"/>.</summary>
@@ -166,13 +142,34 @@ public sealed class EndModel
         return Scores(_ml.Data.LoadFromEnumerable(rows, FeatureSchema(Classes, Info.Dimensions)), features.Length);
     }
 
+    public float[] PredictTextAndFeatures(IReadOnlyList<string> texts, float[][] features)
+    {
+        if (Info.Input != EndModelInput.TextAndFeatures)
+        {
+            throw new InvalidOperationException($"this end model was trained on {(Info.Input == EndModelInput.Text ? "text" : "numeric features")} alone, not on both");
+        }
+
+        if (features.Length != texts.Count)
+        {
+            throw new ArgumentException($"{texts.Count} texts but {features.Length} feature rows", nameof(features));
+        }
+
+        var rows = features.Select((f, i) => f.Length == Info.Dimensions
+            ? new TextFeatureRow { Text = texts[i] ?? "", Numbers = FiniteOrMissing(f), Label = 0, Weight = 1 }
+            : throw new ArgumentException($"row {i} has {f.Length} features, the model expects {Info.Dimensions}", nameof(features)));
+        return Scores(_ml.Data.LoadFromEnumerable(rows, TextFeatureSchema(Classes, Info.Dimensions)), features.Length);
+    }
+
     /// <summary>Writes endmodel.zip (the ML.NET model) and endmodel.json (what it reads, how many classes) into a folder.</summary>
     public void Save(string directory)
     {
         Directory.CreateDirectory(directory);
-        var schema = Info.Input == EndModelInput.Text
-            ? _ml.Data.LoadFromEnumerable(Array.Empty<TextRow>(), TextSchema(Classes)).Schema
-            : _ml.Data.LoadFromEnumerable(Array.Empty<FeatureRow>(), FeatureSchema(Classes, Info.Dimensions)).Schema;
+        var schema = Info.Input switch
+        {
+            EndModelInput.Text => _ml.Data.LoadFromEnumerable(Array.Empty<TextRow>(), TextSchema(Classes)).Schema,
+            EndModelInput.Features => _ml.Data.LoadFromEnumerable(Array.Empty<FeatureRow>(), FeatureSchema(Classes, Info.Dimensions)).Schema,
+            _ => _ml.Data.LoadFromEnumerable(Array.Empty<TextFeatureRow>(), TextFeatureSchema(Classes, Info.Dimensions)).Schema,
+        };
         var modelPath = Path.Combine(directory, ModelFile);
         var temporary = modelPath + ".tmp";
         _ml.Model.Save(_model, schema, temporary);
@@ -223,6 +220,58 @@ public sealed class EndModel
             NumberOfThreads = 1,
         });
 
+    /// <summary>Each included row once per class whose probability in <paramref name="targets"/> is worth a row, weighted by it.</summary>
+    private static List<T> WeightedRows<T>(int count, ReadOnlySpan<float> targets, int classes, IReadOnlyList<bool>? include, EndModelOptions options, Func<int, uint, float, T> row)
+    {
+        var rows = new List<T>();
+        for (var i = 0; i < count; i++)
+        {
+            if (include is not null && !include[i])
+            {
+                continue;
+            }
+
+            for (var c = 0; c < classes; c++)
+            {
+                var weight = targets[(i * classes) + c];
+                if (weight >= options.MinClassWeight)
+                {
+                    rows.Add(row(i, (uint)c, weight));
+                }
+            }
+        }
+
+        return rows;
+    }
+
+    private static TextFeaturizingEstimator FeaturizeText(MLContext ml, EndModelOptions options, string outputColumn) =>
+        ml.Transforms.Text.FeaturizeText(outputColumn, new TextFeaturizingEstimator.Options
+        {
+            WordFeatureExtractor = new WordBagEstimator.Options { NgramLength = options.WordNgramLength, UseAllLengths = true },
+            CharFeatureExtractor = new WordBagEstimator.Options { NgramLength = options.CharNgramLength, UseAllLengths = false },
+            Norm = TextFeaturizingEstimator.NormFunction.L2,
+        }, nameof(TextRow.Text));
+
+    // A missing value (NaN) would make every weight it touches NaN: it takes its feature's mean instead.
+    private static EstimatorChain<NormalizingTransformer> ScaleNumbers(MLContext ml, string column) =>
+        ml.Transforms.ReplaceMissingValues(column, replacementMode: MissingValueReplacingEstimator.ReplacementMode.Mean)
+            .Append(ml.Transforms.NormalizeMeanVariance(column));
+
+    /// <summary>How many features every row has; a row with another count is an error naming it.</summary>
+    private static int CheckDimensions(float[][] features)
+    {
+        var dimensions = features.Length == 0 ? 0 : features[0].Length;
+        for (var i = 0; i < features.Length; i++)
+        {
+            if (features[i].Length != dimensions)
+            {
+                throw new ArgumentException($"row {i} has {features[i].Length} features, expected {dimensions}", nameof(features));
+            }
+        }
+
+        return dimensions;
+    }
+
     /// <summary>The row with infinite values marked missing (NaN), to be imputed like empty cells: normalizing an infinity makes NaN weights.</summary>
     private static float[] FiniteOrMissing(float[] features) =>
         Array.TrueForAll(features, float.IsFinite) ? features : [.. features.Select(v => float.IsInfinity(v) ? float.NaN : v)];
@@ -260,10 +309,29 @@ public sealed class EndModel
         return schema;
     }
 
+    private static SchemaDefinition TextFeatureSchema(int classes, int dimensions)
+    {
+        var schema = SchemaDefinition.Create(typeof(TextFeatureRow));
+        schema[nameof(TextFeatureRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), (ulong)classes);
+        schema[nameof(TextFeatureRow.Numbers)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, dimensions);
+        return schema;
+    }
+
     // LoadFromEnumerable reads a uint under a key type as a zero-based index: class c is written as c.
     private sealed class TextRow
     {
         public string Text { get; set; } = "";
+
+        public uint Label { get; set; }
+
+        public float Weight { get; set; }
+    }
+
+    private sealed class TextFeatureRow
+    {
+        public string Text { get; set; } = "";
+
+        public float[] Numbers { get; set; } = [];
 
         public uint Label { get; set; }
 

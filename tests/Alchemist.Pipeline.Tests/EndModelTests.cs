@@ -77,6 +77,48 @@ public sealed class EndModelTests
     }
 
     [Fact]
+    public void Text_and_numeric_features_are_read_together_and_survive_save_and_load()
+    {
+        // Half the rows tell their class by words only, the other half by a score only: neither input alone labels every row.
+        var texts = new List<string>();
+        var features = new List<float[]>();
+        var targets = new List<float>();
+        for (var i = 0; i < 200; i++)
+        {
+            var cls = i % 2;
+            var byWords = i % 4 < 2;
+            texts.Add(byWords ? (cls == 1 ? $"buy cheap pills now {i}" : $"what a lovely song {i}") : $"hello there {i}");
+            features.Add([byWords ? 0f : (cls == 1 ? 5f : -5f)]);
+            targets.AddRange(cls == 1 ? [0f, 1f] : [1f, 0f]);
+        }
+
+        var model = EndModel.EndModel.TrainOnTextAndFeatures(texts, [.. features], targets.ToArray(), 2);
+        string[] probeTexts = ["hello there 999", "hello there 998", "buy cheap pills now 997", "what a lovely song 996"];
+        float[][] probeFeatures = [[5f], [-5f], [0f], [0f]];
+        var before = model.PredictTextAndFeatures(probeTexts, probeFeatures);
+        int[] expected = [1, 0, 1, 0];
+        for (var r = 0; r < expected.Length; r++)
+        {
+            Assert.True(before[(r * 2) + expected[r]] > 0.5f, $"probe {r}: {string.Join(", ", before)}");
+        }
+
+        var folder = Path.Combine(Path.GetTempPath(), "alchemist-endmodel-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            model.Save(folder);
+            var loaded = EndModel.EndModel.Load(folder);
+            Assert.Equal(EndModel.EndModelInput.TextAndFeatures, loaded.Info.Input);
+            Assert.Equal(1, loaded.Info.Dimensions);
+            Assert.Equal(before, loaded.PredictTextAndFeatures(probeTexts, probeFeatures));
+            Assert.Throws<InvalidOperationException>(() => loaded.PredictText(probeTexts));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Loading_from_a_folder_without_a_model_names_the_folder()
     {
         var folder = Path.Combine(Path.GetTempPath(), "alchemist-no-model-" + Guid.NewGuid().ToString("N"));

@@ -240,6 +240,13 @@ public sealed class ThresholdSynthesizerTests : IDisposable
         Assert.Contains(programs, p => p!.EndsWith("-keywords", StringComparison.Ordinal));
         Assert.Equal(programs.Length, summary.Programs);
         Assert.True(summary.FinalTestAccuracy >= 0.92, $"final {summary.FinalTestAccuracy}");
+
+        // The end model reads the text and the number, and `predict` labels new rows the same way.
+        Assert.Equal(EndModel.EndModelInput.TextAndFeatures, EndModel.EndModel.Load(Path.Combine(_root, "project", summary.EndModelFolder)).Info.Input);
+        var predicted = Path.Combine(_root, "predicted.jsonl");
+        var predict = CliBadInputTests.Invoke(["predict", Path.Combine(_root, "project"), files["test"], "--output", predicted]);
+        Assert.True(predict.Code == 0, predict.Error);
+        Assert.Equal(File.ReadAllLines(files["test"]).Length - 1, File.ReadAllLines(predicted).Length);
     }
 
     private static string Quoted(string text) => "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

@@ -68,10 +68,12 @@ internal static class PredictCommand
             var rows = source.ReadAll();
             SpecData.RequireInputs(spec, source.Path, rows);
             var split = new DataSplit("predict", source, rows, spec.ClassNames);
-            var probabilities = model.Info.Input == EndModel.EndModelInput.Text
-                ? model.PredictText(RunPipeline.RowTexts(spec, split))
-                : model.PredictFeatures(Enumerable.Range(0, rows.Count)
-                    .Select(r => spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => (float)rows.Number(i.Name)[r]).ToArray()).ToArray());
+            if (model.Info.Input != EndModelStage.InputOf(spec))
+            {
+                throw new InvalidDataException($"{modelFolder}: the end model reads {model.Info.Input}, the spec's inputs need {EndModelStage.InputOf(spec)}; run `alchemist run` again");
+            }
+
+            var probabilities = EndModelStage.Predict(model, spec, split, RunPipeline.RowTexts(spec, split));
             var labels = Evaluation.ClassificationMetrics.ArgMax(probabilities, model.Classes);
             if (output is not null)
             {

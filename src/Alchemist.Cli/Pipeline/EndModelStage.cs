@@ -32,7 +32,7 @@ internal sealed class EndModelStage(
     IReadOnlyList<ValidFold>? validFolds = null)
 {
     private readonly int _classes = dataset.Classes;
-    private readonly bool _useText = spec.Inputs.Any(i => i.Type == InputType.Text);
+    private readonly EndModel.EndModelInput _input = InputOf(spec);
 
     public EndModelResult Run()
     {
@@ -126,48 +126,68 @@ internal sealed class EndModelStage(
         var selectedTexts = new List<string>(rows);
         var selectedFeatures = new List<float[]>(rows);
         trainProbabilities ??= labelModel["train"];
+        var trainFeatures = _input == EndModel.EndModelInput.Text ? null : NumberFeatures(spec, train);
         for (var r = 0; r < trainRows.Length; r++)
         {
             if (trainRows[r])
             {
                 trainProbabilities.AsSpan(r * _classes, _classes).CopyTo(targets.AsSpan(k * _classes, _classes));
-                AddRow(train, r, selectedTexts, selectedFeatures);
+                selectedTexts.Add(texts["train"][r]);
+                selectedFeatures.Add(trainFeatures?[r] ?? []);
                 k++;
             }
         }
 
+        var validFeatures = _input == EndModel.EndModelInput.Text || validRows.Length == 0 ? null : NumberFeatures(spec, dataset.Valid!);
         foreach (var r in validRows)
         {
             targets[(k * _classes) + dataset.Valid!.Rows.Labels[r]] = validWeight;
-            AddRow(dataset.Valid, r, selectedTexts, selectedFeatures);
+            selectedTexts.Add(texts["valid"][r]);
+            selectedFeatures.Add(validFeatures?[r] ?? []);
             k++;
         }
 
-        return _useText
-            ? EndModel.EndModel.TrainOnText(selectedTexts, targets, _classes)
-            : EndModel.EndModel.TrainOnFeatures([.. selectedFeatures], targets, _classes);
-    }
-
-    private void AddRow(DataSplit split, int row, List<string> selectedTexts, List<float[]> selectedFeatures)
-    {
-        if (_useText)
+        return _input switch
         {
-            selectedTexts.Add(texts[split.Name][row]);
-        }
-        else
+            EndModel.EndModelInput.Text => EndModel.EndModel.TrainOnText(selectedTexts, targets, _classes),
+            EndModel.EndModelInput.Features => EndModel.EndModel.TrainOnFeatures([.. selectedFeatures], targets, _classes),
+            _ => EndModel.EndModel.TrainOnTextAndFeatures(selectedTexts, [.. selectedFeatures], targets, _classes),
+        };
+    }
+
+    /// <summary>What the end model reads for this spec: the text inputs, the number inputs, or both.</summary>
+    internal static EndModel.EndModelInput InputOf(TaskSpec spec) =>
+        (spec.Inputs.Any(i => i.Type == InputType.Text), spec.Inputs.Any(i => i.Type == InputType.Number)) switch
         {
-            selectedFeatures.Add(Features(split, row));
-        }
-    }
+            (true, false) => EndModel.EndModelInput.Text,
+            (false, true) => EndModel.EndModelInput.Features,
+            _ => EndModel.EndModelInput.TextAndFeatures,
+        };
 
-    private float[] Features(DataSplit split, int row) =>
-        spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => (float)split.Rows.Number(i.Name)[row]).ToArray();
-
-    private float[] Predict(EndModel.EndModel model, string split)
+    /// <summary>Each row's number inputs, in the spec's order, as the end model reads them.</summary>
+    internal static float[][] NumberFeatures(TaskSpec spec, DataSplit split)
     {
-        var data = dataset.Split(split);
-        return _useText
-            ? model.PredictText(texts[split])
-            : model.PredictFeatures(Enumerable.Range(0, data.Count).Select(r => Features(data, r)).ToArray());
+        var columns = spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => split.Rows.Number(i.Name)).ToArray();
+        var features = new float[split.Count][];
+        for (var r = 0; r < features.Length; r++)
+        {
+            features[r] = new float[columns.Length];
+            for (var j = 0; j < columns.Length; j++)
+            {
+                features[r][j] = (float)columns[j][r];
+            }
+        }
+
+        return features;
     }
+
+    /// <summary>The end model's class probabilities for every row of a split whose joined texts are <paramref name="splitTexts"/>.</summary>
+    internal static float[] Predict(EndModel.EndModel model, TaskSpec spec, DataSplit split, string[] splitTexts) => model.Info.Input switch
+    {
+        EndModel.EndModelInput.Text => model.PredictText(splitTexts),
+        EndModel.EndModelInput.Features => model.PredictFeatures(NumberFeatures(spec, split)),
+        _ => model.PredictTextAndFeatures(splitTexts, NumberFeatures(spec, split)),
+    };
+
+    private float[] Predict(EndModel.EndModel model, string split) => Predict(model, spec, dataset.Split(split), texts[split]);
 }
