@@ -111,12 +111,29 @@ public sealed class ProgramSignature
     public const string TextInputSeparator = "\n";
 
     /// <summary>
-    /// A C# expression over <c>row</c> giving its text inputs joined by <see cref="TextInputSeparator"/>, for programs that
-    /// read one text from a row record; null for the single-text shape (the text is the parameter) or when there is no text input.
+    /// A C# expression over <c>row</c> giving its text inputs joined by <see cref="TextInputSeparator"/>, and the empty string
+    /// when every one is empty, for programs that read one text from a row record; null for the single-text shape (the text
+    /// is the parameter) or when there is no text input.
     /// </summary>
-    public string? JoinedTextFromRow => IsSingleText || TextFields.Count == 0
-        ? null
-        : string.Join(" + \"\\n\" + ", TextFields.Select(f => $"row.{PropertyName(f)}"));
+    public string? JoinedTextFromRow
+    {
+        get
+        {
+            if (IsSingleText || TextFields.Count == 0)
+            {
+                return null;
+            }
+
+            var members = TextFields.Select(f => $"row.{PropertyName(f)}").ToArray();
+            return members.Length == 1
+                ? members[0]
+                : $"{string.Join(" && ", members.Select(m => $"string.IsNullOrEmpty({m})"))} ? \"\" : {string.Join($" + {Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(TextInputSeparator, quote: true)} + ", members)}";
+        }
+    }
+
+    /// <summary>One row's text inputs joined as <see cref="JoinedTextFromRow"/> joins them in a program.</summary>
+    public static string JoinTextInputs(IReadOnlyList<string?> texts) =>
+        texts.All(string.IsNullOrEmpty) ? "" : string.Join(TextInputSeparator, texts);
 
     /// <summary>A text describing classes for messages: "0 (HAM), 1 (SPAM)".</summary>
     public string DescribeClasses() => string.Join(", ", ClassNames.Select((name, i) => $"{i} ({name})"));

@@ -151,7 +151,7 @@ public sealed class RunPipeline
         var texts = new string[split.Count];
         for (var r = 0; r < texts.Length; r++)
         {
-            texts[r] = string.Join(ProgramSignature.TextInputSeparator, fields.Select(f => f[r]));
+            texts[r] = ProgramSignature.JoinTextInputs([.. fields.Select(f => f[r])]);
         }
 
         return texts;

@@ -54,8 +54,14 @@ public static class RuleFeatures
         .Select(p => new Regex(p.Regex, RegexOptions.CultureInvariant | (p.IgnoreCase ? RegexOptions.IgnoreCase : RegexOptions.None)))
         .ToArray();
 
-    public static string[] Tokenize(string text)
+    /// <summary>The text's lower-cased word tokens; none for a missing (null) or empty text.</summary>
+    public static string[] Tokenize(string? text)
     {
+        if (string.IsNullOrEmpty(text))
+        {
+            return [];
+        }
+
         var matches = Token.Matches(text.ToLowerInvariant());
         var tokens = new string[matches.Count];
         for (var i = 0; i < tokens.Length; i++)

@@ -49,6 +49,12 @@ public sealed class RuleMatcher
 
     public bool Fires(string text, string[] tokens)
     {
+        // The written programs abstain on empty text before any rule is tried; so must their evaluation in process.
+        if (string.IsNullOrEmpty(text))
+        {
+            return false;
+        }
+
         for (var t = 0; t < tokens.Length; t++)
         {
             if (_keywords.Contains(tokens[t]) || (t > 0 && _phrases.Count > 0 && _phrases.Contains(tokens[t - 1] + " " + tokens[t])))
