@@ -49,6 +49,25 @@ public sealed class ProgramSignature
             throw new ArgumentException($"field '{duplicate.Key}' appears twice", nameof(fields));
         }
 
+        // Programs of several inputs read them as members of a generated record: two fields must not become one member, and
+        // none may take the record's own name.
+        if (!(fields.Count == 1 && fields[0].Kind == FieldKind.Text))
+        {
+            foreach (var field in fields)
+            {
+                if (PropertyName(field.Name) == RowTypeName)
+                {
+                    throw new ArgumentException($"field '{field.Name}' would be read as row.{RowTypeName}, the name of the row record itself; rename it in the task spec", nameof(fields));
+                }
+            }
+
+            var clash = fields.GroupBy(f => PropertyName(f.Name), StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+            if (clash is not null)
+            {
+                throw new ArgumentException($"fields {string.Join(" and ", clash.Select(f => $"'{f.Name}'"))} would both be read as row.{clash.Key}; rename one in the task spec", nameof(fields));
+            }
+        }
+
         Fields = fields.ToArray();
         ClassNames = classNames.ToArray();
         TextFields = Fields.Where(f => f.Kind == FieldKind.Text).Select(f => f.Name).ToArray();

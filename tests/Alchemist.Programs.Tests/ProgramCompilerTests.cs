@@ -92,6 +92,16 @@ public sealed class ProgramCompilerTests
         Assert.Equal(10, invoker.Stats.FirstErrors[0].Row);
     }
 
+    [Theory]
+    [InlineData("score", "Score", "fields 'score' and 'Score' would both be read as row.Score")]
+    [InlineData("text", "row", "field 'row' would be read as row.Row, the name of the row record itself")]
+    public void FieldsThatWouldBeOneMemberOfTheRowRecordAreRefusedWithTheirNames(string first, string second, string message)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new ProgramSignature([new InputField(first, FieldKind.Text), new InputField(second, FieldKind.Number)], ["DOG", "CAT"]));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.Contains("rename", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void MultiFieldTasksGetAGeneratedRecord()
     {
