@@ -1,6 +1,5 @@
 using Alchemist.Labeling;
 using Alchemist.LabelModels;
-using Alchemist.OfflineSynthesis;
 
 namespace Alchemist.Cli.Pipeline;
 
