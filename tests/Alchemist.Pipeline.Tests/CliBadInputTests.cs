@@ -361,6 +361,20 @@ public sealed class CliBadInputTests : IDisposable
     }
 
     [Fact]
+    public void Init_with_two_fields_that_programs_would_read_as_one_names_them_and_leaves_nothing_behind()
+    {
+        var data = Write("scores.csv", ["body,score,Score,tag", .. Enumerable.Range(0, 40).Select(i => $"comment {i},0.{i % 10},0.{(i + 3) % 10},{(i % 2 == 0 ? "spam" : "ham")}")]);
+        var project = Path.Combine(_root, "project");
+
+        var init = Invoke("init", project, "--data", data, "--text-field", "body", "--number-field", "score", "Score", "--label-field", "tag", "--classes", "ham,spam");
+
+        Assert.Equal(1, init.Code);
+        Assert.Contains("fields 'score' and 'Score' would both be read as row.Score", init.Error, StringComparison.Ordinal);
+        AssertNoStackTrace(init);
+        Assert.False(File.Exists(Path.Combine(project, TaskSpec.FileName)));
+    }
+
+    [Fact]
     public void Run_offline_over_number_inputs_that_tell_the_classes_nothing_says_no_rule_was_found_and_what_to_do()
     {
         // The same two scores under both classes: no threshold is precise.

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Alchemist.Data;
+using Alchemist.Programs.Apply;
 using Alchemist.Spec;
 
 namespace Alchemist.Cli.Commands;
@@ -40,6 +41,9 @@ internal static class InitCommand
         try
         {
             var spec = Build(project.FullName, data.FullName, valid?.FullName, test?.FullName, format, textFields, numberFields, labelField, idField, classList, name, description);
+
+            // Fields that programs could not read (two that would be one member of the row record) fail here, not at `run`.
+            _ = ProjectApply.SignatureFor(spec);
             SpecWriter.Save(spec, file);
             written = true;
             SpecData.LoadDataset(SpecReader.Load(project.FullName));
