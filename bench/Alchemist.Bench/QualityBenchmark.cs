@@ -23,19 +23,19 @@ public static class QualityBenchmark
         ("the product's rule (blend 0.75 unless the best leads it by 2 SE)", (choice, _) => Picked(choice)),
         ("best on valid: accuracy, then log-loss", (choice, _) => BestOnValid(choice)),
         ("log-loss", (choice, _) => ArgMin(choice, s => s.ValidLogLoss, choice.DevOnly?.ValidLogLoss)),
-        ("label model alone", (_, _) => IndexOfWeight(1.0)),
-        ("end model alone", (_, _) => IndexOfWeight(0.0)),
-        ("blend 0.50", (_, _) => IndexOfWeight(0.5)),
-        ("blend 0.75", (_, _) => IndexOfWeight(0.75)),
+        ("label model alone", (_, _) => FinalChoice.IndexOfWeight(1.0)),
+        ("end model alone", (_, _) => FinalChoice.IndexOfWeight(0.0)),
+        ("blend 0.50", (_, _) => FinalChoice.IndexOfWeight(0.5)),
+        ("blend 0.75", (_, _) => FinalChoice.IndexOfWeight(0.75)),
         ("dev-only baseline", (_, _) => FinalChoice.Weights.Count),
-        ("label model unless the best leads it by 1 SE", (choice, gold) => Gated(choice, gold, IndexOfWeight(1.0), 1)),
-        ("label model unless the best leads it by 2 SE", (choice, gold) => Gated(choice, gold, IndexOfWeight(1.0), 2)),
-        ("blend 0.75 unless the best leads it by 1 SE", (choice, gold) => Gated(choice, gold, IndexOfWeight(0.75), 1)),
-        ("blend 0.50 unless the best leads it by 1 SE", (choice, gold) => Gated(choice, gold, IndexOfWeight(0.5), 1)),
-        ("blend 0.50 unless the best leads it by 2 SE", (choice, gold) => Gated(choice, gold, IndexOfWeight(0.5), 2)),
+        ("label model unless the best leads it by 1 SE", (choice, gold) => Gated(choice, gold, FinalChoice.IndexOfWeight(1.0), 1)),
+        ("label model unless the best leads it by 2 SE", (choice, gold) => Gated(choice, gold, FinalChoice.IndexOfWeight(1.0), 2)),
+        ("blend 0.75 unless the best leads it by 1 SE", (choice, gold) => Gated(choice, gold, FinalChoice.IndexOfWeight(0.75), 1)),
+        ("blend 0.50 unless the best leads it by 1 SE", (choice, gold) => Gated(choice, gold, FinalChoice.IndexOfWeight(0.5), 1)),
+        ("blend 0.50 unless the best leads it by 2 SE", (choice, gold) => Gated(choice, gold, FinalChoice.IndexOfWeight(0.5), 2)),
     ];
 
-    private static int Picked(FinalChoice.Choice choice) => choice.UseDevOnly ? FinalChoice.Weights.Count : IndexOfWeight(choice.LabelModelWeight);
+    private static int Picked(FinalChoice.Choice choice) => choice.UseDevOnly ? FinalChoice.Weights.Count : FinalChoice.IndexOfWeight(choice.LabelModelWeight);
 
     /// <summary>The best candidate on valid, before the product weighs its lead over the default blend.</summary>
     private static int BestOnValid(FinalChoice.Choice choice) => choice.LeadOverDefault is { } lead
@@ -131,7 +131,6 @@ public static class QualityBenchmark
         return Enumerable.Range(0, gold.Length).Count(r => gold[r] >= 0 && predicted[r] == gold[r]);
     }
 
-    private static int IndexOfWeight(double weight) => FinalChoice.Weights.ToList().IndexOf(weight);
 
     /// <summary>The candidate with the lowest value (the first on ties: the label model's side first, the dev-only baseline last).</summary>
     private static int ArgMin(FinalChoice.Choice choice, Func<(double Weight, double ValidAccuracy, double ValidLogLoss), double> value, double? devOnly)

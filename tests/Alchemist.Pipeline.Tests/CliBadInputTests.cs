@@ -320,12 +320,8 @@ public sealed class CliBadInputTests : IDisposable
     {
         var (project, _) = InitCommentsProject();
         var yaml = EditSpec(project, "provider: offline", "provider: exchange");
-        var llmLine = LineOf(yaml, "llm:");
 
-        var result = Invoke("run", project);
-
-        Assert.Equal(1, result.Code);
-        Assert.Contains($"{yaml}:{llmLine}: llm.model: no model is set", result.Error, StringComparison.Ordinal);
+        AssertRunFailsAt(project, yaml, "llm:", "llm.model: no model is set");
     }
 
     [Fact]
@@ -352,12 +348,8 @@ public sealed class CliBadInputTests : IDisposable
         var (project, _) = InitCommentsProject();
         Write("new.jsonl", ["{\"body\":\"great song\",\"tag\":\"ham\"}"]);
         var yaml = EditSpec(project, "file: ../comments.csv", "file: ../new.jsonl");
-        var fileLine = LineOf(yaml, "  file: ../new.jsonl");
 
-        var result = Invoke("run", project);
-
-        Assert.Equal(1, result.Code);
-        Assert.Contains($"{yaml}:{fileLine}: data.file: '../new.jsonl' looks like jsonl but data.format is csv", result.Error, StringComparison.Ordinal);
+        AssertRunFailsAt(project, yaml, "  file: ../new.jsonl", "data.file: '../new.jsonl' looks like jsonl but data.format is csv");
     }
 
     [Fact]
@@ -421,6 +413,14 @@ public sealed class CliBadInputTests : IDisposable
     }
 
     private static int LineOf(string file, string line) => Array.IndexOf(File.ReadAllLines(file), line) + 1;
+
+    /// <summary>`run` fails, and its message points at the spec's line <paramref name="line"/> with <paramref name="message"/>.</summary>
+    private static void AssertRunFailsAt(string project, string yaml, string line, string message)
+    {
+        var result = Invoke("run", project);
+        Assert.Equal(1, result.Code);
+        Assert.Contains($"{yaml}:{LineOf(yaml, line)}: {message}", result.Error, StringComparison.Ordinal);
+    }
 
     /// <summary>A project over 40 labeled comments in one CSV (text 'body', label 'tag'), made by `init`.</summary>
     private (string Project, string Data) InitCommentsProject()

@@ -34,6 +34,9 @@ internal sealed class EndModelStage(
     private readonly int _classes = dataset.Classes;
     private readonly EndModel.EndModelInput _input = InputOf(spec);
 
+    /// <summary>Each split's number features, built once: every model of the cross-fit trains on and predicts the same rows.</summary>
+    private readonly Dictionary<string, float[][]> _numberFeatures = [];
+
     public EndModelResult Run()
     {
         var trainVotes = votes["train"];
@@ -126,7 +129,7 @@ internal sealed class EndModelStage(
         var selectedTexts = new List<string>(rows);
         var selectedFeatures = new List<float[]>(rows);
         trainProbabilities ??= labelModel["train"];
-        var trainFeatures = _input == EndModel.EndModelInput.Text ? null : NumberFeatures(spec, train);
+        var trainFeatures = _input == EndModel.EndModelInput.Text ? null : SplitFeatures("train");
         for (var r = 0; r < trainRows.Length; r++)
         {
             if (trainRows[r])
@@ -138,7 +141,7 @@ internal sealed class EndModelStage(
             }
         }
 
-        var validFeatures = _input == EndModel.EndModelInput.Text || validRows.Length == 0 ? null : NumberFeatures(spec, dataset.Valid!);
+        var validFeatures = _input == EndModel.EndModelInput.Text || validRows.Length == 0 ? null : SplitFeatures("valid");
         foreach (var r in validRows)
         {
             targets[(k * _classes) + dataset.Valid!.Rows.Labels[r]] = validWeight;
@@ -181,13 +184,23 @@ internal sealed class EndModelStage(
         return features;
     }
 
-    /// <summary>The end model's class probabilities for every row of a split whose joined texts are <paramref name="splitTexts"/>.</summary>
-    internal static float[] Predict(EndModel.EndModel model, TaskSpec spec, DataSplit split, string[] splitTexts) => model.Info.Input switch
+    /// <summary>The end model's class probabilities for every row of a split: its joined texts and, when the model reads them, its number features.</summary>
+    internal static float[] Predict(EndModel.EndModel model, string[] splitTexts, Func<float[][]> splitFeatures) => model.Info.Input switch
     {
         EndModel.EndModelInput.Text => model.PredictText(splitTexts),
-        EndModel.EndModelInput.Features => model.PredictFeatures(NumberFeatures(spec, split)),
-        _ => model.PredictTextAndFeatures(splitTexts, NumberFeatures(spec, split)),
+        EndModel.EndModelInput.Features => model.PredictFeatures(splitFeatures()),
+        _ => model.PredictTextAndFeatures(splitTexts, splitFeatures()),
     };
 
-    private float[] Predict(EndModel.EndModel model, string split) => Predict(model, spec, dataset.Split(split), texts[split]);
+    private float[] Predict(EndModel.EndModel model, string split) => Predict(model, texts[split], () => SplitFeatures(split));
+
+    private float[][] SplitFeatures(string split)
+    {
+        if (!_numberFeatures.TryGetValue(split, out var features))
+        {
+            _numberFeatures[split] = features = NumberFeatures(spec, dataset.Split(split));
+        }
+
+        return features;
+    }
 }

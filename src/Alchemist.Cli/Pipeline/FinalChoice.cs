@@ -105,13 +105,13 @@ public static class FinalChoice
         }
 
         // The default keeps exact ties, so no candidate is reported as leading it when nothing tells them apart.
-        var defaultScore = (Accuracy: scores[IndexOf(DefaultWeight)].Item2, LogLoss: scores[IndexOf(DefaultWeight)].Item3);
+        var defaultScore = (Accuracy: scores[IndexOfWeight(DefaultWeight)].Item2, LogLoss: scores[IndexOfWeight(DefaultWeight)].Item3);
         if (!Better(best.Score, defaultScore))
         {
             best = (DefaultWeight, defaultScore);
         }
 
-        var defaultPredictions = predictions[IndexOf(DefaultWeight)];
+        var defaultPredictions = predictions[IndexOfWeight(DefaultWeight)];
         var choice = new Choice(best.Weight, scores)
         {
             ValidPredictions = predictions,
@@ -136,7 +136,7 @@ public static class FinalChoice
             return choice;
         }
 
-        var bestPredictions = choice.UseDevOnly ? choice.ValidPredictions[^1] : predictions[IndexOf(best.Weight)];
+        var bestPredictions = choice.UseDevOnly ? choice.ValidPredictions[^1] : predictions[IndexOfWeight(best.Weight)];
         var (leadRows, standardErrorRows) = PairedLead(bestPredictions, defaultPredictions, validGold);
         var clearlyBetter = leadRows > RequiredLead * standardErrorRows;
         return choice with
@@ -147,7 +147,8 @@ public static class FinalChoice
         };
     }
 
-    private static int IndexOf(double weight) => Weights.ToList().IndexOf(weight);
+    /// <summary>Where a candidate weight stands in <see cref="Weights"/>, <see cref="Choice.Scores"/> and <see cref="Choice.ValidPredictions"/>.</summary>
+    public static int IndexOfWeight(double weight) => Weights.ToList().IndexOf(weight);
 
     /// <summary>
     /// How many more labeled rows <paramref name="a"/> gets right than <paramref name="b"/>, and the standard error of that
