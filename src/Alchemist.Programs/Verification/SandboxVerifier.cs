@@ -2,13 +2,16 @@ using Alchemist.Programs.Compilation;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace Alchemist.Programs.Verification;
 
 /// <summary>
-/// Walks every node of a compiled program and checks what it declares (unsafe code, finalizers, mutable static state,
-/// attributes) and every symbol it references (through the semantic model) against <see cref="Allowlist"/>. Produces one
-/// diagnostic per reason per line, in words an LLM can act on.
+/// Checks a compiled program against <see cref="SandboxPolicy"/>: what it declares (unsafe code, finalizers, mutable
+/// static state, attributes, base types), every type it names, and every library member it uses. Members are found on
+/// Roslyn's operation tree, which also holds what the source does not spell out: implicit conversions, the enumerator
+/// a <c>foreach</c> calls, deconstruction, implicit indexers, collection expressions and interpolated-string handlers.
+/// Produces one diagnostic per reason per line, in words an LLM can act on.
 /// </summary>
 internal sealed class SandboxVerifier
 {
@@ -19,6 +22,16 @@ internal sealed class SandboxVerifier
     private const string UnsafeReason = "unsafe code (pointers, fixed, address-of, stackalloc of a size that is not a small constant) is not allowed; use arrays, strings and spans";
     private const string StaticStateReason =
         "rows are labeled in parallel and in any order, so a program may not keep state between calls; use a local variable, or make lookup data static readonly and never change it after initialization";
+    private const string ThreadsReason =
+        "labeling programs run one row at a time on one thread (Alchemist runs rows in parallel itself); remove threads, tasks, Parallel, PLINQ, locks and timers";
+    private const string ReflectionReason =
+        "reflection (System.Type, typeof, GetType(), System.Reflection, Activator, expression trees) is not allowed; call the methods you need directly";
+    private const string GlobalWritesReason =
+        "this changes a process-wide setting that other programs share; leave it alone and pass options (culture, comparison) to each call instead";
+    private const string BaseTypeReason =
+        "a program's types may derive only from object, an exception type or the program's own types (deriving from a library class, such as Regex to reach its internalMatchTimeout, is not allowed)";
+    private const string RegexMethodGroupReason =
+        "a static Regex method taking a pattern must be called directly, not passed as a method group, so that its match timeout can be set; write a lambda that calls it";
 
     private static readonly HashSet<string> MutatingMethods =
     [
@@ -32,6 +45,7 @@ internal sealed class SandboxVerifier
     private readonly SemanticModel _model;
     private readonly List<ProgramDiagnostic> _diagnostics = [];
     private readonly HashSet<(int Line, string Reason)> _reported = [];
+    private readonly HashSet<SyntaxNode> _membersChecked = [];
 
     private SandboxVerifier(SemanticModel model)
     {
@@ -41,9 +55,10 @@ internal sealed class SandboxVerifier
     public static IReadOnlyList<ProgramDiagnostic> Verify(SemanticModel model)
     {
         var verifier = new SandboxVerifier(model);
+        var root = model.SyntaxTree.GetRoot();
 
         // Names the instrumentation declares; a program that uses them could collide with or impersonate it.
-        foreach (var token in model.SyntaxTree.GetRoot().DescendantTokens())
+        foreach (var token in root.DescendantTokens())
         {
             if (token.IsKind(SyntaxKind.IdentifierToken) && token.ValueText.StartsWith(ReservedPrefix, StringComparison.OrdinalIgnoreCase))
             {
@@ -51,19 +66,24 @@ internal sealed class SandboxVerifier
             }
         }
 
-        foreach (var node in model.SyntaxTree.GetRoot().DescendantNodes())
+        // Members first: where a member and its type are denied for one reason, the member says more ("File.Delete").
+        verifier.CheckOperations(root);
+        verifier.CheckMembersOutsideOperations(root);
+        foreach (var node in root.DescendantNodes())
         {
-            if (verifier._diagnostics.Count >= MaxDiagnostics)
+            if (verifier.Full)
             {
                 break;
             }
 
             verifier.CheckDeclaration(node);
-            verifier.CheckReference(node);
+            verifier.CheckTypeReference(node);
         }
 
-        return verifier._diagnostics;
+        return [.. verifier._diagnostics.OrderBy(d => d.Line).ThenBy(d => d.Column)];
     }
+
+    private bool Full => _diagnostics.Count >= MaxDiagnostics;
 
     private void CheckDeclaration(SyntaxNode node)
     {
@@ -82,6 +102,10 @@ internal sealed class SandboxVerifier
             case ImplicitStackAllocArrayCreationExpressionSyntax implicitStackAlloc when implicitStackAlloc.Initializer.Expressions.Count > MaxStackAllocElements:
                 Report(node, UnsafeReason);
                 break;
+            case BaseTypeDeclarationSyntax or DelegateDeclarationSyntax:
+                CheckMemberDeclaration((MemberDeclarationSyntax)node);
+                CheckBaseTypes((MemberDeclarationSyntax)node);
+                break;
             case MemberDeclarationSyntax member:
                 CheckMemberDeclaration(member);
                 break;
@@ -89,13 +113,13 @@ internal sealed class SandboxVerifier
                 CheckModifiers(localFunction, localFunction.Modifiers);
                 break;
             case LockStatementSyntax:
-                Report(node, "'lock' is not allowed: " + ThreadsReason());
+                Report(node, "'lock' is not allowed: " + ThreadsReason);
                 break;
             case AwaitExpressionSyntax:
-                Report(node, "'await' is not allowed: " + ThreadsReason());
+                Report(node, "'await' is not allowed: " + ThreadsReason);
                 break;
             case TypeOfExpressionSyntax:
-                Report(node, "'typeof' is not allowed: " + ReflectionReason());
+                Report(node, "'typeof' is not allowed: " + ReflectionReason);
                 break;
             case MakeRefExpressionSyntax or RefTypeExpressionSyntax or RefValueExpressionSyntax:
                 Report(node, UnsafeReason);
@@ -156,11 +180,55 @@ internal sealed class SandboxVerifier
             case EventFieldDeclarationSyntax eventField when eventField.Modifiers.Any(SyntaxKind.StaticKeyword):
                 Report(member, $"static event '{string.Join(", ", eventField.Declaration.Variables.Select(v => v.Identifier.Text))}': {StaticStateReason}");
                 break;
+            case EventDeclarationSyntax eventDeclaration when eventDeclaration.Modifiers.Any(SyntaxKind.StaticKeyword):
+                Report(member, $"static event '{eventDeclaration.Identifier.Text}': {StaticStateReason}");
+                break;
             case PropertyDeclarationSyntax property when property.Modifiers.Any(SyntaxKind.StaticKeyword)
-                                                         && property.AccessorList?.Accessors.Any(a => a.IsKind(SyntaxKind.SetAccessorDeclaration)) == true:
+                                                         && property.AccessorList?.Accessors.Any(a => a.IsKind(SyntaxKind.SetAccessorDeclaration) || a.IsKind(SyntaxKind.InitAccessorDeclaration)) == true:
                 Report(member, $"static property '{property.Identifier.Text}' has a setter: {StaticStateReason}");
                 break;
         }
+    }
+
+    /// <summary>A program's classes derive from object, an exception or its own classes; interfaces must be allowed types.</summary>
+    private void CheckBaseTypes(MemberDeclarationSyntax declaration)
+    {
+        if (_model.GetDeclaredSymbol(declaration) is not INamedTypeSymbol type)
+        {
+            return;
+        }
+
+        if (type.TypeKind == TypeKind.Class && type.BaseType is { } baseType && !IsFromSource(baseType)
+            && baseType.SpecialType != SpecialType.System_Object && !IsAllowedException(baseType))
+        {
+            Report(declaration, $"'{type.Name}' derives from '{Display(baseType)}': {BaseTypeReason}");
+        }
+
+        foreach (var implemented in type.Interfaces)
+        {
+            if (!IsFromSource(implemented) && SandboxPolicy.SignatureTypeReason(implemented) is { } reason)
+            {
+                Report(declaration, $"'{type.Name}' implements '{Display(implemented)}', which is not allowed: {reason}");
+            }
+        }
+    }
+
+    private static bool IsAllowedException(INamedTypeSymbol type)
+    {
+        for (var current = type; current is not null; current = current.BaseType)
+        {
+            if (SandboxPolicy.CheckType(current) is not null)
+            {
+                return false;
+            }
+
+            if (current.Name == "Exception" && current.ContainingNamespace?.ToDisplayString() == "System")
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void CheckModifiers(SyntaxNode node, SyntaxTokenList modifiers)
@@ -176,10 +244,10 @@ internal sealed class SandboxVerifier
                     Report(node, "'extern' methods call native code, which is not allowed; write the logic in C#");
                     break;
                 case SyntaxKind.AsyncKeyword:
-                    Report(node, "'async' is not allowed: " + ThreadsReason());
+                    Report(node, "'async' is not allowed: " + ThreadsReason);
                     break;
                 case SyntaxKind.VolatileKeyword:
-                    Report(node, "'volatile' is not allowed: " + ThreadsReason());
+                    Report(node, "'volatile' is not allowed: " + ThreadsReason);
                     break;
             }
         }
@@ -192,7 +260,7 @@ internal sealed class SandboxVerifier
             return;
         }
 
-        var name = Allowlist.FullMetadataName(type);
+        var name = SandboxPolicy.ClrName(type);
         if (name is "System.Runtime.CompilerServices.MethodImplAttribute" or "System.FlagsAttribute" or "System.ObsoleteAttribute"
             || name.StartsWith("System.Diagnostics.CodeAnalysis.", StringComparison.Ordinal))
         {
@@ -204,7 +272,7 @@ internal sealed class SandboxVerifier
             "System.Runtime.InteropServices.DllImportAttribute" or "System.Runtime.InteropServices.LibraryImportAttribute" =>
                 "P/Invoke (DllImport, LibraryImport) calls native code, which is not allowed; write the logic in C#",
             "System.ThreadStaticAttribute" => $"[ThreadStatic] keeps state between calls: {StaticStateReason}",
-            _ => Allowlist.CheckType(type) ?? "attributes other than [MethodImpl] and [Flags] have no use in a labeling program; remove it",
+            _ => SandboxPolicy.CheckType(type) ?? "attributes other than [MethodImpl] and [Flags] have no use in a labeling program; remove it",
         };
         Report(attribute, $"attribute [{type.Name}] is not allowed: {reason}");
     }
@@ -250,7 +318,7 @@ internal sealed class SandboxVerifier
         }
     }
 
-    /// <summary>The static field an expression reads through (s_map, s_map[k], s_holder.Inner.List), if any.</summary>
+    /// <summary>The static field an expression reads through (s_map, s_map[k], s_holder.Inner.List, s_arr.AsSpan()), if any.</summary>
     private IFieldSymbol? RootStaticField(ExpressionSyntax expression)
     {
         while (true)
@@ -267,6 +335,10 @@ internal sealed class SandboxVerifier
                     break;
                 case MemberAccessExpressionSyntax access when _model.GetSymbolInfo(access).Symbol is IFieldSymbol or IPropertySymbol { IsStatic: false }:
                     expression = access.Expression;
+                    break;
+                case InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax viewAccess }
+                    when _model.GetSymbolInfo(viewAccess).Symbol is IMethodSymbol { Name: "AsSpan" or "AsMemory" or "Slice" }:
+                    expression = viewAccess.Expression;
                     break;
                 case ParenthesizedExpressionSyntax parenthesized:
                     expression = parenthesized.Expression;
@@ -318,46 +390,31 @@ internal sealed class SandboxVerifier
                || type.Name is "Regex" or "ReadOnlyCollection" or "SearchValues" or "CultureInfo" or "CompareInfo" or "StringComparer";
     }
 
-    private void CheckReference(SyntaxNode node)
+    /// <summary>A type named in the source (declarations, casts, generic arguments, using aliases) must be allowed.</summary>
+    private void CheckTypeReference(SyntaxNode node)
     {
-        if (node is not (ExpressionSyntax or TypeSyntax or ConstructorInitializerSyntax or PrimaryConstructorBaseTypeSyntax))
-        {
-            return;
-        }
-
-        if (node is TypeSyntax type && type.IsVar)
+        if (node is not TypeSyntax type || type.IsVar || IsReceiverOfAllowedMemberOfDeniedType(node))
         {
             return;
         }
 
         var info = _model.GetSymbolInfo(node);
         var symbol = info.Symbol ?? (info.CandidateSymbols.Length > 0 ? info.CandidateSymbols[0] : null);
-        if (symbol is not null)
-        {
-            CheckSymbol(node, symbol);
-        }
-
-        if (node is ExpressionSyntax && _model.GetTypeInfo(node).Type is { TypeKind: TypeKind.Dynamic })
-        {
-            Report(node, "'dynamic' is not allowed: use concrete types (string, int, List<string>, ...)");
-        }
-    }
-
-    private void CheckSymbol(SyntaxNode node, ISymbol symbol)
-    {
         switch (symbol)
         {
-            case ITypeSymbol type:
-                CheckType(node, type);
+            case ITypeSymbol typeSymbol:
+                CheckType(node, typeSymbol);
                 break;
-            case IMethodSymbol method:
-                CheckMethod(node, method);
-                break;
-            case IPropertySymbol or IFieldSymbol or IEventSymbol:
-                CheckMember(node, symbol);
+            case IAliasSymbol { Target: ITypeSymbol aliased }:
+                CheckType(node, aliased);
                 break;
         }
     }
+
+    /// <summary><c>Environment</c> in <c>Environment.NewLine</c>: the member is allowed, so naming its type for it is too.</summary>
+    private bool IsReceiverOfAllowedMemberOfDeniedType(SyntaxNode node) =>
+        node.Parent is MemberAccessExpressionSyntax access && access.Expression == node
+        && _model.GetSymbolInfo(access).Symbol is { } member && SandboxPolicy.IsAllowedMemberOfDeniedType(member);
 
     private void CheckType(SyntaxNode node, ITypeSymbol type)
     {
@@ -375,20 +432,15 @@ internal sealed class SandboxVerifier
             case INamedTypeSymbol named:
                 if (named.IsTupleType || named.IsAnonymousType)
                 {
-                    foreach (var element in named.TupleElements)
+                    foreach (var element in named.IsTupleType ? named.TupleElements.Select(e => e.Type) : named.GetMembers().OfType<IPropertySymbol>().Select(p => p.Type))
                     {
-                        CheckType(node, element.Type);
+                        CheckType(node, element);
                     }
 
                     return;
                 }
 
-                if (IsFromSource(named))
-                {
-                    return;
-                }
-
-                if (Allowlist.CheckType(named) is { } reason)
+                if (!IsFromSource(named) && SandboxPolicy.CheckType(named) is { } reason)
                 {
                     Report(node, $"'{Display(named)}' is not allowed: {reason}");
                 }
@@ -402,65 +454,121 @@ internal sealed class SandboxVerifier
         }
     }
 
-    private void CheckMethod(SyntaxNode node, IMethodSymbol method)
+    /// <summary>Walks the operation tree of every body, initializer and argument list in the program.</summary>
+    private void CheckOperations(SyntaxNode root)
     {
-        method = method.ReducedFrom ?? method;
-        if (method.MethodKind is MethodKind.LambdaMethod or MethodKind.LocalFunction or MethodKind.AnonymousFunction || IsFromSource(method))
+        var walker = new OperationChecker(this);
+        foreach (var node in root.DescendantNodes(descendIntoChildren: n => !IsOperationRoot(n)))
         {
-            return;
-        }
+            if (Full)
+            {
+                return;
+            }
 
-        CheckMember(node, method);
-        foreach (var argument in method.TypeArguments)
-        {
-            CheckType(node, argument);
+            if (IsOperationRoot(node) && _model.GetOperation(node) is { } operation)
+            {
+                walker.Visit(operation);
+            }
         }
     }
 
-    private void CheckMember(SyntaxNode node, ISymbol member)
+    /// <summary>Syntax whose operation is a root: method and accessor bodies, initializers, constructor and base-type arguments.</summary>
+    private static bool IsOperationRoot(SyntaxNode node) =>
+        node is BlockSyntax { Parent: BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or LocalFunctionStatementSyntax }
+            or ArrowExpressionClauseSyntax
+            or EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent.Parent: FieldDeclarationSyntax } or PropertyDeclarationSyntax or ParameterSyntax or EnumMemberDeclarationSyntax }
+            or ConstructorInitializerSyntax
+            or PrimaryConstructorBaseTypeSyntax;
+
+    /// <summary>
+    /// A library member the source names that no operation accounted for (an expression the operation tree does not model)
+    /// is still checked, as a read: the operation walk is the main check, this is its safety net.
+    /// </summary>
+    private void CheckMembersOutsideOperations(SyntaxNode root)
     {
-        if (IsFromSource(member) || member.ContainingType is null)
+        foreach (var node in root.DescendantNodes())
         {
-            return;
-        }
+            if (Full)
+            {
+                return;
+            }
 
-        var containing = member.ContainingType;
-        var memberName = member is IMethodSymbol { MethodKind: MethodKind.Constructor } ? $"new {Display(containing)}" : $"{Display(containing)}.{member.Name}";
-        var typeReason = containing.IsTupleType || containing.IsAnonymousType ? null : Allowlist.CheckType(containing);
-        if (typeReason is not null && !Allowlist.IsAllowedMemberOfDeniedType(member))
-        {
-            Report(node, $"'{memberName}' is not allowed: {typeReason}");
-            return;
-        }
+            if (node is not ExpressionSyntax || _membersChecked.Contains(node) || node.Ancestors().Any(a => a is AttributeSyntax)
+                || IsInNameOf(node))
+            {
+                continue;
+            }
 
-        if (member.DeclaredAccessibility is Accessibility.Protected or Accessibility.ProtectedOrInternal or Accessibility.ProtectedAndInternal
-            && (member is IFieldSymbol || Allowlist.FullMetadataName(containing.OriginalDefinition) == "System.Text.RegularExpressions.Regex"))
-        {
-            Report(node, $"'{memberName}' is not allowed: deriving from a library class to reach its protected internals (such as a Regex's internalMatchTimeout) is not allowed; use the class as it is");
-            return;
-        }
-
-        if (Allowlist.CheckMember(member) is { } memberReason)
-        {
-            Report(node, $"'{memberName}' is not allowed: {memberReason}");
-            return;
-        }
-
-        if (member is IPropertySymbol or IFieldSymbol && member.IsStatic && IsWriteTarget(node))
-        {
-            Report(node, $"assigning '{Display(containing)}.{member.Name}' is not allowed: {GlobalWritesReason()}");
+            var symbol = _model.GetSymbolInfo(node).Symbol;
+            switch (symbol)
+            {
+                case IMethodSymbol method when method.MethodKind is not (MethodKind.LambdaMethod or MethodKind.LocalFunction or MethodKind.AnonymousFunction):
+                    CheckMemberUse(node, method, isWrite: false);
+                    break;
+                case IPropertySymbol property:
+                    CheckMemberUse(node, property.GetMethod ?? (ISymbol)property, isWrite: false);
+                    break;
+                case IFieldSymbol or IEventSymbol:
+                    CheckMemberUse(node, symbol, isWrite: false);
+                    break;
+            }
         }
     }
 
-    private static bool IsWriteTarget(SyntaxNode node)
+    private bool IsInNameOf(SyntaxNode node) =>
+        node.Ancestors().OfType<InvocationExpressionSyntax>().Any(i => i.Expression is IdentifierNameSyntax { Identifier.ValueText: "nameof" }
+                                                                        && _model.GetOperation(i) is INameOfOperation);
+
+    /// <summary>Checks one use of a library member (an accessor for properties) at <paramref name="node"/>.</summary>
+    private void CheckMemberUse(SyntaxNode node, ISymbol member, bool isWrite)
     {
-        var target = node.Parent is MemberAccessExpressionSyntax access && access.Name == node ? access : node;
-        return target.Parent switch
+        _membersChecked.Add(node);
+        if (member is IMethodSymbol { MethodKind: MethodKind.LambdaMethod or MethodKind.LocalFunction or MethodKind.AnonymousFunction or MethodKind.BuiltinOperator })
         {
-            AssignmentExpressionSyntax assignment => assignment.Left == target,
-            PrefixUnaryExpressionSyntax or PostfixUnaryExpressionSyntax => true,
-            ArgumentSyntax argument => !argument.RefKindKeyword.IsKind(SyntaxKind.None) && !argument.RefKindKeyword.IsKind(SyntaxKind.InKeyword),
-            _ => false,
+            return;
+        }
+
+        if (SandboxPolicy.IsHashCodeMember(member) && !InGetHashCodeOverride(node))
+        {
+            Report(node, $"'{Describe(member)}' is not allowed: {SandboxPolicy.HashCodeReason}");
+            return;
+        }
+
+        if (IsFromSource(member) || member.ContainingType is null || member.ContainingType.IsTupleType && member is IFieldSymbol { IsStatic: false }
+            || member.ContainingType.IsAnonymousType)
+        {
+            return;
+        }
+
+        if (member.IsStatic && isWrite && member is IFieldSymbol or IMethodSymbol { MethodKind: MethodKind.PropertySet })
+        {
+            Report(node, $"assigning '{Describe(member)}' is not allowed: {GlobalWritesReason}");
+            return;
+        }
+
+        if (member is IMethodSymbol { MethodKind: MethodKind.Constructor, IsImplicitlyDeclared: true, ContainingType.IsValueType: true } implicitConstructor)
+        {
+            // new S() for a struct without a declared parameterless constructor: zeroed memory of an allowed type.
+            if (SandboxPolicy.CheckType(implicitConstructor.ContainingType) is { } typeReason)
+            {
+                Report(node, $"'{Describe(member)}' is not allowed: {typeReason}");
+            }
+
+            return;
+        }
+
+        if (SandboxPolicy.CheckMember(member) is { } reason)
+        {
+            Report(node, $"'{Describe(member)}' is not allowed: {reason}");
+        }
+    }
+
+    private bool InGetHashCodeOverride(SyntaxNode node)
+    {
+        var declaration = node.Ancestors().FirstOrDefault(a => a is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or PropertyDeclarationSyntax);
+        return declaration is MethodDeclarationSyntax && _model.GetDeclaredSymbol(declaration) is IMethodSymbol
+        {
+            Name: "GetHashCode", IsOverride: true, Parameters.Length: 0,
         };
     }
 
@@ -469,14 +577,18 @@ internal sealed class SandboxVerifier
 
     private static string Display(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
 
-    private static string ThreadsReason() =>
-        "labeling programs run one row at a time on one thread (Alchemist runs rows in parallel itself); remove threads, tasks, Parallel, PLINQ, locks and timers";
-
-    private static string ReflectionReason() =>
-        "reflection (System.Type, typeof, GetType(), System.Reflection, Activator, expression trees) is not allowed; call the methods you need directly";
-
-    private static string GlobalWritesReason() =>
-        "this changes a process-wide setting that other programs share; leave it alone and pass options (culture, comparison) to each call instead";
+    private static string Describe(ISymbol member)
+    {
+        var containing = member.ContainingType is { } type ? Display(type) : "?";
+        return member switch
+        {
+            IMethodSymbol { MethodKind: MethodKind.Constructor } => $"new {containing}",
+            IMethodSymbol { AssociatedSymbol: IPropertySymbol property, MethodKind: MethodKind.PropertySet } => $"{containing}.{property.Name} (set)",
+            IMethodSymbol { AssociatedSymbol: { } associated } => $"{containing}.{associated.Name}",
+            IMethodSymbol { MethodKind: MethodKind.UserDefinedOperator or MethodKind.Conversion } method => $"{containing}.{method.Name} (operator)",
+            _ => $"{containing}.{member.Name}",
+        };
+    }
 
     private void Report(SyntaxNode node, string message)
     {
@@ -486,9 +598,177 @@ internal sealed class SandboxVerifier
         // One diagnostic per reason per line: "File.ReadAllText" and its "File" say the same thing.
         var separator = message.IndexOf(" is not allowed: ", StringComparison.Ordinal);
         var reason = separator < 0 ? message : message[separator..];
-        if (_reported.Add((line, reason)))
+        if (_reported.Add((line, reason)) && !Full)
         {
             _diagnostics.Add(new ProgramDiagnostic(DiagnosticStage.Verify, line, span.StartLinePosition.Character + 1, message));
         }
+    }
+
+    /// <summary>Checks every library member and type an operation uses, including those the compiler supplies.</summary>
+    private sealed class OperationChecker(SandboxVerifier verifier) : OperationWalker
+    {
+        public override void DefaultVisit(IOperation operation)
+        {
+            if (verifier.Full)
+            {
+                return;
+            }
+
+            if (operation.Type is { } type && operation is not (ILiteralOperation or INameOfOperation))
+            {
+                verifier.CheckType(operation.Syntax, type);
+            }
+
+            switch (operation)
+            {
+                case INameOfOperation:
+                    return; // a compile-time string; what it names is not used
+                case IInvocationOperation invocation:
+                    Use(invocation.Syntax, invocation.TargetMethod);
+                    break;
+                case IObjectCreationOperation { Constructor: { } constructor } creation:
+                    Use(creation.Syntax, constructor);
+                    break;
+                case IPropertyReferenceOperation property:
+                    UseProperty(property);
+                    break;
+                case IFieldReferenceOperation field:
+                    verifier.CheckMemberUse(field.Syntax, field.Field, IsWritten(field));
+                    break;
+                case IEventReferenceOperation eventReference:
+                    verifier.CheckMemberUse(eventReference.Syntax, eventReference.Event, isWrite: true);
+                    break;
+                case IMethodReferenceOperation reference:
+                    if (IsRegexPatternMethod(reference.Method))
+                    {
+                        verifier.Report(reference.Syntax, RegexMethodGroupReason);
+                    }
+
+                    Use(reference.Syntax, reference.Method);
+                    break;
+                case IUnaryOperation { OperatorMethod: { } unary }:
+                    Use(operation.Syntax, unary);
+                    break;
+                case IBinaryOperation { OperatorMethod: { } binary }:
+                    Use(operation.Syntax, binary);
+                    break;
+                case ICompoundAssignmentOperation { OperatorMethod: { } compound }:
+                    Use(operation.Syntax, compound);
+                    break;
+                case IIncrementOrDecrementOperation { OperatorMethod: { } increment }:
+                    Use(operation.Syntax, increment);
+                    break;
+                case IConversionOperation { OperatorMethod: { } conversion }:
+                    Use(operation.Syntax, conversion);
+                    break;
+                case IForEachLoopOperation loop when loop.Syntax is CommonForEachStatementSyntax statement:
+                    var info = verifier._model.GetForEachStatementInfo(statement);
+                    Use(loop.Syntax, info.GetEnumeratorMethod);
+                    Use(loop.Syntax, info.MoveNextMethod);
+                    Use(loop.Syntax, info.CurrentProperty?.GetMethod);
+                    Use(loop.Syntax, info.DisposeMethod);
+                    if (statement is ForEachVariableStatementSyntax variables)
+                    {
+                        Use(loop.Syntax, verifier._model.GetDeconstructionInfo(variables).Method);
+                    }
+
+                    break;
+                case IDeconstructionAssignmentOperation deconstruction when deconstruction.Syntax is AssignmentExpressionSyntax assignment:
+                    Use(deconstruction.Syntax, verifier._model.GetDeconstructionInfo(assignment).Method);
+                    break;
+                case IRecursivePatternOperation { DeconstructSymbol: IMethodSymbol deconstruct } pattern:
+                    Use(pattern.Syntax, deconstruct);
+                    break;
+                case ICollectionExpressionOperation { ConstructMethod: { } construct } collection:
+                    Use(collection.Syntax, construct);
+                    break;
+                case IImplicitIndexerReferenceOperation indexer:
+                    UseSymbol(indexer.Syntax, indexer.LengthSymbol);
+                    UseSymbol(indexer.Syntax, indexer.IndexerSymbol);
+                    break;
+                case IListPatternOperation list:
+                    UseSymbol(list.Syntax, list.LengthSymbol);
+                    UseSymbol(list.Syntax, list.IndexerSymbol);
+                    break;
+                case ISlicePatternOperation slice:
+                    UseSymbol(slice.Syntax, slice.SliceSymbol);
+                    break;
+                case IDynamicInvocationOperation or IDynamicMemberReferenceOperation or IDynamicObjectCreationOperation or IDynamicIndexerAccessOperation:
+                    verifier.Report(operation.Syntax, "'dynamic' is not allowed: use concrete types (string, int, List<string>, ...)");
+                    break;
+                case IFunctionPointerInvocationOperation or IAddressOfOperation:
+                    verifier.Report(operation.Syntax, UnsafeReason);
+                    break;
+            }
+
+            base.DefaultVisit(operation);
+        }
+
+        private void Use(SyntaxNode node, IMethodSymbol? method)
+        {
+            if (method is null)
+            {
+                return;
+            }
+
+            verifier.CheckMemberUse(node, method, isWrite: false);
+            foreach (var argument in method.TypeArguments)
+            {
+                verifier.CheckType(node, argument);
+            }
+        }
+
+        private void UseSymbol(SyntaxNode node, ISymbol? symbol)
+        {
+            switch (symbol)
+            {
+                case IMethodSymbol method:
+                    Use(node, method);
+                    break;
+                case IPropertySymbol property:
+                    verifier.CheckMemberUse(node, property.GetMethod ?? (ISymbol)property, isWrite: false);
+                    break;
+                case { } other:
+                    verifier.CheckMemberUse(node, other, isWrite: false);
+                    break;
+            }
+        }
+
+        /// <summary>Reading a property uses its getter, assigning it its setter, and <c>+=</c> or <c>++</c> both.</summary>
+        private void UseProperty(IPropertyReferenceOperation reference)
+        {
+            var property = reference.Property;
+            var written = IsWritten(reference);
+            var read = !written || IsReadAndWritten(reference) || property.ReturnsByRef || property.ReturnsByRefReadonly;
+            if (read)
+            {
+                verifier.CheckMemberUse(reference.Syntax, property.GetMethod ?? (ISymbol)property, isWrite: false);
+            }
+
+            if (written && !property.ReturnsByRef && !property.ReturnsByRefReadonly)
+            {
+                verifier.CheckMemberUse(reference.Syntax, property.SetMethod ?? (ISymbol)property, isWrite: true);
+            }
+        }
+
+        private static bool IsWritten(IOperation target) => target.Parent switch
+        {
+            ISimpleAssignmentOperation assignment => assignment.Target == target,
+            ICompoundAssignmentOperation compound => compound.Target == target,
+            ICoalesceAssignmentOperation coalesce => coalesce.Target == target,
+            IIncrementOrDecrementOperation => true,
+            IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } => true,
+            ITupleOperation tuple => IsWritten(tuple),
+            IDeconstructionAssignmentOperation deconstruction => deconstruction.Target == target,
+            _ => false,
+        };
+
+        private static bool IsReadAndWritten(IOperation target) =>
+            target.Parent is ICompoundAssignmentOperation or ICoalesceAssignmentOperation or IIncrementOrDecrementOperation
+                or IArgumentOperation { Parameter.RefKind: RefKind.Ref };
+
+        private static bool IsRegexPatternMethod(IMethodSymbol method) =>
+            method.IsStatic && method.ContainingType is { Name: "Regex", ContainingNamespace: { Name: "RegularExpressions" } }
+                            && method.Parameters.Any(p => p.Name == "pattern");
     }
 }
