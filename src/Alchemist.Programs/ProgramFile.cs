@@ -127,32 +127,91 @@ public sealed class ProgramFile
         File.Move(temporary, path, overwrite: true);
     }
 
-    public static ProgramFile Load(string path)
+    /// <summary>
+    /// Reads one program file. Refused with a <see cref="FormatException"/> naming the file: a name that cannot name a
+    /// program, an empty or special file (a FIFO or a device reads as empty and is never opened), a file larger than
+    /// <paramref name="maxBytes"/> (never read whole), and a header that does not read.
+    /// </summary>
+    public static ProgramFile Load(string path, long maxBytes = Compilation.SourceLimits.DefaultMaxBytes)
     {
         var name = Path.GetFileNameWithoutExtension(path);
-        return Parse(File.ReadAllText(path), name, path);
+        if (!IsValidName(name))
+        {
+            throw new FormatException(
+                $"{Printable(path)}: '{Printable(name)}' cannot name a program (it names a column and cached files): use letters, digits, '_' or '-', at most 100 characters, and rename the file");
+        }
+
+        var info = new FileInfo(path);
+        if (info.Length == 0)
+        {
+            throw new FormatException($"{path}: the file is empty, or not a regular file; write a Label method into it or remove it");
+        }
+
+        if (info.Length > maxBytes)
+        {
+            throw new FormatException(
+                $"{path}: {info.Length:N0} bytes, more than the {maxBytes:N0} a program may have (isolation.max_source_kib in alchemist.yaml); it was not read");
+        }
+
+        return Parse(ReadBounded(path, maxBytes), name, path);
     }
 
     /// <summary>
-    /// All <c>*.cs</c> files of a programs folder, by name. A file whose header cannot be read stops the load unless
-    /// <paramref name="unreadable"/> is given: it then gets the file's name and error, and the other files still load.
+    /// All <c>*.cs</c> files of a programs folder, by name. A file that cannot be read as a program (see <see cref="Load"/>)
+    /// stops the load unless <paramref name="unreadable"/> is given: it then gets the file's name and error, and the other
+    /// files still load.
     /// </summary>
-    public static IReadOnlyList<ProgramFile> LoadFolder(string directory, ICollection<(string Name, string Error)>? unreadable = null)
+    public static IReadOnlyList<ProgramFile> LoadFolder(
+        string directory,
+        ICollection<(string Name, string Error)>? unreadable = null,
+        long maxBytes = Compilation.SourceLimits.DefaultMaxBytes)
     {
         var programs = new List<ProgramFile>();
         foreach (var path in PathsIn(directory))
         {
             try
             {
-                programs.Add(Load(path));
+                programs.Add(Load(path, maxBytes));
             }
-            catch (FormatException e) when (unreadable is not null)
+            catch (Exception e) when (unreadable is not null && e is FormatException or IOException or UnauthorizedAccessException)
             {
-                unreadable.Add((Path.GetFileNameWithoutExtension(path), e.Message));
+                unreadable.Add((Printable(Path.GetFileNameWithoutExtension(path)), e is FormatException ? e.Message : $"{Printable(path)}: cannot be read: {e.Message}"));
             }
         }
 
         return programs;
+    }
+
+    /// <summary>A file name as it can be shown in one line of a log: control characters as '?', at most 120 characters.</summary>
+    public static string Printable(string name) =>
+        Bounded.Text(string.Create(name.Length, name, static (span, text) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = char.IsControl(text[i]) ? '?' : text[i];
+            }
+        }), 120);
+
+    /// <summary>Reads at most <paramref name="maxBytes"/> (a file that grew since it was measured is refused, not read whole).</summary>
+    private static string ReadBounded(string path, long maxBytes)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        using var copy = new MemoryStream();
+        var chunk = new byte[1 << 16];
+        int read;
+        while ((read = stream.Read(chunk)) > 0)
+        {
+            if (copy.Length + read > maxBytes)
+            {
+                throw new FormatException($"{path}: more than the {maxBytes:N0} bytes a program may have (isolation.max_source_kib in alchemist.yaml); it was not read whole");
+            }
+
+            copy.Write(chunk, 0, read);
+        }
+
+        copy.Position = 0;
+        using var reader = new StreamReader(copy, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return reader.ReadToEnd();
     }
 
     /// <summary>The paths of a programs folder's <c>*.cs</c> files, by name (none when the folder does not exist).</summary>

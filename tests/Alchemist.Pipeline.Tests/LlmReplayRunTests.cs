@@ -36,7 +36,7 @@ public sealed class LlmReplayRunTests : IDisposable
         var initial = SpecReader.Load(project);
 
         var llm = new LlmSpec { Provider = LlmProvider.Exchange, Model = "claude-sonnet-4-5" };
-        await SynthesizeAsync(initial with { Synthesis = new SynthesisSpec { Programs = 5, Mode = SynthesisMode.OneStage }, Llm = llm, Isolation = new IsolationSpec { Mode = "none" } },
+        await SynthesizeAsync(initial with { Synthesis = new SynthesisSpec { Programs = 5, Mode = SynthesisMode.OneStage }, Llm = llm, Isolation = new IsolationSpec { Mode = "none", TrustPrograms = true } },
             recordings, ct);
         await SynthesizeAsync(initial with
         {
@@ -47,7 +47,7 @@ public sealed class LlmReplayRunTests : IDisposable
                 PriorKnowledge = [PriorKnowledgeKind.Heuristics, PriorKnowledgeKind.Keywords, PriorKnowledgeKind.Descriptions, PriorKnowledgeKind.Examples],
             },
             Llm = llm,
-            Isolation = new IsolationSpec { Mode = "none" },
+            Isolation = new IsolationSpec { Mode = "none", TrustPrograms = true },
         }, recordings, ct);
 
         var log = new StringWriter();

@@ -47,7 +47,7 @@ public sealed class RecordedRepliesTests : IDisposable
         Assert.Contains(files, f => f.Name == "synth-02-keywords" && f.Source.Contains("// call: synth-02-keywords knowledge", StringComparison.Ordinal));
 
         // The acceptance figure: label model chosen on valid (gold), evaluated on test. Youtube's target is on covered rows.
-        var applied = ProjectApply.Run(twoStage, ProjectApply.OptionsFor(twoStage, IsolationMode.None), cancel: ct);
+        var applied = ProjectApply.Run(twoStage, ProjectApply.OptionsFor(twoStage, IsolationMode.None, trustPrograms: true), cancel: ct);
         Assert.Equal(10, applied.ProgramsInMatrix.Count);
         var votes = applied.Splits.ToDictionary(s => s.Split, s => s.Matrix.SelectPrograms(Enumerable.Range(0, s.Matrix.Programs).ToArray()));
         var data = SpecData.LoadDataset(twoStage);

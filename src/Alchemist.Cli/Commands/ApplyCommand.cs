@@ -15,7 +15,12 @@ internal static class ApplyCommand
         var project = new Argument<DirectoryInfo>("project") { Description = "The project folder (with alchemist.yaml and programs/)." };
         var isolation = new Option<string?>("--isolation")
         {
-            Description = "process (default: programs run in killable worker processes) or none (in this process, for trusted programs).",
+            Description = "process (default: programs run in killable worker processes, with a clean environment, no network and no writes outside their temp folder) "
+                          + "or none (in this process, for trusted programs: refused for programs an LLM wrote unless --trust-programs).",
+        };
+        var trust = new Option<bool>("--trust-programs")
+        {
+            Description = "Vouch for every program, so that programs an LLM wrote may run in this process with --isolation none. This process holds your API keys: trust only programs you have read.",
         };
         isolation.AcceptOnlyFromAmong("process", "none");
         var json = new Option<bool>("--json") { Description = "Print a JSON summary (per program: coverage, errors, time, status) instead of a table." };
@@ -23,19 +28,20 @@ internal static class ApplyCommand
         {
             project,
             isolation,
+            trust,
             json,
         };
-        command.SetAction(result => Run(result.GetValue(project)!, result.GetValue(isolation), result.GetValue(json)));
+        command.SetAction(result => Run(result.GetValue(project)!, result.GetValue(isolation), result.GetValue(trust), result.GetValue(json)));
         return command;
     }
 
-    private static int Run(DirectoryInfo projectFolder, string? isolation, bool json)
+    private static int Run(DirectoryInfo projectFolder, string? isolation, bool trustPrograms, bool json)
     {
         var errors = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         try
         {
             var spec = SpecReader.Load(projectFolder.FullName);
-            var options = ProjectApply.OptionsFor(spec, ProjectApply.ParseIsolation(isolation));
+            var options = ProjectApply.OptionsFor(spec, ProjectApply.ParseIsolation(isolation), trustPrograms);
             ProjectApplyResult result = null!;
             errors.Progress()
                 .AutoClear(true)
@@ -103,6 +109,12 @@ internal static class ApplyCommand
         }
 
         output.Write(table);
+        output.MarkupLine("sandbox walls:");
+        foreach (var wall in result.DescribeWalls())
+        {
+            output.MarkupLineInterpolated($"  {wall}");
+        }
+
         foreach (var rejected in result.Rejected)
         {
             output.MarkupLineInterpolated($"[red]rejected[/] {rejected.Name}: {rejected.Reason}");

@@ -15,21 +15,26 @@ internal static class RunCommand
         var project = new Argument<DirectoryInfo>("project") { Description = "The project folder (with alchemist.yaml)." };
         var json = new Option<bool>("--json") { Description = "Print the run summary as JSON on standard output (progress still goes to standard error)." };
         var force = new Option<bool>("--force") { Description = "Redo the label model, end model and outputs even when nothing changed." };
+        var trust = new Option<bool>("--trust-programs")
+        {
+            Description = "Vouch for every program, so that programs an LLM wrote may run in this process where alchemist.yaml says isolation.mode: none (without it they are refused there).",
+        };
         var command = new Command("run", "Synthesize (offline unless an LLM is configured), apply, fit the label model, train the end model, and write labels and a report.")
         {
             project,
             json,
             force,
+            trust,
         };
-        command.SetAction(result => Run(result.GetValue(project)!, result.GetValue(json), result.GetValue(force)));
+        command.SetAction(result => Run(result.GetValue(project)!, result.GetValue(json), result.GetValue(force), result.GetValue(trust)));
         return command;
     }
 
-    private static int Run(DirectoryInfo project, bool json, bool force)
+    private static int Run(DirectoryInfo project, bool json, bool force, bool trustPrograms)
     {
         try
         {
-            var summary = new RunPipeline(Console.Error) { Force = force }.Run(project.FullName);
+            var summary = new RunPipeline(Console.Error) { Force = force, TrustPrograms = trustPrograms }.Run(project.FullName);
             if (json)
             {
                 Console.Out.WriteLine(JsonSerializer.Serialize(summary, RunSummary.Json));

@@ -30,6 +30,9 @@ public sealed class RunPipeline
 
     public bool Force { get; init; }
 
+    /// <summary>The user vouches for every program (<c>--trust-programs</c>): LLM-written ones may then run in this process.</summary>
+    public bool TrustPrograms { get; init; }
+
     /// <summary>What the last <see cref="Run"/> computed; null when it reused an earlier run's outputs.</summary>
     public RunArtifacts? Artifacts { get; private set; }
 
@@ -122,7 +125,8 @@ public sealed class RunPipeline
     {
         var settings = SynthesisSettings.FromSpec(spec);
         Step($"synthesizing {settings.Programs} programs with {settings.Endpoint.Provider}, model {settings.ProgramModel}");
-        var report = SynthesisSession.Open(spec, settings, line => Step("  " + line)).RunAsync(CancellationToken.None).GetAwaiter().GetResult();
+        using var synthesizer = SynthesisSession.Open(spec, settings, line => Step("  " + line));
+        var report = synthesizer.RunAsync(CancellationToken.None).GetAwaiter().GetResult();
         Step($"synthesis: {report.Accepted.Count()} accepted of {report.Outcomes.Count}; {report.CallsMade} calls made, {report.CacheHits} from the cache, ${report.SpentThisRunUsd:0.0000} spent now");
         if (report.Pending.Any())
         {
@@ -169,7 +173,7 @@ public sealed class RunPipeline
                 Step($"  {p.Split}: {p.Rows} rows, {p.ProgramsRunning} programs running, {p.ProgramsDisabled} disabled");
             }
         });
-        var apply = ProjectApply.Run(spec, ProjectApply.OptionsFor(spec, null), progress);
+        var apply = ProjectApply.Run(spec, ProjectApply.OptionsFor(spec, null, TrustPrograms), progress);
         // The reason's first line only says that a program failed; the lines after it name the file, line and error.
         foreach (var rejected in apply.Rejected)
         {
@@ -186,6 +190,7 @@ public sealed class RunPipeline
         }
 
         Step($"applied {apply.ProgramsInMatrix.Count} programs ({apply.Splits.Sum(s => s.CacheHits)} columns from cache) in {apply.Elapsed.TotalSeconds:0.0}s");
+        Step($"  sandbox: {string.Join("; ", apply.DescribeWalls().Select(w => w.Split(" (")[0]))}");
         if (apply.ProgramsInMatrix.Count == 0)
         {
             throw new InvalidOperationException("no program could be applied on every split; see the messages above");

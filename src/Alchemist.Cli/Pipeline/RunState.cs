@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Alchemist.Programs.Apply;
 using Alchemist.Spec;
 
 namespace Alchemist.Cli.Pipeline;
@@ -23,10 +24,11 @@ internal static class RunState
         Add(File.ReadAllText(spec.SpecFile ?? Path.Combine(spec.ProjectDirectory, TaskSpec.FileName)));
         if (Directory.Exists(programsFolder))
         {
+            var limit = ProjectApply.LimitsFor(spec).MaxBytes;
             foreach (var file in Directory.GetFiles(programsFolder, "*.cs").Order(StringComparer.Ordinal))
             {
                 Add(Path.GetFileName(file));
-                hash.AppendData(File.ReadAllBytes(file));
+                AddFile(hash, file, limit);
             }
         }
 
@@ -38,6 +40,35 @@ internal static class RunState
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>
+    /// A program file's bytes, streamed; a file the apply will not read (empty or special, larger than the limit,
+    /// unreadable) counts by its size and time, so a FIFO or a 5 GB file is never opened or read here either.
+    /// </summary>
+    private static void AddFile(IncrementalHash hash, string path, long maxBytes)
+    {
+        var info = new FileInfo(path);
+        if (info.Length > 0 && info.Length <= maxBytes)
+        {
+            try
+            {
+                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+                var buffer = new byte[1 << 16];
+                int read;
+                while ((read = stream.Read(buffer)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                }
+
+                return;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+
+        hash.AppendData(Encoding.UTF8.GetBytes($"{info.Length} {info.LastWriteTimeUtc.Ticks} not read\n"));
     }
 
     public static RunSummary? TryReuse(string projectDirectory, string fingerprint)

@@ -134,6 +134,13 @@ public static class HtmlReport
 
         html.Append("</table>\n");
         html.Append(CultureInfo.InvariantCulture, $"<p>All programs together: coverage {Pct(train.Coverage)}, overlap {Pct(train.Overlaps)}, conflict {Pct(train.Conflicts)} on train.</p>\n");
+        html.Append("<h3>Sandbox walls</h3>\n<ul id=\"sandbox-walls\">");
+        foreach (var wall in run.Apply.DescribeWalls())
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<li>{E(wall)}</li>");
+        }
+
+        html.Append("</ul>\n");
     }
 
     private static void AppendLabelModels(StringBuilder html, RunArtifacts run)

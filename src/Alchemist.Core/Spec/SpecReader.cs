@@ -368,6 +368,11 @@ public static partial class SpecReader
             Workers = map.OptionalInt("workers", 1, 1024),
             WorkerMemoryMb = map.OptionalInt("worker_memory_mb", 32, 1 << 20),
             CpuSecondsPerBatch = map.OptionalDouble("cpu_seconds_per_batch", 0.001, 86_400),
+            MaxSourceKib = map.OptionalInt("max_source_kib", 1, 1 << 20),
+            MaxNesting = map.OptionalInt("max_nesting", 8, 100_000),
+            CompileSeconds = map.OptionalDouble("compile_seconds", 0.1, 86_400),
+            CompileMemoryMb = map.OptionalInt("compile_memory_mb", 128, 1 << 20),
+            TrustPrograms = map.OptionalBool("trust_programs"),
         };
         map.RejectUnknownKeys();
         return spec;

@@ -34,7 +34,12 @@ public static class SpecWriter
                 ("mode", isolation.Mode),
                 ("workers", Number(isolation.Workers)),
                 ("worker_memory_mb", Number(isolation.WorkerMemoryMb)),
-                ("cpu_seconds_per_batch", Number(isolation.CpuSecondsPerBatch))));
+                ("cpu_seconds_per_batch", Number(isolation.CpuSecondsPerBatch)),
+                ("max_source_kib", Number(isolation.MaxSourceKib)),
+                ("max_nesting", Number(isolation.MaxNesting)),
+                ("compile_seconds", Number(isolation.CompileSeconds)),
+                ("compile_memory_mb", Number(isolation.CompileMemoryMb)),
+                ("trust_programs", isolation.TrustPrograms is { } trust ? (trust ? "true" : "false") : null)));
         }
 
         if (spec.Budgets is { } budgets)

@@ -204,6 +204,21 @@ public sealed record IsolationSpec
     public int? WorkerMemoryMb { get; init; }
 
     public double? CpuSecondsPerBatch { get; init; }
+
+    /// <summary>Largest program source the sandbox compiles, in KiB.</summary>
+    public int? MaxSourceKib { get; init; }
+
+    /// <summary>Deepest nesting of brackets, braces and generic arguments in a program's source.</summary>
+    public int? MaxNesting { get; init; }
+
+    /// <summary>Seconds the compiler process may spend on one program.</summary>
+    public double? CompileSeconds { get; init; }
+
+    /// <summary>Managed heap limit of the compiler process, in MiB.</summary>
+    public int? CompileMemoryMb { get; init; }
+
+    /// <summary>Programs written by an LLM may run in this process (mode none) only when this is true.</summary>
+    public bool? TrustPrograms { get; init; }
 }
 
 /// <summary>Limits on one program call (one row); null means the runtime's default.</summary>

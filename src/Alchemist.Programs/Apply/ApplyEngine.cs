@@ -15,6 +15,7 @@ public sealed class ApplyEngine : IDisposable
 {
     private readonly ApplyOptions _options;
     private IsolatedExecutor? _workers;
+    private Isolation.SandboxWalls? _lastWalls;
 
     public ApplyEngine(ApplyOptions options)
     {
@@ -27,6 +28,9 @@ public sealed class ApplyEngine : IDisposable
 
     /// <summary>Time spent starting worker processes so far (isolated mode); workers are reused while the programs stay the same.</summary>
     public TimeSpan WorkerStartupTime => _workers?.StartupTime ?? TimeSpan.Zero;
+
+    /// <summary>The walls around the worker processes, as they reported them; null in process or before any worker started.</summary>
+    public Isolation.SandboxWalls? Walls => _workers?.Walls ?? _lastWalls;
 
     /// <summary>Peak resident memory of each live worker process (Linux VmHWM); empty in process or elsewhere.</summary>
     public IReadOnlyList<long> WorkerPeakResidentBytes() => _workers?.WorkerPeakResidentBytes() ?? [];
@@ -196,6 +200,7 @@ public sealed class ApplyEngine : IDisposable
             var keys = runs.Select(r => r.Program.ContentHash).ToArray();
             if (_workers is null || !_workers.ProgramKeys.SequenceEqual(keys))
             {
+                _lastWalls = _workers?.Walls ?? _lastWalls;
                 _workers?.Dispose();
                 _workers = new IsolatedExecutor(_options, keys);
             }

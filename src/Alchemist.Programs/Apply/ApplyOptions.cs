@@ -5,7 +5,10 @@ public enum IsolationMode
     /// <summary>Programs run in worker processes that the engine can kill (the default).</summary>
     Process,
 
-    /// <summary>Programs run in this process: fastest start, for trusted programs only (a hang inside a BCL call hangs the run).</summary>
+    /// <summary>
+    /// Programs run in this process: fastest start, for trusted programs only (a hang inside a BCL call hangs the run, and
+    /// the process holds the user's keys). Refused for programs an LLM wrote unless <see cref="ApplyOptions.TrustPrograms"/>.
+    /// </summary>
     None,
 }
 
@@ -45,6 +48,11 @@ public sealed record ApplyOptions
 
     /// <summary>Where cached columns live; null disables the cache.</summary>
     public string? CacheDirectory { get; init; }
+
+    /// <summary>
+    /// The user vouches for every program: programs an LLM wrote may then run in this process (<see cref="IsolationMode.None"/>).
+    /// </summary>
+    public bool TrustPrograms { get; init; }
 
     /// <summary>The worker executable (alchemist-worker.dll); null looks beside this assembly.</summary>
     public string? WorkerPath { get; init; }

@@ -23,8 +23,11 @@ public static class ProjectApply
 
     public static string MatrixPath(string projectDirectory, string split) => Path.Combine(VotesFolder(projectDirectory), split + LabelMatrixFile.Extension);
 
-    /// <summary>Engine options from the spec's isolation and budget sections, with the command line's isolation on top.</summary>
-    public static ApplyOptions OptionsFor(TaskSpec spec, IsolationMode? isolationOverride)
+    /// <summary>
+    /// Engine options from the spec's isolation and budget sections, with the command line's isolation and
+    /// <c>--trust-programs</c> on top.
+    /// </summary>
+    public static ApplyOptions OptionsFor(TaskSpec spec, IsolationMode? isolationOverride, bool trustPrograms = false)
     {
         var options = new ApplyOptions { CacheDirectory = Path.Combine(spec.ProjectDirectory, StateFolder, "cache", "columns") };
         if (spec.Isolation is { } isolation)
@@ -43,7 +46,26 @@ public static class ProjectApply
             options = options with { MaxFaultShare = share };
         }
 
+        options = options with { TrustPrograms = trustPrograms || spec.Isolation?.TrustPrograms == true };
         return isolationOverride is { } mode ? options with { Isolation = mode } : options;
+    }
+
+    /// <summary>Source limits and the compiler process's time and memory from the spec's isolation section.</summary>
+    public static SourceLimits LimitsFor(TaskSpec spec)
+    {
+        var limits = SourceLimits.Default;
+        if (spec.Isolation is not { } isolation)
+        {
+            return limits;
+        }
+
+        return limits with
+        {
+            MaxBytes = isolation.MaxSourceKib is { } kib ? (long)kib << 10 : limits.MaxBytes,
+            MaxNesting = isolation.MaxNesting ?? limits.MaxNesting,
+            CompileTimeout = isolation.CompileSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : limits.CompileTimeout,
+            CompilerMemoryBytes = isolation.CompileMemoryMb is { } mb ? (long)mb << 20 : limits.CompilerMemoryBytes,
+        };
     }
 
     public static ProgramBudgets BudgetsFor(TaskSpec spec)
@@ -85,11 +107,21 @@ public static class ProjectApply
     {
         var started = Stopwatch.GetTimestamp();
         var folder = Path.Combine(spec.ProjectDirectory, ProgramsFolder);
+        var limits = LimitsFor(spec);
         var unreadable = new List<(string Name, string Error)>();
-        var files = ProgramFile.LoadFolder(folder, unreadable);
+        var files = ProgramFile.LoadFolder(folder, unreadable, limits.MaxBytes);
         if (files.Count == 0 && unreadable.Count == 0)
         {
             throw new InvalidOperationException($"no programs in {folder}: write or synthesize some first (one Label method per .cs file)");
+        }
+
+        if (options.Isolation == IsolationMode.None && !options.TrustPrograms
+            && files.Where(f => f.Provenance.Kind == ProgramAuthorKind.Llm).Select(f => Path.Combine(ProgramsFolder, f.Name + ProgramFile.Extension)).ToList() is { Count: > 0 } byLlm)
+        {
+            throw new InvalidOperationException(
+                $"{string.Join(", ", byLlm.Take(5))}{(byLlm.Count > 5 ? $" and {byLlm.Count - 5} more" : "")} {(byLlm.Count == 1 ? "was" : "were")} written by an LLM, "
+                + "so they run in this process (--isolation none) only with --trust-programs (or isolation.trust_programs: true in alchemist.yaml); "
+                + "without --isolation none they run in worker processes, which contain what an untrusted program can do");
         }
 
         var (train, valid, test) = SpecData.OpenSources(spec);
@@ -97,7 +129,7 @@ public static class ProjectApply
             .Where(s => s.Item2 is not null)
             .Select(s => (Name: s.Item1, Source: s.Item2!.WithContentHashOnce()))
             .ToList();
-        var compiler = new ProgramCompiler(SignatureFor(spec));
+        using var compiler = new IsolatedProgramCompiler(SignatureFor(spec), limits, options.WorkerPath);
         var budgets = BudgetsFor(spec);
         var rejected = unreadable.Select(u => new RejectedProgram(u.Name, u.Error)).ToList();
         var programs = new List<IApplyProgram>();
@@ -149,7 +181,10 @@ public static class ProjectApply
                 written.Add(path);
             }
 
-            return new ProjectApplyResult(options.Isolation, applied, rejected, [.. kept.Select(j => programs[j].Name)], written, compiledCount, Stopwatch.GetElapsedTime(started));
+            return new ProjectApplyResult(options.Isolation, applied, rejected, [.. kept.Select(j => programs[j].Name)], written, compiledCount, Stopwatch.GetElapsedTime(started))
+            {
+                Walls = engine.Walls,
+            };
         }
         finally
         {
@@ -161,7 +196,7 @@ public static class ProjectApply
     }
 
     /// <summary>The program ready to run in process or in a worker, or null with the compiler's or verifier's feedback.</summary>
-    private static SandboxedProgram? TryCompile(ProgramCompiler compiler, ProgramFile file, ProgramBudgets budgets, out string? failure)
+    private static SandboxedProgram? TryCompile(IProgramCompiler compiler, ProgramFile file, ProgramBudgets budgets, out string? failure)
     {
         CompileResult compiled;
         try
@@ -171,7 +206,7 @@ public static class ProjectApply
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A crash inside Roslyn or the rewriter is this program's problem, not the other programs'.
-            failure = $"compiling it threw {e.GetType().Name}: {e.Message}";
+            failure = $"compiling it threw {e.GetType().Name}: {Bounded.Text(e.Message)}";
             return null;
         }
 
@@ -250,11 +285,39 @@ public sealed record ProjectApplyResult(
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
+    /// <summary>The walls the worker processes reported; null in process, or when every column came from the cache.</summary>
+    public Isolation.SandboxWalls? Walls { get; init; }
+
+    /// <summary>The walls as lines for logs and reports, or why there are none.</summary>
+    public IReadOnlyList<string> DescribeWalls() => Isolation == IsolationMode.None
+        ? ["none: programs ran in this process (--isolation none, for trusted programs only)"]
+        : Walls?.Describe() ?? ["no worker process ran: every column came from the cache"];
+
     /// <summary>The --json summary: per split and program, coverage, errors, time and status.</summary>
     public string ToJson() => JsonSerializer.Serialize(
         new
         {
             isolation = Isolation.ToString().ToLowerInvariant(),
+            walls = Walls is { } w
+                ? new
+                {
+                    clean_environment = w.CleanEnvironment,
+                    environment_variables = w.EnvironmentNames,
+                    own_temp_folder = w.OwnTempFolder,
+                    network_blocked = w.NetworkBlocked,
+                    network_namespace = w.NetworkNamespace,
+                    tcp_denied_by_landlock = w.TcpDenied,
+                    network_probe = w.NetworkProbe,
+                    writes_outside_temp_blocked = w.WritesBlocked,
+                    landlock_abi = w.LandlockAbi,
+                    write_probe = w.WriteProbe,
+                    no_new_privileges = w.NoNewPrivileges,
+                    heap_limit_mb = w.HeapLimitBytes >> 20,
+                    os_data_limit = w.DataLimit,
+                    cpu_seconds_per_batch = w.CpuLimitPerBatch.TotalSeconds,
+                }
+                : null,
+            walls_summary = DescribeWalls(),
             seconds = Math.Round(Elapsed.TotalSeconds, 3),
             programs_in_matrix = ProgramsInMatrix,
             programs_compiled = ProgramsCompiled,

@@ -39,6 +39,7 @@ public sealed class CompileResult
             DiagnosticStage.Verify => "The program compiles but the sandbox rejected it. Fix every point below and reply with the whole program:",
             DiagnosticStage.Shape => "The program does not have the required shape. Fix every point below and reply with the whole program:",
             DiagnosticStage.Internal => "Alchemist could not instrument the program (not your fault); simplifying the code around these lines may help:",
+            DiagnosticStage.Limits => "The program is larger or more deeply nested than the sandbox compiles. Simplify it and reply with the whole program:",
             _ => "The program does not compile. Fix every error below and reply with the whole program:",
         });
         foreach (var diagnostic in Diagnostics)

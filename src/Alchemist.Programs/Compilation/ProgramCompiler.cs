@@ -15,10 +15,16 @@ namespace Alchemist.Programs.Compilation;
 /// checks the Label method's shape, verifies every declaration and referenced symbol against the sandbox allowlist, injects
 /// the run-time budgets, and emits an assembly. Thread-safe; one instance per task.
 /// </summary>
-public sealed class ProgramCompiler
+public sealed class ProgramCompiler : IProgramCompiler
 {
+    /// <summary>
+    /// Stack of the thread that compiles: Roslyn and the sandbox's passes recurse over the syntax tree, and the limits
+    /// allow trees up to <see cref="SourceLimits.MaxSyntaxDepth"/> deep. Only touched pages are committed.
+    /// </summary>
+    private const int CompilerStackBytes = 256 << 20;
+
     /// <summary>Bump when normalization, verification or instrumentation changes what a program computes or may do.</summary>
-    public const string InstrumentationVersion = "1";
+    public const string InstrumentationVersion = "2";
 
     private static readonly CSharpCompilationOptions Options = new(
         OutputKind.DynamicallyLinkedLibrary,
@@ -30,15 +36,18 @@ public sealed class ProgramCompiler
 
     private readonly SyntaxTree? _rowTree;
 
-    public ProgramCompiler(ProgramSignature signature)
+    public ProgramCompiler(ProgramSignature signature, SourceLimits? limits = null)
     {
         Signature = signature;
+        Limits = limits ?? SourceLimits.Default;
         _rowTree = signature.RowRecordSource is { } row
             ? CSharpSyntaxTree.ParseText(row, ProgramSource.ParseOptions, path: "Row.g.cs")
             : null;
     }
 
     public ProgramSignature Signature { get; }
+
+    public SourceLimits Limits { get; }
 
     /// <summary>The instrumented source of the last program this thread compiled (for tests and for debugging the rewriter).</summary>
     [field: ThreadStatic]
@@ -60,7 +69,40 @@ public sealed class ProgramCompiler
     {
         var stopwatch = Stopwatch.StartNew();
         var diagnostics = new List<ProgramDiagnostic>();
-        var program = CompileCore(source, name, instrument, diagnostics);
+        if (Limits.Check(source) is { } tooLarge)
+        {
+            diagnostics.Add(tooLarge);
+            return new CompileResult(null, diagnostics, stopwatch.Elapsed);
+        }
+
+        CompiledProgram? program = null;
+        Exception? failure = null;
+        string? instrumentedSource = null;
+        var thread = new Thread(
+            () =>
+            {
+                try
+                {
+                    program = CompileCore(source, name, instrument, diagnostics);
+                    instrumentedSource = LastInstrumentedSource;
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+            },
+            CompilerStackBytes)
+        {
+            Name = "alchemist-compile",
+        };
+        thread.Start();
+        thread.Join();
+        if (failure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        }
+
+        LastInstrumentedSource = instrumentedSource;
         return new CompileResult(program, diagnostics, stopwatch.Elapsed);
     }
 
@@ -80,12 +122,15 @@ public sealed class ProgramCompiler
     /// The cache key that compiling <paramref name="source"/> would give (<see cref="CompiledProgram.CacheKey"/>), without
     /// compiling: lets the apply skip Roslyn for programs whose columns are all cached.
     /// </summary>
-    public string CacheKeyOf(string source) => CacheKey(SourceHash(source));
+    public string CacheKeyOf(string source) => CacheKeyOf(Signature, source);
 
-    private static string SourceHash(string source) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source)));
+    /// <summary>The cache key of <paramref name="source"/> compiled for <paramref name="signature"/> by this build of the sandbox.</summary>
+    internal static string CacheKeyOf(ProgramSignature signature, string source) => CacheKey(signature, SourceHash(source));
 
-    private string CacheKey(string sourceHash) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-        string.Join('\n', InstrumentationVersion, SandboxBuild, Signature.Fingerprint(), sourceHash))));
+    internal static string SourceHash(string source) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source)));
+
+    private static string CacheKey(ProgramSignature signature, string sourceHash) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+        string.Join('\n', InstrumentationVersion, SandboxBuild, signature.Fingerprint(), sourceHash))));
 
     /// <summary>
     /// This build of the sandbox (verifier, allowlist, rewriter) and the runtime it compiles against: cached columns are
@@ -98,6 +143,14 @@ public sealed class ProgramCompiler
     {
         var sourceHash = SourceHash(source);
         var tree = ProgramSource.Normalize(source, name + ".cs", dropRowRecord: _rowTree is not null);
+        if (TooDeep(tree.GetRoot(), Limits.MaxSyntaxDepth) is { } deep)
+        {
+            diagnostics.Add(new ProgramDiagnostic(DiagnosticStage.Limits, deep.GetLocation().GetMappedLineSpan().StartLinePosition.Line + 1, 0,
+                string.Create(CultureInfo.InvariantCulture,
+                    $"the expression here is nested more than {Limits.MaxSyntaxDepth} deep (a long chain of operators or calls); split it into local variables or helper methods")));
+            return null;
+        }
+
         var assemblyName = "alchemist_program_" + sourceHash[..16];
         var compilation = CSharpCompilation.Create(assemblyName, Trees(tree), References.ForSandbox, Options);
 
@@ -143,7 +196,29 @@ public sealed class ProgramCompiler
             return null;
         }
 
-        return new CompiledProgram(name, sourceHash, Signature, image.ToArray(), MetadataName(label.ContainingType), CacheKey(sourceHash));
+        return new CompiledProgram(name, sourceHash, Signature, image.ToArray(), MetadataName(label.ContainingType), CacheKey(Signature, sourceHash));
+    }
+
+    /// <summary>The first node deeper than <paramref name="limit"/>, found without recursion; null when the tree is shallower.</summary>
+    private static SyntaxNode? TooDeep(SyntaxNode root, int limit)
+    {
+        var pending = new Stack<(SyntaxNode Node, int Depth)>();
+        pending.Push((root, 1));
+        while (pending.Count > 0)
+        {
+            var (node, depth) = pending.Pop();
+            if (depth > limit)
+            {
+                return node;
+            }
+
+            foreach (var child in node.ChildNodes())
+            {
+                pending.Push((child, depth + 1));
+            }
+        }
+
+        return null;
     }
 
     private IEnumerable<SyntaxTree> Trees(SyntaxTree program) =>

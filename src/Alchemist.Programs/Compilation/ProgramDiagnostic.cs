@@ -2,6 +2,9 @@ namespace Alchemist.Programs.Compilation;
 
 public enum DiagnosticStage
 {
+    /// <summary>The source is larger or more deeply nested than the sandbox compiles, or compiling it ran out of time or memory.</summary>
+    Limits,
+
     /// <summary>The source is not a usable labeling program (no Label method, wrong signature).</summary>
     Shape,
 

@@ -50,6 +50,9 @@ internal sealed class IsolatedExecutor : IDisposable
     /// <summary>Time spent starting worker processes (and loading programs into them) so far.</summary>
     public TimeSpan StartupTime { get; private set; }
 
+    /// <summary>The walls the last worker started reported around itself (every worker raises the same ones).</summary>
+    public SandboxWalls? Walls { get; private set; }
+
     public void Run(IEnumerable<DataBatch> batches, ProgramRun[] programs, Action<int> rowsDone, CancellationToken cancel)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -236,6 +239,7 @@ internal sealed class IsolatedExecutor : IDisposable
                 var started = Stopwatch.GetTimestamp();
                 var active = owner._programs.Where(p => p.IsActive).ToList();
                 _worker = WorkerProcess.Start(owner._options, active, out var loadErrors);
+                owner.Walls = _worker.Walls;
                 _loaded = [.. active.Select(p => p.Index)];
                 foreach (var (program, error) in loadErrors)
                 {
@@ -555,7 +559,7 @@ internal sealed class IsolatedExecutor : IDisposable
                 Errors = reader.ReadInt(),
                 BudgetExceeded = reader.ReadInt(),
                 FirstFaultRow = reader.ReadLong(),
-                FirstFault = reader.ReadString(),
+                FirstFault = Bounded.TextOrNull(reader.ReadString()),
             };
             var elapsed = reader.ReadLong();
             var workerCpu = TimeSpan.FromTicks(reader.ReadLong());

@@ -12,17 +12,34 @@ namespace Alchemist.Programs.Isolation;
 /// </summary>
 public static class WorkerHost
 {
+    /// <summary>Match timeout of a regex built without one (every regex of a program gets one from the rewriter).</summary>
+    private static readonly TimeSpan DefaultRegexTimeout = TimeSpan.FromSeconds(2);
+
     public static int Run(string[] args)
     {
+        if (args is ["--compile", var compilerSocket])
+        {
+            return CompilerHost.Run(compilerSocket);
+        }
+
         if (args.Length != 1)
         {
-            Console.Error.WriteLine("usage: alchemist-worker <socket path> (started by the apply engine, not by hand)");
+            Console.Error.WriteLine("usage: alchemist-worker [--compile] <socket path> (started by the apply engine, not by hand)");
             return 2;
         }
 
+        // A backstop for any regex that escaped the rewriter's timeouts; it only works before the first regex is built.
+        AppContext.SetData("REGEX_DEFAULT_MATCH_TIMEOUT", DefaultRegexTimeout);
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         socket.Connect(new UnixDomainSocketEndPoint(args[0]));
         using var stream = new NetworkStream(socket, ownsSocket: false);
+
+        // On this thread, before any other thread of ours exists: the reader thread and every program inherit the walls.
+        var walls = WorkerWallBuilder.Raise(Environment.GetEnvironmentVariable("TMPDIR"));
+        var hello = new FrameWriter();
+        hello.Begin(WorkerProtocol.Hello);
+        walls.Write(hello);
+        hello.SendTo(stream);
         Serve(stream);
         return 0;
     }

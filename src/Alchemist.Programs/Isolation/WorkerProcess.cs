@@ -17,16 +17,16 @@ internal sealed class WorkerProcess : IDisposable
     private readonly Process _process;
     private readonly Socket _socket;
     private readonly Queue<string> _outputTail = new();
-    private readonly string _socketDirectory;
+    private readonly string _folder;
     private string? _killReason;
 
-    private WorkerProcess(Process process, Socket socket, string socketDirectory)
+    private WorkerProcess(Process process, Socket socket, string folder)
     {
         _process = process;
         _socket = socket;
-        _socketDirectory = socketDirectory;
+        _folder = folder;
         Stream = new NetworkStream(socket, ownsSocket: false);
-        Reader = new FrameReader(Stream);
+        Reader = new FrameReader(Stream, WorkerProtocol.MaxAnswerBytes);
     }
 
     public Stream Stream { get; }
@@ -56,36 +56,105 @@ internal sealed class WorkerProcess : IDisposable
         }
     }
 
-    /// <summary>Starts a worker and loads the given programs; programs the worker cannot load are returned with the reason.</summary>
+    /// <summary>
+    /// Starts a worker and loads the given programs; programs the worker cannot load are returned with the reason. The
+    /// worker gets a clean environment (no API key can reach it) and a temp folder of its own, removed when it ends.
+    /// </summary>
     public static WorkerProcess Start(ApplyOptions options, IReadOnlyList<ProgramRun> programs, out List<(ProgramRun Program, string Error)> loadErrors)
     {
-        var workerPath = LocateWorker(options);
-        var socketDirectory = Directory.CreateTempSubdirectory("alchemist-worker-").FullName;
-        var socketPath = Path.Combine(socketDirectory, "s");
-        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(socketPath));
-        listener.Listen(1);
-
-        var start = new ProcessStartInfo(DotnetHost(), [workerPath, socketPath])
+        var worker = Launch(LocateWorker(options.WorkerPath), mode: null, options.WorkerHeapLimitBytes, options.NativeHeadroomBytes);
+        worker.Walls = worker.Walls with { CpuLimitPerBatch = options.CpuLimitPerBatch };
+        try
         {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        start.Environment["DOTNET_GCHeapHardLimit"] = "0x" + options.WorkerHeapLimitBytes.ToString("x", CultureInfo.InvariantCulture);
-        start.Environment["DOTNET_gcServer"] = "0";
-        start.Environment["DOTNET_gcConcurrent"] = "0";
-        start.Environment["DOTNET_TieredPGO"] = "1";
+            loadErrors = worker.Load(programs);
+            return worker;
+        }
+        catch
+        {
+            worker.Dispose();
+            throw;
+        }
+    }
 
-        // A worker allocates one string per row it decodes; with the default gen0 budget (a couple of MiB where the CPU
-        // reports no cache size) nearly every batch triggers a collection that promotes the batches in flight. A larger
-        // gen0 budget, well inside the heap limit, makes those collections rare and cheap.
-        start.Environment["DOTNET_GCgen0size"] = "0x" + WorkerGen0Budget(options.WorkerHeapLimitBytes).ToString("x", CultureInfo.InvariantCulture);
+    /// <summary>
+    /// Starts the worker executable in <paramref name="mode"/> (null: applying programs; "--compile": the compiler
+    /// process), connected, with its walls raised and reported, under a managed heap cap and an OS data limit.
+    /// </summary>
+    internal static WorkerProcess Launch(string workerPath, string? mode, long heapLimitBytes, long nativeHeadroomBytes)
+    {
+        var folder = WorkerFolders.Create();
+        Process? process = null;
+        WorkerProcess? worker = null;
+        try
+        {
+            var socketPath = Path.Combine(folder, "s");
+            using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+            listener.Listen(1);
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start the worker {workerPath}");
-        ProcessLimits.TryLimitData(process.Id, options.WorkerHeapLimitBytes + options.NativeHeadroomBytes);
-        Socket socket;
+            string[] arguments = mode is null ? [workerPath, socketPath] : [workerPath, mode, socketPath];
+            var start = new ProcessStartInfo(DotnetHost(), arguments)
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+                RedirectStandardInput = true,
+                UseShellExecute = false,
+                WorkingDirectory = folder,
+            };
+            WorkerEnvironment.Clean(start.Environment, folder);
+            start.Environment["DOTNET_GCHeapHardLimit"] = "0x" + heapLimitBytes.ToString("x", CultureInfo.InvariantCulture);
+            start.Environment["DOTNET_gcServer"] = "0";
+            start.Environment["DOTNET_gcConcurrent"] = "0";
+            start.Environment["DOTNET_TieredPGO"] = "1";
+
+            // A worker allocates one string per row it decodes; with the default gen0 budget (a couple of MiB where the CPU
+            // reports no cache size) nearly every batch triggers a collection that promotes the batches in flight. A larger
+            // gen0 budget, well inside the heap limit, makes those collections rare and cheap.
+            start.Environment["DOTNET_GCgen0size"] = "0x" + WorkerGen0Budget(heapLimitBytes).ToString("x", CultureInfo.InvariantCulture);
+
+            process = Process.Start(start) ?? throw new InvalidOperationException($"could not start the worker {workerPath}");
+            var dataLimit = ProcessLimits.TryLimitData(process.Id, heapLimitBytes + nativeHeadroomBytes);
+            var socket = Accept(listener, process, workerPath);
+            worker = new WorkerProcess(process, socket, folder);
+            process.ErrorDataReceived += (_, line) => worker.Remember(line.Data);
+            process.OutputDataReceived += (_, line) => worker.Remember(line.Data);
+            process.BeginErrorReadLine();
+            process.BeginOutputReadLine();
+            worker.Walls = worker.ReadWalls() with { HeapLimitBytes = heapLimitBytes, DataLimit = dataLimit };
+            return worker;
+        }
+        catch
+        {
+            if (worker is not null)
+            {
+                worker.Dispose();
+            }
+            else
+            {
+                if (process is not null)
+                {
+                    TryKill(process);
+                    process.Dispose();
+                }
+
+                WorkerFolders.Remove(folder);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>How long a read of the worker's answer may wait before it fails with an <see cref="IOException"/>.</summary>
+    public TimeSpan ReceiveTimeout
+    {
+        set => _socket.ReceiveTimeout = (int)Math.Clamp(value.TotalMilliseconds, 1, int.MaxValue);
+    }
+
+    /// <summary>What the worker said about its walls, the first thing it sends.</summary>
+    public SandboxWalls Walls { get; private set; } = null!;
+
+    private static Socket Accept(Socket listener, Process process, string workerPath)
+    {
         try
         {
             using var accepting = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -95,34 +164,27 @@ internal sealed class WorkerProcess : IDisposable
                 if (process.HasExited)
                 {
                     throw new InvalidOperationException(
-                        $"the worker {workerPath} exited with code {process.ExitCode} before connecting: {process.StandardError.ReadToEnd().Trim()}");
+                        $"the worker {workerPath} exited with code {process.ExitCode} before connecting: {Bounded.Text(process.StandardError.ReadToEnd().Trim())}");
                 }
             }
 
-            socket = accept.GetAwaiter().GetResult();
+            return accept.GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is OperationCanceledException or AggregateException)
         {
-            TryKill(process);
             throw new InvalidOperationException($"the worker {workerPath} did not connect within 60 s", e);
         }
+    }
 
-        var worker = new WorkerProcess(process, socket, socketDirectory);
-        process.ErrorDataReceived += (_, line) => worker.Remember(line.Data);
-        process.OutputDataReceived += (_, line) => worker.Remember(line.Data);
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
-        try
+    private SandboxWalls ReadWalls()
+    {
+        var type = Reader.Next();
+        if (type != WorkerProtocol.Hello)
         {
-            loadErrors = worker.Load(programs);
-        }
-        catch
-        {
-            worker.Dispose();
-            throw;
+            throw new InvalidOperationException($"the worker did not report its walls: {DescribeEnd()}");
         }
 
-        return worker;
+        return SandboxWalls.Read(Reader);
     }
 
     /// <summary>Kills the worker (and anything it started) and records why; the reader then sees the end of the stream.</summary>
@@ -237,13 +299,7 @@ internal sealed class WorkerProcess : IDisposable
         Stream.Dispose();
         _socket.Dispose();
         _process.Dispose();
-        try
-        {
-            Directory.Delete(_socketDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        WorkerFolders.Remove(_folder);
     }
 
     private List<(ProgramRun Program, string Error)> Load(IReadOnlyList<ProgramRun> programs)
@@ -311,9 +367,10 @@ internal sealed class WorkerProcess : IDisposable
         }
     }
 
-    private static string LocateWorker(ApplyOptions options)
+    /// <summary>The worker executable: <paramref name="configured"/>, or alchemist-worker.dll beside this assembly.</summary>
+    internal static string LocateWorker(string? configured)
     {
-        var path = options.WorkerPath ?? Path.Combine(AppContext.BaseDirectory, "alchemist-worker.dll");
+        var path = configured ?? Path.Combine(AppContext.BaseDirectory, "alchemist-worker.dll");
         return File.Exists(path)
             ? path
             : throw new FileNotFoundException($"the worker {path} is missing; it is built with the command line (or pass --isolation none for trusted programs)", path);

@@ -38,8 +38,26 @@ internal static class WorkerProtocol
     /// <summary>Worker to engine: everything sent before the <see cref="Drain"/> has been answered.</summary>
     public const byte Drained = 12;
 
+    /// <summary>Worker to engine, first: the walls it raised around itself (<see cref="SandboxWalls"/>).</summary>
+    public const byte Hello = 13;
+
+    /// <summary>
+    /// Engine to compiler process: [long id][string name][string source][byte instrument][int fields] per field [string name]
+    /// [byte kind]; [int classes] [string name]...; [long maxBytes][int maxNesting][int maxSyntaxDepth].
+    /// </summary>
+    public const byte Compile = 20;
+
+    /// <summary>
+    /// Compiler process to engine: [long id][long elapsedTicks][int diagnostics] per diagnostic [byte stage][int line]
+    /// [int column][string message]; then [bytes image][string entryType] when it compiled (an empty image otherwise).
+    /// </summary>
+    public const byte Compiled = 21;
+
     /// <summary>Frames above this size are refused (a corrupt or hostile length).</summary>
     public const int MaxFrameBytes = 1 << 30;
+
+    /// <summary>The largest answer a worker sends: one batch's votes (at most 1 Mi rows) and a few bounded messages.</summary>
+    public const int MaxAnswerBytes = 16 << 20;
 }
 
 /// <summary>Builds one frame in a reusable buffer.</summary>
@@ -173,8 +191,12 @@ internal sealed class FrameWriter
     }
 }
 
-/// <summary>Reads one frame at a time into a reusable buffer and hands out its fields in order.</summary>
-internal sealed class FrameReader(Stream stream)
+/// <summary>
+/// Reads one frame at a time into a reusable buffer and hands out its fields in order. Frames longer than
+/// <paramref name="maxFrameBytes"/> are refused: the engine reads a worker's answers with a small limit, so a worker that
+/// lies about a frame's length cannot make it allocate a gigabyte.
+/// </summary>
+internal sealed class FrameReader(Stream stream, int maxFrameBytes = WorkerProtocol.MaxFrameBytes)
 {
     private byte[] _buffer = new byte[1 << 16];
     private int _length;
@@ -197,7 +219,7 @@ internal sealed class FrameReader(Stream stream)
         }
 
         var length = BinaryPrimitives.ReadInt32LittleEndian(header);
-        if (length is < 1 or > WorkerProtocol.MaxFrameBytes)
+        if (length < 1 || length > maxFrameBytes)
         {
             throw new InvalidDataException($"frame length {length} is out of range");
         }

@@ -151,7 +151,7 @@ public sealed class ProgramInvoker
 
         Stats.InvalidResults++;
         Stats.Keep(new ProgramError(row, ProgramErrorKind.InvalidResult, result == Budget.UnknownClassName
-            ? $"returned \"{_state.UnknownName}\", which is not a class name; valid: {Signature.DescribeClasses()}, or -1 to abstain"
+            ? $"returned \"{Bounded.Text(_state.UnknownName ?? "", 200)}\", which is not a class name; valid: {Signature.DescribeClasses()}, or -1 to abstain"
             : $"returned {result}, which is not a class index; valid: {Signature.DescribeClasses()}, or -1 to abstain"));
         return Abstain;
     }
@@ -174,13 +174,13 @@ public sealed class ProgramInvoker
         if (violation is not null)
         {
             Stats.BudgetViolations++;
-            Stats.Keep(new ProgramError(row, ProgramErrorKind.Budget, violation.Message));
+            Stats.Keep(new ProgramError(row, ProgramErrorKind.Budget, Bounded.Text(violation.Message)));
         }
         else
         {
             Stats.Exceptions++;
             var inner = exception is TypeInitializationException { InnerException: { } cause } ? cause : exception;
-            Stats.Keep(new ProgramError(row, ProgramErrorKind.Exception, $"threw {inner.GetType().Name}: {inner.Message}"));
+            Stats.Keep(new ProgramError(row, ProgramErrorKind.Exception, $"threw {Bounded.Text(inner.GetType().Name, 200)}: {Bounded.Text(inner.Message)}"));
         }
 
         return Abstain;

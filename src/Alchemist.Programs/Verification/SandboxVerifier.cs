@@ -29,7 +29,7 @@ internal sealed class SandboxVerifier
     private const string GlobalWritesReason =
         "this changes a process-wide setting that other programs share; leave it alone and pass options (culture, comparison) to each call instead";
     private const string BaseTypeReason =
-        "a program's types may derive only from object, an exception type or the program's own types (deriving from a library class, such as Regex to reach its internalMatchTimeout, is not allowed)";
+        "a program's types may derive only from object or the program's own types (deriving from a library class, such as Regex to reach its internalMatchTimeout, or an exception whose Message the sandbox would read, is not allowed); throw the library's exceptions";
     private const string RegexMethodGroupReason =
         "a static Regex method taking a pattern must be called directly, not passed as a method group, so that its match timeout can be set; write a lambda that calls it";
 
@@ -190,7 +190,7 @@ internal sealed class SandboxVerifier
         }
     }
 
-    /// <summary>A program's classes derive from object, an exception or its own classes; interfaces must be allowed types.</summary>
+    /// <summary>A program's classes derive from object or its own classes; interfaces must be allowed types.</summary>
     private void CheckBaseTypes(MemberDeclarationSyntax declaration)
     {
         if (_model.GetDeclaredSymbol(declaration) is not INamedTypeSymbol type)
@@ -199,7 +199,7 @@ internal sealed class SandboxVerifier
         }
 
         if (type.TypeKind == TypeKind.Class && type.BaseType is { } baseType && !IsFromSource(baseType)
-            && baseType.SpecialType != SpecialType.System_Object && !IsAllowedException(baseType))
+            && baseType.SpecialType != SpecialType.System_Object)
         {
             Report(declaration, $"'{type.Name}' derives from '{Display(baseType)}': {BaseTypeReason}");
         }
@@ -211,24 +211,6 @@ internal sealed class SandboxVerifier
                 Report(declaration, $"'{type.Name}' implements '{Display(implemented)}', which is not allowed: {reason}");
             }
         }
-    }
-
-    private static bool IsAllowedException(INamedTypeSymbol type)
-    {
-        for (var current = type; current is not null; current = current.BaseType)
-        {
-            if (SandboxPolicy.CheckType(current) is not null)
-            {
-                return false;
-            }
-
-            if (current.Name == "Exception" && current.ContainingNamespace?.ToDisplayString() == "System")
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private void CheckModifiers(SyntaxNode node, SyntaxTokenList modifiers)

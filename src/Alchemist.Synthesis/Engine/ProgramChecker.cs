@@ -40,9 +40,9 @@ public interface IProgramChecker
 /// sampled row (beyond a 1 % allowance for rows over the time budget on a busy machine), must return only valid labels, must
 /// vote on a non-trivial share of rows, and must not give one class to (nearly) every row.
 /// </summary>
-public sealed class SandboxProgramChecker : IProgramChecker
+public sealed class SandboxProgramChecker : IProgramChecker, IDisposable
 {
-    private readonly ProgramCompiler _compiler;
+    private readonly IsolatedProgramCompiler _compiler;
     private readonly DataBatch _sample;
     private readonly ApplyEngine _engine;
     private readonly ProgramBudgets _budgets;
@@ -56,9 +56,11 @@ public sealed class SandboxProgramChecker : IProgramChecker
         ApplyOptions applyOptions,
         ProgramBudgets? budgets = null,
         double minCoverage = 0.01,
-        bool showRowsInFeedback = false)
+        bool showRowsInFeedback = false,
+        SourceLimits? limits = null)
     {
-        _compiler = new ProgramCompiler(signature);
+        // LLM replies are untrusted source: Roslyn reads them in the compiler process, never in this one.
+        _compiler = new IsolatedProgramCompiler(signature, limits, applyOptions.WorkerPath);
         _sample = sample;
         _engine = new ApplyEngine(applyOptions with { CacheDirectory = null });
         _budgets = budgets ?? ProgramBudgets.Default;
@@ -71,6 +73,12 @@ public sealed class SandboxProgramChecker : IProgramChecker
     public ProgramSignature Signature { get; }
 
     public int SampleRows => _sample.Count;
+
+    public void Dispose()
+    {
+        _engine.Dispose();
+        _compiler.Dispose();
+    }
 
     public ProgramCheck Check(string name, string code, CancellationToken cancellationToken)
     {

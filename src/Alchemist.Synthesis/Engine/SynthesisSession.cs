@@ -24,7 +24,8 @@ public static class SynthesisSession
             sample,
             new ApplyOptions { Isolation = settings.Isolation, Parallelism = 1 },
             minCoverage: settings.MinCoverage,
-            showRowsInFeedback: settings.RowsInPrompts);
+            showRowsInFeedback: settings.RowsInPrompts,
+            limits: settings.Limits);
         return new Synthesizer(settings, gateway, checker, settings.RowsInPrompts ? PromptRows(sample, settings.Signature) : null, log);
     }
 

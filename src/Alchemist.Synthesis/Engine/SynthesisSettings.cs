@@ -1,5 +1,6 @@
 using Alchemist.Programs;
 using Alchemist.Programs.Apply;
+using Alchemist.Programs.Compilation;
 using Alchemist.Spec;
 using Alchemist.Synthesis.Llm;
 using Alchemist.Synthesis.Prompts;
@@ -76,6 +77,9 @@ public sealed record SynthesisSettings
 
     public IsolationMode Isolation { get; init; } = IsolationMode.Process;
 
+    /// <summary>Source limits and the compiler process's time and memory, for every reply.</summary>
+    public SourceLimits Limits { get; init; } = SourceLimits.Default;
+
     public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
 
     public string StateFolder => Path.Combine(ProjectDirectory, StateFolderName);
@@ -125,7 +129,9 @@ public sealed record SynthesisSettings
             MaxTokens = llm.MaxTokens ?? DefaultMaxTokens,
             Prices = FromSpecPrices(spec),
             SpendingCapUsd = llm.SpendingCapUsd,
-            Isolation = spec.Isolation?.Mode == "none" ? IsolationMode.None : IsolationMode.Process,
+            // Candidates are LLM-written: they run in this process only where the spec says to trust them.
+            Isolation = spec.Isolation is { Mode: "none", TrustPrograms: true } ? IsolationMode.None : IsolationMode.Process,
+            Limits = ProjectApply.LimitsFor(spec),
         };
     }
 

@@ -16,7 +16,7 @@ namespace Alchemist.Synthesis.Engine;
 /// their provenance (rejected replies go beside them with the reason). Every call goes through the gateway, so a rerun
 /// repeats no finished call.
 /// </summary>
-public sealed class Synthesizer
+public sealed class Synthesizer : IDisposable
 {
     private readonly SynthesisSettings _settings;
     private readonly LlmGateway _gateway;
@@ -48,6 +48,13 @@ public sealed class Synthesizer
     }
 
     public PromptBuilder Prompts => _prompts;
+
+    /// <summary>Ends the checker's worker and compiler processes.</summary>
+    public void Dispose()
+    {
+        (_checker as IDisposable)?.Dispose();
+        _checkGate.Dispose();
+    }
 
     /// <summary>Name of sample <paramref name="sample"/> (1-based): its program file is programs/&lt;name&gt;.cs.</summary>
     public string NameOf(int sample) => _settings.Strategy switch
