@@ -43,10 +43,13 @@ public sealed class HostileCorpusTests
     public void TheCorpusCoversEveryCategoryTheIssueNames()
     {
         var corpus = HostileCorpus.Load();
-        Assert.True(corpus.Count >= 40, $"only {corpus.Count} hostile programs");
+        // 78 programs before the red team of issue 11, which asked for at least 40 more.
+        Assert.True(corpus.Count >= 118, $"only {corpus.Count} hostile programs");
         Assert.Contains(corpus, p => p.Expectation == HostileExpectation.RejectedAtVerify);
         Assert.Contains(corpus, p => p.Expectation == HostileExpectation.ContainedAtRun);
         Assert.Contains(corpus, p => p.Name == "bcl_loop_repeat_sum" && p.Expectation == HostileExpectation.ContainedByWorker);
+        Assert.Contains(corpus, p => p.Expectation == HostileExpectation.ChangesStaticState);
+        Assert.Contains(corpus, p => p.Expectation == HostileExpectation.RejectedByLimits);
     }
 
     [Theory]
@@ -69,7 +72,30 @@ public sealed class HostileCorpusTests
             case HostileExpectation.ContainedByWorker:
                 Assert.True(result.Succeeded, result.FeedbackForLlm());
                 break;
+            case HostileExpectation.ChangesStaticState:
+                Assert.True(result.Succeeded, result.FeedbackForLlm());
+                AssertStaticStateCaught(program, result.Program!);
+                break;
+            case HostileExpectation.RejectedByLimits:
+                Assert.False(result.Succeeded, $"{name} was accepted");
+                Assert.Contains(result.Diagnostics, d => d.Stage == DiagnosticStage.Limits && d.Message.Contains(program.Detail, StringComparison.Ordinal));
+                break;
         }
+
+        Assert.All(result.Diagnostics, d => Assert.True(d.Message.Length <= Bounded.MaxMessageChars + 100, $"{name}: a diagnostic of {d.Message.Length} characters"));
+    }
+
+    /// <summary>In process, through the labeler the engine uses: the program is flagged after the batch or at the end of the split.</summary>
+    private static void AssertStaticStateCaught(HostileProgram program, CompiledProgram compiled)
+    {
+        using var loaded = compiled.Load();
+        var labeler = new Alchemist.Programs.Apply.InvokerLabeler(loaded.CreateInvoker(TestBudgets), loaded);
+        var faults = Alchemist.Programs.Apply.RowFaults.None;
+        var votes = new sbyte[Rows.Length];
+        var batch = new Alchemist.Data.DataBatch(0, ["a", "b", "c"], new Dictionary<string, string[]> { ["text"] = Rows }, new Dictionary<string, double[]>(), new int[Rows.Length]);
+        labeler.Label(batch, votes, ref faults);
+        var reason = faults.DisableReason ?? labeler.FinishSplit();
+        Assert.True(reason?.Contains("changed its static state", StringComparison.Ordinal) == true, $"{program.Name} changed its static state unseen");
     }
 
     [Fact]

@@ -23,25 +23,30 @@ internal static class ApplyCommand
             Description = "Vouch for every program, so that programs an LLM wrote may run in this process with --isolation none. This process holds your API keys: trust only programs you have read.",
         };
         isolation.AcceptOnlyFromAmong("process", "none");
+        var checkOrder = new Option<bool>("--check-row-order")
+        {
+            Description = "Run every program a second time over the rows in reverse order, in fresh workers, and disable any whose votes differ (a vote may depend only on its row).",
+        };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary (per program: coverage, errors, time, status) instead of a table." };
         var command = new Command("apply", "Apply the labeling programs to the train, valid and test splits and write their label matrices.")
         {
             project,
             isolation,
             trust,
+            checkOrder,
             json,
         };
-        command.SetAction(result => Run(result.GetValue(project)!, result.GetValue(isolation), result.GetValue(trust), result.GetValue(json)));
+        command.SetAction(result => Run(result.GetValue(project)!, result.GetValue(isolation), result.GetValue(trust), result.GetValue(checkOrder), result.GetValue(json)));
         return command;
     }
 
-    private static int Run(DirectoryInfo projectFolder, string? isolation, bool trustPrograms, bool json)
+    private static int Run(DirectoryInfo projectFolder, string? isolation, bool trustPrograms, bool checkRowOrder, bool json)
     {
         var errors = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         try
         {
             var spec = SpecReader.Load(projectFolder.FullName);
-            var options = ProjectApply.OptionsFor(spec, ProjectApply.ParseIsolation(isolation), trustPrograms);
+            var options = ProjectApply.OptionsFor(spec, ProjectApply.ParseIsolation(isolation), trustPrograms) with { CheckRowOrder = checkRowOrder };
             ProjectApplyResult result = null!;
             errors.Progress()
                 .AutoClear(true)
@@ -109,6 +114,11 @@ internal static class ApplyCommand
         }
 
         output.Write(table);
+        if (result.Splits.Any(s => s.ProgramsOrderChecked > 0))
+        {
+            output.MarkupLineInterpolated($"row-order check: {string.Join(", ", result.Splits.Select(s => $"{s.Split} {s.ProgramsOrderChecked} programs"))} run again over reversed rows");
+        }
+
         output.MarkupLine("sandbox walls:");
         foreach (var wall in result.DescribeWalls())
         {

@@ -131,7 +131,7 @@ public sealed class ApplyEngine : IDisposable
             var j = toRun[run.Index];
             run.JudgeAtEnd(_options);
             var faults = run.Faults;
-            var complete = run.Rows == rows && !run.KilledWorker;
+            var complete = run.Rows == rows && !run.KilledWorker && !run.ChangedStaticState;
             var column = run.Column.ToArray(rows);
             if (complete)
             {
@@ -158,9 +158,61 @@ public sealed class ApplyEngine : IDisposable
                 FromCache: false);
         }
 
+        var orderChecked = _options.CheckRowOrder ? CheckRowOrder(split, source, programs, classes, keys, columns, results, cancel) : 0;
         var matrix = LabelMatrix.FromColumns(rows, classes, programs.Select(p => p.Name).ToArray(), columns);
-        return new SplitApplyResult(split, dataHash, matrix, results, Stopwatch.GetElapsedTime(started));
+        return new SplitApplyResult(split, dataHash, matrix, results, Stopwatch.GetElapsedTime(started)) { ProgramsOrderChecked = orderChecked };
     }
+
+    /// <summary>
+    /// The row-order check (<see cref="ApplyOptions.CheckRowOrder"/>): every program still enabled runs again over the rows
+    /// in reverse order, in a fresh engine (fresh worker processes and copies, so no state carries over), and one whose
+    /// vote on some row differs between the two orders is disabled and its cached column removed. Returns how many
+    /// programs were checked.
+    /// </summary>
+    private int CheckRowOrder(
+        string split, IDataSource source, IReadOnlyList<IApplyProgram> programs, int classes, string[] keys, sbyte[][] columns,
+        ProgramApplyResult[] results, CancellationToken cancel)
+    {
+        var enabled = Enumerable.Range(0, programs.Count).Where(j => results[j].Status == ProgramStatus.Ok).ToArray();
+        if (enabled.Length == 0)
+        {
+            return 0;
+        }
+
+        var reversed = new ReversedSource(source);
+        using var again = new ApplyEngine(_options with { CacheDirectory = null, CheckRowOrder = false });
+        var second = again.Apply(split, reversed, [.. enabled.Select(j => programs[j])], classes, cancel: cancel);
+        var rows = reversed.Count;
+        for (var position = 0; position < enabled.Length; position++)
+        {
+            var j = enabled[position];
+            string? reason = second.Programs[position] is { Status: not ProgramStatus.Ok } disabled
+                ? $"with the rows in reverse order it was disabled: {disabled.Reason}"
+                : null;
+            var column = second.Matrix.Column(position);
+            for (var row = 0; reason is null && row < rows; row++)
+            {
+                var forward = columns[j][row];
+                var backward = column[rows - 1 - row];
+                if (forward != backward)
+                {
+                    reason = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"its votes depend on the order of the rows: row {row} got {Describe(forward)} in the file's order and {Describe(backward)} with the rows in reverse order; a vote may depend only on its row");
+                }
+            }
+
+            if (reason is not null)
+            {
+                results[j] = results[j] with { Status = ProgramStatus.Disabled, Reason = reason };
+                columns[j].AsSpan().Fill(LabelMatrix.Abstain);
+                Cache?.Remove(keys[j]);
+            }
+        }
+
+        return enabled.Length;
+    }
+
+    private static string Describe(sbyte vote) => vote == LabelMatrix.Abstain ? "an abstain" : $"class {vote}";
 
     private int Run(string split, IDataSource source, ProgramRun[] runs, IProgress<ApplyProgress>? progress, CancellationToken cancel)
     {

@@ -54,6 +54,12 @@ public sealed record ApplyOptions
     /// </summary>
     public bool TrustPrograms { get; init; }
 
+    /// <summary>
+    /// Runs every program a second time over the rows in reverse order, with fresh copies (fresh worker processes), and
+    /// disables a program whose votes differ: a vote may depend only on its row. Costs a second pass over each split.
+    /// </summary>
+    public bool CheckRowOrder { get; init; }
+
     /// <summary>The worker executable (alchemist-worker.dll); null looks beside this assembly.</summary>
     public string? WorkerPath { get; init; }
 

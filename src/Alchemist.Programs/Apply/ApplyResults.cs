@@ -34,4 +34,7 @@ public sealed record SplitApplyResult(string Split, string DataHash, LabelMatrix
     public int CacheHits => Programs.Count(p => p.FromCache);
 
     public int CacheMisses => Programs.Count(p => !p.FromCache);
+
+    /// <summary>Programs run a second time over the rows in reverse order (<see cref="ApplyOptions.CheckRowOrder"/>); 0 when not asked.</summary>
+    public int ProgramsOrderChecked { get; init; }
 }

@@ -10,6 +10,12 @@ namespace Alchemist.Programs.Apply;
 public interface IBatchLabeler
 {
     void Label(DataBatch batch, Span<sbyte> votes, ref RowFaults faults);
+
+    /// <summary>
+    /// After the last batch of a split: null when the program may keep its votes, otherwise why it must be disabled (it
+    /// changed its static state, so its votes may depend on the order of the rows).
+    /// </summary>
+    string? FinishSplit() => null;
 }
 
 /// <summary>A labeling program as the apply engine sees it: compiled and verified, runnable here and loadable in a worker.</summary>
@@ -56,6 +62,9 @@ public struct RowFaults
 
     public string? FirstFault;
 
+    /// <summary>Set when the program must be disabled whatever its fault share (it changed its static state).</summary>
+    public string? DisableReason;
+
     public static RowFaults None => new() { FirstFaultRow = -1 };
 
     public readonly int Total => Errors + BudgetExceeded;
@@ -77,6 +86,7 @@ public struct RowFaults
     {
         Errors += batch.Errors;
         BudgetExceeded += batch.BudgetExceeded;
+        DisableReason ??= batch.DisableReason;
         if (FirstFault is null && batch.FirstFault is not null)
         {
             FirstFault = batch.FirstFault;

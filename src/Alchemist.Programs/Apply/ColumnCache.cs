@@ -58,6 +58,18 @@ public sealed class ColumnCache
         return column;
     }
 
+    /// <summary>Forgets a column (one that turned out not to be a function of its rows).</summary>
+    public void Remove(string key)
+    {
+        try
+        {
+            File.Delete(PathOf(key));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
     public void Store(string key, CachedColumn column)
     {
         System.IO.Directory.CreateDirectory(Directory);

@@ -90,6 +90,13 @@ internal static class InProcessExecutor
         try
         {
             Label(batches, programs, options, rowsDone, labelers);
+            for (var p = 0; p < programs.Length; p++)
+            {
+                if (labelers[p]?.FinishSplit() is { } reason)
+                {
+                    programs[p].DisableForChangedState(reason);
+                }
+            }
         }
         finally
         {

@@ -24,6 +24,9 @@ internal sealed class ProgramRun(int index, IApplyProgram program, int classes)
     /// <summary>True when the program was stopped by the watchdog or by its worker dying (its result is not cached).</summary>
     public bool KilledWorker { get; private set; }
 
+    /// <summary>True when the program changed its static state: its column is not cached, whatever it holds.</summary>
+    public bool ChangedStaticState { get; private set; }
+
     public RowFaults Faults
     {
         get
@@ -44,6 +47,12 @@ internal sealed class ProgramRun(int index, IApplyProgram program, int classes)
     {
         if (!IsActive)
         {
+            return false;
+        }
+
+        if (faults.DisableReason is { } disable)
+        {
+            DisableForChangedState(disable);
             return false;
         }
 
@@ -90,6 +99,17 @@ internal sealed class ProgramRun(int index, IApplyProgram program, int classes)
         {
             Disable(reason, killedWorker: false);
         }
+    }
+
+    /// <summary>Disables a program whose static state changed while it labeled (<see cref="IBatchLabeler.FinishSplit"/>).</summary>
+    public void DisableForChangedState(string reason)
+    {
+        lock (_gate)
+        {
+            ChangedStaticState = true;
+        }
+
+        Disable(reason, killedWorker: false);
     }
 
     public void Disable(string reason, bool killedWorker)

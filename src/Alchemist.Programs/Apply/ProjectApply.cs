@@ -330,6 +330,7 @@ public sealed record ProjectApplyResult(
                 seconds = Math.Round(s.Elapsed.TotalSeconds, 3),
                 cache_hits = s.CacheHits,
                 cache_misses = s.CacheMisses,
+                programs_order_checked = s.ProgramsOrderChecked,
                 programs = s.Programs.Select(p => new
                 {
                     name = p.Name,

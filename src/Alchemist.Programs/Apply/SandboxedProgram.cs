@@ -86,7 +86,7 @@ public sealed class SandboxedProgram : IApplyProgram, IDisposable
             }
         }
 
-        return new InvokerLabeler(copy.Loaded.CreateInvoker(Budgets), () =>
+        return new InvokerLabeler(copy.Loaded.CreateInvoker(Budgets), copy.Loaded, () =>
         {
             lock (_copies)
             {
@@ -144,21 +144,37 @@ public sealed class SandboxedProgram : IApplyProgram, IDisposable
 }
 
 /// <summary>
-/// Runs a <see cref="ProgramInvoker"/> over a batch and turns its running counts into the batch's faults. Disposing it runs
-/// <paramref name="release"/> once (a <see cref="SandboxedProgram"/> takes its loaded copy back).
+/// Runs a <see cref="ProgramInvoker"/> over a batch and turns its running counts into the batch's faults, and watches the
+/// program's static state (<see cref="StaticStateGuard"/>): after the first batch, then whenever the program has labeled
+/// for <see cref="GuardSpacing"/> times as long as the last check took (so checking costs at most a few percent), and at
+/// the end of the split. Disposing it runs <paramref name="release"/> once (a <see cref="SandboxedProgram"/> takes its
+/// loaded copy back).
 /// </summary>
-public sealed class InvokerLabeler(ProgramInvoker invoker, Action? release = null) : IBatchLabeler, IDisposable
+public sealed class InvokerLabeler(ProgramInvoker invoker, LoadedProgram? loaded = null, Action? release = null) : IBatchLabeler, IDisposable
 {
+    /// <summary>Labeling time between two checks of the static state, as a multiple of what the last check took.</summary>
+    private const int GuardSpacing = 32;
+
     private Action? _release = release;
+    private StaticStateGuard? _guard;
+    private long _ticksSinceCheck;
+    private bool _uncheckedBatches;
 
     public void Dispose() => Interlocked.Exchange(ref _release, null)?.Invoke();
 
     public void Label(DataBatch batch, Span<sbyte> votes, ref RowFaults faults)
     {
+        var firstBatch = _guard is null && loaded is not null;
+        if (firstBatch)
+        {
+            _guard = loaded!.StaticState(invoker);
+        }
+
         var stats = invoker.Stats;
         var errorsBefore = stats.Exceptions + stats.InvalidResults;
         var budgetBefore = stats.BudgetViolations;
         var keptBefore = stats.FirstErrors.Count;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         invoker.LabelRange(ProgramColumns.From(batch, invoker.Signature), 0, votes, batch.FirstRow);
         faults.Errors += (int)(stats.Exceptions + stats.InvalidResults - errorsBefore);
         faults.BudgetExceeded += (int)(stats.BudgetViolations - budgetBefore);
@@ -168,5 +184,29 @@ public sealed class InvokerLabeler(ProgramInvoker invoker, Action? release = nul
             faults.FirstFault = first.Message;
             faults.FirstFaultRow = first.Row - batch.FirstRow;
         }
+
+        if (_guard is null)
+        {
+            return;
+        }
+
+        _uncheckedBatches = true;
+        _ticksSinceCheck += System.Diagnostics.Stopwatch.GetTimestamp() - started;
+        if (firstBatch || _ticksSinceCheck >= GuardSpacing * _guard.LastCheckTicks)
+        {
+            faults.DisableReason ??= CheckStaticState();
+        }
+    }
+
+    public string? FinishSplit() => _guard is not null && _uncheckedBatches ? CheckStaticState() : null;
+
+    private string? CheckStaticState()
+    {
+        _ticksSinceCheck = 0;
+        _uncheckedBatches = false;
+        return _guard!.FindChange() is { } field
+            ? $"changed its static state (field {field}) while labeling rows, so its votes could depend on the order of the rows; "
+              + "keep lookup data in static readonly fields that nothing changes after initialization, and per-row state in local variables"
+            : null;
     }
 }

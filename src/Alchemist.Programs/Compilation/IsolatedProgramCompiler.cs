@@ -10,7 +10,8 @@ namespace Alchemist.Programs.Compilation;
 /// first checked against <see cref="SourceLimits"/> here, with a linear scan that cannot overflow, then sent to a compiler
 /// process that runs with a heap cap, behind the same walls as a worker, and is killed when one compile takes longer than
 /// <see cref="SourceLimits.CompileTimeout"/>. A crash or a kill rejects that one program; the next compile starts a fresh
-/// process. One process serves every compile of this instance, so Roslyn warms up once. Thread-safe (compiles are serialized).
+/// process. A process serves every compile of this instance and goes back to a pool when it is disposed, so Roslyn warms
+/// up once per process of the caller, not once per project or synthesis run. Thread-safe (compiles are serialized).
 /// </summary>
 public sealed class IsolatedProgramCompiler : IProgramCompiler, IDisposable
 {
@@ -69,6 +70,7 @@ public sealed class IsolatedProgramCompiler : IProgramCompiler, IDisposable
             }
             catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidDataException or InvalidOperationException)
             {
+                // The process may have half an answer in its socket: it never goes back to the pool.
                 var timedOut = Stopwatch.GetElapsedTime(started) >= Limits.CompileTimeout;
                 var why = timedOut
                     ? string.Create(CultureInfo.InvariantCulture, $"compiling it took longer than {Limits.CompileTimeout.TotalSeconds:0} s (isolation.compile_seconds), so the compiler process was stopped")
@@ -118,10 +120,14 @@ public sealed class IsolatedProgramCompiler : IProgramCompiler, IDisposable
 
     private WorkerProcess StartProcess()
     {
-        var process = WorkerProcess.Launch(_workerPath, "--compile", Limits.CompilerMemoryBytes, nativeHeadroomBytes: 768L << 20);
+        if (!CompilerPool.TryRent((_workerPath, Limits.CompilerMemoryBytes), out var process))
+        {
+            process = WorkerProcess.Launch(_workerPath, "--compile", Limits.CompilerMemoryBytes, nativeHeadroomBytes: 768L << 20);
+            ProcessesStarted++;
+        }
+
         process.ReceiveTimeout = Limits.CompileTimeout;
         Walls = process.Walls;
-        ProcessesStarted++;
         return process;
     }
 
@@ -137,18 +143,70 @@ public sealed class IsolatedProgramCompiler : IProgramCompiler, IDisposable
             _disposed = true;
             if (_process is { } process)
             {
-                _writer.Begin(WorkerProtocol.Quit);
-                try
-                {
-                    _writer.SendTo(process.Stream);
-                }
-                catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
-                {
-                }
-
-                process.Dispose();
+                CompilerPool.Return((_workerPath, Limits.CompilerMemoryBytes), process, _writer);
                 _process = null;
             }
         }
+    }
+}
+
+/// <summary>
+/// Idle compiler processes of this process, by worker and memory cap, for the next <see cref="IsolatedProgramCompiler"/>:
+/// starting one and warming Roslyn up in it costs a second or more. A few are kept; the rest are told to quit. They end
+/// by themselves when this process ends (their socket closes).
+/// </summary>
+internal static class CompilerPool
+{
+    private const int MaxIdlePerKey = 2;
+    private static readonly Dictionary<(string Worker, long Memory), Stack<WorkerProcess>> Idle = [];
+
+    public static bool TryRent((string Worker, long Memory) key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out WorkerProcess? process)
+    {
+        lock (Idle)
+        {
+            while (Idle.TryGetValue(key, out var stack) && stack.TryPop(out process))
+            {
+                if (!process.HasExited)
+                {
+                    return true;
+                }
+
+                process.Dispose();
+            }
+        }
+
+        process = null;
+        return false;
+    }
+
+    public static void Return((string Worker, long Memory) key, WorkerProcess process, FrameWriter writer)
+    {
+        lock (Idle)
+        {
+            if (!process.HasExited)
+            {
+                if (!Idle.TryGetValue(key, out var stack))
+                {
+                    Idle[key] = stack = new Stack<WorkerProcess>();
+                }
+
+                if (stack.Count < MaxIdlePerKey)
+                {
+                    stack.Push(process);
+                    return;
+                }
+            }
+        }
+
+        writer.Begin(WorkerProtocol.Quit);
+        try
+        {
+            writer.SendTo(process.Stream);
+        }
+        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        {
+        }
+
+        process.Dispose();
     }
 }

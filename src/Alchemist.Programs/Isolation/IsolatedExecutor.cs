@@ -527,6 +527,17 @@ internal sealed class IsolatedExecutor : IDisposable
 
                 if (type == WorkerProtocol.Drained)
                 {
+                    var changed = worker.Reader.ReadInt();
+                    for (var i = 0; i < changed; i++)
+                    {
+                        var index = worker.Reader.ReadInt();
+                        var reason = Bounded.Text(worker.Reader.ReadString() ?? "changed its static state");
+                        if (index >= 0 && index < owner._programs.Length)
+                        {
+                            owner._programs[index].DisableForChangedState(reason);
+                        }
+                    }
+
                     lock (_gate)
                     {
                         if (_senderDone && _inFlight.Count == 0 && _resend.Count == 0)
@@ -560,6 +571,7 @@ internal sealed class IsolatedExecutor : IDisposable
                 BudgetExceeded = reader.ReadInt(),
                 FirstFaultRow = reader.ReadLong(),
                 FirstFault = Bounded.TextOrNull(reader.ReadString()),
+                DisableReason = Bounded.TextOrNull(reader.ReadString()),
             };
             var elapsed = reader.ReadLong();
             var workerCpu = TimeSpan.FromTicks(reader.ReadLong());

@@ -68,7 +68,16 @@ public static class WorkerHost
                     RunBatch(batch, writer, labelers, ref votes, stream);
                     break;
                 case ControlMessage { Type: WorkerProtocol.Drain }:
+                    // The end of a split: a last look at every program's static state.
+                    var changed = labelers.Select(l => (l.Key, Reason: l.Value.FinishSplit())).Where(l => l.Reason is not null).ToList();
                     writer.Begin(WorkerProtocol.Drained);
+                    writer.WriteInt(changed.Count);
+                    foreach (var (index, reason) in changed)
+                    {
+                        writer.WriteInt(index);
+                        writer.WriteString(reason);
+                    }
+
                     writer.SendTo(stream);
                     break;
                 case ControlMessage { Type: WorkerProtocol.Quit }:
@@ -222,6 +231,7 @@ public static class WorkerHost
             writer.WriteInt(faults.BudgetExceeded);
             writer.WriteLong(faults.FirstFaultRow);
             writer.WriteString(faults.FirstFault);
+            writer.WriteString(faults.DisableReason);
             writer.WriteLong(elapsed.Ticks);
             writer.WriteLong(Environment.CpuUsage.TotalTime.Ticks);
             writer.WriteVotes(span);

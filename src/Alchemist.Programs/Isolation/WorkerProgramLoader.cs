@@ -89,6 +89,6 @@ public static class WorkerProgramLoader
 
         // The worker lives as long as the apply; the program's code goes with the process (and, staying loaded, tiers up).
         var loaded = LoadedProgram.FromImage(programName, image, entryType, new ProgramSignature(fields, classes), unloadable: false);
-        return new InvokerLabeler(loaded.CreateInvoker(budgets));
+        return new InvokerLabeler(loaded.CreateInvoker(budgets), loaded);
     }
 }

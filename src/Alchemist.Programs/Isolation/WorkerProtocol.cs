@@ -31,11 +31,14 @@ internal static class WorkerProtocol
 
     /// <summary>
     /// Worker to engine: [long batch][int program][int rows][int errors][int budget][long firstFaultRow][string? firstFault]
-    /// [long elapsedTicks][long workerCpuTicks][sbyte[rows] votes].
+    /// [string? disableReason][long elapsedTicks][long workerCpuTicks][sbyte[rows] votes].
     /// </summary>
     public const byte Votes = 11;
 
-    /// <summary>Worker to engine: everything sent before the <see cref="Drain"/> has been answered.</summary>
+    /// <summary>
+    /// Worker to engine: everything sent before the <see cref="Drain"/> has been answered; [int count] per program whose
+    /// static state changed [int index][string reason].
+    /// </summary>
     public const byte Drained = 12;
 
     /// <summary>Worker to engine, first: the walls it raised around itself (<see cref="SandboxWalls"/>).</summary>

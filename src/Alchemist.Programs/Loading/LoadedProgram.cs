@@ -12,17 +12,40 @@ namespace Alchemist.Programs.Loading;
 public sealed class LoadedProgram : IDisposable
 {
     private readonly AssemblyLoadContext _context;
+    private readonly Assembly _assembly;
     private readonly Func<string?, int>? _text;
     private readonly ColumnsEntry? _columns;
+    private readonly Lock _guardGate = new();
+    private StaticStateGuard? _guard;
     private bool _disposed;
 
-    private LoadedProgram(string name, ProgramSignature signature, AssemblyLoadContext context, Func<string?, int>? text, ColumnsEntry? columns)
+    private LoadedProgram(string name, ProgramSignature signature, AssemblyLoadContext context, Assembly assembly, Func<string?, int>? text, ColumnsEntry? columns)
     {
         Name = name;
         Signature = signature;
         _context = context;
+        _assembly = assembly;
         _text = text;
         _columns = columns;
+    }
+
+    /// <summary>
+    /// The guard over this copy's static state, made the first time it is asked for: the program's static initializers
+    /// run first (under <paramref name="invoker"/>'s budgets, so one that loops is stopped and leaves every row failing),
+    /// then the state they built is fingerprinted.
+    /// </summary>
+    internal StaticStateGuard StaticState(ProgramInvoker invoker)
+    {
+        lock (_guardGate)
+        {
+            if (_guard is null)
+            {
+                invoker.RunStaticInitializers(_assembly);
+                _guard = StaticStateGuard.Capture(_assembly);
+            }
+
+            return _guard;
+        }
     }
 
     /// <summary>The entry of multi-field programs: the row's fields are read from the columns at <paramref name="row"/>.</summary>
@@ -51,12 +74,12 @@ public sealed class LoadedProgram : IDisposable
             {
                 var method = type.GetMethod(CompiledProgram.TextEntryName, flags)
                              ?? throw new InvalidOperationException($"program '{name}' has no text entry; was it compiled for a single-text task?");
-                return new LoadedProgram(name, signature, context, method.CreateDelegate<Func<string?, int>>(), null);
+                return new LoadedProgram(name, signature, context, assembly, method.CreateDelegate<Func<string?, int>>(), null);
             }
 
             var columns = type.GetMethod(CompiledProgram.ColumnsEntryName, flags)
                           ?? throw new InvalidOperationException($"program '{name}' has no multi-field entry; was it compiled for a multi-field task?");
-            return new LoadedProgram(name, signature, context, null, columns.CreateDelegate<ColumnsEntry>());
+            return new LoadedProgram(name, signature, context, assembly, null, columns.CreateDelegate<ColumnsEntry>());
         }
         catch
         {

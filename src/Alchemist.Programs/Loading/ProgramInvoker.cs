@@ -126,6 +126,33 @@ public sealed class ProgramInvoker
         }
     }
 
+    /// <summary>
+    /// Runs the static initializers of every type of the program's <paramref name="assembly"/> now, under this invoker's
+    /// budgets (a call of its own): one that throws or overruns is left failed, and every row that needs it fails.
+    /// </summary>
+    internal void RunStaticInitializers(System.Reflection.Assembly assembly)
+    {
+        Budget.BeginCall(_state);
+        try
+        {
+            foreach (var type in assembly.GetTypes().Where(t => !t.ContainsGenericParameters))
+            {
+                try
+                {
+                    RuntimeHelpers.RunClassConstructor(type.TypeHandle);
+                }
+                catch (TypeInitializationException)
+                {
+                    // Thrown again, and counted, on every row that uses the type.
+                }
+            }
+        }
+        finally
+        {
+            Budget.EndCalls();
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private sbyte Finish(int result, long row)
     {

@@ -97,6 +97,13 @@ public sealed class SandboxProgramChecker : IProgramChecker, IDisposable
         // Exceptions and invalid labels are the program's fault on any row. A row over its time budget can also be a machine
         // too busy to run it in time, so a few of those are tolerated; the apply engine's own fault limit still applies later.
         var tolerableOverBudget = Math.Max(1, run.Rows / 100);
+        if (run.Status != ProgramStatus.Ok && run.Errors + run.BudgetExceeded == 0)
+        {
+            // Disabled without a failing row: it changed its static state, or its worker had to be stopped.
+            return ProgramCheck.Reject(CheckStage.Run, $"disabled on the sample rows: {run.Reason}",
+                $"The program compiles, but running it on {run.Rows} real inputs the sandbox disabled it: {run.Reason}.");
+        }
+
         if (run.Errors > 0 || run.BudgetExceeded > tolerableOverBudget || run.Status != ProgramStatus.Ok)
         {
             var place = run.FirstFault is null ? "" : $"; first on sample row {run.FirstFaultRow}: {run.FirstFault}";
