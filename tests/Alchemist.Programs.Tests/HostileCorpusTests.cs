@@ -67,14 +67,14 @@ public sealed class HostileCorpusTests
                 break;
             case HostileExpectation.ContainedAtRun:
                 Assert.True(result.Succeeded, result.FeedbackForLlm());
-                AssertContained(program, result.Program!);
+                ProgramThread.Run(() => AssertContained(program, result.Program!));
                 break;
             case HostileExpectation.ContainedByWorker:
                 Assert.True(result.Succeeded, result.FeedbackForLlm());
                 break;
             case HostileExpectation.ChangesStaticState:
                 Assert.True(result.Succeeded, result.FeedbackForLlm());
-                AssertStaticStateCaught(program, result.Program!);
+                ProgramThread.Run(() => AssertStaticStateCaught(program, result.Program!));
                 break;
             case HostileExpectation.RejectedByLimits:
                 Assert.False(result.Succeeded, $"{name} was accepted");
@@ -99,7 +99,9 @@ public sealed class HostileCorpusTests
     }
 
     [Fact]
-    public void BenignColumnStaysExactWhenRunBetweenContainedPrograms()
+    public void BenignColumnStaysExactWhenRunBetweenContainedPrograms() => ProgramThread.Run(BenignColumnStaysExact);
+
+    private static void BenignColumnStaysExact()
     {
         using var benign = BenignProgram.Value.Load();
         var benignInvoker = benign.CreateInvoker(TestBudgets);

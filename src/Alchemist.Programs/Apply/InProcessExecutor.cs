@@ -15,8 +15,8 @@ internal static class InProcessExecutor
     {
         if (options.Parallelism == 1)
         {
-            // One thread: label on the caller's thread, with no reader thread beside it and no hand-over per batch.
-            Work(WithCancellation(batches, cancel), programs, options, rowsDone);
+            // One thread: it reads and labels the batches itself, with no reader thread beside it and no hand-over per batch.
+            Runtime.ProgramThread.Run(() => Work(WithCancellation(batches, cancel), programs, options, rowsDone), "apply-0");
             cancel.ThrowIfCancellationRequested();
             return;
         }
@@ -27,7 +27,7 @@ internal static class InProcessExecutor
         var threads = new Thread[options.Parallelism];
         for (var t = 0; t < threads.Length; t++)
         {
-            threads[t] = new Thread(() =>
+            threads[t] = Runtime.ProgramThread.Create(() =>
             {
                 try
                 {
@@ -41,11 +41,7 @@ internal static class InProcessExecutor
                     Interlocked.CompareExchange(ref failure, e, null);
                     failed.Cancel();
                 }
-            })
-            {
-                IsBackground = true,
-                Name = $"apply-{t}",
-            };
+            }, $"apply-{t}");
             threads[t].Start();
         }
 

@@ -50,8 +50,11 @@ public sealed class ProgramCompiler : IProgramCompiler
     public SourceLimits Limits { get; }
 
     /// <summary>The instrumented source of the last program this thread compiled (for tests and for debugging the rewriter).</summary>
+    internal static string? LastInstrumentedSource => LastInstrumentedTree?.GetRoot().NormalizeWhitespace().ToFullString();
+
+    /// <summary>The tree behind <see cref="LastInstrumentedSource"/>, kept as a tree: formatting it costs time and stack on every compile.</summary>
     [field: ThreadStatic]
-    internal static string? LastInstrumentedSource { get; private set; }
+    private static SyntaxTree? LastInstrumentedTree { get; set; }
 
     /// <summary>Compiles a program file; diagnostics carry the line numbers of the file as it was read.</summary>
     public CompileResult Compile(ProgramFile file) => Compile(file.TextToCompile(), file.Name);
@@ -77,14 +80,14 @@ public sealed class ProgramCompiler : IProgramCompiler
 
         CompiledProgram? program = null;
         Exception? failure = null;
-        string? instrumentedSource = null;
+        SyntaxTree? instrumentedTree = null;
         var thread = new Thread(
             () =>
             {
                 try
                 {
                     program = CompileCore(source, name, instrument, diagnostics);
-                    instrumentedSource = LastInstrumentedSource;
+                    instrumentedTree = LastInstrumentedTree;
                 }
                 catch (Exception e)
                 {
@@ -102,7 +105,7 @@ public sealed class ProgramCompiler : IProgramCompiler
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
         }
 
-        LastInstrumentedSource = instrumentedSource;
+        LastInstrumentedTree = instrumentedTree;
         return new CompileResult(program, diagnostics, stopwatch.Elapsed);
     }
 
@@ -186,7 +189,7 @@ public sealed class ProgramCompiler : IProgramCompiler
             return null;
         }
 
-        LastInstrumentedSource = instrumented.GetRoot().NormalizeWhitespace().ToFullString();
+        LastInstrumentedTree = instrumented;
         using var image = new MemoryStream();
         var emitted = compilation.ReplaceSyntaxTree(tree, instrumented).Emit(image);
         if (!emitted.Success)

@@ -34,13 +34,17 @@ public static class WorkerHost
         socket.Connect(new UnixDomainSocketEndPoint(args[0]));
         using var stream = new NetworkStream(socket, ownsSocket: false);
 
-        // On this thread, before any other thread of ours exists: the reader thread and every program inherit the walls.
-        var walls = WorkerWallBuilder.Raise(Environment.GetEnvironmentVariable("TMPDIR"));
-        var hello = new FrameWriter();
-        hello.Begin(WorkerProtocol.Hello);
-        walls.Write(hello);
-        hello.SendTo(stream);
-        Serve(stream);
+        // Programs run on a thread with a large stack (ProgramThread); its walls are raised on it before it starts the
+        // reader thread, which inherits them with every program.
+        Runtime.ProgramThread.Run(() =>
+        {
+            var walls = WorkerWallBuilder.Raise(Environment.GetEnvironmentVariable("TMPDIR"));
+            var hello = new FrameWriter();
+            hello.Begin(WorkerProtocol.Hello);
+            walls.Write(hello);
+            hello.SendTo(stream);
+            Serve(stream);
+        }, "worker-programs");
         return 0;
     }
 

@@ -46,6 +46,8 @@ internal sealed class SandboxVerifier
     private readonly List<ProgramDiagnostic> _diagnostics = [];
     private readonly HashSet<(int Line, string Reason)> _reported = [];
     private readonly HashSet<SyntaxNode> _membersChecked = [];
+    private readonly HashSet<ITypeSymbol> _checkedSizes = new(SymbolEqualityComparer.Default);
+    private readonly StackSizes _sizes = new();
 
     private SandboxVerifier(SemanticModel model)
     {
@@ -63,6 +65,15 @@ internal sealed class SandboxVerifier
             if (token.IsKind(SyntaxKind.IdentifierToken) && token.ValueText.StartsWith(ReservedPrefix, StringComparison.OrdinalIgnoreCase))
             {
                 verifier.Report(token.Parent!, $"identifiers starting with '{ReservedPrefix}' are reserved for the sandbox; rename '{token.ValueText}'");
+            }
+        }
+
+        foreach (var trivia in root.DescendantTrivia(descendIntoTrivia: true))
+        {
+            if (trivia.GetStructure() is DefineDirectiveTriviaSyntax or UndefDirectiveTriviaSyntax or LineDirectiveTriviaSyntax
+                or LineSpanDirectiveTriviaSyntax or LoadDirectiveTriviaSyntax or ReferenceDirectiveTriviaSyntax or PragmaChecksumDirectiveTriviaSyntax)
+            {
+                verifier.Report(trivia.GetStructure()!, "#define, #undef, #line and #r are not allowed: they change what the compiler sees (#define DEBUG brings back Debug.Assert, which ends the process); remove the directive");
             }
         }
 
@@ -97,10 +108,10 @@ internal sealed class SandboxVerifier
                 Report(node, UnsafeReason);
                 break;
             case StackAllocArrayCreationExpressionSyntax stackAlloc:
-                CheckStackAlloc(stackAlloc, stackAlloc.Type);
+                CheckStackAlloc(stackAlloc, stackAlloc.Type is ArrayTypeSyntax { RankSpecifiers: [{ Sizes: [var size] }] } ? size : null);
                 break;
-            case ImplicitStackAllocArrayCreationExpressionSyntax implicitStackAlloc when implicitStackAlloc.Initializer.Expressions.Count > MaxStackAllocElements:
-                Report(node, UnsafeReason);
+            case ImplicitStackAllocArrayCreationExpressionSyntax implicitStackAlloc:
+                CheckStackAlloc(implicitStackAlloc, null, implicitStackAlloc.Initializer.Expressions.Count);
                 break;
             case BaseTypeDeclarationSyntax or DelegateDeclarationSyntax:
                 CheckMemberDeclaration((MemberDeclarationSyntax)node);
@@ -149,15 +160,36 @@ internal sealed class SandboxVerifier
         }
     }
 
-    private void CheckStackAlloc(StackAllocArrayCreationExpressionSyntax node, TypeSyntax type)
+    /// <summary>
+    /// A stackalloc must have a constant size of at most <see cref="MaxStackAllocElements"/> elements and
+    /// <see cref="StackSizes.MaxValueBytes"/> bytes, and stand outside every loop: its memory is freed only when the
+    /// method returns, so one in a loop grows the stack on every iteration, faster than the budget checks it.
+    /// </summary>
+    private void CheckStackAlloc(ExpressionSyntax node, ExpressionSyntax? size, int? initializerCount = null)
     {
-        if (type is ArrayTypeSyntax { RankSpecifiers: [{ Sizes: [var size] }] }
-            && _model.GetConstantValue(size) is { HasValue: true, Value: int count } && count <= MaxStackAllocElements)
+        var count = initializerCount ?? (size is not null && _model.GetConstantValue(size) is { HasValue: true, Value: int constant } ? constant : (int?)null);
+        var element = (_model.GetTypeInfo(node).Type as INamedTypeSymbol)?.TypeArguments.FirstOrDefault()
+                      ?? (_model.GetTypeInfo(node).Type as IPointerTypeSymbol)?.PointedAtType;
+        if (count is not { } elements || elements > MaxStackAllocElements
+            || element is not null && _sizes.Of(element) * elements > StackSizes.MaxValueBytes)
         {
+            Report(node, UnsafeReason);
             return;
         }
 
-        Report(node, UnsafeReason);
+        foreach (var ancestor in node.Ancestors())
+        {
+            if (ancestor is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax or AnonymousFunctionExpressionSyntax or AccessorDeclarationSyntax)
+            {
+                return;
+            }
+
+            if (ancestor is ForStatementSyntax or CommonForEachStatementSyntax or WhileStatementSyntax or DoStatementSyntax or LabeledStatementSyntax)
+            {
+                Report(node, "stackalloc inside a loop grows the stack on every iteration (its memory is freed only when the method returns); allocate the buffer once before the loop");
+                return;
+            }
+        }
     }
 
     private void CheckMemberDeclaration(MemberDeclarationSyntax member)
@@ -196,6 +228,11 @@ internal sealed class SandboxVerifier
         if (_model.GetDeclaredSymbol(declaration) is not INamedTypeSymbol type)
         {
             return;
+        }
+
+        if (type.IsValueType && !type.IsGenericType)
+        {
+            CheckStackSize(declaration, type);
         }
 
         if (type.TypeKind == TypeKind.Class && type.BaseType is { } baseType && !IsFromSource(baseType)
@@ -430,9 +467,24 @@ internal sealed class SandboxVerifier
                 foreach (var argument in named.TypeArguments)
                 {
                     CheckType(node, argument);
+                    CheckStackSize(node, argument);
                 }
 
                 return;
+        }
+    }
+
+    /// <summary>
+    /// A value that would take more than <see cref="StackSizes.MaxValueBytes"/> of stack (a struct of structs, a tuple of
+    /// tuples, a generic instantiated with such a type): the JIT allocates a method's frame before its first statement,
+    /// so no budget check could stop the stack overflow.
+    /// </summary>
+    private void CheckStackSize(SyntaxNode node, ITypeSymbol type)
+    {
+        if (type.IsValueType && _checkedSizes.Add(type) && _sizes.Of(type) is var bytes && bytes > StackSizes.MaxValueBytes)
+        {
+            Report(node, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"a value of type '{Display(type)}' takes about {bytes:N0} bytes of stack, more than the {StackSizes.MaxValueBytes:N0} allowed; use a class or an array for large data"));
         }
     }
 
@@ -557,7 +609,65 @@ internal sealed class SandboxVerifier
     private bool IsFromSource(ISymbol symbol) =>
         SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, _model.Compilation.Assembly);
 
-    private static string Display(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
+    /// <summary>
+    /// A type's name for a message, at most about 120 characters: the full name of a tuple of tuples is exponential in
+    /// its nesting (eight tuples of eight ... run to megabytes), so it is never built whole.
+    /// </summary>
+    private static string Display(ITypeSymbol type)
+    {
+        var text = new System.Text.StringBuilder();
+        AppendBounded(text, type, 120);
+        return text.Length > 120 ? text.ToString(0, 117) + "..." : text.ToString();
+    }
+
+    private static void AppendBounded(System.Text.StringBuilder text, ITypeSymbol type, int limit)
+    {
+        if (text.Length > limit)
+        {
+            return;
+        }
+
+        switch (type)
+        {
+            case IArrayTypeSymbol array:
+                AppendBounded(text, array.ElementType, limit);
+                text.Append("[]");
+                return;
+            case INamedTypeSymbol { IsTupleType: true } tuple:
+                text.Append('(');
+                AppendList(text, tuple.TupleElements.Select(e => e.Type), limit);
+                text.Append(')');
+                return;
+            case INamedTypeSymbol { IsGenericType: true } generic:
+                text.Append(generic.Name).Append('<');
+                AppendList(text, generic.TypeArguments, limit);
+                text.Append('>');
+                return;
+            default:
+                text.Append(type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat));
+                return;
+        }
+    }
+
+    private static void AppendList(System.Text.StringBuilder text, IEnumerable<ITypeSymbol> types, int limit)
+    {
+        var first = true;
+        foreach (var item in types)
+        {
+            if (text.Length > limit)
+            {
+                return;
+            }
+
+            if (!first)
+            {
+                text.Append(", ");
+            }
+
+            first = false;
+            AppendBounded(text, item, limit);
+        }
+    }
 
     private static string Describe(ISymbol member)
     {
@@ -599,6 +709,12 @@ internal sealed class SandboxVerifier
             if (operation.Type is { } type && operation is not (ILiteralOperation or INameOfOperation))
             {
                 verifier.CheckType(operation.Syntax, type);
+                verifier.CheckStackSize(operation.Syntax, type);
+            }
+
+            if (operation is IVariableDeclaratorOperation { Symbol.Type: { } localType })
+            {
+                verifier.CheckStackSize(operation.Syntax, localType);
             }
 
             switch (operation)

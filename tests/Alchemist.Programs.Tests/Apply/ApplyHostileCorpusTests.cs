@@ -45,7 +45,7 @@ public sealed class ApplyHostileCorpusTests
                 }
             }
 
-            Assert.Equal(1, compiler.ProcessesStarted);
+            Assert.True(compiler.ProcessesStarted <= 1, $"{compiler.ProcessesStarted} compiler processes: a compile crashed or timed out");
             Assert.Contains(runnable, r => r.Hostile.Expectation == HostileExpectation.ContainedByWorker);
             var benign = ApplyTestKit.BenignPrograms();
             var programs = runnable.Select(r => (IApplyProgram)r.Program).Concat(benign).ToList();
