@@ -108,4 +108,60 @@ public sealed class ProgramFileTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    /// <summary>
+    /// Red-team finding: one odd file name (a.b.cs, a space, over 100 characters, non-ASCII) failed the whole apply. Now
+    /// each odd file is rejected with its path and the others load; an empty file or a FIFO is never opened (reading a FIFO
+    /// blocks for ever) and a file over the size limit is never read.
+    /// </summary>
+    [Fact]
+    public void Odd_empty_special_and_oversized_files_are_each_rejected_with_their_path_and_the_others_load()
+    {
+        var folder = Directory.CreateTempSubdirectory("alchemist-programs-").FullName;
+        try
+        {
+            const string Program = "public static int Label(string text) => -1;\n";
+            File.WriteAllText(Path.Combine(folder, "good.cs"), Program);
+            string[] oddNames = ["a.b", "with space", "été_ü", new string('a', 150)];
+            foreach (var name in oddNames)
+            {
+                File.WriteAllText(Path.Combine(folder, name + ".cs"), Program);
+            }
+
+            File.WriteAllText(Path.Combine(folder, "empty.cs"), "");
+            using (var large = File.Create(Path.Combine(folder, "large.cs")))
+            {
+                large.SetLength(3L << 20); // sparse: 3 MiB that take no disk and, refused, are never read
+            }
+
+            Directory.CreateDirectory(Path.Combine(folder, "folder.cs"));
+            var fifo = Path.Combine(folder, "fifo.cs");
+            var madeFifo = OperatingSystem.IsLinux() && System.Diagnostics.Process.Start("mkfifo", fifo) is { } mkfifo && mkfifo.WaitForExit(10_000) && mkfifo.ExitCode == 0;
+
+            var unreadable = new List<(string Name, string Error)>();
+            var loaded = ProgramFile.LoadFolder(folder, unreadable, maxBytes: 1 << 20);
+
+            Assert.Equal(["good"], loaded.Select(p => p.Name));
+            var reasons = unreadable.ToDictionary(u => u.Name, u => u.Error);
+            foreach (var name in oddNames)
+            {
+                Assert.Contains("cannot name a program", reasons[ProgramFile.Printable(name)], StringComparison.Ordinal);
+            }
+
+            Assert.Contains("empty.cs: the file is empty", reasons["empty"], StringComparison.Ordinal);
+            Assert.Contains("more than the 1,048,576 a program may have", reasons["large"], StringComparison.Ordinal);
+            Assert.Contains("it was not read", reasons["large"], StringComparison.Ordinal);
+            Assert.False(reasons.ContainsKey("folder"), "a folder named folder.cs is not a program file");
+            if (madeFifo)
+            {
+                Assert.Contains("not a regular file", reasons["fifo"], StringComparison.Ordinal);
+            }
+
+            Assert.Equal(oddNames.Length + 2 + (madeFifo ? 1 : 0), unreadable.Count);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

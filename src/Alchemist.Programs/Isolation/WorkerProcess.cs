@@ -120,7 +120,7 @@ internal sealed class WorkerProcess : IDisposable
             process.OutputDataReceived += (_, line) => worker.Remember(line.Data);
             process.BeginErrorReadLine();
             process.BeginOutputReadLine();
-            worker.Walls = worker.ReadWalls() with { HeapLimitBytes = heapLimitBytes, DataLimit = dataLimit };
+            worker.Walls = worker.ReadWalls() with { HeapLimitBytes = heapLimitBytes, DataLimit = dataLimit, TempFolderPath = folder };
             return worker;
         }
         catch

@@ -20,6 +20,9 @@ public sealed record SandboxWalls
     /// <summary>The worker's own temp folder (TMPDIR), removed when it exits.</summary>
     public required bool OwnTempFolder { get; init; }
 
+    /// <summary>The path of that folder, as the engine made it (engine side only).</summary>
+    public string? TempFolderPath { get; init; }
+
     /// <summary>The worker runs in a network namespace of its own (no interface but a loopback that is down).</summary>
     public required bool NetworkNamespace { get; init; }
 

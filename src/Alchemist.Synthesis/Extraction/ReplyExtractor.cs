@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Alchemist.Programs.Compilation;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -237,15 +238,18 @@ public static partial class ReplyExtractor
             return [];
         }
 
-        var root = CSharpSyntaxTree.ParseText(chosen.Text, ParseOptions).GetCompilationUnitRoot();
+        if (ParseWithinLimits(chosen.Text) is not { } root)
+        {
+            return [];
+        }
+
         var declared = DeclaredNames(root);
         var used = root.DescendantNodes().OfType<SimpleNameSyntax>().Select(n => n.Identifier.Text).ToHashSet(StringComparer.Ordinal);
         used.ExceptWith(declared);
         var helpers = new List<FencedBlock>();
         foreach (var block in others)
         {
-            var names = DeclaredNames(CSharpSyntaxTree.ParseText(block.Text, ParseOptions).GetCompilationUnitRoot());
-            if (names.Overlaps(used))
+            if (ParseWithinLimits(block.Text) is { } blockRoot && DeclaredNames(blockRoot).Overlaps(used))
             {
                 helpers.Add(block);
             }
@@ -286,7 +290,12 @@ public static partial class ReplyExtractor
     /// <summary>Drops what is not part of a program: top-level statements (usage examples) and Main methods.</summary>
     private static string Clean(string code, List<string> notes)
     {
-        var root = CSharpSyntaxTree.ParseText(code, ParseOptions).GetCompilationUnitRoot();
+        if (ParseWithinLimits(code) is not { } root)
+        {
+            // Left as it is: the compiler process rejects it with the reason, and Roslyn never reads it here.
+            return code.Trim('\n', '\r') + "\n";
+        }
+
         var drop = new List<SyntaxNode>();
         foreach (var member in root.Members)
         {
@@ -315,6 +324,13 @@ public static partial class ReplyExtractor
 
         return Regex.Replace(text.ToString(), @"\n{3,}", "\n\n").Trim('\n', '\r') + "\n";
     }
+
+    /// <summary>
+    /// Parses a reply's code in this process only when it is within the sandbox's source limits: the reply is untrusted,
+    /// and 200,000 nested parentheses overflow the parser's stack (the compiler process, not this one, sees such code).
+    /// </summary>
+    private static CompilationUnitSyntax? ParseWithinLimits(string code) =>
+        SourceLimits.Default.Check(code) is null ? CSharpSyntaxTree.ParseText(code, ParseOptions).GetCompilationUnitRoot() : null;
 
     private static bool DeclaresLabel(string code) => LabelDeclarationPattern().IsMatch(code);
 

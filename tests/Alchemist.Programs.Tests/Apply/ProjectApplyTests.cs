@@ -176,6 +176,45 @@ public sealed class ProjectApplyTests
     }
 
     /// <summary>A fresh project folder with the bundled example's spec and data, and an empty programs folder.</summary>
+    [Fact]
+    public void Programs_an_LLM_wrote_run_in_this_process_only_when_the_user_trusts_them()
+    {
+        var spec = ExampleProject(out var programs);
+        var llm = new ProgramProvenance { Kind = ProgramAuthorKind.Llm, Provider = "anthropic", Model = "claude", Created = DateTimeOffset.UnixEpoch };
+        new ProgramFile("by_llm", llm, ApplyTestKit.Benign[2].Source).Save(programs);
+        new ProgramFile("by_person", ProgramProvenance.ByPerson("me", DateTimeOffset.UnixEpoch), ApplyTestKit.Benign[1].Source).Save(programs);
+
+        var refused = Assert.Throws<InvalidOperationException>(() =>
+            ProjectApply.Run(spec, ProjectApply.OptionsFor(spec, IsolationMode.None), cancel: TestContext.Current.CancellationToken));
+        Assert.Contains("programs/by_llm.cs was written by an LLM", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("--trust-programs", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("by_person", refused.Message, StringComparison.Ordinal);
+
+        var trusted = ProjectApply.Run(spec, ProjectApply.OptionsFor(spec, IsolationMode.None, trustPrograms: true), cancel: TestContext.Current.CancellationToken);
+        Assert.Equal(["by_llm", "by_person"], trusted.ProgramsInMatrix);
+        Assert.Contains("none: programs ran in this process", trusted.DescribeWalls()[0], StringComparison.Ordinal);
+
+        var isolated = ProjectApply.Run(spec with { Isolation = null }, ProjectApply.OptionsFor(spec, IsolationMode.Process), cancel: TestContext.Current.CancellationToken);
+        Assert.Equal(["by_llm", "by_person"], isolated.ProgramsInMatrix);
+    }
+
+    [Fact]
+    public void The_walls_workers_report_are_what_apply_json_shows()
+    {
+        var spec = ExampleProject(out var programs);
+        File.WriteAllText(Path.Combine(programs, "short.cs"), ApplyTestKit.Benign[2].Source);
+        var result = ProjectApply.Run(spec with { Isolation = null }, ProjectApply.OptionsFor(spec, IsolationMode.Process) with { CacheDirectory = null },
+            cancel: TestContext.Current.CancellationToken);
+
+        var walls = Assert.IsType<Isolation.SandboxWalls>(result.Walls);
+        using var json = System.Text.Json.JsonDocument.Parse(result.ToJson());
+        var shown = json.RootElement.GetProperty("walls");
+        Assert.Equal(walls.CleanEnvironment, shown.GetProperty("clean_environment").GetBoolean());
+        Assert.Equal(walls.NetworkBlocked, shown.GetProperty("network_blocked").GetBoolean());
+        Assert.Equal(walls.WritesBlocked, shown.GetProperty("writes_outside_temp_blocked").GetBoolean());
+        Assert.Equal(walls.Describe(), json.RootElement.GetProperty("walls_summary").EnumerateArray().Select(e => e.GetString()));
+    }
+
     private static TaskSpec ExampleProject(out string programs)
     {
         var example = Path.Combine(SharedFolder.RepositoryRoot, "examples", "youtube-spam");
