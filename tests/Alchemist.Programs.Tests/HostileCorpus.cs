@@ -8,6 +8,12 @@ public enum HostileExpectation
     /// <summary>The verifier rejects it before it runs; <see cref="HostileProgram.Detail"/> is part of the reason.</summary>
     RejectedAtVerify,
 
+    /// <summary>
+    /// The compiler rejects it under the sandbox's options (a type that shadows an imported one is an error there, a
+    /// warning in plain C#); <see cref="HostileProgram.Detail"/> is part of the reason.
+    /// </summary>
+    RejectedAtCompile,
+
     /// <summary>It compiles and runs, and the in-process budgets contain it; <see cref="HostileProgram.Detail"/> is
     /// "budget", "exception", "invalid" or "error" (any of them).</summary>
     ContainedAtRun,
@@ -68,6 +74,7 @@ public static partial class HostileCorpus
         var expectation = match.Groups["kind"].Value switch
         {
             "verify" => HostileExpectation.RejectedAtVerify,
+            "compile" => HostileExpectation.RejectedAtCompile,
             "run" => HostileExpectation.ContainedAtRun,
             "worker" => HostileExpectation.ContainedByWorker,
             "static" => HostileExpectation.ChangesStaticState,

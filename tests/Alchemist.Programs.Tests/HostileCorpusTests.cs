@@ -65,6 +65,10 @@ public sealed class HostileCorpusTests
                 Assert.True(result.RejectedByVerifier, $"{name} was not rejected by the verifier: {result.FeedbackForLlm()}");
                 Assert.Contains(result.Diagnostics, d => d.Line > 0 && d.Message.Contains(program.Detail, StringComparison.Ordinal));
                 break;
+            case HostileExpectation.RejectedAtCompile:
+                Assert.False(result.Succeeded, $"{name} was accepted");
+                Assert.Contains(result.Diagnostics, d => d.Stage == DiagnosticStage.Compile && d.Message.Contains(program.Detail, StringComparison.Ordinal));
+                break;
             case HostileExpectation.ContainedAtRun:
                 Assert.True(result.Succeeded, result.FeedbackForLlm());
                 ProgramThread.Run(() => AssertContained(program, result.Program!));

@@ -32,7 +32,16 @@ public sealed class ProgramCompiler : IProgramCompiler
         allowUnsafe: true, // so that unsafe code compiles and the verifier, not the compiler, explains the rejection
         nullableContextOptions: NullableContextOptions.Disable,
         concurrentBuild: false,
-        deterministic: true);
+        deterministic: true,
+        // A source type that shadows an imported namespace or type is only a warning in C#; in the sandbox it would let a
+        // program capture what the rewriter injects, so it is an error.
+        specificDiagnosticOptions: new Dictionary<string, ReportDiagnostic>
+        {
+            ["CS0435"] = ReportDiagnostic.Error,
+            ["CS0436"] = ReportDiagnostic.Error,
+            ["CS0437"] = ReportDiagnostic.Error,
+            ["CS0438"] = ReportDiagnostic.Error,
+        });
 
     private readonly SyntaxTree? _rowTree;
 

@@ -17,6 +17,7 @@ public static class WorkerHost
 
     public static int Run(string[] args)
     {
+        WorkerWallBuilder.ExitWhenOrphaned();
         if (args is ["--compile", var compilerSocket])
         {
             return CompilerHost.Run(compilerSocket);

@@ -116,8 +116,8 @@ public sealed record SandboxWalls
 /// <summary>What a worker's environment holds: only what the runtime and the labels need, never a key.</summary>
 internal static class WorkerEnvironment
 {
-    /// <summary>Variables copied from the engine's environment when set: where the runtime lives, and the time zone (dates).</summary>
-    private static readonly string[] PassedOn = ["DOTNET_ROOT", "DOTNET_ROOT_X64", "DOTNET_ROOT_ARM64", "TZ"];
+    /// <summary>Variables copied from the engine's environment when set: where the runtime lives.</summary>
+    private static readonly string[] PassedOn = ["DOTNET_ROOT", "DOTNET_ROOT_X64", "DOTNET_ROOT_ARM64"];
 
     /// <summary>Variables the engine sets itself.</summary>
     private static readonly string[] SetByEngine =
@@ -196,6 +196,37 @@ internal static partial class WorkerWallBuilder
             NetworkProbe = ProbeNetwork(),
             WriteProbe = ProbeWrite(tempFolder),
         };
+    }
+
+    /// <summary>
+    /// Ends this process when the engine that started it is gone (it was killed, or its machine session ended): a worker
+    /// busy in a long batch would not notice its socket closing, and would run on as an orphan. Linux re-parents an
+    /// orphan, so a parent id that changes means the engine died.
+    /// </summary>
+    public static void ExitWhenOrphaned()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var parent = getppid();
+        var watch = new Thread(() =>
+        {
+            while (true)
+            {
+                Thread.Sleep(500);
+                if (getppid() != parent)
+                {
+                    Environment.Exit(3);
+                }
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "watch-engine",
+        };
+        watch.Start();
     }
 
     /// <summary>The Landlock ABI version of this kernel, 0 when it has none (or Landlock is disabled).</summary>
@@ -325,6 +356,9 @@ internal static partial class WorkerWallBuilder
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int unshare(int flags);
+
+    [LibraryImport("libc")]
+    private static partial int getppid();
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags);

@@ -30,6 +30,8 @@ internal static class SandboxPolicy
     private const string NoRuntime = "runtime services (GC, AppDomain, AppContext, compiler services, security) are not allowed in a labeling program";
     private const string NoStackTrace = "a stack trace differs between a worker process and this process, so a label read from it is not reproducible; use the exception's Message";
     private const string NoLazy = "static readonly fields are initialized once already; compute the value in the field's initializer instead of a Lazy";
+    private const string NoClock =
+        "labels must be reproducible: parsing a date fills in today's date or year for what the text leaves out, and local time depends on the machine's time zone; take the numbers from the text with int.Parse or a Regex, and keep times in UTC";
     private const string NoVectors = "vector and big-number types (System.Numerics) are not available to labeling programs; use arrays, spans, Math and decimal";
 
     /// <summary>Why a type of these namespaces is denied (types of other namespaces not on the list get the generic reason).</summary>
@@ -233,6 +235,28 @@ internal static class SandboxPolicy
         ["System.DateTime.Today"] = NoNondeterminism,
         ["System.DateTimeOffset.Now"] = NoNondeterminism,
         ["System.DateTimeOffset.UtcNow"] = NoNondeterminism,
+        ["System.DateTime.Parse"] = NoClock,
+        ["System.DateTime.TryParse"] = NoClock,
+        ["System.DateTime.ParseExact"] = NoClock,
+        ["System.DateTime.TryParseExact"] = NoClock,
+        ["System.DateTime.ToLocalTime"] = NoClock,
+        ["System.DateTime.ToUniversalTime"] = NoClock,
+        ["System.DateTime.ToFileTime"] = NoClock,
+        ["System.DateTime.FromFileTime"] = NoClock,
+        ["System.DateTime.IsDaylightSavingTime"] = NoClock,
+        ["System.DateTimeOffset.Parse"] = NoClock,
+        ["System.DateTimeOffset.TryParse"] = NoClock,
+        ["System.DateTimeOffset.ParseExact"] = NoClock,
+        ["System.DateTimeOffset.TryParseExact"] = NoClock,
+        ["System.DateTimeOffset.ToLocalTime"] = NoClock,
+        ["System.DateTimeOffset.LocalDateTime"] = NoClock,
+        ["System.DateTimeOffset.FromFileTime"] = NoClock,
+        ["System.DateOnly.Parse"] = NoClock,
+        ["System.DateOnly.TryParse"] = NoClock,
+        ["System.DateOnly.ParseExact"] = NoClock,
+        ["System.DateOnly.TryParseExact"] = NoClock,
+        ["System.Convert.ToDateTime"] = NoClock,
+        ["System.Convert.ChangeType"] = NoClock,
         ["System.Guid.NewGuid"] = NoNondeterminism,
         ["System.Guid.CreateVersion7"] = NoNondeterminism,
         ["System.Linq.Enumerable.Shuffle"] = NoNondeterminism,
@@ -243,6 +267,13 @@ internal static class SandboxPolicy
         ["System.Text.RegularExpressions.Regex.CompileToAssembly"] = NoIo,
         ["System.Text.RegularExpressions.Match.Synchronized"] = NoThreads,
         ["System.Text.RegularExpressions.Group.Synchronized"] = NoThreads,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>Single overloads denied, by documentation id: a DateTime of unspecified kind takes the machine's time zone here.</summary>
+    private static readonly FrozenDictionary<string, string> DeniedOverloads = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["M:System.DateTimeOffset.#ctor(System.DateTime)"] = NoClock,
+        ["M:System.DateTimeOffset.op_Implicit(System.DateTime)~System.DateTimeOffset"] = NoClock,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Members of denied types that are harmless and common in LLM-written code.</summary>
@@ -356,6 +387,11 @@ internal static class SandboxPolicy
         }
 
         var id = DocumentationId(member);
+        if (id is not null && DeniedOverloads.TryGetValue(id, out var overloadReason))
+        {
+            return overloadReason;
+        }
+
         switch (member)
         {
             case IMethodSymbol method:

@@ -230,6 +230,13 @@ internal sealed class SandboxVerifier
             return;
         }
 
+        // A class Alchemist in the global namespace would capture the calls the rewriter injects (global::Alchemist.Programs.
+        // Runtime.Budget...), which C# binds to a source type before an imported namespace: every budget switched off.
+        if (type.ContainingType is null && type.ContainingNamespace.IsGlobalNamespace && IsReservedNamespace(type.Name))
+        {
+            Report(declaration, $"a type named '{type.Name}' outside any namespace would shadow the {type.Name} namespace, which the library and the sandbox use; rename it");
+        }
+
         if (type.IsValueType && !type.IsGenericType)
         {
             CheckStackSize(declaration, type);

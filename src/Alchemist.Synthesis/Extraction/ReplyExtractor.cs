@@ -364,7 +364,7 @@ public static partial class ReplyExtractor
         }
 
         var code = block.Text;
-        if (DeclaresLabel(code) || Regex.IsMatch(code, @"\b(static|public|private|var|string|bool|int)\b[^\n]*[;{]"))
+        if (DeclaresLabel(code) || CSharpStatementPattern.IsMatch(code))
         {
             return LabelFunctionPattern().Match(code) is { Success: true } m && !DeclaresLabel(code) ? GuessLanguage(m.Value) : "C#";
         }
@@ -377,6 +377,13 @@ public static partial class ReplyExtractor
         : declaration.StartsWith("function", StringComparison.Ordinal) || declaration.Contains("=>", StringComparison.Ordinal) ? "JavaScript"
         : declaration.Contains("String", StringComparison.Ordinal) ? "Java"
         : "not C#";
+
+    /// <summary>
+    /// A line that looks like a C# declaration or statement. Non-backtracking: on a reply line of 40,000 "int " the
+    /// backtracking form took 72 s (red-team finding), and replies are untrusted text.
+    /// </summary>
+    private static readonly Regex CSharpStatementPattern =
+        new(@"\b(static|public|private|var|string|bool|int)\b[^\n]*[;{]", RegexOptions.NonBacktracking, TimeSpan.FromSeconds(2));
 
     [GeneratedRegex(@"\bint\s+Label\s*\(")]
     private static partial Regex LabelDeclarationPattern();

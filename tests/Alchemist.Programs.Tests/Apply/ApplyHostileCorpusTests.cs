@@ -33,7 +33,7 @@ public sealed class ApplyHostileCorpusTests
             {
                 var compiled = compiler.Compile(hostile.Source, hostile.Name);
                 Assert.All(compiled.Diagnostics, d => Assert.DoesNotContain(Key, d.Message, StringComparison.Ordinal));
-                if (hostile.Expectation is HostileExpectation.RejectedAtVerify or HostileExpectation.RejectedByLimits)
+                if (hostile.Expectation is HostileExpectation.RejectedAtVerify or HostileExpectation.RejectedAtCompile or HostileExpectation.RejectedByLimits)
                 {
                     Assert.False(compiled.Succeeded, $"{hostile.Name} should be rejected before it runs");
                     Assert.Contains(compiled.Diagnostics, d => d.Message.Contains(hostile.Detail, StringComparison.Ordinal));

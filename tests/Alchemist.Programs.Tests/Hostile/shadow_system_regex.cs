@@ -1,6 +1,6 @@
 // Attempts: declares its own System.Text.RegularExpressions.Regex so that the injected match timeout has no effect.
-// Must be rejected at verify time.
-// expect: verify "reserved for the library and the sandbox"
+// Must be rejected before it runs: the compiler refuses it under the sandbox's options (shadowing an imported type is an error there).
+// expect: compile "conflicts with the imported type"
 
 namespace System.Text.RegularExpressions
 {
