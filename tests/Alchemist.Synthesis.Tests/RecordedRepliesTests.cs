@@ -47,7 +47,10 @@ public sealed class RecordedRepliesTests : IDisposable
         Assert.Contains(files, f => f.Name == "synth-02-keywords" && f.Source.Contains("// call: synth-02-keywords knowledge", StringComparison.Ordinal));
 
         // The acceptance figure: label model chosen on valid (gold), evaluated on test. Youtube's target is on covered rows.
-        var applied = ProjectApply.Run(twoStage, ProjectApply.OptionsFor(twoStage, IsolationMode.None, trustPrograms: true), cancel: ct);
+        // Every split is applied twice, the second time over reversed rows: each recorded program votes by its row alone.
+        var options = ProjectApply.OptionsFor(twoStage, IsolationMode.None, trustPrograms: true) with { CheckRowOrder = true };
+        var applied = ProjectApply.Run(twoStage, options, cancel: ct);
+        Assert.All(applied.Splits, s => Assert.Equal(10, s.ProgramsOrderChecked));
         Assert.Equal(10, applied.ProgramsInMatrix.Count);
         var votes = applied.Splits.ToDictionary(s => s.Split, s => s.Matrix.SelectPrograms(Enumerable.Range(0, s.Matrix.Programs).ToArray()));
         var data = SpecData.LoadDataset(twoStage);

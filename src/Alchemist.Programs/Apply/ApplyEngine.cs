@@ -131,7 +131,7 @@ public sealed class ApplyEngine : IDisposable
             var j = toRun[run.Index];
             run.JudgeAtEnd(_options);
             var faults = run.Faults;
-            var complete = run.Rows == rows && !run.KilledWorker && !run.ChangedStaticState;
+            var complete = run.Rows == rows && !run.KilledWorker && !run.Uncached;
             var column = run.Column.ToArray(rows);
             if (complete)
             {

@@ -62,7 +62,10 @@ public struct RowFaults
 
     public string? FirstFault;
 
-    /// <summary>Set when the program must be disabled whatever its fault share (it changed its static state).</summary>
+    /// <summary>
+    /// Set when the program must be disabled now: it changed its static state, or it failed on too many rows for the rest
+    /// of the batch to be worth its time (the rows left unlabeled abstain).
+    /// </summary>
     public string? DisableReason;
 
     public static RowFaults None => new() { FirstFaultRow = -1 };

@@ -90,7 +90,7 @@ internal static class InProcessExecutor
             {
                 if (labelers[p]?.FinishSplit() is { } reason)
                 {
-                    programs[p].DisableForChangedState(reason);
+                    programs[p].DisableUncached(reason);
                 }
             }
         }

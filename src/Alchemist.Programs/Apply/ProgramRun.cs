@@ -24,8 +24,11 @@ internal sealed class ProgramRun(int index, IApplyProgram program, int classes)
     /// <summary>True when the program was stopped by the watchdog or by its worker dying (its result is not cached).</summary>
     public bool KilledWorker { get; private set; }
 
-    /// <summary>True when the program changed its static state: its column is not cached, whatever it holds.</summary>
-    public bool ChangedStaticState { get; private set; }
+    /// <summary>
+    /// True when the program was disabled by its labeler (it changed its static state, or failed on too many rows to go
+    /// on): its column is not cached, whatever it holds.
+    /// </summary>
+    public bool Uncached { get; private set; }
 
     public RowFaults Faults
     {
@@ -50,12 +53,6 @@ internal sealed class ProgramRun(int index, IApplyProgram program, int classes)
             return false;
         }
 
-        if (faults.DisableReason is { } disable)
-        {
-            DisableForChangedState(disable);
-            return false;
-        }
-
         var outside = RemoveVotesOutsideClasses(votes, out var firstOutside);
         Column.Write(firstRow, votes);
         string? reason = null;
@@ -75,6 +72,12 @@ internal sealed class ProgramRun(int index, IApplyProgram program, int classes)
             {
                 reason = FaultShareReason(_faults, _rows, options);
             }
+        }
+
+        if (faults.DisableReason is { } stopped)
+        {
+            DisableUncached(stopped);
+            return false;
         }
 
         if (reason is not null)
@@ -101,12 +104,12 @@ internal sealed class ProgramRun(int index, IApplyProgram program, int classes)
         }
     }
 
-    /// <summary>Disables a program whose static state changed while it labeled (<see cref="IBatchLabeler.FinishSplit"/>).</summary>
-    public void DisableForChangedState(string reason)
+    /// <summary>Disables a program its labeler stopped (<see cref="RowFaults.DisableReason"/>, <see cref="IBatchLabeler.FinishSplit"/>).</summary>
+    public void DisableUncached(string reason)
     {
         lock (_gate)
         {
-            ChangedStaticState = true;
+            Uncached = true;
         }
 
         Disable(reason, killedWorker: false);

@@ -155,6 +155,9 @@ public sealed class InvokerLabeler(ProgramInvoker invoker, LoadedProgram? loaded
     /// <summary>Labeling time between two checks of the static state, as a multiple of what the last check took.</summary>
     private const int GuardSpacing = 32;
 
+    /// <summary>Rows between two looks at the program's fault share within a batch.</summary>
+    private const int FaultCheckRows = 256;
+
     private Action? _release = release;
     private StaticStateGuard? _guard;
     private long _ticksSinceCheck;
@@ -175,7 +178,21 @@ public sealed class InvokerLabeler(ProgramInvoker invoker, LoadedProgram? loaded
         var budgetBefore = stats.BudgetViolations;
         var keptBefore = stats.FirstErrors.Count;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        invoker.LabelRange(ProgramColumns.From(batch, invoker.Signature), 0, votes, batch.FirstRow);
+        var columns = ProgramColumns.From(batch, invoker.Signature);
+
+        // In chunks, so that a program failing on nearly every row stops after its allowance (ProgramBudgets) instead of
+        // spending its whole per-row budget on every row of a large batch: in process no watchdog would stop it.
+        for (var start = 0; start < votes.Length; start += FaultCheckRows)
+        {
+            var count = Math.Min(FaultCheckRows, votes.Length - start);
+            invoker.LabelRange(columns, start, votes.Slice(start, count), batch.FirstRow + start);
+            if (start + count < votes.Length && invoker.ShouldDisable(out var tooManyFaults))
+            {
+                faults.DisableReason ??= tooManyFaults + "; the rest of the batch was not labeled";
+                break;
+            }
+        }
+
         faults.Errors += (int)(stats.Exceptions + stats.InvalidResults - errorsBefore);
         faults.BudgetExceeded += (int)(stats.BudgetViolations - budgetBefore);
         if (faults.FirstFault is null && stats.FirstErrors.Count > keptBefore)

@@ -84,17 +84,14 @@ internal sealed record CompileRequest(long Id, string Name, string Source, bool 
         writer.WriteString(Name);
         writer.WriteString(Source);
         writer.WriteByte(Instrument ? (byte)1 : (byte)0);
-        writer.WriteInt(Signature.Fields.Count);
-        foreach (var field in Signature.Fields)
+        using (var signature = new MemoryStream())
         {
-            writer.WriteString(field.Name);
-            writer.WriteByte((byte)field.Kind);
-        }
+            using (var binary = new BinaryWriter(signature))
+            {
+                WorkerProgramLoader.WriteSignature(binary, Signature);
+            }
 
-        writer.WriteInt(Signature.ClassNames.Count);
-        foreach (var className in Signature.ClassNames)
-        {
-            writer.WriteString(className);
+            writer.WriteBytes(signature.ToArray());
         }
 
         writer.WriteLong(Limits.MaxBytes);
@@ -108,19 +105,9 @@ internal sealed record CompileRequest(long Id, string Name, string Source, bool 
         var name = reader.ReadString() ?? "program";
         var source = reader.ReadString() ?? "";
         var instrument = reader.ReadByte() != 0;
-        var fields = new InputField[reader.ReadInt()];
-        for (var i = 0; i < fields.Length; i++)
-        {
-            fields[i] = new InputField(reader.ReadString() ?? "", (FieldKind)reader.ReadByte());
-        }
-
-        var classes = new string[reader.ReadInt()];
-        for (var i = 0; i < classes.Length; i++)
-        {
-            classes[i] = reader.ReadString() ?? "";
-        }
-
+        using var binary = new BinaryReader(new MemoryStream(reader.ReadBytes(), writable: false));
+        var signature = WorkerProgramLoader.ReadSignature(binary);
         var limits = SourceLimits.Default with { MaxBytes = reader.ReadLong(), MaxNesting = reader.ReadInt(), MaxSyntaxDepth = reader.ReadInt() };
-        return new CompileRequest(id, name, source, instrument, new ProgramSignature(fields, classes), limits);
+        return new CompileRequest(id, name, source, instrument, signature, limits);
     }
 }

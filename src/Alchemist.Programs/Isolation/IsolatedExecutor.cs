@@ -534,7 +534,7 @@ internal sealed class IsolatedExecutor : IDisposable
                         var reason = Bounded.Text(worker.Reader.ReadString() ?? "changed its static state");
                         if (index >= 0 && index < owner._programs.Length)
                         {
-                            owner._programs[index].DisableForChangedState(reason);
+                            owner._programs[index].DisableUncached(reason);
                         }
                     }
 

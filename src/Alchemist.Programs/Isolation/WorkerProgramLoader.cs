@@ -24,19 +24,7 @@ public static class WorkerProgramLoader
         {
             writer.Write(name);
             writer.Write(entryTypeName);
-            writer.Write(signature.Fields.Count);
-            foreach (var field in signature.Fields)
-            {
-                writer.Write(field.Name);
-                writer.Write((byte)field.Kind);
-            }
-
-            writer.Write(signature.ClassNames.Count);
-            foreach (var className in signature.ClassNames)
-            {
-                writer.Write(className);
-            }
-
+            WriteSignature(writer, signature);
             writer.Write(budgets.MaxStepsPerCall);
             writer.Write(budgets.MaxTimePerCall.Ticks);
             writer.Write(budgets.MaxAllocatedBytesPerCall);
@@ -52,16 +40,25 @@ public static class WorkerProgramLoader
         return buffer.ToArray();
     }
 
-    public static IBatchLabeler Load(string kind, string name, byte[] payload)
+    /// <summary>A task signature (fields with their kinds, then class names), as workers and the compiler process read it.</summary>
+    internal static void WriteSignature(BinaryWriter writer, ProgramSignature signature)
     {
-        if (kind != CompiledProgramKind)
+        writer.Write(signature.Fields.Count);
+        foreach (var field in signature.Fields)
         {
-            throw new NotSupportedException($"unknown program image kind '{kind}' for '{name}'");
+            writer.Write(field.Name);
+            writer.Write((byte)field.Kind);
         }
 
-        using var reader = new BinaryReader(new MemoryStream(payload, writable: false));
-        var programName = reader.ReadString();
-        var entryType = reader.ReadString();
+        writer.Write(signature.ClassNames.Count);
+        foreach (var className in signature.ClassNames)
+        {
+            writer.Write(className);
+        }
+    }
+
+    internal static ProgramSignature ReadSignature(BinaryReader reader)
+    {
         var fields = new InputField[reader.ReadInt32()];
         for (var i = 0; i < fields.Length; i++)
         {
@@ -74,6 +71,20 @@ public static class WorkerProgramLoader
             classes[i] = reader.ReadString();
         }
 
+        return new ProgramSignature(fields, classes);
+    }
+
+    public static IBatchLabeler Load(string kind, string name, byte[] payload)
+    {
+        if (kind != CompiledProgramKind)
+        {
+            throw new NotSupportedException($"unknown program image kind '{kind}' for '{name}'");
+        }
+
+        using var reader = new BinaryReader(new MemoryStream(payload, writable: false));
+        var programName = reader.ReadString();
+        var entryType = reader.ReadString();
+        var signature = ReadSignature(reader);
         var budgets = new ProgramBudgets
         {
             MaxStepsPerCall = reader.ReadInt64(),
@@ -88,7 +99,7 @@ public static class WorkerProgramLoader
         var image = reader.ReadBytes(reader.ReadInt32());
 
         // The worker lives as long as the apply; the program's code goes with the process (and, staying loaded, tiers up).
-        var loaded = LoadedProgram.FromImage(programName, image, entryType, new ProgramSignature(fields, classes), unloadable: false);
+        var loaded = LoadedProgram.FromImage(programName, image, entryType, signature, unloadable: false);
         return new InvokerLabeler(loaded.CreateInvoker(budgets), loaded);
     }
 }

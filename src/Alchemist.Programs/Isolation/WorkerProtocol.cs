@@ -45,8 +45,8 @@ internal static class WorkerProtocol
     public const byte Hello = 13;
 
     /// <summary>
-    /// Engine to compiler process: [long id][string name][string source][byte instrument][int fields] per field [string name]
-    /// [byte kind]; [int classes] [string name]...; [long maxBytes][int maxNesting][int maxSyntaxDepth].
+    /// Engine to compiler process: [long id][string name][string source][byte instrument][bytes signature (as a worker's
+    /// program image holds it)][long maxBytes][int maxNesting][int maxSyntaxDepth].
     /// </summary>
     public const byte Compile = 20;
 

@@ -66,3 +66,25 @@ public sealed class RowOrderCheckTests
         }
     }
 }
+
+/// <summary>In process no watchdog stops a program that fails slowly on every row; its labeler stops it after its allowance.</summary>
+public sealed class FaultAllowanceTests
+{
+    [Fact]
+    public void A_program_failing_on_every_row_stops_after_its_first_chunk_of_a_large_batch()
+    {
+        var failing = new SandboxedProgram(ApplyTestKit.Compile("fails", "public static int Label(string text) => throw new InvalidOperationException(\"no\");"));
+        var texts = Enumerable.Range(0, 2000).Select(i => $"row {i}").ToArray();
+        using var engine = new ApplyEngine(ApplyTestKit.Options(IsolationMode.None) with { Parallelism = 1, BatchSize = 4096 });
+
+        var result = engine.Apply("train", InMemoryDataSource.FromTexts("c", "text", texts), [failing], 2, cancel: TestContext.Current.CancellationToken);
+
+        var report = Assert.Single(result.Programs);
+        Assert.Equal(ProgramStatus.Disabled, report.Status);
+
+        // The default allowance: judged after 200 rows, at most 5 % failing; the labeler looks every 256 rows.
+        Assert.Equal(256, report.Errors);
+        Assert.Contains("failed on 256 of 256 rows", report.Reason, StringComparison.Ordinal);
+        Assert.Contains("the rest of the batch was not labeled", report.Reason, StringComparison.Ordinal);
+    }
+}
