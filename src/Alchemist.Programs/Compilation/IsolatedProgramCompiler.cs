@@ -184,7 +184,30 @@ public sealed class IsolatedProgramCompiler : IProgramCompiler, IDisposable
 internal static class CompilerPool
 {
     private const int MaxIdlePerKey = 2;
-    private static readonly Dictionary<(string Worker, long Memory), Stack<WorkerProcess>> Idle = [];
+    private static readonly Dictionary<(string Worker, long Memory), Stack<WorkerProcess>> Idle = InitIdle();
+
+    /// <summary>Idle processes are ended with this one, so that their temp folders go with them.</summary>
+    private static Dictionary<(string Worker, long Memory), Stack<WorkerProcess>> InitIdle()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => EndAll();
+        return [];
+    }
+
+    private static void EndAll()
+    {
+        List<WorkerProcess> idle;
+        lock (Idle)
+        {
+            idle = [.. Idle.Values.SelectMany(s => s)];
+            Idle.Clear();
+        }
+
+        var writer = new FrameWriter();
+        foreach (var process in idle)
+        {
+            Quit(process, writer);
+        }
+    }
 
     public static bool TryRent((string Worker, long Memory) key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out WorkerProcess? process)
     {
@@ -224,6 +247,11 @@ internal static class CompilerPool
             }
         }
 
+        Quit(process, writer);
+    }
+
+    private static void Quit(WorkerProcess process, FrameWriter writer)
+    {
         writer.Begin(WorkerProtocol.Quit);
         try
         {
