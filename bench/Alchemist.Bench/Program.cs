@@ -31,7 +31,7 @@ public static class Program
         Console.Error.WriteLine("usage: bench/run labelmodel [--rows N] [--lfs M] [--classes K] [--seed S] [--threads T] [--models mv,wmv,ds,metal,fs] [--json]");
         Console.Error.WriteLine("       bench/run apply [--rows N] [--ten-rows N] [--threads 1,2] [--repeats N] [--json]");
         Console.Error.WriteLine("       bench/run apply --memory [--memory-rows N] [--isolation process|none] [--json]");
-        Console.Error.WriteLine("       bench/run quality <project>...   (final-label sources and choice rules scored on train gold)");
+        Console.Error.WriteLine("       bench/run quality [--metric accuracy|macro_f1] <project>...   (final-label sources, choice rules and evaluation.metric scored on train gold)");
         return 2;
     }
 }

@@ -12,6 +12,8 @@ namespace Alchemist.Bench;
 /// Each source is scored twice: as the product labels train rows (the end model has seen them, through the label model's
 /// labels, so it mostly repeats the label model there), and as it would label rows it has not seen (the end model retrained
 /// without each fifth of train, as test rows are labeled). Test labels are not scored here.
+/// Each project runs once per <c>evaluation.metric</c> (both unless <c>--metric</c> names one), and the final labels each metric
+/// leads to are scored by accuracy and macro-F1: the measurement behind the metric's default (docs/architecture.md).
 /// </summary>
 public static class QualityBenchmark
 {
@@ -42,7 +44,7 @@ public static class QualityBenchmark
         ? (lead.Best == FinalChoice.DevOnlyName ? FinalChoice.Weights.Count : FinalChoice.Weights.ToList().FindIndex(w => FinalChoice.NameOf(w) == lead.Best))
         : Picked(choice);
 
-    /// <summary>The fallback candidate, unless the best on valid leads it by more than z standard errors of the paired difference.</summary>
+    /// <summary>The fallback candidate, unless the best on valid leads it by more than z standard errors of the paired difference in accuracy.</summary>
     private static int Gated(FinalChoice.Choice choice, int[] gold, int fallback, double z)
     {
         var best = BestOnValid(choice);
@@ -51,63 +53,102 @@ public static class QualityBenchmark
             return best;
         }
 
-        var (leadRows, standardErrorRows) = FinalChoice.PairedLead(choice.ValidPredictions[best], choice.ValidPredictions[fallback], gold);
-        return leadRows > z * standardErrorRows ? best : fallback;
+        var lead = PairedLead.Of(EvaluationMetric.Accuracy, choice.ValidPredictions[best], choice.ValidPredictions[fallback], gold, choice.Scored[0].Valid.Classes);
+        return lead.Exceeds(z) ? best : fallback;
     }
 
     public static int Run(string[] args)
     {
-        if (args.Length == 0)
+        var metrics = Enum.GetValues<EvaluationMetric>().ToList();
+        var projects = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--metric" && i + 1 < args.Length)
+            {
+                metrics = EvaluationMetrics.TryParse(args[++i], out var metric) ? [metric] : throw new ArgumentException($"--metric: '{args[i]}' is not accuracy or macro_f1");
+            }
+            else
+            {
+                projects.Add(args[i]);
+            }
+        }
+
+        if (projects.Count == 0)
         {
             throw new ArgumentException("quality needs one or more project folders (made by `alchemist init`, with gold labels on train)");
         }
 
         var pooled = new int[Rules.Length];
         var pooledUnseen = new int[Rules.Length];
+        var macroF1 = new double[Rules.Length];
+        var macroF1Unseen = new double[Rules.Length];
+        var byMetric = metrics.ToDictionary(m => m, _ => (Right: 0, RightUnseen: 0, MacroF1: 0.0, MacroF1Unseen: 0.0));
         var pooledRows = 0;
-        foreach (var project in args)
+        foreach (var project in projects)
         {
-            var pipeline = new RunPipeline(TextWriter.Null) { Force = true };
-            pipeline.Run(project);
-            var run = pipeline.Artifacts ?? throw new InvalidOperationException($"{project}: the run computed nothing");
-            var train = run.Dataset.Train;
-            if (!train.Rows.HasAnyGold)
+            foreach (var metric in metrics)
             {
-                throw new ArgumentException($"{project}: the train split has no gold labels to score against");
-            }
+                var pipeline = new RunPipeline(TextWriter.Null) { Force = true, Metric = metric };
+                pipeline.Run(project);
+                var run = pipeline.Artifacts ?? throw new InvalidOperationException($"{project}: the run computed nothing");
+                var train = run.Dataset.Train;
+                if (!train.Rows.HasAnyGold)
+                {
+                    throw new ArgumentException($"{project}: the train split has no gold labels to score against");
+                }
 
-            var choice = run.FinalChoice ?? throw new ArgumentException($"{project}: no final-label choice was made (the valid split has no gold)");
-            var texts = run.Dataset.Splits.ToDictionary(s => s.Name, s => RunPipeline.RowTexts(run.Spec, s));
-            var unseen = new EndModelStage(run.Spec, run.Dataset, texts, run.Votes, run.LabelModelProbabilities, _ => { }).TrainOutOfSample(5);
-            var gold = train.Rows.Labels;
-            var right = Candidates(run, choice, run.EndModel.Predictions["train"]).Select(p => Correct(p, gold, run.Dataset.Classes)).ToArray();
-            var rightUnseen = Candidates(run, choice, unseen).Select(p => Correct(p, gold, run.Dataset.Classes)).ToArray();
-            var rows = gold.Count(g => g >= 0);
-            Console.WriteLine($"{project}: {rows} train rows with gold; label model {run.LabelModelName}, final source {choice.Describe()}");
-            for (var k = 0; k < right.Length; k++)
-            {
-                var name = k < FinalChoice.Weights.Count ? $"label-model weight {FinalChoice.Weights[k]:0.00}" : "dev-only baseline";
-                var valid = k < FinalChoice.Weights.Count ? choice.Scores[k] : (0, choice.DevOnly?.ValidAccuracy ?? double.NaN, choice.DevOnly?.ValidLogLoss ?? double.NaN);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {name,-26} train accuracy: as labeled {right[k] / (double)rows:0.0000}, unseen {rightUnseen[k] / (double)rows:0.0000} | valid (cross-fitted) accuracy {valid.Item2:0.000}, log-loss {valid.Item3:0.000}"));
-            }
+                var choice = run.FinalChoice ?? throw new ArgumentException($"{project}: no final-label choice was made (the valid split has no gold)");
+                var texts = run.Dataset.Splits.ToDictionary(s => s.Name, s => RunPipeline.RowTexts(run.Spec, s));
+                var unseen = new EndModelStage(run.Spec, run.Dataset, texts, run.Votes, run.LabelModelProbabilities, _ => { }).TrainOutOfSample(5);
+                var gold = train.Rows.Labels;
+                var classes = run.Dataset.Classes;
+                var scores = Candidates(run, choice, run.EndModel.Predictions["train"]).Select(p => ClassificationMetrics.Compute(gold, ClassificationMetrics.ArgMax(p, classes), classes)).ToArray();
+                var scoresUnseen = Candidates(run, choice, unseen).Select(p => ClassificationMetrics.Compute(gold, ClassificationMetrics.ArgMax(p, classes), classes)).ToArray();
+                var rows = gold.Count(g => g >= 0);
+                static int Right(ClassificationMetrics m) => (int)Math.Round(m.Accuracy * m.Rows);
+                var product = Picked(choice);
+                var tally = byMetric[metric];
+                byMetric[metric] = (tally.Right + Right(scores[product]), tally.RightUnseen + Right(scoresUnseen[product]), tally.MacroF1 + scores[product].MacroF1, tally.MacroF1Unseen + scoresUnseen[product].MacroF1);
+                Console.WriteLine($"{project} ({metric.SpecName()}): {rows} train rows with gold; label model {run.LabelModelName}, final source {choice.Describe()}: " +
+                    string.Create(CultureInfo.InvariantCulture, $"accuracy {scores[product].Accuracy:0.0000} (unseen {scoresUnseen[product].Accuracy:0.0000}), macro-F1 {scores[product].MacroF1:0.0000} (unseen {scoresUnseen[product].MacroF1:0.0000})"));
+                if (metric != metrics[0])
+                {
+                    continue;
+                }
 
-            for (var i = 0; i < Rules.Length; i++)
-            {
-                var picked = Rules[i].Pick(choice, run.Dataset.Valid!.Rows.Labels);
-                pooled[i] += right[picked];
-                pooledUnseen[i] += rightUnseen[picked];
-                Console.WriteLine($"  rule {Rules[i].Name}: picks {(picked < FinalChoice.Weights.Count ? $"weight {FinalChoice.Weights[picked]:0.00}" : "dev-only baseline")}, {right[picked]} rows right as labeled, {rightUnseen[picked]} unseen");
-            }
+                for (var k = 0; k < scores.Length; k++)
+                {
+                    var name = k < FinalChoice.Weights.Count ? $"label-model weight {FinalChoice.Weights[k]:0.00}" : "dev-only baseline";
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  {name,-26} train accuracy / macro-F1: as labeled {scores[k].Accuracy:0.0000} / {scores[k].MacroF1:0.0000}, unseen {scoresUnseen[k].Accuracy:0.0000} / {scoresUnseen[k].MacroF1:0.0000} | valid (cross-fitted) {choice.Scored[k].Valid.Accuracy:0.000} / {choice.Scored[k].Valid.MacroF1:0.000}"));
+                }
 
-            pooledRows += rows;
+                for (var i = 0; i < Rules.Length; i++)
+                {
+                    var picked = Rules[i].Pick(choice, run.Dataset.Valid!.Rows.Labels);
+                    pooled[i] += Right(scores[picked]);
+                    pooledUnseen[i] += Right(scoresUnseen[picked]);
+                    macroF1[i] += scores[picked].MacroF1;
+                    macroF1Unseen[i] += scoresUnseen[picked].MacroF1;
+                    Console.WriteLine($"  rule {Rules[i].Name}: picks {(picked < FinalChoice.Weights.Count ? $"weight {FinalChoice.Weights[picked]:0.00}" : "dev-only baseline")}, {Right(scores[picked])} rows right as labeled, {Right(scoresUnseen[picked])} unseen");
+                }
+
+                pooledRows += rows;
+            }
         }
 
-        Console.WriteLine($"pooled over {args.Length} project(s), {pooledRows} train rows:");
+        Console.WriteLine($"pooled over {projects.Count} project(s), {pooledRows} train rows (macro-F1: the mean over projects), choices ranked by {metrics[0].DisplayName()}:");
         for (var i = 0; i < Rules.Length; i++)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {Rules[i].Name,-46} as labeled {pooled[i],6} right ({pooled[i] / (double)pooledRows:0.0000}), unseen {pooledUnseen[i],6} right ({pooledUnseen[i] / (double)pooledRows:0.0000})"));
+                $"  {Rules[i].Name,-46} as labeled {pooled[i],6} right ({pooled[i] / (double)pooledRows:0.0000}), macro-F1 {macroF1[i] / projects.Count:0.0000}; unseen {pooledUnseen[i],6} right ({pooledUnseen[i] / (double)pooledRows:0.0000}), macro-F1 {macroF1Unseen[i] / projects.Count:0.0000}"));
+        }
+
+        Console.WriteLine("the product's final labels by evaluation.metric:");
+        foreach (var (metric, tally) in byMetric)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {metric.SpecName(),-9} as labeled {tally.Right,6} right ({tally.Right / (double)pooledRows:0.0000}), macro-F1 {tally.MacroF1 / projects.Count:0.0000}; unseen {tally.RightUnseen,6} right ({tally.RightUnseen / (double)pooledRows:0.0000}), macro-F1 {tally.MacroF1Unseen / projects.Count:0.0000}"));
         }
 
         return 0;
@@ -124,13 +165,6 @@ public static class QualityBenchmark
         candidates.Add(run.EndModel.BaselinePredictions?["train"] ?? throw new InvalidOperationException("no dev-only baseline was trained"));
         return candidates;
     }
-
-    private static int Correct(float[] probabilities, int[] gold, int classes)
-    {
-        var predicted = ClassificationMetrics.ArgMax(probabilities, classes);
-        return Enumerable.Range(0, gold.Length).Count(r => gold[r] >= 0 && predicted[r] == gold[r]);
-    }
-
 
     /// <summary>The candidate with the lowest value (the first on ties: the label model's side first, the dev-only baseline last).</summary>
     private static int ArgMin(FinalChoice.Choice choice, Func<(double Weight, double ValidAccuracy, double ValidLogLoss), double> value, double? devOnly)

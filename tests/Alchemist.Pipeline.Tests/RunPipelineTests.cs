@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Alchemist.Cli.Pipeline;
+using Alchemist.Evaluation;
 using Alchemist.Tests;
 using Xunit;
 
@@ -70,19 +71,20 @@ public sealed class RunPipelineTests(RunPipelineTests.YoutubeRun run) : IClassFi
         var margin = System.Text.RegularExpressions.Regex.Match(html, "<p id=\"choice-margin\">([^<]*)</p>").Groups[1].Value;
         var defaultName = FinalChoice.NameOf(FinalChoice.DefaultWeight);
         Assert.NotNull(run.Summary.BestOnValid);
-        if (run.Summary.LeadOverDefaultRows is null)
+        Assert.Equal("accuracy", run.Summary.Metric);
+        if (run.Summary.LeadOverDefault is null)
         {
             Assert.Equal(defaultName, run.Summary.FinalSource);
             Assert.Equal(defaultName, run.Summary.BestOnValid);
-            Assert.Equal($"The default source, {defaultName}, is also the best on valid.", margin);
+            Assert.Equal($"Ranked by valid accuracy: the default, {defaultName}, is also the best on valid.", margin);
         }
         else
         {
             Assert.NotEqual(defaultName, run.Summary.BestOnValid);
             Assert.Contains(run.Summary.BestOnValid, margin, StringComparison.Ordinal);
             var chosen = run.Summary.FinalSource != defaultName;
-            Assert.Equal(chosen, run.Summary.LeadOverDefaultRows > FinalChoice.RequiredLead * run.Summary.LeadStandardErrorRows);
-            Assert.EndsWith(chosen ? "so it was chosen." : "the default was kept.", margin, StringComparison.Ordinal);
+            Assert.Equal(chosen, run.Summary.LeadOverDefault > PairedLead.RequiredStandardErrors * run.Summary.LeadStandardError);
+            Assert.EndsWith(chosen ? "more than 2 standard errors." : "so the default was kept.", margin, StringComparison.Ordinal);
         }
     }
 

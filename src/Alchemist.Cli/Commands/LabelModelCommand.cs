@@ -37,12 +37,28 @@ internal static class LabelModelCommand
     {
         var option = new Option<string>("--balance")
         {
-            Description = "Class balance the models assume: estimated (from the train votes), uniform, or valid (the class shares of the valid split's gold labels; test labels are never used).",
-            DefaultValueFactory = _ => "estimated",
+            Description = "Class balance the models assume: valid (the class shares of the valid split's gold labels, as `alchemist run` assumes; test labels are never used), " +
+                          "estimated (from the train votes: the share of rows each class wins by majority vote, which follows how often each class's programs fire), uniform, " +
+                          "or default: valid where the valid split has gold labels, else estimated.",
+            DefaultValueFactory = _ => "default",
         };
-        option.AcceptOnlyFromAmong("estimated", "uniform", "valid");
+        option.AcceptOnlyFromAmong("default", "valid", "estimated", "uniform");
         return option;
     }
+
+    private static Option<string> MetricOption()
+    {
+        var option = new Option<string>("--metric")
+        {
+            Description = $"What auto judges the models by on valid: accuracy, macro_f1, or default: the project's evaluation.metric ({EvaluationSpec.DefaultMetric.SpecName()} for a WRENCH folder).",
+            DefaultValueFactory = _ => "default",
+        };
+        option.AcceptOnlyFromAmong(["default", .. Enum.GetValues<EvaluationMetric>().Select(m => m.SpecName())]);
+        return option;
+    }
+
+    private static EvaluationMetric Metric(string name, VotedDataset data) =>
+        EvaluationMetrics.TryParse(name, out var metric) ? metric : data.Metric;
 
     private static Command CreateEval()
     {
@@ -54,15 +70,17 @@ internal static class LabelModelCommand
         };
         model.AcceptOnlyFromAmong(ModelChoices);
         var balance = BalanceOption();
+        var metric = MetricOption();
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table." };
         var command = new Command("eval", "Fit on the train split's votes (without its labels) and evaluate on the test split.")
         {
             data,
             model,
             balance,
+            metric,
             json,
         };
-        command.SetAction(result => Guarded(() => Eval(result.GetValue(data)!, result.GetValue(model)!, result.GetValue(balance)!, result.GetValue(json))));
+        command.SetAction(result => Guarded(() => Eval(result.GetValue(data)!, result.GetValue(model)!, result.GetValue(balance)!, result.GetValue(metric)!, result.GetValue(json))));
         return command;
     }
 
@@ -78,6 +96,7 @@ internal static class LabelModelCommand
         };
         model.AcceptOnlyFromAmong([.. LabelModelCatalog.Names, LabelModelCatalog.Auto]);
         var balance = BalanceOption();
+        var metric = MetricOption();
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table." };
         var command = new Command("analyze", "Per program: polarity, coverage, overlaps, conflicts, and accuracy against gold and as a label model estimates it.")
         {
@@ -85,9 +104,10 @@ internal static class LabelModelCommand
             split,
             model,
             balance,
+            metric,
             json,
         };
-        command.SetAction(result => Guarded(() => Analyze(result.GetValue(data)!, result.GetValue(split)!, result.GetValue(model)!, result.GetValue(balance)!, result.GetValue(json))));
+        command.SetAction(result => Guarded(() => Analyze(result.GetValue(data)!, result.GetValue(split)!, result.GetValue(model)!, result.GetValue(balance)!, result.GetValue(metric)!, result.GetValue(json))));
         return command;
     }
 
@@ -104,32 +124,24 @@ internal static class LabelModelCommand
         }
     }
 
+    /// <summary>The balance a name stands for; "default" resolves to valid where the valid split has gold, else estimated.</summary>
+    private static string ResolveBalanceName(string name, VotedDataset data) =>
+        name != "default" ? name : data.Splits.GetValueOrDefault("valid") is { HasGold: true } ? "valid" : "estimated";
+
     private static ClassBalance Balance(string name, VotedDataset data)
     {
-        switch (name)
+        switch (ResolveBalanceName(name, data))
         {
             case "uniform":
                 return ClassBalance.Uniform;
             case "valid":
-                var valid = data.Require("valid", needGold: true);
-                var counts = new double[data.ClassNames.Count];
-                foreach (var g in valid.Gold)
-                {
-                    if (g >= 0)
-                    {
-                        counts[g]++;
-                    }
-                }
-
-                // One pseudo-count per class so that a class absent from valid keeps a positive prior.
-                var total = counts.Sum() + counts.Length;
-                return ClassBalance.FromGiven(counts.Select(c => (c + 1) / total).ToArray());
+                return ClassBalance.FromGold(data.Require("valid", needGold: true).Gold, data.ClassNames.Count);
             default:
                 return ClassBalance.Estimated;
         }
     }
 
-    private static int Eval(string dataPath, string modelName, string balanceName, bool json)
+    private static int Eval(string dataPath, string modelName, string balanceName, string metricName, bool json)
     {
         var data = VotedDataset.Load(dataPath);
         var train = data.Require("train", needGold: false);
@@ -152,9 +164,13 @@ internal static class LabelModelCommand
         {
             if (valid is { HasGold: true })
             {
-                var model = LabelModelCatalog.CreateAuto(valid.Votes, valid.Gold);
+                var model = LabelModelCatalog.CreateAuto(valid.Votes, valid.Gold, Metric(metricName, data));
                 auto = Score(model, train, test, balance, classes);
                 chosen = model.Chosen;
+                if (model.Warning is { } warning)
+                {
+                    Console.Error.WriteLine("warning: " + warning);
+                }
             }
             else if (modelName == LabelModelCatalog.Auto)
             {
@@ -173,7 +189,7 @@ internal static class LabelModelCommand
         }
         else
         {
-            PrintEvalTable(data, train, test, rows, auto, chosen, coverage, balanceName);
+            PrintEvalTable(data, train, test, rows, auto, chosen, coverage, ResolveBalanceName(balanceName, data));
             if (autoSkipped is not null)
             {
                 Console.Error.WriteLine(autoSkipped);
@@ -307,7 +323,7 @@ internal static class LabelModelCommand
 
     private static double Round(double value) => Math.Round(value, 6);
 
-    private static int Analyze(string dataPath, string splitName, string modelName, string balanceName, bool json)
+    private static int Analyze(string dataPath, string splitName, string modelName, string balanceName, string metricName, bool json)
     {
         var data = VotedDataset.Load(dataPath);
         var split = data.Require(splitName, needGold: false);
@@ -317,7 +333,7 @@ internal static class LabelModelCommand
         {
             var valid = data.Splits.GetValueOrDefault("valid");
             model = valid is { HasGold: true }
-                ? LabelModelCatalog.CreateAuto(valid.Votes, valid.Gold)
+                ? LabelModelCatalog.CreateAuto(valid.Votes, valid.Gold, Metric(metricName, data))
                 : throw new UserError($"auto chooses on the valid split's gold labels, and data set '{data.Name}' has none; pick a model with --model");
         }
         else

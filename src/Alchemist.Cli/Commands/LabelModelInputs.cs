@@ -1,4 +1,5 @@
 using Alchemist.Data;
+using Alchemist.Evaluation;
 using Alchemist.Labeling;
 using Alchemist.Programs.Apply;
 using Alchemist.Spec;
@@ -15,7 +16,8 @@ internal sealed record VotedSplit(string Name, string Source, LabelMatrix Votes,
 /// The votes that <c>alchemist labelmodel</c> works on: a WRENCH folder (its weak_labels), or a project folder whose data
 /// (WRENCH, CSV or JSONL, as its alchemist.yaml says) has been labeled by <c>alchemist apply</c>.
 /// </summary>
-internal sealed record VotedDataset(string Name, IReadOnlyList<string> ClassNames, IReadOnlyDictionary<string, VotedSplit> Splits)
+/// <param name="Metric">What auto judges by: the project's <c>evaluation.metric</c>, or the spec's default for a WRENCH folder.</param>
+internal sealed record VotedDataset(string Name, IReadOnlyList<string> ClassNames, IReadOnlyDictionary<string, VotedSplit> Splits, EvaluationMetric Metric)
 {
     public VotedSplit Require(string split, bool needGold)
     {
@@ -78,7 +80,7 @@ internal sealed record VotedDataset(string Name, IReadOnlyList<string> ClassName
             splits[split.Name] = new VotedSplit(split.Name, split.Source.Path, votes, split.Rows.Labels);
         }
 
-        return new VotedDataset(dataset.Name, dataset.ClassNames, splits);
+        return new VotedDataset(dataset.Name, dataset.ClassNames, splits, EvaluationSpec.DefaultMetric);
     }
 
     private static VotedDataset FromProject(string folder)
@@ -103,7 +105,7 @@ internal sealed record VotedDataset(string Name, IReadOnlyList<string> ClassName
             splits[split.Name] = new VotedSplit(split.Name, matrixPath, votes, split.Rows.Labels);
         }
 
-        return new VotedDataset(spec.Name, dataset.ClassNames, splits);
+        return new VotedDataset(spec.Name, dataset.ClassNames, splits, spec.Evaluation.Metric);
     }
 }
 

@@ -13,13 +13,13 @@ namespace Alchemist.Cli.Pipeline;
 /// that blending them and ranking them by log-loss compares their evidence rather than their confidence.</item>
 /// </list>
 /// Candidates are scored out of sample: temperatures are cross-fitted over the <see cref="ValidFolds"/> (each fold scored by a temperature fitted
-/// on the others), and the end model's valid probabilities must come from cross-fitted models too. The best on valid is ranked
-/// by accuracy, since the product outputs each row's most probable class; equal accuracies (common on a valid split of a hundred
-/// rows) are ranked by log-loss (probabilities floored at 0.001), and then the label model's side first. Log-loss alone is
-/// not the rank: averaging two models' probabilities lowers it even where the averaged labels are no more often right.
-/// The best on valid replaces the <see cref="DefaultWeight"/> blend only when it leads that blend by more than
-/// <see cref="RequiredLead"/> standard errors of the paired difference: candidates are usually a few rows apart on a few
-/// hundred valid rows, and picking the best there mostly picks noise (docs/architecture.md, "Choosing on valid").
+/// on the others), and the end model's valid probabilities must come from cross-fitted models too. Candidates are ranked by the
+/// spec's <c>evaluation.metric</c>, since the product outputs each row's most probable class; equal scores (common on a valid
+/// split of a hundred rows) are ranked by log-loss (probabilities floored at 0.001), and then the label model's side first.
+/// Log-loss alone is not the rank: averaging two models' probabilities lowers it even where the averaged labels are no more
+/// often right. The choice itself is <see cref="ValidChoice"/>'s rule: the <see cref="DefaultWeight"/> blend stays unless the
+/// best leads it by more than two standard errors of the paired difference, and a candidate that leaves out a class of
+/// valid's gold competes only when all do (docs/architecture.md, "Choosing on valid").
 /// </summary>
 public static class FinalChoice
 {
@@ -28,9 +28,6 @@ public static class FinalChoice
 
     /// <summary>The label model's weight in the blend used unless another candidate is clearly better on valid.</summary>
     public const double DefaultWeight = 0.75;
-
-    /// <summary>How many standard errors of the paired difference the best on valid must lead the default blend by.</summary>
-    public const double RequiredLead = 2;
 
     /// <summary>Temperatures tried when calibrating, log-spaced from much sharper to much flatter.</summary>
     private static readonly double[] Temperatures = [.. Enumerable.Range(-8, 25).Select(k => Math.Pow(2, k / 4.0))];
@@ -47,6 +44,18 @@ public static class FinalChoice
 
     public sealed record Choice(double LabelModelWeight, IReadOnlyList<(double Weight, double ValidAccuracy, double ValidLogLoss)> Scores)
     {
+        /// <summary>What the candidates were ranked by.</summary>
+        public EvaluationMetric Metric { get; init; } = EvaluationMetric.Accuracy;
+
+        /// <summary>Every candidate's valid figures (the weights of <see cref="Scores"/>, then the dev-only baseline when there is one), with the classes each leaves out.</summary>
+        public IReadOnlyList<ScoredCandidate> Scored { get; init; } = [];
+
+        /// <summary>Why the source was chosen, for the log and the report.</summary>
+        public string Reason { get; init; } = string.Empty;
+
+        /// <summary>Set when the chosen source leaves out a class of valid's gold, because every candidate does.</summary>
+        public string? Warning { get; init; }
+
         /// <summary>Temperature applied to the label model's probabilities (1: as they are).</summary>
         public double LabelModelTemperature { get; init; } = 1;
 
@@ -62,10 +71,10 @@ public static class FinalChoice
         public bool UseDevOnly { get; init; }
 
         /// <summary>
-        /// Set when the best candidate on valid is not the default blend: its name, how many more valid rows it gets right than
-        /// the default, and the standard error of that lead. It was chosen when the lead exceeds <see cref="RequiredLead"/> of them.
+        /// Set when the best candidate on valid is not the default blend: its name and its lead over the default in the metric,
+        /// with the standard error of that lead. It was chosen when the lead exceeds <see cref="PairedLead.RequiredStandardErrors"/> of them.
         /// </summary>
-        public (string Best, int LeadRows, double StandardErrorRows)? LeadOverDefault { get; init; }
+        public (string Best, PairedLead Lead)? LeadOverDefault { get; init; }
 
         /// <summary>
         /// Each candidate's predicted class for every valid row, out of sample: one array per weight of <see cref="Scores"/>,
@@ -83,112 +92,50 @@ public static class FinalChoice
     }
 
     /// <summary>Chooses on valid. <paramref name="devOnlyValid"/>, when given, is the cross-fitted dev-only baseline: one more candidate.</summary>
-    public static Choice Choose(float[] labelModelValid, float[] endModelValid, float[]? devOnlyValid, bool[] validCovered, int[] validGold, int classes)
+    public static Choice Choose(float[] labelModelValid, float[] endModelValid, float[]? devOnlyValid, bool[] validCovered, int[] validGold, int classes, EvaluationMetric metric, IReadOnlyList<string>? classNames = null)
     {
         var labeled = Enumerable.Range(0, validGold.Length).Where(r => validGold[r] >= 0).ToArray();
         var coveredLabeled = labeled.Where(r => validCovered[r]).ToArray();
         var labelModelOut = CrossFitCalibrated(labelModelValid, coveredLabeled, validGold, classes);
         var endModelOut = CrossFitCalibrated(endModelValid, labeled, validGold, classes);
         var scores = new List<(double, double, double)>();
-        var predictions = new List<int[]>();
-        var best = (Weight: 1.0, Score: (Accuracy: double.NegativeInfinity, LogLoss: double.PositiveInfinity));
+        var candidates = new List<ValidCandidate>();
         foreach (var weight in Weights)
         {
             var blended = Combine(labelModelOut, endModelOut, validCovered, classes, weight);
             var score = Score(blended, validGold, classes);
             scores.Add((weight, score.Accuracy, score.LogLoss));
-            predictions.Add(ClassificationMetrics.ArgMax(blended, classes));
-            if (Better(score, best.Score))
-            {
-                best = (weight, score);
-            }
+            candidates.Add(new ValidCandidate(NameOf(weight), ClassificationMetrics.ArgMax(blended, classes), score.LogLoss));
         }
 
-        // The default keeps exact ties, so no candidate is reported as leading it when nothing tells them apart.
-        var defaultScore = (Accuracy: scores[IndexOfWeight(DefaultWeight)].Item2, LogLoss: scores[IndexOfWeight(DefaultWeight)].Item3);
-        if (!Better(best.Score, defaultScore))
-        {
-            best = (DefaultWeight, defaultScore);
-        }
-
-        var defaultPredictions = predictions[IndexOfWeight(DefaultWeight)];
-        var choice = new Choice(best.Weight, scores)
-        {
-            ValidPredictions = predictions,
-            LabelModelTemperature = FitTemperature(labelModelValid, coveredLabeled, validGold, classes),
-            EndModelTemperature = FitTemperature(endModelValid, labeled, validGold, classes),
-        };
+        (double ValidAccuracy, double ValidLogLoss)? devOnly = null;
         if (devOnlyValid is not null)
         {
             var devOnlyOut = CrossFitCalibrated(devOnlyValid, labeled, validGold, classes);
-            var devOnly = Score(devOnlyOut, validGold, classes);
-            choice = choice with
-            {
-                ValidPredictions = [.. predictions, ClassificationMetrics.ArgMax(devOnlyOut, classes)],
-                DevOnly = devOnly,
-                UseDevOnly = Better(devOnly, best.Score),
-                DevOnlyTemperature = FitTemperature(devOnlyValid, labeled, validGold, classes),
-            };
+            devOnly = Score(devOnlyOut, validGold, classes);
+            candidates.Add(new ValidCandidate(DevOnlyName, ClassificationMetrics.ArgMax(devOnlyOut, classes), devOnly.Value.ValidLogLoss));
         }
 
-        if (!choice.UseDevOnly && best.Weight == DefaultWeight)
+        var result = ValidChoice.Choose(candidates, IndexOfWeight(DefaultWeight), validGold, classes, metric, classNames);
+        var useDevOnly = result.Chosen == Weights.Count;
+        return new Choice(useDevOnly ? DefaultWeight : Weights[result.Chosen], scores)
         {
-            return choice;
-        }
-
-        var bestPredictions = choice.UseDevOnly ? choice.ValidPredictions[^1] : predictions[IndexOfWeight(best.Weight)];
-        var (leadRows, standardErrorRows) = PairedLead(bestPredictions, defaultPredictions, validGold);
-        var clearlyBetter = leadRows > RequiredLead * standardErrorRows;
-        return choice with
-        {
-            LeadOverDefault = (choice.Describe(), leadRows, standardErrorRows),
-            LabelModelWeight = clearlyBetter ? best.Weight : DefaultWeight,
-            UseDevOnly = clearlyBetter && choice.UseDevOnly,
+            Metric = metric,
+            Scored = result.Scored,
+            Reason = result.Reason,
+            Warning = result.Warning,
+            ValidPredictions = [.. candidates.Select(c => c.Predicted)],
+            LabelModelTemperature = FitTemperature(labelModelValid, coveredLabeled, validGold, classes),
+            EndModelTemperature = FitTemperature(endModelValid, labeled, validGold, classes),
+            DevOnly = devOnly,
+            UseDevOnly = useDevOnly,
+            DevOnlyTemperature = devOnlyValid is null ? 1 : FitTemperature(devOnlyValid, labeled, validGold, classes),
+            LeadOverDefault = result.LeadOverDefault is { } lead ? (candidates[result.Best].Name, lead) : null,
         };
     }
 
     /// <summary>Where a candidate weight stands in <see cref="Weights"/>, <see cref="Choice.Scores"/> and <see cref="Choice.ValidPredictions"/>.</summary>
     public static int IndexOfWeight(double weight) => Weights.ToList().IndexOf(weight);
-
-    /// <summary>
-    /// How many more labeled rows <paramref name="a"/> gets right than <paramref name="b"/>, and the standard error of that
-    /// count: of the paired per-row difference, since both are judged on the same rows and mostly agree, which makes it far
-    /// smaller than the standard error of either accuracy.
-    /// </summary>
-    public static (int LeadRows, double StandardErrorRows) PairedLead(int[] a, int[] b, int[] gold)
-    {
-        if (a.Length != gold.Length || b.Length != gold.Length)
-        {
-            throw new ArgumentException($"{a.Length} and {b.Length} predictions for {gold.Length} gold labels: both sides must predict every row");
-        }
-
-        var rows = 0;
-        var aOnly = 0;
-        var bOnly = 0;
-        for (var r = 0; r < gold.Length; r++)
-        {
-            if (gold[r] < 0)
-            {
-                continue;
-            }
-
-            rows++;
-            var aRight = a[r] == gold[r];
-            var bRight = b[r] == gold[r];
-            aOnly += aRight && !bRight ? 1 : 0;
-            bOnly += bRight && !aRight ? 1 : 0;
-        }
-
-        if (rows < 2)
-        {
-            return (aOnly - bOnly, double.NaN);
-        }
-
-        // Sample variance of the per-row difference (+1, -1 or 0), times the rows: the variance of the summed lead.
-        var mean = (aOnly - bOnly) / (double)rows;
-        var variance = ((aOnly + bOnly) - (rows * mean * mean)) / (rows - 1);
-        return (aOnly - bOnly, Math.Sqrt(variance * rows));
-    }
 
     /// <summary>Which rows at least one program voted on.</summary>
     public static bool[] Covered(LabelMatrix votes)
@@ -308,9 +255,6 @@ public static class FinalChoice
 
         return calibrated;
     }
-
-    private static bool Better((double Accuracy, double LogLoss) a, (double Accuracy, double LogLoss) b) =>
-        a.Accuracy > b.Accuracy || (a.Accuracy == b.Accuracy && a.LogLoss < b.LogLoss);
 
     private static (double Accuracy, double LogLoss) Score(float[] probabilities, int[] gold, int classes)
     {

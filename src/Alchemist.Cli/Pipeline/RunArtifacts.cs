@@ -1,6 +1,7 @@
 using Alchemist.Data;
 using Alchemist.Evaluation;
 using Alchemist.Labeling;
+using Alchemist.LabelModels;
 using Alchemist.Programs;
 using Alchemist.Programs.Apply;
 using Alchemist.Spec;
@@ -26,9 +27,16 @@ public sealed record RunArtifacts
 
     public required string LabelModelName { get; init; }
 
-    public required IReadOnlyList<(string Name, double ValidAccuracy)> LabelModelValidScores { get; init; }
+    /// <summary>Every label model's valid figures when auto chose among them; empty without valid gold.</summary>
+    public required IReadOnlyList<ScoredCandidate> LabelModelValidScores { get; init; }
+
+    /// <summary>Why auto chose the label model it chose, with the lead and its standard error; null without valid gold.</summary>
+    public string? LabelModelChoiceReason { get; init; }
 
     public required IReadOnlyList<double> ClassPrior { get; init; }
+
+    /// <summary>What the run found that the user must not miss (a class left out, figures no better than a trivial answer).</summary>
+    public required IReadOnlyList<string> Warnings { get; init; }
 
     public required IReadOnlyDictionary<string, float[]> LabelModelProbabilities { get; init; }
 

@@ -25,6 +25,7 @@ public sealed class RunPipeline
 
     private readonly TextWriter _log;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<string> _warnings = [];
 
     public RunPipeline(TextWriter log) => _log = log;
 
@@ -33,12 +34,20 @@ public sealed class RunPipeline
     /// <summary>The user vouches for every program (<c>--trust-programs</c>): LLM-written ones may then run in this process.</summary>
     public bool TrustPrograms { get; init; }
 
+    /// <summary>Ranks choices on valid by this instead of the spec's evaluation.metric (the quality bench compares the two).</summary>
+    public EvaluationMetric? Metric { get; init; }
+
     /// <summary>What the last <see cref="Run"/> computed; null when it reused an earlier run's outputs.</summary>
     public RunArtifacts? Artifacts { get; private set; }
 
     public RunSummary Run(string projectDirectory)
     {
         var spec = SpecReader.Load(projectDirectory);
+        if (Metric is { } metric)
+        {
+            spec = spec with { Evaluation = spec.Evaluation with { Metric = metric } };
+        }
+
         var root = spec.ProjectDirectory;
         var programsFolder = Path.Combine(root, ProjectApply.ProgramsFolder);
         Dataset? dataset = null;
@@ -76,6 +85,13 @@ public sealed class RunPipeline
     private double Seconds => Math.Round(_clock.Elapsed.TotalSeconds, 2);
 
     private void Step(string message) => _log.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:0.0}s] {message}");
+
+    /// <summary>A finding the user must not miss: logged now, and kept for the summary and the report's banner.</summary>
+    private void Warn(string message)
+    {
+        _warnings.Add(message);
+        Step("warning: " + message);
+    }
 
     private Dataset LoadData(TaskSpec spec)
     {
@@ -209,24 +225,30 @@ public sealed class RunPipeline
         var hasValidGold = validGold is not null && validGold.Any(g => g >= 0);
 
         Step("fitting the label model");
-        var balance = hasValidGold ? ClassBalance.FromGiven(Prior(validGold!, classes)) : ClassBalance.Estimated;
+        var balance = hasValidGold ? ClassBalance.FromGold(validGold!, classes) : ClassBalance.Estimated;
         var texts = dataset.Splits.ToDictionary(s => s.Name, s => RowTexts(spec, s));
         var programFiles = LoadReadablePrograms(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder));
         var offlineOnly = programFiles.All(p => p.Provenance.Kind == ProgramAuthorKind.Synthesizer);
         var hasText = spec.Inputs.Any(i => i.Type == InputType.Text);
         var validFoldCount = hasValidGold ? ValidFolds.CountFor(validGold!.Count(g => g >= 0)) : 0;
         ILabelModel labelModel;
-        IReadOnlyList<(string Name, double ValidAccuracy)> labelModelScores = [];
+        IReadOnlyList<ScoredCandidate> labelModelScores = [];
+        string? labelModelChoiceReason = null;
         IReadOnlyList<ValidFold>? validFolds = null;
         float[]? validWithoutRules = null;
         if (hasValidGold)
         {
             // Where the programs were learned from valid, every candidate is scored on the same flattering votes, so the
             // choice between them stays in sample (docs/architecture.md, "Choosing on valid", says what was measured).
-            var auto = LabelModelCatalog.CreateAuto(votes["valid"], validGold!);
+            var auto = LabelModelCatalog.CreateAuto(votes["valid"], validGold!, spec.Evaluation.Metric);
             auto.Fit(votes["train"], balance);
             labelModel = auto.ChosenModel;
             labelModelScores = auto.ValidScores;
+            labelModelChoiceReason = auto.Notes[0];
+            if (auto.Warning is { } warning)
+            {
+                Warn(warning);
+            }
         }
         else
         {
@@ -234,7 +256,7 @@ public sealed class RunPipeline
             labelModel.Fit(votes["train"], balance);
         }
 
-        Step($"label model: {labelModel.Name}{(labelModelScores.Count > 0 ? " (valid accuracy " + string.Join(", ", labelModelScores.Select(s => $"{s.Name} {s.ValidAccuracy:0.000}")) + ")" : "")}");
+        Step($"label model: {labelModelChoiceReason ?? labelModel.Name}");
         var offlineRulesFolder = Path.Combine(spec.ProjectDirectory, OutputFolder, OfflineAugmentation.Folder);
         IReadOnlyList<ProgramFile> offlineRuleFiles = OfflineAugmentation.Write(offlineRulesFolder, []);
         if (hasValidGold && !offlineOnly && hasText)
@@ -291,11 +313,14 @@ public sealed class RunPipeline
         FinalChoice.Choice? choice = null;
         if (hasValidGold)
         {
-            choice = FinalChoice.Choose(labelModelValid!, endModel.ValidOutOfSample!, endModel.BaselineValidOutOfSample, validCoveredOutOfSample, validGold!, classes);
+            choice = FinalChoice.Choose(labelModelValid!, endModel.ValidOutOfSample!, endModel.BaselineValidOutOfSample, validCoveredOutOfSample, validGold!, classes, spec.Evaluation.Metric, dataset.ClassNames);
             Step($"final labels: {choice.Describe()} (label model where programs voted, end model elsewhere; temperatures {choice.LabelModelTemperature:0.00} / {choice.EndModelTemperature:0.00}; " +
-                $"valid accuracy / log-loss by label-model weight: {string.Join(", ", choice.Scores.Select(s => $"w={s.Weight:0.00} {s.ValidAccuracy:0.000}/{s.ValidLogLoss:0.000}"))}" +
-                $"{(choice.DevOnly is { } d ? $", dev-only baseline {d.ValidAccuracy:0.000}/{d.ValidLogLoss:0.000}" : "")}" +
-                $"{(choice.LeadOverDefault is { } lead ? $"; best on valid {lead.Best}, leading the default {FinalChoice.NameOf(FinalChoice.DefaultWeight)} by {lead.LeadRows} rows, standard error {lead.StandardErrorRows:0.0}: {(lead.Best == choice.Describe() ? "chosen" : "default kept")}" : "")})");
+                $"valid accuracy / macro-F1 / log-loss by label-model weight: {string.Join(", ", choice.Scores.Select((s, k) => $"w={s.Weight:0.00} {s.ValidAccuracy:0.000}/{choice.Scored[k].Valid.MacroF1:0.000}/{s.ValidLogLoss:0.000}"))}" +
+                $"{(choice.DevOnly is { } d ? $", dev-only baseline {d.ValidAccuracy:0.000}/{choice.Scored[^1].Valid.MacroF1:0.000}/{d.ValidLogLoss:0.000}" : "")}; ranked by {choice.Metric.DisplayName()}: {choice.Reason})");
+            if (choice.Warning is { } warning)
+            {
+                Warn("final labels: " + warning);
+            }
         }
 
         foreach (var split in dataset.Splits)
@@ -325,6 +350,8 @@ public sealed class RunPipeline
             Analyses = analyses,
             LabelModelName = labelModel.Name,
             LabelModelValidScores = labelModelScores,
+            LabelModelChoiceReason = labelModelChoiceReason,
+            Warnings = _warnings,
             ClassPrior = labelModel.ClassPrior,
             LabelModelProbabilities = labelModelProbabilities,
             EndModel = endModel,
@@ -363,8 +390,9 @@ public sealed class RunPipeline
             Seconds = 0,
             FinalSource = artifacts.FinalChoice?.Describe() ?? "label_model",
             BestOnValid = artifacts.FinalChoice is { } choice ? choice.LeadOverDefault?.Best ?? choice.Describe() : null,
-            LeadOverDefaultRows = artifacts.FinalChoice?.LeadOverDefault?.LeadRows,
-            LeadStandardErrorRows = artifacts.FinalChoice?.LeadOverDefault is { } lead ? Math.Round(lead.StandardErrorRows, 2) : null,
+            Metric = spec.Evaluation.Metric.SpecName(),
+            LeadOverDefault = artifacts.FinalChoice?.LeadOverDefault is { } lead ? Math.Round(lead.Lead.Lead, 4) : null,
+            LeadStandardError = artifacts.FinalChoice?.LeadOverDefault is { } leadError ? Math.Round(leadError.Lead.StandardError, 4) : null,
             Synthesizer = artifacts.Synthesizer,
             LabelsCsv = Path.GetRelativePath(root, csv),
             LabelsJsonl = Path.GetRelativePath(root, jsonl),
@@ -405,22 +433,5 @@ public sealed class RunPipeline
         }
 
         throw new InvalidOperationException($"program '{name}' is missing from a split's votes");
-    }
-
-    /// <summary>Class frequencies of the gold labels, add-one smoothed so no class has prior zero.</summary>
-    internal static double[] Prior(int[] gold, int classes)
-    {
-        var counts = new double[classes];
-        var total = 0;
-        foreach (var g in gold)
-        {
-            if (g >= 0)
-            {
-                counts[g]++;
-                total++;
-            }
-        }
-
-        return counts.Select(c => (c + 1) / (total + classes)).ToArray();
     }
 }

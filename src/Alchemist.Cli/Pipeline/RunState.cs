@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Alchemist.Evaluation;
 using Alchemist.Programs.Apply;
 using Alchemist.Spec;
 
@@ -22,6 +23,7 @@ internal static class RunState
         void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
         Add(typeof(RunState).Assembly.ManifestModule.ModuleVersionId.ToString());
         Add(File.ReadAllText(spec.SpecFile ?? Path.Combine(spec.ProjectDirectory, TaskSpec.FileName)));
+        Add(spec.Evaluation.Metric.SpecName());
         if (Directory.Exists(programsFolder))
         {
             var limit = ProjectApply.LimitsFor(spec).MaxBytes;

@@ -48,11 +48,14 @@ public sealed record RunSummary
     /// </summary>
     public string? BestOnValid { get; init; }
 
-    /// <summary>How many more valid rows the best candidate gets right than the default blend; null when the default is the best.</summary>
-    public int? LeadOverDefaultRows { get; init; }
+    /// <summary>What choices on valid were ranked by: the spec's evaluation.metric (accuracy or macro_f1).</summary>
+    public string Metric { get; init; } = "accuracy";
 
-    /// <summary>The standard error of <see cref="LeadOverDefaultRows"/>, in rows (of the paired per-row difference).</summary>
-    public double? LeadStandardErrorRows { get; init; }
+    /// <summary>How far the best candidate leads the default blend on valid, in the metric (accuracy: a share of the valid rows); null when the default is the best.</summary>
+    public double? LeadOverDefault { get; init; }
+
+    /// <summary>The standard error of <see cref="LeadOverDefault"/>, in the metric (of the paired difference).</summary>
+    public double? LeadStandardError { get; init; }
 
     public required string Synthesizer { get; init; }
 

@@ -152,13 +152,19 @@ public static class HtmlReport
             return;
         }
 
-        html.Append("<table id=\"label-models\"><tr><th>label model</th><th>valid accuracy</th><th></th></tr>");
-        foreach (var (name, accuracy) in run.LabelModelValidScores)
+        html.Append("<table id=\"label-models\"><tr><th>label model</th><th>valid accuracy</th><th>valid macro-F1</th><th>classes left out</th><th></th></tr>");
+        foreach (var candidate in run.LabelModelValidScores)
         {
-            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(name)}</td><td>{Num(accuracy)}</td><td>{(name == run.LabelModelName ? "chosen" : "")}</td></tr>");
+            var leftOut = candidate.Collapsed.Count == 0 ? "" : ClassCollapse.Describe(candidate.Collapsed, run.Dataset.ClassNames);
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(candidate.Name)}</td><td>{Num(candidate.Valid.Accuracy)}</td><td>{Num(candidate.Valid.MacroF1)}</td><td>{E(leftOut)}</td><td>{(candidate.Name == run.LabelModelName ? "chosen" : "")}</td></tr>");
         }
 
         html.Append("</table>\n");
+        if (run.LabelModelChoiceReason is { } reason)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<p id=\"label-model-choice\">{E(reason)}</p>\n");
+        }
+
         if (run.FinalChoice is { } choice)
         {
             html.Append("<p>Final-label source on valid, cross-fitted (weight of the label model where programs voted; the rest, and every row no program voted on, is the end model; both sides temperature-calibrated on valid): ");
@@ -174,29 +180,14 @@ public static class HtmlReport
     }
 
     /// <summary>
-    /// Why the chosen source was chosen, in valid rows: the default blend unless the best on valid leads it by more than
-    /// <see cref="FinalChoice.RequiredLead"/> standard errors of the paired difference. On a valid split of a few hundred rows
-    /// the candidates are often a row or two apart, and a reader should know when a choice rests on a few rows.
+    /// Why the chosen source was chosen: the default blend unless the best on valid leads it by more than
+    /// <see cref="PairedLead.RequiredStandardErrors"/> standard errors of the paired difference. On a valid split of a few
+    /// hundred rows the candidates are often a row or two apart, and a reader should know when a choice rests on a few rows.
     /// </summary>
     private static void AppendChoiceMargin(StringBuilder html, FinalChoice.Choice choice)
     {
-        var defaultName = FinalChoice.NameOf(FinalChoice.DefaultWeight);
-        var text = choice.LeadOverDefault switch
-        {
-            null => $"The default source, {defaultName}, is also the best on valid.",
-            { } lead when double.IsNaN(lead.StandardErrorRows) =>
-                $"The best on valid, {lead.Best}, leads the default source, {defaultName}, by {ValidRows(lead.LeadRows)}, but valid has too few labeled rows to judge a lead, so the default was kept.",
-            { LeadRows: 0 } lead =>
-                $"The best on valid, {lead.Best}, ties with the default source, {defaultName}, on accuracy and leads it only on log-loss, so the default was kept.",
-            { } lead when lead.Best == choice.Describe() =>
-                $"{lead.Best} leads the default source, {defaultName}, by {ValidRows(lead.LeadRows)}, more than {FinalChoice.RequiredLead:0} standard errors of that lead (one is about {lead.StandardErrorRows:0.0} rows), so it was chosen.",
-            { } lead =>
-                $"The best on valid, {lead.Best}, leads the default source, {defaultName}, by {ValidRows(lead.LeadRows)}; one standard error of that lead is about {lead.StandardErrorRows:0.0} rows, so the lead is within noise and the default was kept.",
-        };
-        html.Append(CultureInfo.InvariantCulture, $"<p id=\"choice-margin\">{E(text)}</p>\n");
+        html.Append(CultureInfo.InvariantCulture, $"<p id=\"choice-margin\">Ranked by valid {E(choice.Metric.DisplayName())}: {E(choice.Reason)}.</p>\n");
     }
-
-    private static string ValidRows(int count) => count == 1 ? "1 valid row" : $"{count} valid rows";
 
     private static void AppendClassBalance(StringBuilder html, RunArtifacts run)
     {

@@ -4,11 +4,14 @@ using Alchemist.Labeling;
 namespace Alchemist.LabelModels;
 
 /// <summary>
-/// Dawid-Skene EM. Each program j has a class-conditional confusion matrix theta_j[y][o] = P(program outputs o | class y)
+/// Dawid-Skene EM. Each program j has a class-conditional output distribution theta_j[y][o] = P(program outputs o | class y)
 /// over k + 1 outputs: the k classes and abstain. Abstain is an output, not missing data, because most labeling programs are
 /// unipolar (vote one class or abstain): with abstains ignored their confusion rows would all be identical and carry no
-/// information, while "the spam rule did not fire" is real evidence. Initialised from majority vote; Dirichlet smoothing
-/// adds <see cref="Smoothing"/> pseudo-counts to every cell. The E-step sums are computed per shard of rows and merged.
+/// information, while "the spam rule did not fire" is real evidence. For many classes the wrong classes are tied: a program
+/// votes o with rate beta_j[o] when the class is o and with one rate gamma_j[o] whatever wrong class it is, 2k numbers per
+/// program instead of k(k+1), so that a class with few rows cannot get a confusion row of its own from noise. Starts from
+/// majority vote; smoothing adds one pseudo-row whose rates are 0.1 (beta) and 0.01 (gamma). The E-step sums are computed per
+/// shard of rows and merged.
 /// </summary>
 public sealed class DawidSkene : LabelModelBase
 {
@@ -17,12 +20,24 @@ public sealed class DawidSkene : LabelModelBase
 
     public override string Name => "ds";
 
-    public int MaxIterations { get; init; } = 100;
+    /// <summary>
+    /// EM rounds after the majority-vote start. One: on the train splits' gold (never test) further rounds drift away from
+    /// what the votes say (trec 0.533 after one round, 0.524 after three, 0.508 after fifty; youtube 0.855, 0.849, 0.843),
+    /// because the programs are not independent given the class as the model assumes; sms did not move.
+    /// </summary>
+    public int MaxIterations { get; init; } = 1;
 
     /// <summary>Stop when the mean log-likelihood per row changes by less than this.</summary>
     public double Tolerance { get; init; } = 1e-6;
 
+    /// <summary>Pseudo-rows of the smoothing prior on each rate.</summary>
     public double Smoothing { get; init; } = 1.0;
+
+    /// <summary>The rate the smoothing pseudo-row gives a program voting its own class (beta).</summary>
+    public double PriorRightRate { get; init; } = 0.1;
+
+    /// <summary>The rate the smoothing pseudo-row gives a program voting a class that is not the row's (gamma).</summary>
+    public double PriorWrongRate { get; init; } = 0.01;
 
     /// <summary>[program][class y][output o], o = k meaning abstain. Valid after Fit.</summary>
     public double[,,] Confusion { get; private set; } = new double[0, 0, 0];
@@ -37,8 +52,10 @@ public sealed class DawidSkene : LabelModelBase
         var prior = balance.Resolve(k, winners);
         var learnPrior = balance.Mode == ClassBalanceMode.Estimated;
 
+        // The start is majority vote with its tie rule (the most specific side of a tie wins): on the train splits' gold it
+        // starts EM better than an even split of ties (trec 0.533 against 0.509 after one round; youtube and sms equal).
         var majority = new MajorityVote { MaxDegreeOfParallelism = MaxDegreeOfParallelism };
-        majority.Fit(votes.Programs, votes.Classes, prior);
+        majority.Fit(votes, ClassBalance.FromGiven(prior));
         var counts = ExpectedCounts.FromMajority(sparse, majority, m, k, MaxDegreeOfParallelism);
         var iterations = 0;
         var previous = double.NegativeInfinity;
@@ -77,8 +94,8 @@ public sealed class DawidSkene : LabelModelBase
         }
 
         Note($"class prior {balance}{(learnPrior ? " (re-estimated by EM from a majority-vote start)" : string.Empty)}: {Format(prior)}");
-        Note($"EM: {iterations} iterations, mean log-likelihood per row {logLikelihood:0.######}{(iterations == MaxIterations ? " (iteration limit reached)" : string.Empty)}");
-        Note("abstain is modelled as an output; rows where every program abstains get the posterior of the all-abstain pattern");
+        Note($"EM: {iterations} round{(iterations == 1 ? "" : "s")} from the majority-vote start, mean log-likelihood per row {logLikelihood:0.######}{(iterations == MaxIterations ? " (stopped at the round limit, on purpose: later rounds drift from what the votes say)" : " (converged)")}");
+        Note("abstain is modelled as an output; a row with votes gets one of the classes voted for; rows where every program abstains get the posterior of the all-abstain pattern");
         CompleteFit(prior, accuracies);
     }
 
@@ -104,20 +121,34 @@ public sealed class DawidSkene : LabelModelBase
             bias[y] = Math.Log(prior[y]);
         }
 
+        Span<double> right = stackalloc double[k];
+        Span<double> wrong = stackalloc double[k];
         for (var j = 0; j < m; j++)
         {
-            for (var y = 0; y < k; y++)
+            for (var o = 0; o < k; o++)
             {
-                var denominator = counts.ClassTotals[y] + (k + 1) * Smoothing;
-                var abstained = counts.ClassTotals[y];
-                for (var o = 0; o < k; o++)
+                // Expected rows where j voted o and the class was o (right) or any other class (wrong).
+                var cast = counts.Votes.AsSpan(((j * k) + o) * k, k);
+                var wrongVotes = 0.0;
+                for (var y = 0; y < k; y++)
                 {
-                    var c = counts.Votes[((j * k) + o) * k + y];
-                    abstained -= c;
-                    confusion[j, y, o] = (c + Smoothing) / denominator;
+                    wrongVotes += y == o ? 0 : cast[y];
                 }
 
-                confusion[j, y, k] = (Math.Max(abstained, 0) + Smoothing) / denominator;
+                right[o] = (cast[o] + (Smoothing * PriorRightRate)) / (counts.ClassTotals[o] + Smoothing);
+                wrong[o] = (wrongVotes + (Smoothing * PriorWrongRate)) / (totalRows - counts.ClassTotals[o] + Smoothing);
+            }
+
+            for (var y = 0; y < k; y++)
+            {
+                var voting = 0.0;
+                for (var o = 0; o < k; o++)
+                {
+                    confusion[j, y, o] = o == y ? right[o] : wrong[o];
+                    voting += confusion[j, y, o];
+                }
+
+                confusion[j, y, k] = Math.Max(1e-6, 1 - voting);
                 var logAbstain = Math.Log(confusion[j, y, k]);
                 bias[y] += logAbstain;
                 for (var o = 0; o < k; o++)

@@ -118,7 +118,7 @@ public sealed class FlyingSquid : LabelModelBase, IStatisticsLabelModel
             ? $"{k} one-vs-rest problems; class probabilities are the normalised one-vs-rest posteriors"
             : "one binary problem, class 1 against class 0");
         Note($"median over triplets with |E[l_j l_k]| > {threshold:0.####}; {fallbacks} program-problem pairs had none and assume accuracy {FallbackAccuracy}");
-        Note("abstains carry no evidence; rows where every program abstains get the class prior");
+        Note("abstains carry no evidence; a row with votes gets one of the classes voted for; rows where every program abstains get the class prior");
         CompleteFit(prior, estimated);
     }
 
@@ -136,7 +136,8 @@ public sealed class FlyingSquid : LabelModelBase, IStatisticsLabelModel
         for (var r = 0; r < shard.RowCount; r++)
         {
             _bias.CopyTo(logits);
-            foreach (var code in shard.RowCodes(r))
+            var codes = shard.RowCodes(r);
+            foreach (var code in codes)
             {
                 var w = _weights.AsSpan(code * k, k);
                 for (var c = 0; c < k; c++)
@@ -145,6 +146,7 @@ public sealed class FlyingSquid : LabelModelBase, IStatisticsLabelModel
                 }
             }
 
+            KeepVotedClasses(codes, logits);
             var sum = 0.0;
             for (var c = 0; c < k; c++)
             {

@@ -52,6 +52,29 @@ public sealed record ClassBalance(ClassBalanceMode Mode, IReadOnlyList<double>? 
     public static ClassBalance FromGiven(IReadOnlyList<double> prior) => new(ClassBalanceMode.Given, prior);
 
     /// <summary>
+    /// The class shares of gold labels (negative entries are unlabeled and skipped), with one pseudo-count per class so that a
+    /// class absent from the gold keeps a positive prior.
+    /// </summary>
+    public static ClassBalance FromGold(IReadOnlyList<int> gold, int classes) => FromGiven(GoldShares(gold, classes));
+
+    /// <inheritdoc cref="FromGold"/>
+    public static double[] GoldShares(IReadOnlyList<int> gold, int classes)
+    {
+        var counts = new double[classes];
+        var total = 0;
+        foreach (var g in gold)
+        {
+            if (g >= 0)
+            {
+                counts[g]++;
+                total++;
+            }
+        }
+
+        return [.. counts.Select(c => (c + 1) / (total + classes))];
+    }
+
+    /// <summary>
     /// The prior as an array of <paramref name="classes"/> probabilities. Estimated balance is the share of rows whose
     /// majority vote has a unique winner (<paramref name="majorityWinners"/>, per class), with one pseudo-row per class so
     /// that no class gets probability zero.

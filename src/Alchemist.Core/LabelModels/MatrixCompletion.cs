@@ -117,7 +117,7 @@ public sealed class MatrixCompletion : LabelModelBase, IStatisticsLabelModel
         ConditionalProbabilities = mu;
         Note($"class prior {balance}: {Format(prior)}");
         Note($"L-BFGS: {result.Iterations} iterations, {result.Evaluations} evaluations, relative loss {result.Value:0.###e+0}{(result.Converged ? string.Empty : " (iteration limit reached)")}");
-        Note("abstains carry no evidence (as in Snorkel); rows where every program abstains get the class prior");
+        Note("abstains carry no evidence (as in Snorkel); a row with votes gets one of the classes voted for; rows where every program abstains get the class prior");
         var uncovered = coverage.Count(c => c == 0);
         if (uncovered > 0)
         {
@@ -130,9 +130,16 @@ public sealed class MatrixCompletion : LabelModelBase, IStatisticsLabelModel
     protected override void PredictShard(SparseVotes.Shard shard, Span<float> probabilities) =>
         PredictLogLinear(shard, Classes, _weights, _bias, probabilities);
 
+    /// <summary>
+    /// The loss over the votes programs actually cast: a (program, class) pair that never occurs has a zero row in the
+    /// overlap matrix, its mu row starts at 0 and its gradient stays 0, so it is left out of every sum. With unipolar
+    /// programs (each votes one class) that leaves m of the m x k pairs, and the cost per evaluation falls from
+    /// (m k)^2 k to m^2 k.
+    /// </summary>
     private sealed class Objective(double[] overlaps, double[] prior, double[] start, int m, int k, double l2)
     {
         private readonly int _d = m * k;
+        private readonly int[] _active = [.. Enumerable.Range(0, m * k).Where(a => overlaps[a * m * k + a] > 0)];
         private readonly double[] _weighted = new double[m * k * k];
         private readonly double[] _residualTimesMu = new double[m * k * k];
 
@@ -140,7 +147,8 @@ public sealed class MatrixCompletion : LabelModelBase, IStatisticsLabelModel
         public double Evaluate(ReadOnlySpan<double> mu, Span<double> gradient)
         {
             var d = _d;
-            for (var a = 0; a < d; a++)
+            var active = _active;
+            foreach (var a in active)
             {
                 for (var y = 0; y < k; y++)
                 {
@@ -149,14 +157,22 @@ public sealed class MatrixCompletion : LabelModelBase, IStatisticsLabelModel
             }
 
             Array.Clear(_residualTimesMu);
+            gradient.Clear();
             var loss = 0.0;
-            for (var a = 0; a < d; a++)
+            for (var ia = 0; ia < active.Length; ia++)
             {
+                var a = active[ia];
                 var weightedA = _weighted.AsSpan(a * k, k);
                 var muA = mu.Slice(a * k, k);
                 var accumulateA = _residualTimesMu.AsSpan(a * k, k);
-                for (var b = (a / k + 1) * k; b < d; b++)
+                for (var ib = ia + 1; ib < active.Length; ib++)
                 {
+                    var b = active[ib];
+                    if (b / k == a / k)
+                    {
+                        continue; // the same program's own block is not observed
+                    }
+
                     var muB = mu.Slice(b * k, k);
                     var model = 0.0;
                     for (var y = 0; y < k; y++)
@@ -175,7 +191,7 @@ public sealed class MatrixCompletion : LabelModelBase, IStatisticsLabelModel
                 }
             }
 
-            for (var a = 0; a < d; a++)
+            foreach (var a in active)
             {
                 var marginal = -overlaps[a * d + a];
                 for (var y = 0; y < k; y++)

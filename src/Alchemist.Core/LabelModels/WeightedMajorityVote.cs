@@ -82,7 +82,7 @@ public sealed class WeightedMajorityVote : LabelModelBase
         _logPrior = logPrior;
         Note($"class prior {balance}: {Format(prior)}");
         Note($"accuracy = one-coin EM from agreement with the majority of the other programs: {iterations} rounds{(change > Tolerance ? " (round limit reached)" : string.Empty)}; {belowChance} programs at or below chance get weight 0");
-        Note("ties in weighted score are broken by the class prior; rows where every program abstains get the class prior");
+        Note("a row with votes gets one of the classes voted for, ties in weighted score broken by the class prior; rows where every program abstains get the class prior");
         CompleteFit(prior, accuracies);
     }
 
@@ -94,11 +94,13 @@ public sealed class WeightedMajorityVote : LabelModelBase
         for (var r = 0; r < shard.RowCount; r++)
         {
             _logPrior.CopyTo(scores);
-            foreach (var code in shard.RowCodes(r))
+            var codes = shard.RowCodes(r);
+            foreach (var code in codes)
             {
                 scores[code % k] += _weights[code / k];
             }
 
+            KeepVotedClasses(codes, scores);
             WriteSoftmax(scores, probabilities.Slice(r * k, k));
         }
     }

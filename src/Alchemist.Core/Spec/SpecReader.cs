@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Alchemist.Evaluation;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -101,6 +102,7 @@ public static partial class SpecReader
             Llm = top.OptionalMap("llm") is { } llm ? ReadLlm(llm) : new LlmSpec(),
             Isolation = top.OptionalMap("isolation") is { } isolation ? ReadIsolation(isolation) : null,
             Budgets = top.OptionalMap("budgets") is { } budgets ? ReadBudgets(budgets) : null,
+            Evaluation = top.OptionalMap("evaluation") is { } evaluation ? ReadEvaluation(evaluation) : new EvaluationSpec(),
             ProjectDirectory = projectDirectory,
             SpecFile = file,
             KeyLines = lines,
@@ -278,6 +280,7 @@ public static partial class SpecReader
             PriorKnowledge = kinds.Count > 0 ? kinds : defaults.PriorKnowledge,
             DocsFolder = map.OptionalString("docs"),
             RowsInPrompts = map.OptionalBool("rows_in_prompts") ?? false,
+            FollowUpCalls = map.OptionalInt("follow_up_calls", 0, 100) ?? defaults.FollowUpCalls,
         };
         map.RejectUnknownKeys();
         if (spec.Mode == SynthesisMode.Retrieval && spec.DocsFolder is null)
@@ -374,6 +377,16 @@ public static partial class SpecReader
             CompileMemoryMb = map.OptionalInt("compile_memory_mb", 128, 1 << 20),
             TrustPrograms = map.OptionalBool("trust_programs"),
         };
+        map.RejectUnknownKeys();
+        return spec;
+    }
+
+    internal static readonly IReadOnlyDictionary<string, EvaluationMetric> Metrics =
+        Enum.GetValues<EvaluationMetric>().ToDictionary(m => m.SpecName(), m => m);
+
+    private static EvaluationSpec ReadEvaluation(YamlMap map)
+    {
+        var spec = new EvaluationSpec { Metric = map.OptionalChoice("metric", Metrics) ?? EvaluationSpec.DefaultMetric };
         map.RejectUnknownKeys();
         return spec;
     }

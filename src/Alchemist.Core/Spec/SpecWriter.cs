@@ -1,4 +1,5 @@
 using System.Globalization;
+using Alchemist.Evaluation;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -27,6 +28,7 @@ public static class SpecWriter
             { "data", Data(spec.Data) },
             { "synthesis", Synthesis(spec.Synthesis) },
             { "llm", Llm(spec.Llm) },
+            { "evaluation", Mapping(("metric", spec.Evaluation.Metric.SpecName())) },
         };
         if (spec.Isolation is { } isolation)
         {
@@ -97,6 +99,7 @@ public static class SpecWriter
         }
 
         map.Add("rows_in_prompts", synthesis.RowsInPrompts ? "true" : "false");
+        map.Add("follow_up_calls", Number(synthesis.FollowUpCalls)!);
         return map;
     }
 

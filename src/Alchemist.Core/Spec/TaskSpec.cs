@@ -1,3 +1,5 @@
+using Alchemist.Evaluation;
+
 namespace Alchemist.Spec;
 
 /// <summary>
@@ -26,6 +28,8 @@ public sealed record TaskSpec
     public IsolationSpec? Isolation { get; init; }
 
     public BudgetSpec? Budgets { get; init; }
+
+    public EvaluationSpec Evaluation { get; init; } = new();
 
     /// <summary>The folder the spec was loaded from (or will be saved to); relative paths resolve against it.</summary>
     public string ProjectDirectory { get; init; } = ".";
@@ -131,6 +135,23 @@ public sealed record SynthesisSpec
 
     /// <summary>Whether real data rows may be put into prompts (fenced as data); off unless the user says so.</summary>
     public bool RowsInPrompts { get; init; }
+
+    public const int DefaultFollowUpCalls = 2;
+
+    /// <summary>
+    /// At most this many extra LLM calls after the first programs, each asking for programs for the classes that are left
+    /// without a program that beats the class's prior on valid. 0 turns follow-ups off.
+    /// </summary>
+    public int FollowUpCalls { get; init; } = DefaultFollowUpCalls;
+}
+
+/// <summary>How the run judges candidates on the valid split.</summary>
+public sealed record EvaluationSpec
+{
+    public const EvaluationMetric DefaultMetric = EvaluationMetric.Accuracy;
+
+    /// <summary>What every choice on valid maximises (the label model auto keeps, the final labels' source, the offline synthesizer's settings).</summary>
+    public EvaluationMetric Metric { get; init; } = DefaultMetric;
 }
 
 public enum LlmProvider
