@@ -89,6 +89,28 @@ public sealed class RunPipelineTests(RunPipelineTests.YoutubeRun run) : IClassFi
     }
 
     [Fact]
+    public void Accuracy_never_stands_alone_macro_f1_per_class_the_majority_rate_and_a_verdict_that_names_a_tie()
+    {
+        var s = run.Summary;
+        var gold = Data.Dataset.LoadWrench(Path.Combine(run.Directory, "data")).Test!.Rows.Labels;
+        var majority = s.MajorityClass == "HAM" ? 0 : 1;
+        Assert.Equal(Math.Round(gold.Count(g => g == majority) / (double)gold.Length, 4), s.MajorityClassTestAccuracy);
+        Assert.Equal([gold.Count(g => g == 0), gold.Count(g => g == 1)], s.FinalTestPerClass.Select(c => (int)c.Support));
+        Assert.Equal(gold.Length, s.FinalTestPerClass.Sum(c => c.Predicted));
+        Assert.Equal(s.FinalTestMacroF1!.Value, s.FinalTestPerClass.Average(c => c.F1), 3);
+        Assert.True(s.FinalTestAccuracy > s.MajorityClassTestAccuracy);
+        Assert.Empty(s.Warnings);
+        Assert.NotNull(s.FinalVersusDevOnly);
+
+        var html = File.ReadAllText(Path.Combine(run.Directory, s.Report));
+        Assert.DoesNotContain("at least as accurate", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"warnings\"", html, StringComparison.Ordinal);
+        var verdict = System.Text.RegularExpressions.Regex.Match(html, "<p class=\"verdict (\\w+)\" id=\"verdict\">The final labels are ([^:]*):").Groups;
+        Assert.Equal(s.FinalVersusDevOnly switch { "ahead" => "good", "behind" => "bad", _ => "tie" }, verdict[1].Value);
+        Assert.Equal(FinalFigures.DescribeVersusDevOnly(s.FinalVersusDevOnly!, "accuracy"), verdict[2].Value);
+    }
+
+    [Fact]
     public void A_rerun_with_nothing_changed_reuses_the_results()
     {
         var again = new RunPipeline(TextWriter.Null).Run(run.Directory);

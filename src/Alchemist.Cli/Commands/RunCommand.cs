@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Alchemist.Cli.Pipeline;
 using Alchemist.Data;
+using Alchemist.Evaluation;
 using Alchemist.Spec;
 
 namespace Alchemist.Cli.Commands;
@@ -55,16 +56,49 @@ internal static class RunCommand
 
     private static void PrintSummary(RunSummary s)
     {
-        static string A(double? value) => value is double v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "- (no test gold)";
+        static string A(double? value) => value is double v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "-";
+        static string Pair(double? accuracy, double? macroF1) => accuracy is null ? "- (no test gold)" : $"{A(accuracy)} / {A(macroF1)}";
         var o = Console.Out;
+        var metric = EvaluationMetrics.TryParse(s.Metric, out var parsed) ? parsed.DisplayName() : s.Metric;
         o.WriteLine(s.Reused ? "Nothing changed: the last run's results stand." : "Run finished.");
         o.WriteLine($"  programs:            {s.Programs} ({s.Synthesizer}), coverage on train {s.Coverage:P1}");
-        o.WriteLine($"  label model:         {s.LabelModel}; final labels from {s.FinalSource}");
-        o.WriteLine($"  test accuracy:       final {A(s.FinalTestAccuracy)}, label model {A(s.LabelModelTestAccuracy)}, end model {A(s.EndModelTestAccuracy)}, dev-only baseline {A(s.DevOnlyBaselineTestAccuracy)}");
+        o.WriteLine($"  label model:         {s.LabelModel}; final labels from {s.FinalSource} (chosen on valid by {metric})");
+        o.WriteLine($"  test accuracy / macro-F1:");
+        o.WriteLine($"    final              {Pair(s.FinalTestAccuracy, s.FinalTestMacroF1)}");
+        o.WriteLine($"    label model        {Pair(s.LabelModelTestAccuracy, s.LabelModelTestMacroF1)}");
+        o.WriteLine($"    end model          {Pair(s.EndModelTestAccuracy, s.EndModelTestMacroF1)}");
+        o.WriteLine($"    dev-only baseline  {Pair(s.DevOnlyBaselineTestAccuracy, s.DevOnlyBaselineTestMacroF1)}");
+        if (s.MajorityClass is not null)
+        {
+            o.WriteLine($"    always {s.MajorityClass,-11} {Pair(s.MajorityClassTestAccuracy, s.MajorityClassTestMacroF1)}");
+        }
+
+        if (s.FinalVersusDevOnly is { } verdict)
+        {
+            o.WriteLine($"  against dev-only:    {FinalFigures.DescribeVersusDevOnly(verdict, metric)}");
+        }
+
+        if (s.FinalTestPerClass.Count > 0)
+        {
+            o.WriteLine("  final labels on test, per class (precision / recall / F1, gold rows, predicted rows):");
+            foreach (var c in s.FinalTestPerClass)
+            {
+                o.WriteLine($"    {c.Class,-18} {A(c.Precision)} / {A(c.Recall)} / {A(c.F1)}  {c.Support,6} {c.Predicted,6}");
+            }
+        }
+
         o.WriteLine($"  LLM calls:           {s.LlmCalls}, cost ${s.CostUsd:0.0000}");
         o.WriteLine($"  labels:              {s.LabelsCsv}, {s.LabelsJsonl}");
         o.WriteLine($"  end model:           {s.EndModelFolder}");
         o.WriteLine($"  report:              {s.Report}");
         o.WriteLine($"  time:                {s.Seconds:0.0} s");
+        if (s.Warnings.Count > 0)
+        {
+            Console.Error.WriteLine($"{s.Warnings.Count} warning{(s.Warnings.Count == 1 ? "" : "s")}:");
+            foreach (var warning in s.Warnings)
+            {
+                Console.Error.WriteLine($"  warning: {warning}");
+            }
+        }
     }
 }

@@ -46,6 +46,9 @@ public sealed record RunArtifacts
 
     public required IReadOnlyDictionary<string, float[]> FinalProbabilities { get; init; }
 
+    /// <summary>Macro-F1, per-class figures, the majority-class baseline and the verdict against the dev-only baseline.</summary>
+    public required FinalFigures Figures { get; init; }
+
     public ClassificationMetrics? Metrics(IReadOnlyDictionary<string, float[]>? probabilities, string split)
     {
         if (probabilities is null || !probabilities.TryGetValue(split, out var p) || Dataset.Splits.FirstOrDefault(s => s.Name == split) is not { } data || !data.Rows.HasAnyGold)
@@ -55,7 +58,4 @@ public sealed record RunArtifacts
 
         return ClassificationMetrics.Compute(data.Rows.Labels, ClassificationMetrics.ArgMax(p, Dataset.Classes), Dataset.Classes);
     }
-
-    public double? TestAccuracy(IReadOnlyDictionary<string, float[]>? probabilities) =>
-        Metrics(probabilities, "test") is { } m ? Math.Round(m.Accuracy, 4) : null;
 }

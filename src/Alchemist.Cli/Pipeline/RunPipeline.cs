@@ -240,7 +240,7 @@ public sealed class RunPipeline
         {
             // Where the programs were learned from valid, every candidate is scored on the same flattering votes, so the
             // choice between them stays in sample (docs/architecture.md, "Choosing on valid", says what was measured).
-            var auto = LabelModelCatalog.CreateAuto(votes["valid"], validGold!, spec.Evaluation.Metric);
+            var auto = LabelModelCatalog.CreateAuto(votes["valid"], validGold!, spec.Evaluation.Metric, classNames: dataset.ClassNames);
             auto.Fit(votes["train"], balance);
             labelModel = auto.ChosenModel;
             labelModelScores = auto.ValidScores;
@@ -339,6 +339,8 @@ public sealed class RunPipeline
         var analyses = votes.ToDictionary(
             kv => kv.Key,
             kv => LabelAnalysis.Analyze(kv.Value, dataset.Split(kv.Key).Rows.HasAnyGold ? dataset.Split(kv.Key).Rows.Labels : null, labelModel.EstimatedAccuracies));
+        var figures = FinalFigures.Of(dataset, spec.Evaluation.Metric, final, labelModelProbabilities, endModel.Predictions, endModel.BaselinePredictions);
+        CheckFinalLabels(dataset, analyses.Values, final, figures);
         return new RunArtifacts
         {
             Spec = spec,
@@ -357,7 +359,57 @@ public sealed class RunPipeline
             EndModel = endModel,
             FinalChoice = choice,
             FinalProbabilities = final,
+            Figures = figures,
         };
+    }
+
+    /// <summary>
+    /// Warns where the figures would mislead read alone: a class no program votes for, final labels that leave out a class
+    /// valid's gold holds a real share of, and final labels no more accurate than always answering the majority class.
+    /// </summary>
+    private void CheckFinalLabels(Dataset dataset, IEnumerable<LabelAnalysisReport> analyses, IReadOnlyDictionary<string, float[]> final, FinalFigures figures)
+    {
+        var names = dataset.ClassNames;
+        var voted = analyses.SelectMany(a => a.Programs).SelectMany(p => p.Polarity).ToHashSet();
+        var unvoted = Enumerable.Range(0, dataset.Classes).Where(c => !voted.Contains(c)).Select(c => names[c]).ToList();
+        if (unvoted.Count > 0)
+        {
+            Warn($"no program votes for {string.Join(", ", unvoted)}: only the label model's prior and the end model can give {(unvoted.Count == 1 ? "that class" : "those classes")} to a row; " +
+                $"write a program for {(unvoted.Count == 1 ? "it" : "each")}, or label more of {(unvoted.Count == 1 ? "its" : "their")} rows in valid");
+        }
+
+        if (dataset.Valid is { } valid && valid.Rows.HasAnyGold)
+        {
+            var trainShares = ClassCollapse.Shares(ClassificationMetrics.ArgMax(final["train"], dataset.Classes), dataset.Classes);
+            var drift = ClassCollapse.Find(ClassCollapse.Shares(valid.Rows.Labels, dataset.Classes), trainShares);
+            if (drift.Count > 0)
+            {
+                Warn($"the final train labels give far less than valid's gold share to {ClassCollapse.Describe(drift, names).Replace("predicted", "of the train labels", StringComparison.Ordinal)}");
+            }
+        }
+
+        if (figures.MajorityClass < 0)
+        {
+            return;
+        }
+
+        var majority = names[figures.MajorityClass];
+        if (figures.FinalTest is { } finalTest && figures.MajorityClassTest is { } majorityTest)
+        {
+            if (finalTest.Accuracy <= majorityTest.Accuracy)
+            {
+                Warn($"the final labels' test accuracy {finalTest.Accuracy:0.000} is not above always answering {majority} ({majorityTest.Accuracy:0.000}); their macro-F1 is {finalTest.MacroF1:0.000}");
+            }
+        }
+        else if (dataset.Valid is { } labeledValid && labeledValid.Rows.HasAnyGold)
+        {
+            var finalValid = ClassificationMetrics.Compute(labeledValid.Rows.Labels, ClassificationMetrics.ArgMax(final["valid"], dataset.Classes), dataset.Classes);
+            var majorityRate = ClassCollapse.Shares(labeledValid.Rows.Labels, dataset.Classes)[figures.MajorityClass];
+            if (finalValid.Accuracy <= majorityRate)
+            {
+                Warn($"the final labels' valid accuracy {finalValid.Accuracy:0.000} (no test gold to judge them on) is not above always answering {majority} ({majorityRate:0.000})");
+            }
+        }
     }
 
     private RunSummary WriteOutputs(TaskSpec spec, RunArtifacts artifacts)
@@ -376,15 +428,27 @@ public sealed class RunPipeline
         Step($"wrote labels to {csv} and {jsonl}");
 
         var ledger = Ledger.Read(root);
+        var figures = artifacts.Figures;
+        static double? Round(double? value) => value is double v ? Math.Round(v, 4) : null;
         var summary = new RunSummary
         {
             Programs = artifacts.Votes["train"].Programs,
             Coverage = Math.Round(artifacts.Analyses["train"].Coverage, 4),
             LabelModel = artifacts.LabelModelName,
-            FinalTestAccuracy = artifacts.TestAccuracy(artifacts.FinalProbabilities),
-            LabelModelTestAccuracy = artifacts.TestAccuracy(artifacts.LabelModelProbabilities),
-            EndModelTestAccuracy = artifacts.TestAccuracy(artifacts.EndModel.Predictions),
-            DevOnlyBaselineTestAccuracy = artifacts.TestAccuracy(artifacts.EndModel.BaselinePredictions),
+            FinalTestAccuracy = Round(figures.FinalTest?.Accuracy),
+            LabelModelTestAccuracy = Round(figures.LabelModelTest?.Accuracy),
+            EndModelTestAccuracy = Round(figures.EndModelTest?.Accuracy),
+            DevOnlyBaselineTestAccuracy = Round(figures.DevOnlyTest?.Accuracy),
+            FinalTestMacroF1 = Round(figures.FinalTest?.MacroF1),
+            LabelModelTestMacroF1 = Round(figures.LabelModelTest?.MacroF1),
+            EndModelTestMacroF1 = Round(figures.EndModelTest?.MacroF1),
+            DevOnlyBaselineTestMacroF1 = Round(figures.DevOnlyTest?.MacroF1),
+            MajorityClass = figures.MajorityClass >= 0 ? spec.ClassNames[figures.MajorityClass] : null,
+            MajorityClassTestAccuracy = Round(figures.MajorityClassTest?.Accuracy),
+            MajorityClassTestMacroF1 = Round(figures.MajorityClassTest?.MacroF1),
+            FinalTestPerClass = figures.FinalTestPerClass(spec.ClassNames),
+            FinalVersusDevOnly = figures.VersusDevOnly,
+            Warnings = artifacts.Warnings,
             LlmCalls = ledger.Calls,
             CostUsd = ledger.CostUsd,
             Seconds = 0,

@@ -33,6 +33,35 @@ public sealed record RunSummary
 
     public required double? DevOnlyBaselineTestAccuracy { get; init; }
 
+    /// <summary>Macro-F1 on test of the final labels: every class counts the same, so leaving out a small class shows here.</summary>
+    public double? FinalTestMacroF1 { get; init; }
+
+    public double? LabelModelTestMacroF1 { get; init; }
+
+    public double? EndModelTestMacroF1 { get; init; }
+
+    public double? DevOnlyBaselineTestMacroF1 { get; init; }
+
+    /// <summary>The class a trivial labeler would always answer: the most common in valid's gold (in test's without it).</summary>
+    public string? MajorityClass { get; init; }
+
+    /// <summary>Test accuracy of always answering <see cref="MajorityClass"/>: the rate any labels must beat to mean something.</summary>
+    public double? MajorityClassTestAccuracy { get; init; }
+
+    public double? MajorityClassTestMacroF1 { get; init; }
+
+    /// <summary>The final labels on test, class by class (precision, recall, F1, gold rows, predicted rows); empty without test gold.</summary>
+    public IReadOnlyList<ClassFigures> FinalTestPerClass { get; init; } = [];
+
+    /// <summary>
+    /// ahead, tie or behind: the final labels against the dev-only baseline on test in <see cref="Metric"/>, ahead or behind only
+    /// by more than two standard errors of the paired difference; null without test gold or a baseline.
+    /// </summary>
+    public string? FinalVersusDevOnly { get; init; }
+
+    /// <summary>What the run found that the user must not miss (a class without programs, a class left out of the final labels, figures no better than the majority class).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     public required int LlmCalls { get; init; }
 
     public required decimal CostUsd { get; init; }

@@ -33,6 +33,16 @@ public static class HtmlReport
         html.Append("<style>").Append(Style).Append("</style></head><body>\n");
         html.Append(CultureInfo.InvariantCulture, $"<h1>Alchemist report: {E(spec.Name)}</h1>\n<p>{E(spec.Description)}</p>\n");
         html.Append("<div id=\"report-errors\" class=\"errors\"></div>\n");
+        if (summary.Warnings.Count > 0)
+        {
+            html.Append("<div class=\"banner warn\" id=\"warnings\"><b>Warnings</b><ul>");
+            foreach (var warning in summary.Warnings)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<li>{E(warning)}</li>");
+            }
+
+            html.Append("</ul></div>\n");
+        }
 
         AppendSummary(html, run, summary);
         AppendSplitUse(html, run);
@@ -80,7 +90,7 @@ public static class HtmlReport
 
     private static void AppendAccuracy(StringBuilder html, RunArtifacts run, RunSummary summary)
     {
-        html.Append("<h2>Accuracy</h2>\n<table><tr><th>labels</th><th>valid</th><th>test</th><th>test macro F1</th></tr>");
+        html.Append("<h2>Accuracy</h2>\n<table id=\"accuracy-table\"><tr><th>labels</th><th>valid accuracy</th><th>test accuracy</th><th>test macro-F1</th></tr>");
         var validEnd = run.EndModel.ValidOutOfSample is { } oos ? new Dictionary<string, float[]> { ["valid"] = oos, ["test"] = run.EndModel.Predictions.GetValueOrDefault("test")! } : run.EndModel.Predictions;
         foreach (var (name, probabilities) in new (string, IReadOnlyDictionary<string, float[]>?)[]
         {
@@ -95,12 +105,32 @@ public static class HtmlReport
             html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(name)}</td><td>{Num(valid?.Accuracy)}</td><td>{Num(test?.Accuracy)}</td><td>{Num(test?.MacroF1)}</td></tr>");
         }
 
-        html.Append("</table>\n");
-        if (summary.FinalTestAccuracy is { } final && summary.DevOnlyBaselineTestAccuracy is { } baseline)
+        var figures = run.Figures;
+        if (figures.MajorityClass >= 0)
         {
-            html.Append(final >= baseline
-                ? $"<p class=\"verdict good\">The pipeline's final labels ({final:0.000}) are at least as accurate on test as the dev-only baseline ({baseline:0.000}).</p>\n"
-                : $"<p class=\"verdict bad\">The pipeline does not beat the dev-only baseline: its final labels reach {final:0.000} on test, the end model trained on the valid gold rows alone reaches {baseline:0.000}.</p>\n");
+            var majorityValid = run.Dataset.Valid is { } v && v.Rows.HasAnyGold ? ClassCollapse.Shares(v.Rows.Labels, run.Dataset.Classes)[figures.MajorityClass] : (double?)null;
+            html.Append(CultureInfo.InvariantCulture, $"<tr class=\"trivial\" id=\"majority-row\"><td>always {E(run.Spec.ClassNames[figures.MajorityClass])} (the majority class of {figures.MajorityClassFrom})</td><td>{Num(majorityValid)}</td><td>{Num(figures.MajorityClassTest?.Accuracy)}</td><td>{Num(figures.MajorityClassTest?.MacroF1)}</td></tr>");
+        }
+
+        html.Append("</table>\n");
+        if (summary.FinalVersusDevOnly is { } verdict && figures.FinalTest is { } final && figures.DevOnlyTest is { } baseline && figures.FinalOverDevOnly is { } lead)
+        {
+            var metric = lead.Metric;
+            var css = verdict switch { "ahead" => "good", "behind" => "bad", _ => "tie" };
+            html.Append(CultureInfo.InvariantCulture,
+                $"<p class=\"verdict {css}\" id=\"verdict\">The final labels are {E(FinalFigures.DescribeVersusDevOnly(verdict, metric.DisplayName()))}: {metric.Of(final):0.000} against {metric.Of(baseline):0.000} " +
+                $"(a lead of {lead.Lead:+0.000;-0.000;0.000}, one standard error {lead.StandardError:0.000}; accuracy {final.Accuracy:0.000} against {baseline.Accuracy:0.000}, macro-F1 {final.MacroF1:0.000} against {baseline.MacroF1:0.000}).</p>\n");
+        }
+
+        if (summary.FinalTestPerClass.Count > 0)
+        {
+            html.Append("<h3>Final labels on test, per class</h3>\n<table id=\"per-class-table\"><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>gold rows</th><th>predicted rows</th></tr>");
+            foreach (var c in summary.FinalTestPerClass)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(c.Class)}</td><td>{Num(c.Precision)}</td><td>{Num(c.Recall)}</td><td>{Num(c.F1)}</td><td>{c.Support}</td><td>{c.Predicted}</td></tr>");
+            }
+
+            html.Append("</table>\n");
         }
     }
 
@@ -310,7 +340,8 @@ public static class HtmlReport
         table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
         th{background:#f3f3f3}td.diag{background:#e3f4e3;font-weight:bold}td.err{color:#a00}
         pre{font-size:12px;background:#f8f8f8;padding:.5em;max-width:900px;overflow:auto}
-        .verdict.good{color:#060}.verdict.bad{color:#a00;font-weight:bold}.errors{color:#a00}
+        .verdict.good{color:#060}.verdict.tie{color:#333}.verdict.bad{color:#a00;font-weight:bold}.errors{color:#a00}tr.trivial td{color:#666;font-style:italic}
+        .banner.warn{background:#fff4d6;border:1px solid #e0a800;border-left:6px solid #e0a800;padding:.5em 1em;margin:1em 0}.banner.warn ul{margin:.25em 0}
         .plots{display:flex;flex-wrap:wrap;gap:1em}figure{margin:0}figcaption{font-size:13px;color:#555}
         """;
 

@@ -10,6 +10,36 @@ public sealed record ClassificationMetrics(int Classes, int Rows, double Accurac
     /// <summary>F1 of class 1, the usual positive class of a binary task.</summary>
     public double F1Class1 => Classes > 1 ? F1PerClass[1] : double.NaN;
 
+    /// <summary>Rows of class <paramref name="c"/> in gold.</summary>
+    public long Support(int c)
+    {
+        long total = 0;
+        for (var o = 0; o < Classes; o++)
+        {
+            total += Confusion[(c * Classes) + o];
+        }
+
+        return total;
+    }
+
+    /// <summary>Rows predicted as class <paramref name="c"/>.</summary>
+    public long PredictedCount(int c)
+    {
+        long total = 0;
+        for (var g = 0; g < Classes; g++)
+        {
+            total += Confusion[(g * Classes) + c];
+        }
+
+        return total;
+    }
+
+    /// <summary>Share of the rows predicted as <paramref name="c"/> that are of class c; 0 when none is predicted (as scikit-learn's zero_division=0).</summary>
+    public double Precision(int c) => PredictedCount(c) == 0 ? 0 : Confusion[(c * Classes) + c] / (double)PredictedCount(c);
+
+    /// <summary>Share of the rows of class <paramref name="c"/> predicted as c; 0 when gold has none.</summary>
+    public double Recall(int c) => Support(c) == 0 ? 0 : Confusion[(c * Classes) + c] / (double)Support(c);
+
     /// <summary>
     /// Scores <paramref name="predicted"/> against <paramref name="gold"/>. Rows whose gold label is negative (unlabelled)
     /// are skipped. A class that never occurs in gold or predictions has F1 0 and still counts in the macro average,

@@ -33,8 +33,8 @@ public static class LabelModelCatalog
         _ => throw new ArgumentException($"unknown label model '{name}'; known: {string.Join(", ", Names)}, {Auto}"),
     };
 
-    public static AutoLabelModel CreateAuto(LabelMatrix validVotes, IReadOnlyList<int> validGold, EvaluationMetric metric, int maxDegreeOfParallelism = -1) =>
-        new(validVotes, validGold) { Metric = metric, MaxDegreeOfParallelism = maxDegreeOfParallelism };
+    public static AutoLabelModel CreateAuto(LabelMatrix validVotes, IReadOnlyList<int> validGold, EvaluationMetric metric, int maxDegreeOfParallelism = -1, IReadOnlyList<string>? classNames = null) =>
+        new(validVotes, validGold) { Metric = metric, MaxDegreeOfParallelism = maxDegreeOfParallelism, ClassNames = classNames };
 
     /// <summary>Hard labels of a fitted model on <paramref name="votes"/> (arg-max of its probabilities).</summary>
     public static int[] PredictLabels(ILabelModel model, LabelMatrix votes)
@@ -84,6 +84,9 @@ public sealed class AutoLabelModel : ILabelModel
     /// <summary>What the candidates are judged by on valid.</summary>
     public EvaluationMetric Metric { get; init; } = EvaluationMetric.Accuracy;
 
+    /// <summary>Names the classes in notes and warnings ("class 2" without them).</summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
+
     /// <summary>Candidates tried, in order; "mv" must be among them.</summary>
     public IReadOnlyList<string> Candidates { get; init; } = LabelModelCatalog.Names;
 
@@ -125,7 +128,7 @@ public sealed class AutoLabelModel : ILabelModel
             candidates.Add(new ValidCandidate(name, LabelModelCatalog.PredictLabels(model, _validVotes)));
         }
 
-        var choice = ValidChoice.Choose(candidates, defaultIndex: 0, _validGold, votes.Classes, Metric);
+        var choice = ValidChoice.Choose(candidates, defaultIndex: 0, _validGold, votes.Classes, Metric, ClassNames);
         _chosen = models[choice.Chosen];
         ValidScores = choice.Scored;
         Warning = choice.Warning;

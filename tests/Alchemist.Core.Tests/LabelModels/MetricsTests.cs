@@ -21,6 +21,22 @@ public class MetricsTests
         Assert.Equal((0.5 + 4 / 6.0 + 1) / 3, m.MacroF1, 10);
         Assert.Equal(m.F1PerClass[1], m.F1Class1);
         Assert.Equal(1, m.Confusion[1 * 3 + 0]);
+        Assert.Equal([2L, 3L, 1L], Enumerable.Range(0, 3).Select(m.Support));
+        Assert.Equal([2L, 3L, 1L], Enumerable.Range(0, 3).Select(m.PredictedCount));
+        Assert.Equal(2 / 3.0, m.Precision(1), 10);
+        Assert.Equal(2 / 3.0, m.Recall(1), 10);
+    }
+
+    [Fact]
+    public void A_class_never_predicted_has_precision_zero_and_a_class_absent_from_gold_recall_zero()
+    {
+        var m = ClassificationMetrics.Compute([0, 0, 0, 1], [0, 0, 2, 0], 3);
+        Assert.Equal(2 / 3.0, m.Precision(0), 10); // rows 0, 1 and 3 predicted 0, two of them right
+        Assert.Equal(2 / 3.0, m.Recall(0), 10);    // rows 0, 1 and 2 are 0, two of them found
+        Assert.Equal(0, m.Precision(1));          // never predicted
+        Assert.Equal(0, m.Recall(1));
+        Assert.Equal(0, m.Recall(2));             // absent from gold
+        Assert.Equal(1, m.PredictedCount(2));
     }
 
     [Fact]

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using Alchemist.Cli.Pipeline;
+using Xunit;
+
+namespace Alchemist.Pipeline.Tests;
+
+/// <summary>
+/// A synthetic imbalanced task where collapse is the easy answer: 80 % "routine", 15 % "urgent", 5 % "spam", and a person
+/// wrote a program for "routine" only. The run must not let its accuracy speak alone: it warns that two classes have no
+/// program, that the final labels leave urgent out, and that they are no better than always answering routine, and it
+/// reports macro-F1, per-class figures and the majority-class rate beside accuracy.
+/// </summary>
+public sealed class ImbalancedRunTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "alchemist-imbalanced-" + Guid.NewGuid().ToString("N"));
+
+    public ImbalancedRunTests()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "data"));
+        Directory.CreateDirectory(Path.Combine(_root, "programs"));
+        File.WriteAllText(Path.Combine(_root, "alchemist.yaml"), """
+            name: tickets
+            description: Sort support tickets into routine, urgent and spam.
+            inputs:
+            - name: text
+              type: text
+            classes:
+            - name: routine
+            - name: urgent
+            - name: spam
+            data:
+              format: wrench
+              train: data/train.json
+              valid: data/valid.json
+              test: data/test.json
+            llm:
+              provider: offline
+            """);
+        // Routine tickets say "please" half of the time; otherwise every class draws from the same words, so nothing in the
+        // text tells urgent or spam apart and the easy answer is to call every row routine.
+        WriteSplit("train", 400, seed: 1);
+        WriteSplit("valid", 200, seed: 2);
+        WriteSplit("test", 200, seed: 3);
+        File.WriteAllText(Path.Combine(_root, "programs", "polite-is-routine.cs"), """
+            // alchemist-program: polite-is-routine
+            // author: person tester
+
+            public static int Label(string text) => text.Contains("please") ? 0 : -1;
+            """);
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    /// <summary>Row r of a split is urgent when r % 20 is 1..3, spam when it is 0, routine otherwise: 15 % and 5 %.</summary>
+    private static int ClassOf(int row) => (row % 20) switch { 0 => 2, >= 1 and <= 3 => 1, _ => 0 };
+
+    private void WriteSplit(string name, int rows, int seed)
+    {
+        var random = new Random(seed);
+        string[] words = ["invoice", "address", "update", "account", "outage", "down", "broken", "now"];
+        var split = new Dictionary<string, object>();
+        for (var r = 0; r < rows; r++)
+        {
+            var label = ClassOf(r);
+            var text = string.Join(' ', Enumerable.Range(0, 4).Select(_ => words[random.Next(words.Length)])) + (label == 0 && r % 2 == 0 ? " please" : "");
+            split[r.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new { data = new { text }, label, weak_labels = Array.Empty<int>() };
+        }
+
+        File.WriteAllText(Path.Combine(_root, "data", name + ".json"), JsonSerializer.Serialize(split));
+    }
+
+    [Fact]
+    public void The_run_warns_and_reports_every_class_where_collapse_is_the_easy_answer()
+    {
+        var log = new StringWriter();
+        var summary = new RunPipeline(log).Run(_root);
+
+        // Hand-computed from the layout: test has 200 rows, 160 routine, 30 urgent, 10 spam.
+        Assert.Equal("routine", summary.MajorityClass);
+        Assert.Equal(0.8, summary.MajorityClassTestAccuracy);
+        Assert.Equal(Math.Round(0.8 * 2 / 1.8 / 3, 4), summary.MajorityClassTestMacroF1);
+        Assert.Equal(["routine", "urgent", "spam"], summary.FinalTestPerClass.Select(c => c.Class));
+        Assert.Equal([160L, 30L, 10L], summary.FinalTestPerClass.Select(c => c.Support));
+        Assert.Equal(200, summary.FinalTestPerClass.Sum(c => c.Predicted));
+        Assert.NotNull(summary.FinalTestMacroF1);
+        Assert.NotNull(summary.DevOnlyBaselineTestMacroF1);
+        Assert.Contains(summary.FinalVersusDevOnly, new[] { "ahead", "tie", "behind" });
+
+        Assert.True(summary.Warnings.Any(w => w.StartsWith("no program votes for urgent, spam", StringComparison.Ordinal)), log.ToString());
+        Assert.True(summary.FinalTestAccuracy > 0.8 || summary.Warnings.Any(w => w.StartsWith($"the final labels' test accuracy {summary.FinalTestAccuracy:0.000} is not above always answering routine (0.800)", StringComparison.Ordinal)), log.ToString());
+        var text = log.ToString();
+        Assert.Contains("warning: no program votes for urgent, spam", text, StringComparison.Ordinal);
+
+        var html = File.ReadAllText(Path.Combine(_root, summary.Report));
+        Assert.Contains("<div class=\"banner warn\" id=\"warnings\">", html, StringComparison.Ordinal);
+        Assert.Contains("no program votes for urgent, spam", html, StringComparison.Ordinal);
+        Assert.Contains("id=\"majority-row\"><td>always routine (the majority class of valid)</td><td>0.800</td><td>0.800</td>", html, StringComparison.Ordinal);
+        Assert.Contains("id=\"per-class-table\"", html, StringComparison.Ordinal);
+
+        var saved = JsonDocument.Parse(File.ReadAllText(Path.Combine(_root, "out", "summary.json"))).RootElement;
+        Assert.Equal(summary.Warnings.Count, saved.GetProperty("warnings").GetArrayLength());
+        Assert.Equal(0.8, saved.GetProperty("majority_class_test_accuracy").GetDouble());
+        Assert.Equal(3, saved.GetProperty("final_test_per_class").GetArrayLength());
+    }
+}
