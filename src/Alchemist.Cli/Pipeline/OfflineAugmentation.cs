@@ -41,11 +41,12 @@ public static class OfflineAugmentation
         var labeled = Enumerable.Range(0, validGold.Length).Where(r => validGold[r] >= 0).ToArray();
         var tokens = new[] { "train", "valid" }.ToDictionary(name => name, name => texts[name].Select(RuleFeatures.Tokenize).ToArray());
         var folds = new List<ValidFold>();
+        var options = OfflineShape.Of(spec).TextOptions;
         foreach (var (predict, learn) in ValidFolds.Of(labeled))
         {
             // A fold whose rows teach no rule is predicted by the programs alone rather than skipped: a skipped fold would
             // leave the end model's cross-fit with targets from rules learned from the rows it predicts.
-            var programs = OfflineSynthesizer.Synthesize(learn.Select(r => validTexts[r]).ToArray(), learn.Select(r => validGold[r]).ToArray(), spec.ClassNames);
+            var programs = OfflineSynthesizer.Synthesize(learn.Select(r => validTexts[r]).ToArray(), learn.Select(r => validGold[r]).ToArray(), spec.ClassNames, options);
             var model = LabelModelCatalog.Create(labelModelName);
             var trainVotes = Augment(votes["train"], texts["train"], tokens["train"], programs);
             model.Fit(trainVotes, balance);
@@ -54,7 +55,7 @@ public static class OfflineAugmentation
         }
 
         var augmented = ValidFold.Overlay(labelModelValid, folds, classes);
-        var all = OfflineSynthesizer.Synthesize(labeled.Select(r => validTexts[r]).ToArray(), labeled.Select(r => validGold[r]).ToArray(), spec.ClassNames, new OfflineSynthesisOptions { TextFromRow = OfflineShape.Of(spec).TextFromRow });
+        var all = OfflineSynthesizer.Synthesize(labeled.Select(r => validTexts[r]).ToArray(), labeled.Select(r => validGold[r]).ToArray(), spec.ClassNames, options);
         return new Decision(all, Accuracy(labelModelValid, validGold, classes), Accuracy(augmented, validGold, classes),
             FinalChoice.LogLoss(labelModelValid, validGold, classes), FinalChoice.LogLoss(augmented, validGold, classes), folds);
     }

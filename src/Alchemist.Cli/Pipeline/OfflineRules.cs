@@ -1,4 +1,5 @@
 using Alchemist.Data;
+using Alchemist.Evaluation;
 using Alchemist.Labeling;
 using Alchemist.OfflineSynthesis;
 using Alchemist.Programs;
@@ -9,16 +10,23 @@ namespace Alchemist.Cli.Pipeline;
 
 /// <summary>
 /// What shape the offline synthesizer's programs take for a task: its class names, whether it has text inputs, its number
-/// inputs with the member a program reads each by, and how a program reads its text from a row record.
+/// inputs with the member a program reads each by, how a program reads its text from a row record, and the metric its
+/// settings are chosen by (the spec's evaluation.metric).
 /// </summary>
 public sealed record OfflineShape(IReadOnlyList<string> ClassNames, bool HasText, IReadOnlyList<string> NumberInputs, IReadOnlyList<string> NumberMembers, string? TextFromRow)
 {
+    public EvaluationMetric Metric { get; init; } = EvaluationMetric.Accuracy;
+
     public static OfflineShape Of(TaskSpec spec)
     {
         var numbers = spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => i.Name).ToArray();
         return new(spec.ClassNames, spec.Inputs.Any(i => i.Type == InputType.Text), numbers, [.. numbers.Select(ProgramSignature.PropertyName)],
-            ProjectApply.SignatureFor(spec).JoinedTextFromRow);
+            ProjectApply.SignatureFor(spec).JoinedTextFromRow)
+        { Metric = spec.Evaluation.Metric };
     }
+
+    /// <summary>The text synthesizer's options for this shape.</summary>
+    public OfflineSynthesisOptions TextOptions => new() { TextFromRow = TextFromRow, Metric = Metric };
 }
 
 /// <summary>What the offline synthesizer reads of some rows: their text inputs joined (null without any) and one column per number input.</summary>
@@ -55,12 +63,16 @@ public sealed class OfflineRules
     private readonly IReadOnlyList<ThresholdProgram> _thresholdPrograms;
     private readonly int _classes;
 
-    private OfflineRules(IReadOnlyList<OfflineProgram> textPrograms, IReadOnlyList<ThresholdProgram> thresholdPrograms, int classes)
+    private OfflineRules(IReadOnlyList<OfflineProgram> textPrograms, IReadOnlyList<ThresholdProgram> thresholdPrograms, int classes, IReadOnlyList<UncoveredClass> uncovered)
     {
+        UncoveredClasses = uncovered;
         _textPrograms = textPrograms;
         _thresholdPrograms = thresholdPrograms;
         _classes = classes;
     }
+
+    /// <summary>Classes with enough labeled rows that no program votes for, each with the reason.</summary>
+    public IReadOnlyList<UncoveredClass> UncoveredClasses { get; }
 
     /// <summary>The programs as file name and C# source, threshold programs first (the order their votes come in).</summary>
     public IReadOnlyList<(string Name, string Source)> Programs =>
@@ -70,12 +82,14 @@ public sealed class OfflineRules
     public static OfflineRules Learn(OfflineShape shape, OfflineInputs sample, IReadOnlyList<int> labels)
     {
         var text = shape.HasText && sample.Texts is { } texts
-            ? OfflineSynthesizer.Synthesize(texts, labels, shape.ClassNames, new OfflineSynthesisOptions { TextFromRow = shape.TextFromRow })
-            : [];
+            ? OfflineSynthesizer.SynthesizeWithChoice(texts, labels, shape.ClassNames, shape.TextOptions)
+            : null;
         var thresholds = shape.NumberInputs.Count > 0
             ? ThresholdSynthesizer.Synthesize(sample.Numbers, shape.NumberInputs, labels, shape.ClassNames, shape.NumberMembers)
             : [];
-        return new OfflineRules(text, thresholds, shape.ClassNames.Count);
+        // A class the text rules left out may still have a threshold program.
+        var uncovered = (text?.UncoveredClasses ?? []).Where(u => !thresholds.Any(t => t.Rule.Class == u.Class)).ToList();
+        return new OfflineRules(text?.Programs ?? [], thresholds, shape.ClassNames.Count, uncovered);
     }
 
     /// <summary>The programs' votes on <paramref name="inputs"/>, one column per program in <see cref="Programs"/>' order.</summary>

@@ -117,7 +117,12 @@ public sealed class RunPipeline
 
         var shape = OfflineShape.Of(spec);
         Step($"synthesizing programs offline from {labeled.Length} labeled valid rows{(shape.NumberInputs.Count > 0 ? $" (threshold programs over {string.Join(", ", shape.NumberInputs)})" : "")}");
-        var programs = OfflineRules.Learn(shape, OfflineInputs.Of(spec, valid).Select(labeled), [.. labeled.Select(r => valid.Rows.Labels[r])]).Programs;
+        var rules = OfflineRules.Learn(shape, OfflineInputs.Of(spec, valid).Select(labeled), [.. labeled.Select(r => valid.Rows.Labels[r])]);
+        var programs = rules.Programs;
+        foreach (var uncovered in rules.UncoveredClasses)
+        {
+            Warn($"the offline synthesizer wrote no program for {uncovered.Name} ({uncovered.SampleRows} labeled valid rows): {uncovered.Reason}");
+        }
         var created = DateTimeOffset.UtcNow;
         foreach (var (name, source) in programs)
         {

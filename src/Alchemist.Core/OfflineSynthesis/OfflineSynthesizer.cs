@@ -1,4 +1,5 @@
 using System.Globalization;
+using Alchemist.Evaluation;
 
 namespace Alchemist.OfflineSynthesis;
 
@@ -15,7 +16,17 @@ public sealed record OfflineRule(RuleFamily Family, string Key, int Class, int F
 }
 
 /// <summary>A labeling program: rules that vote one class, and its C# source text.</summary>
-public sealed record OfflineProgram(string Name, int Class, RuleFamily Family, IReadOnlyList<OfflineRule> Rules, int SampleRows, int Fires, int Correct, string Source);
+public sealed record OfflineProgram(string Name, int Class, RuleFamily Family, IReadOnlyList<OfflineRule> Rules, int SampleRows, int Fires, int Correct, string Source)
+{
+    /// <summary>
+    /// Set where the class had no program at the chosen strictness and its rules were kept at this lower one, which still
+    /// asks each rule to beat the class's own prior (<see cref="OfflineSynthesisOptions.CoverageStrictness"/>).
+    /// </summary>
+    public double? CoverageStrictness { get; init; }
+}
+
+/// <summary>A class with enough sample rows that still got no program, and why.</summary>
+public sealed record UncoveredClass(int Class, string Name, int SampleRows, string Reason);
 
 public sealed record OfflineSynthesisOptions
 {
@@ -48,6 +59,22 @@ public sealed record OfflineSynthesisOptions
         new(ScoringScope.AllFamilies, 0.75),
         new(ScoringScope.AllFamilies, 0.6),
     ];
+
+    /// <summary>
+    /// What the cross-validation ranks settings by: held-out accuracy, or macro-F1, which counts a small class as much as the
+    /// majority one.
+    /// </summary>
+    public EvaluationMetric Metric { get; init; } = EvaluationMetric.Accuracy;
+
+    /// <summary>A class with at least this many sample rows gets a program, at a lower strictness if need be, or an <see cref="UncoveredClass"/> that says why not.</summary>
+    public int MinimumClassRows { get; init; } = 5;
+
+    /// <summary>
+    /// The strictnesses tried, in order, for a class with no program at the chosen one (those below it only). Each still
+    /// puts the rule's smoothed precision above the class's own prior, as Snuba's per-class thresholds do: a rare class's
+    /// prior is low, so its rules may be far from perfect and still say much more than its base rate.
+    /// </summary>
+    public IReadOnlyList<double> CoverageStrictness { get; init; } = [0.35, 0.2, 0.1];
 
     /// <summary>Folds of the cross-validation that chooses <see cref="Strictness"/> and <see cref="Scoring"/>.</summary>
     public int Folds { get; init; } = 5;
@@ -132,17 +159,30 @@ public static class OfflineSynthesizer
         var classes = classNames.Count;
         Validate(texts, labels, classes);
         var sample = new Sample(texts, labels, classes, options, classNames);
+        var toCover = sample.ClassesToCover();
         var (strictness, scoring, scores) = options.Strictness is { } fixedStrictness && options.Scoring is { } fixedScoring
             ? (fixedStrictness, fixedScoring, (IReadOnlyList<CrossValidationScore>)[])
-            : Choose(sample, options);
+            : Choose(sample, options, toCover);
         var note = scores.Count == 0
             ? "settings given by the caller"
-            : string.Create(CultureInfo.InvariantCulture, $"settings chosen by {options.Folds}-fold cross-validation on the sample (held-out majority-vote accuracy {scores.Max(s => s.Accuracy):0.000})");
-        var programs = sample.RulePrograms(strictness)
-            .Concat(sample.ScoringPrograms(scoring))
+            : string.Create(CultureInfo.InvariantCulture, $"settings chosen by {options.Folds}-fold cross-validation on the sample (held-out majority-vote {options.Metric.DisplayName()} {scores.Max(s => s.Score(options.Metric)):0.000})");
+        var programs = sample.RulePrograms(strictness);
+        programs.AddRange(sample.ScoringPrograms(scoring));
+        var uncovered = new List<UncoveredClass>();
+        foreach (var c in sample.Uncovered(programs, toCover))
+        {
+            var (coverage, reason) = sample.CoveragePrograms(c, strictness);
+            programs.AddRange(coverage);
+            if (reason is not null)
+            {
+                uncovered.Add(new UncoveredClass(c, classNames[c], sample.ClassCounts[c], reason));
+            }
+        }
+
+        var written = programs
             .Select(p => p with { Source = WriteSource(p, classNames, sample.Rows, strictness, scoring, note, options.TextFromRow) })
             .ToList();
-        return new OfflineSynthesisResult(programs, strictness, scoring, scores);
+        return new OfflineSynthesisResult(written, strictness, scoring, scores) { Metric = options.Metric, UncoveredClasses = uncovered };
     }
 
     private static void Validate(IReadOnlyList<string> texts, IReadOnlyList<int> labels, int classes)
@@ -179,24 +219,36 @@ public static class OfflineSynthesizer
             return ProgramWriter.WriteScoring(program.Name, program.Class, classNames, scorer, rows, program.Fires, program.Correct, settings, textFromRow);
         }
 
-        var ruleSettings = string.Create(CultureInfo.InvariantCulture, $"rule strictness {strictness:0.00}; {note}");
+        var ruleSettings = program.CoverageStrictness is { } lowered
+            ? string.Create(CultureInfo.InvariantCulture, $"rule strictness {lowered:0.00}, below the chosen {strictness:0.00}, at which this class had no program (every rule still beats the class's prior); {note}")
+            : string.Create(CultureInfo.InvariantCulture, $"rule strictness {strictness:0.00}; {note}");
         return ProgramWriter.Write(program.Name, program.Class, classNames, program.Family, program.Rules, rows, program.Fires, program.Correct, ruleSettings, textFromRow);
     }
 
     /// <summary>
-    /// Every combination of candidate strictness and scoring settings, scored by the majority vote of the programs written
-    /// from k-1 folds on the held-out fold (rows with no vote count as the most frequent class). Ties between candidates
-    /// keep the earlier one.
+    /// Every combination of candidate strictness and scoring settings, scored in the metric by the majority vote of the
+    /// programs written from k-1 folds (with the programs that cover classes left without one) on the held-out fold (rows
+    /// with no vote count as the most frequent class), averaged over the repeats. The default is kept unless the best leads
+    /// it by more than one standard error; other ties keep the earlier candidate.
     /// </summary>
-    private static (double Strictness, ScoringSettings Scoring, IReadOnlyList<CrossValidationScore> Scores) Choose(Sample sample, OfflineSynthesisOptions options)
+    private static (double Strictness, ScoringSettings Scoring, IReadOnlyList<CrossValidationScore> Scores) Choose(Sample sample, OfflineSynthesisOptions options, IReadOnlyList<int> toCover)
     {
         var strictnessCandidates = options.Strictness is { } s ? [s] : options.StrictnessCandidates;
         var scoringCandidates = options.Scoring is { } sc ? [sc] : options.ScoringCandidates;
         var classes = sample.Classes;
-        var correct = new int[strictnessCandidates.Count, scoringCandidates.Count];
+        var repeats = Math.Max(1, options.Repeats);
+        var predicted = new int[strictnessCandidates.Count, scoringCandidates.Count, repeats][];
         var folds = Math.Clamp(options.Folds, 2, Math.Max(2, sample.Rows / 4));
-        for (var repeat = 0; repeat < Math.Max(1, options.Repeats); repeat++)
+        for (var repeat = 0; repeat < repeats; repeat++)
         {
+            for (var i = 0; i < strictnessCandidates.Count; i++)
+            {
+                for (var j = 0; j < scoringCandidates.Count; j++)
+                {
+                    predicted[i, j, repeat] = new int[sample.Rows];
+                }
+            }
+
             var fold = sample.FoldOfRow(folds, repeat);
             for (var f = 0; f < folds; f++)
             {
@@ -210,8 +262,11 @@ public static class OfflineSynthesizer
                 var inner = sample.Subset(learn);
                 var holdTexts = hold.Select(r => sample.Texts[r]).ToArray();
                 var holdTokens = hold.Select(r => sample.Tokens[r]).ToArray();
-                var ruleCounts = strictnessCandidates.Select(st => VoteCounts(inner.RulePrograms(st), holdTexts, holdTokens, classes)).ToArray();
-                var scoringCounts = scoringCandidates.Select(sc => VoteCounts(inner.ScoringPrograms(sc), holdTexts, holdTokens, classes)).ToArray();
+                var rulePrograms = strictnessCandidates.Select(inner.RulePrograms).ToArray();
+                var scoringPrograms = scoringCandidates.Select(inner.ScoringPrograms).ToArray();
+                var ruleCounts = rulePrograms.Select(p => VoteCounts(p, holdTexts, holdTokens, classes)).ToArray();
+                var scoringCounts = scoringPrograms.Select(p => VoteCounts(p, holdTexts, holdTokens, classes)).ToArray();
+                var coverageCounts = new Dictionary<(int Strictness, int Class), (int[] Counts, double[] Coverage)>();
                 var fallback = inner.MostFrequentClass;
                 var total = new int[classes];
                 var totalCoverage = new double[classes];
@@ -219,43 +274,73 @@ public static class OfflineSynthesizer
                 {
                     for (var j = 0; j < scoringCandidates.Count; j++)
                     {
+                        var extra = new List<(int[] Counts, double[] Coverage)>();
+                        foreach (var c in inner.Uncovered([.. rulePrograms[i], .. scoringPrograms[j]], toCover))
+                        {
+                            if (!coverageCounts.TryGetValue((i, c), out var counts))
+                            {
+                                counts = coverageCounts[(i, c)] = VoteCounts(inner.CoveragePrograms(c, strictnessCandidates[i]).Programs, holdTexts, holdTokens, classes);
+                            }
+
+                            extra.Add(counts);
+                        }
+
                         for (var k = 0; k < hold.Length; k++)
                         {
                             for (var c = 0; c < classes; c++)
                             {
-                                total[c] = ruleCounts[i].Counts[(k * classes) + c] + scoringCounts[j].Counts[(k * classes) + c];
-                                totalCoverage[c] = ruleCounts[i].Coverage[(k * classes) + c] + scoringCounts[j].Coverage[(k * classes) + c];
+                                var at = (k * classes) + c;
+                                total[c] = ruleCounts[i].Counts[at] + scoringCounts[j].Counts[at];
+                                totalCoverage[c] = ruleCounts[i].Coverage[at] + scoringCounts[j].Coverage[at];
+                                foreach (var (counts, coverage) in extra)
+                                {
+                                    total[c] += counts[at];
+                                    totalCoverage[c] += coverage[at];
+                                }
                             }
 
-                            correct[i, j] += MajorityClass(total, totalCoverage, fallback) == sample.Labels[hold[k]] ? 1 : 0;
+                            predicted[i, j, repeat][hold[k]] = MajorityClass(total, totalCoverage, fallback);
                         }
                     }
                 }
             }
         }
 
+        var gold = sample.Labels.ToArray();
         var scores = new List<CrossValidationScore>();
         var best = (I: 0, J: 0);
+        var bestScore = double.NegativeInfinity;
         for (var i = 0; i < strictnessCandidates.Count; i++)
         {
             for (var j = 0; j < scoringCandidates.Count; j++)
             {
-                scores.Add(new CrossValidationScore(strictnessCandidates[i], scoringCandidates[j], correct[i, j] / (double)(sample.Rows * Math.Max(1, options.Repeats))));
-                if (correct[i, j] > correct[best.I, best.J])
+                var metrics = Enumerable.Range(0, repeats).Select(r => ClassificationMetrics.Compute(gold, predicted[i, j, r], classes)).ToArray();
+                var score = new CrossValidationScore(strictnessCandidates[i], scoringCandidates[j], metrics.Average(m => m.Accuracy)) { MacroF1 = metrics.Average(m => m.MacroF1) };
+                scores.Add(score);
+                if (score.Score(options.Metric) > bestScore + 1e-12)
                 {
-                    best = (i, j);
+                    (best, bestScore) = ((i, j), score.Score(options.Metric));
                 }
             }
         }
 
-        var bestScore = scores[(best.I * scoringCandidates.Count) + best.J];
-        var preferred = scores.FirstOrDefault(x => x.Strictness == options.Default.Strictness && x.Scoring == options.Default.Scoring);
-        if (preferred is not null && bestScore.Accuracy - preferred.Accuracy <= Math.Sqrt(preferred.Accuracy * (1 - preferred.Accuracy) / sample.Rows))
+        var chosen = scores[(best.I * scoringCandidates.Count) + best.J];
+        var preferredAt = scores.FindIndex(x => x.Strictness == options.Default.Strictness && x.Scoring == options.Default.Scoring);
+        if (preferredAt >= 0)
         {
-            return (preferred.Strictness, preferred.Scoring, scores);
+            var preferred = scores[preferredAt];
+            // Accuracy: the binomial standard error of the default's held-out accuracy, as measured when this gate was set
+            // (docs/architecture.md); macro-F1 is not a mean over rows, so its paired bootstrap standard error on the first repeat.
+            var standardError = options.Metric == EvaluationMetric.Accuracy
+                ? Math.Sqrt(preferred.Accuracy * (1 - preferred.Accuracy) / sample.Rows)
+                : PairedLead.Of(options.Metric, predicted[best.I, best.J, 0], predicted[preferredAt / scoringCandidates.Count, preferredAt % scoringCandidates.Count, 0], gold, classes).StandardError;
+            if (chosen.Score(options.Metric) - preferred.Score(options.Metric) <= (double.IsNaN(standardError) ? 0 : standardError))
+            {
+                return (preferred.Strictness, preferred.Scoring, scores);
+            }
         }
 
-        return (bestScore.Strictness, bestScore.Scoring, scores);
+        return (chosen.Strictness, chosen.Scoring, scores);
     }
 
     /// <summary>
@@ -419,11 +504,46 @@ public static class OfflineSynthesizer
             var chosen = new List<OfflineRule>();
             for (var c = 0; c < Classes; c++)
             {
-                var prior = (ClassCounts[c] + 1.0) / (Rows + Classes);
-                chosen.AddRange(ChooseRules(c, prior, prior + ((1 - prior) * strictness)));
+                chosen.AddRange(ChooseRules(c, Prior(c), Threshold(c, strictness), MinSupport));
             }
 
             return GroupIntoPrograms(chosen);
+        }
+
+        /// <summary>The class's smoothed share of the sample: the base rate a rule for it must beat.</summary>
+        private double Prior(int cls) => (ClassCounts[cls] + 1.0) / (Rows + Classes);
+
+        private double Threshold(int cls, double strictness) => Prior(cls) + ((1 - Prior(cls)) * strictness);
+
+        /// <summary>The classes that must get a program or a reason: those with at least <see cref="OfflineSynthesisOptions.MinimumClassRows"/> sample rows.</summary>
+        public IReadOnlyList<int> ClassesToCover() => [.. Enumerable.Range(0, Classes).Where(c => ClassCounts[c] >= _options.MinimumClassRows)];
+
+        /// <summary>The classes of <paramref name="toCover"/> no program in <paramref name="programs"/> votes for.</summary>
+        public IEnumerable<int> Uncovered(IReadOnlyList<OfflineProgram> programs, IReadOnlyList<int> toCover) =>
+            toCover.Where(c => !programs.Any(p => p.Class == c));
+
+        /// <summary>
+        /// Programs for a class that has none at <paramref name="strictness"/>: its rules at the first lower strictness in
+        /// <see cref="OfflineSynthesisOptions.CoverageStrictness"/> that yields any, with the least support lowered to a third
+        /// of the class's rows (at least 2) where the class is too small for the usual one. Without any, the reason.
+        /// </summary>
+        public (List<OfflineProgram> Programs, string? Reason) CoveragePrograms(int cls, double strictness)
+        {
+            var support = Math.Min(MinSupport, Math.Max(2, ClassCounts[cls] / 3));
+            var tried = _options.CoverageStrictness.Where(s => s < strictness).ToList();
+            foreach (var lowered in tried)
+            {
+                var rules = ChooseRules(cls, Prior(cls), Threshold(cls, lowered), support);
+                if (rules.Count > 0)
+                {
+                    return ([.. GroupIntoPrograms(rules).Select(p => p with { CoverageStrictness = lowered })], null);
+                }
+            }
+
+            var floor = tried.Count > 0 ? tried.Min() : strictness;
+            return ([], string.Create(CultureInfo.InvariantCulture,
+                $"no word, phrase, opening or pattern on at least {support} of its {ClassCounts[cls]} sample rows reaches a smoothed precision of {Threshold(cls, floor):0.00} " +
+                $"(its prior {Prior(cls):0.00} plus {floor:0.00} of the way to 1), the least strictness tried; label more of its rows, or write or ask an LLM for a program for it"));
         }
 
         public List<OfflineProgram> ScoringPrograms(ScoringSettings settings) => settings.Scope switch
@@ -433,7 +553,7 @@ public static class OfflineSynthesizer
             _ => [.. Enum.GetValues<RuleFamily>().SelectMany(family => ScoringPrograms(family, settings.Precision))],
         };
 
-        private List<OfflineRule> ChooseRules(int cls, double prior, double threshold)
+        private List<OfflineRule> ChooseRules(int cls, double prior, double threshold, int minSupport)
         {
             var candidates = new List<OfflineRule>();
             foreach (var feature in Features.All)
@@ -447,7 +567,7 @@ public static class OfflineSynthesizer
                     }
                 }
 
-                if (correct < MinSupport)
+                if (correct < minSupport)
                 {
                     continue;
                 }
@@ -519,10 +639,18 @@ public static class OfflineSynthesizer
                 programs.Add(new OfflineProgram(name, cls, family, groupRules, Rows, fires, correct, ""));
             }
 
-            // Too many programs make a report nobody reads: keep those that cover the most of the sample.
-            return programs.Count <= _options.MaxPrograms
-                ? programs
-                : programs.OrderByDescending(p => p.Correct).Take(_options.MaxPrograms).OrderBy(p => p.Class).ThenBy(p => p.Family).ToList();
+            // Too many programs make a report nobody reads: keep those that cover the most of the sample, but never drop a
+            // class's best program for another class's second, or a small class would lose its only voice.
+            if (programs.Count <= _options.MaxPrograms)
+            {
+                return programs;
+            }
+
+            var bestOfEachClass = programs.GroupBy(p => p.Class).Select(g => g.OrderByDescending(p => p.Correct).First()).ToList();
+            return bestOfEachClass
+                .Concat(programs.Except(bestOfEachClass).OrderByDescending(p => p.Correct))
+                .Take(Math.Max(_options.MaxPrograms, bestOfEachClass.Count))
+                .OrderBy(p => p.Class).ThenBy(p => p.Family).ToList();
         }
 
         /// <summary>
@@ -655,8 +783,20 @@ public static class OfflineSynthesizer
     }
 }
 
-/// <summary>Held-out majority-vote accuracy of one candidate pair of settings in the cross-validation on the sample.</summary>
-public sealed record CrossValidationScore(double Strictness, ScoringSettings Scoring, double Accuracy);
+/// <summary>Held-out majority-vote accuracy (and macro-F1) of one candidate pair of settings in the cross-validation on the sample.</summary>
+public sealed record CrossValidationScore(double Strictness, ScoringSettings Scoring, double Accuracy)
+{
+    public double MacroF1 { get; init; }
+
+    public double Score(EvaluationMetric metric) => metric == EvaluationMetric.Accuracy ? Accuracy : MacroF1;
+}
 
 /// <summary>The programs, the settings they were written with, and the cross-validation scores that chose them (empty when given).</summary>
-public sealed record OfflineSynthesisResult(IReadOnlyList<OfflineProgram> Programs, double Strictness, ScoringSettings Scoring, IReadOnlyList<CrossValidationScore> Scores);
+public sealed record OfflineSynthesisResult(IReadOnlyList<OfflineProgram> Programs, double Strictness, ScoringSettings Scoring, IReadOnlyList<CrossValidationScore> Scores)
+{
+    /// <summary>What the cross-validation ranked the settings by.</summary>
+    public EvaluationMetric Metric { get; init; } = EvaluationMetric.Accuracy;
+
+    /// <summary>Classes with enough sample rows that got no program even at the lowest strictness tried, each with the reason.</summary>
+    public IReadOnlyList<UncoveredClass> UncoveredClasses { get; init; } = [];
+}
