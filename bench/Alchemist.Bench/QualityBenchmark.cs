@@ -12,8 +12,9 @@ namespace Alchemist.Bench;
 /// Each source is scored twice: as the product labels train rows (the end model has seen them, through the label model's
 /// labels, so it mostly repeats the label model there), and as it would label rows it has not seen (the end model retrained
 /// without each fifth of train, as test rows are labeled). Test labels are not scored here.
-/// Each project runs once per <c>evaluation.metric</c> (both unless <c>--metric</c> names one), and the final labels each metric
-/// leads to are scored by accuracy and macro-F1: the measurement behind the metric's default (docs/architecture.md).
+/// Each project runs once per <c>evaluation.metric</c> (both unless <c>--metric</c> names one), offline programs synthesized anew
+/// for each, and the final labels each metric leads to are scored by accuracy and macro-F1: the measurement behind the
+/// metric's default (docs/architecture.md).
 /// </summary>
 public static class QualityBenchmark
 {
@@ -88,6 +89,7 @@ public static class QualityBenchmark
         {
             foreach (var metric in metrics)
             {
+                ResynthesizeOffline(project);
                 var pipeline = new RunPipeline(TextWriter.Null) { Force = true, Metric = metric };
                 pipeline.Run(project);
                 var run = pipeline.Artifacts ?? throw new InvalidOperationException($"{project}: the run computed nothing");
@@ -152,6 +154,21 @@ public static class QualityBenchmark
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Deletes the project's programs when the offline synthesizer wrote every one of them, so that each metric's run
+    /// synthesizes its own: the metric chooses the synthesizer's settings too. Programs a person or an LLM wrote are kept.
+    /// </summary>
+    private static void ResynthesizeOffline(string project)
+    {
+        var folder = Path.Combine(project, Programs.Apply.ProjectApply.ProgramsFolder);
+        var files = Programs.ProgramFile.PathsIn(folder);
+        if (files.Count > 0 && Programs.ProgramFile.LoadFolder(folder, new List<(string, string)>()).Count == files.Count
+            && Programs.ProgramFile.LoadFolder(folder, new List<(string, string)>()).All(p => p.Provenance.Kind == Programs.ProgramAuthorKind.Synthesizer))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     /// <summary>Train probabilities of each blend weight (with the chosen temperatures) over the given end-model side, then the dev-only baseline's.</summary>

@@ -26,6 +26,7 @@ public sealed class RunPipeline
     private readonly TextWriter _log;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<string> _warnings = [];
+    private bool _followUpPending;
 
     public RunPipeline(TextWriter log) => _log = log;
 
@@ -69,7 +70,12 @@ public sealed class RunPipeline
         synthesizer ??= DescribeAuthors(LoadReadablePrograms(programsFolder));
         var artifacts = Artifacts = Analyze(spec, dataset, synthesizer);
         var summary = WriteOutputs(spec, artifacts);
-        RunState.Save(root, fingerprint, summary);
+        // Follow-up programs change the folder the fingerprint was taken of; the saved state is of what the outputs saw. A
+        // follow-up still waiting for its reply saves none, so the run after the reply is pasted does not reuse this one.
+        if (!_followUpPending)
+        {
+            RunState.Save(root, RunState.Fingerprint(spec, programsFolder), summary);
+        }
         return summary;
     }
 
@@ -182,7 +188,8 @@ public sealed class RunPipeline
         return texts;
     }
 
-    private RunArtifacts Analyze(TaskSpec spec, Dataset dataset, string synthesizer)
+    /// <summary>Applies every program file in the sandbox (columns cached per program and data) and keeps those that ran on every split.</summary>
+    private (ProjectApplyResult Apply, Dictionary<string, LabelMatrix> Votes) ApplyPrograms(TaskSpec spec)
     {
         Step("applying programs in the sandbox");
         var lastReport = Stopwatch.StartNew();
@@ -222,6 +229,72 @@ public sealed class RunPipeline
         {
             var kept = apply.ProgramsInMatrix.Select(name => IndexOf(split.Matrix.ProgramNames, name)).ToArray();
             votes[split.Split] = split.Matrix.SelectPrograms(kept);
+        }
+
+        return (apply, votes);
+    }
+
+    /// <summary>
+    /// With an LLM configured, the classes the programs leave weak on valid (none votes for them, or none beats the class's
+    /// share of valid), each a follow-up request; empty without valid gold, with the offline synthesizer, or with
+    /// synthesis.follow_up_calls at 0.
+    /// </summary>
+    private static IReadOnlyList<ClassFollowUp> FollowUpRequests(TaskSpec spec, Dataset dataset, IReadOnlyDictionary<string, LabelMatrix> votes)
+    {
+        if (spec.Llm.Provider == LlmProvider.Offline || spec.Synthesis.FollowUpCalls == 0 || dataset.Valid is not { } valid || !valid.Rows.HasAnyGold)
+        {
+            return [];
+        }
+
+        var gold = valid.Rows.Labels;
+        IReadOnlyList<string> ExamplesOf(int cls)
+        {
+            if (!spec.Synthesis.RowsInPrompts)
+            {
+                return [];
+            }
+
+            var rows = SynthesisSession.PromptRows(valid.Rows, SynthesisSettings.SignatureOf(spec));
+            return [.. Enumerable.Range(0, gold.Length).Where(r => gold[r] == cls).Take(ClassFollowUp.MaxExamples).Select(r => rows[r])];
+        }
+
+        return ClassFollowUp.Plan(votes["valid"], votes["train"], gold, dataset.ClassNames, ExamplesOf);
+    }
+
+    /// <summary>
+    /// Asks the LLM for the follow-up programs, within synthesis.follow_up_calls calls, through the project's cache and ledger.
+    /// True when a program was written (the programs are then applied again). What could not be done is a warning, never a
+    /// failure: the run goes on with the programs it has.
+    /// </summary>
+    private bool FollowUp(TaskSpec spec, IReadOnlyList<ClassFollowUp> requests)
+    {
+        var settings = SynthesisSettings.FromSpec(spec);
+        Step($"asking {settings.Endpoint.Provider} for programs for {requests.Count} weak class(es), at most {spec.Synthesis.FollowUpCalls} call(s) (synthesis.follow_up_calls)");
+        using var synthesizer = SynthesisSession.Open(spec, settings, line => Step("  " + line));
+        var (report, notAsked) = synthesizer.FollowUpAsync(requests, spec.Synthesis.FollowUpCalls, CancellationToken.None).GetAwaiter().GetResult();
+        Step($"follow-up: {report.Accepted.Count()} accepted of {report.Outcomes.Count}; {report.CallsMade} calls made, ${report.SpentThisRunUsd:0.0000} spent now");
+        _followUpPending = report.Pending.Any();
+        foreach (var outcome in report.Outcomes.Where(o => o.Kind != OutcomeKind.Accepted))
+        {
+            Warn(outcome.Kind == OutcomeKind.Pending
+                ? $"the follow-up {outcome.Name} waits for its reply in {outcome.Path}: paste the model's reply there and run again"
+                : $"the follow-up {outcome.Name} gave no program ({outcome.Kind.ToString().ToLowerInvariant()}: {outcome.Reason})");
+        }
+
+        foreach (var request in notAsked)
+        {
+            Warn($"no follow-up was asked for {request.Name} ({request.Reason}): synthesis.follow_up_calls ({spec.Synthesis.FollowUpCalls}) was spent");
+        }
+
+        return report.Accepted.Any();
+    }
+
+    private RunArtifacts Analyze(TaskSpec spec, Dataset dataset, string synthesizer)
+    {
+        var (apply, votes) = ApplyPrograms(spec);
+        if (FollowUpRequests(spec, dataset, votes) is { Count: > 0 } followUps && FollowUp(spec, followUps))
+        {
+            (apply, votes) = ApplyPrograms(spec);
         }
 
         var classes = dataset.Classes;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Alchemist.Evaluation;
+using Alchemist.Labeling;
 
 namespace Alchemist.OfflineSynthesis;
 
@@ -400,44 +401,6 @@ public static class OfflineSynthesizer
         _ => throw new ArgumentOutOfRangeException(nameof(family), family, null),
     };
 
-    /// <summary>Longest slug of one name in a program name, so that names stay well under the 100 characters a program name may have.</summary>
-    internal const int MaxSlugLength = 40;
-
-    /// <summary>The name's <see cref="Slug"/>, cut to <see cref="MaxSlugLength"/> characters.</summary>
-    internal static string ShortSlug(string name)
-    {
-        var slug = Slug(name);
-        return slug.Length <= MaxSlugLength ? slug : slug[..MaxSlugLength].TrimEnd('-');
-    }
-
-    internal static string Slug(string name)
-    {
-        var chars = name.ToLowerInvariant().Select(ch => char.IsAsciiLetterOrDigit(ch) ? ch : '-').ToArray();
-        var slug = string.Join('-', new string(chars).Split('-', StringSplitOptions.RemoveEmptyEntries));
-        return slug.Length == 0 ? "class" : slug;
-    }
-
-    /// <summary>
-    /// Each class's <see cref="ShortSlug"/> for program names, numbered from -2 on where two classes slug alike
-    /// ("+" and "-", or "Pos" and "pos"), so that no two classes' programs share a file name.
-    /// </summary>
-    internal static string[] ClassSlugs(IReadOnlyList<string> classNames)
-    {
-        var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var slugs = new string[classNames.Count];
-        for (var c = 0; c < slugs.Length; c++)
-        {
-            var stem = ShortSlug(classNames[c]);
-            slugs[c] = stem;
-            for (var k = 2; !taken.Add(slugs[c]); k++)
-            {
-                slugs[c] = string.Create(CultureInfo.InvariantCulture, $"{stem}-{k}");
-            }
-        }
-
-        return slugs;
-    }
-
     /// <summary>The labeled sample with its features, class counts and support threshold; writes programs without source text.</summary>
     private sealed class Sample
     {
@@ -452,7 +415,7 @@ public static class OfflineSynthesizer
             Classes = classes;
             _options = options;
             _classNames = classNames ?? Enumerable.Range(0, classes).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray();
-            _classSlugs = ClassSlugs(_classNames);
+            _classSlugs = ProgramNames.ClassSlugs(_classNames);
             Tokens = tokens ?? texts.Select(RuleFeatures.Tokenize).ToArray();
             Features = FeatureIndex.Build(texts);
             ClassCounts = new int[classes];

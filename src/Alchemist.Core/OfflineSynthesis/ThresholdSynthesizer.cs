@@ -102,7 +102,7 @@ public static class ThresholdSynthesizer
         }
 
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var classSlugs = OfflineSynthesizer.ClassSlugs(classNames);
+        var classSlugs = ProgramNames.ClassSlugs(classNames);
         return [.. kept.Select(k => Program(k.Rule, UniqueName(k.Rule, classSlugs, names), memberNames[k.Rule.FeatureIndex], rows, classNames, strictness, classCounts[k.Rule.Class] / (double)rows))];
     }
 
@@ -192,13 +192,13 @@ public static class ThresholdSynthesizer
     }
 
     /// <summary>
-    /// "class-feature-direction" from the names' slugs (<see cref="OfflineSynthesizer.ClassSlugs"/>, <see cref="OfflineSynthesizer.ShortSlug"/>) so that a long field
+    /// "class-feature-direction" from the names' slugs (<see cref="ProgramNames.ClassSlugs"/>, <see cref="ProgramNames.ShortSlug"/>) so that a long field
     /// name still makes a valid program name, and numbered from -2 on where two rules would get the same name (field names
     /// that differ only in case or punctuation, or in letters a slug drops), so that no program file overwrites another.
     /// </summary>
     private static string UniqueName(ThresholdRule rule, string[] classSlugs, HashSet<string> taken)
     {
-        var stem = $"{classSlugs[rule.Class]}-{OfflineSynthesizer.ShortSlug(rule.Feature)}-{(rule.Direction == ThresholdDirection.AtLeast ? "at-least" : "at-most")}";
+        var stem = $"{classSlugs[rule.Class]}-{ProgramNames.ShortSlug(rule.Feature)}-{(rule.Direction == ThresholdDirection.AtLeast ? "at-least" : "at-most")}";
         var name = stem;
         for (var k = 2; !taken.Add(name); k++)
         {

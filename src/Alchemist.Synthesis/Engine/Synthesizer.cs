@@ -96,7 +96,46 @@ public sealed class Synthesizer : IDisposable
         var spentBefore = _gateway.Ledger.TotalCostUsd;
         var tasks = Enumerable.Range(1, _settings.Programs).Select(sample => SynthesizeAsync(sample, cancellationToken)).ToArray();
         var drafts = await Task.WhenAll(tasks).ConfigureAwait(false);
+        return Finish(drafts, callsBefore, spentBefore);
+    }
 
+    /// <summary>Samples of follow-up requests are numbered from here, apart from the first synthesis's, so their cache entries never meet.</summary>
+    public const int FollowUpSampleBase = 1000;
+
+    /// <summary>
+    /// Asks for the programs <paramref name="requests"/> describe, in order, one at a time, until <paramref name="maxCalls"/>
+    /// calls (answers from the cache included, so a rerun asks the same) are spent: each request's repairs come out of the
+    /// same allowance. Accepted programs are written beside the others. Requests the allowance did not reach are returned.
+    /// </summary>
+    public async Task<(SynthesisReport Report, IReadOnlyList<FollowUpRequest> NotAsked)> FollowUpAsync(
+        IReadOnlyList<FollowUpRequest> requests, int maxCalls, CancellationToken cancellationToken)
+    {
+        var callsBefore = _gateway.CallsMade;
+        var spentBefore = _gateway.Ledger.TotalCostUsd;
+        var drafts = new List<Draft>();
+        var callsLeft = maxCalls;
+        var asked = 0;
+        for (; asked < requests.Count && callsLeft > 0; asked++)
+        {
+            var request = requests[asked];
+            _log($"{request.Name}: follow-up, because {request.Reason}");
+            var draft = await DraftAsync(
+                FollowUpSampleBase + asked + 1,
+                request.Name,
+                _ => Task.FromResult(request.Prompt(_prompts)),
+                Math.Min(_settings.MaxRepairs, callsLeft - 1),
+                (repairs, calls) => DescribeFollowUp(request, repairs, calls),
+                cancellationToken).ConfigureAwait(false);
+            drafts.Add(draft);
+            callsLeft -= Math.Max(1, draft.Outcome.Calls.Count);
+        }
+
+        return (Finish(drafts, callsBefore, spentBefore), requests.Skip(asked).ToList());
+    }
+
+    /// <summary>Writes the accepted drafts (dropping one that votes exactly like one kept before it) and the rejection notes.</summary>
+    private SynthesisReport Finish(IReadOnlyList<Draft> drafts, int callsBefore, decimal spentBefore)
+    {
         var outcomes = new List<ProgramOutcome>();
         var kept = new List<(string Name, sbyte[] Votes)>();
         foreach (var draft in drafts)
@@ -137,26 +176,41 @@ public sealed class Synthesizer : IDisposable
             _gateway.Ledger.TotalCostUsd);
     }
 
-    private async Task<Draft> SynthesizeAsync(int sample, CancellationToken cancellationToken)
+    private Task<Draft> SynthesizeAsync(int sample, CancellationToken cancellationToken) => DraftAsync(
+        sample,
+        NameOf(sample),
+        async calls =>
+        {
+            if (_settings.Strategy == SynthesisStrategy.OneStage)
+            {
+                return _prompts.OneStage(RowsFor(sample));
+            }
+
+            var knowledge = await CallAsync(KnowledgeRequest(sample), calls, cancellationToken).ConfigureAwait(false);
+            return _prompts.ProgramWithKnowledge(knowledge.Text, RowsFor(sample));
+        },
+        _settings.MaxRepairs,
+        (repairs, calls) => Describe(sample, repairs, calls),
+        cancellationToken);
+
+    /// <summary>
+    /// One program: the opening conversation (which may make calls of its own), the program call, then extraction, checks in
+    /// the sandbox and up to <paramref name="maxRepairs"/> repairs.
+    /// </summary>
+    private async Task<Draft> DraftAsync(
+        int sample,
+        string name,
+        Func<List<CallSummary>, Task<IReadOnlyList<LlmMessage>>> opening,
+        int maxRepairs,
+        Func<int, IReadOnlyList<CallSummary>, string> describe,
+        CancellationToken cancellationToken)
     {
-        var name = NameOf(sample);
         var calls = new List<CallSummary>();
         var attempts = new List<Attempt>();
         try
         {
-            IReadOnlyList<LlmMessage> conversation;
-            if (_settings.Strategy == SynthesisStrategy.OneStage)
-            {
-                conversation = _prompts.OneStage(RowsFor(sample));
-            }
-            else
-            {
-                var knowledgeRequest = KnowledgeRequest(sample);
-                var knowledge = await CallAsync(knowledgeRequest, calls, cancellationToken).ConfigureAwait(false);
-                conversation = _prompts.ProgramWithKnowledge(knowledge.Text, RowsFor(sample));
-            }
-
-            var request = ProgramRequest(sample, conversation);
+            var conversation = await opening(calls).ConfigureAwait(false);
+            var request = ProgramRequest(sample, conversation, name);
             var reply = await CallAsync(request, calls, cancellationToken).ConfigureAwait(false);
             for (var repair = 0; ; repair++)
             {
@@ -193,10 +247,10 @@ public sealed class Synthesizer : IDisposable
                         Coverage = check.Coverage,
                         Calls = calls,
                     };
-                    return new Draft(outcome, attempts, extraction.Code, check.SampleVotes, request, Describe(sample, repair, calls));
+                    return new Draft(outcome, attempts, extraction.Code, check.SampleVotes, request, describe(repair, calls));
                 }
 
-                if (repair >= _settings.MaxRepairs)
+                if (repair >= maxRepairs)
                 {
                     _log($"{name}: rejected ({check.Reason})");
                     return new Draft(
@@ -204,7 +258,7 @@ public sealed class Synthesizer : IDisposable
                         attempts, null, null, request, null);
                 }
 
-                _log($"{name}: {check.Reason}; asking for repair {repair + 1} of {_settings.MaxRepairs}");
+                _log($"{name}: {check.Reason}; asking for repair {repair + 1} of {maxRepairs}");
                 conversation = _prompts.Repair(request.Messages, reply.Text, check.Feedback!);
                 request = new LlmRequest(_gateway.ProviderName, _settings.RepairModel, conversation, _settings.Temperature, _settings.MaxTokens, sample, $"{name} repair {repair + 1}");
                 reply = await CallAsync(request, calls, cancellationToken).ConfigureAwait(false);
@@ -255,8 +309,8 @@ public sealed class Synthesizer : IDisposable
             $"{NameOf(sample)} knowledge");
     }
 
-    private LlmRequest ProgramRequest(int sample, IReadOnlyList<LlmMessage> messages) =>
-        new(_gateway.ProviderName, _settings.ProgramModel, messages, _settings.Temperature, _settings.MaxTokens, sample, NameOf(sample));
+    private LlmRequest ProgramRequest(int sample, IReadOnlyList<LlmMessage> messages, string? name = null) =>
+        new(_gateway.ProviderName, _settings.ProgramModel, messages, _settings.Temperature, _settings.MaxTokens, sample, name ?? NameOf(sample));
 
     /// <summary>Real rows for sample <paramref name="sample"/>'s prompts (only when the spec allows it): a different slice per sample.</summary>
     private IReadOnlyList<string>? RowsFor(int sample)
@@ -281,6 +335,19 @@ public sealed class Synthesizer : IDisposable
         };
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"// synthesis: {mode}, sample {sample}, {repairs} repair(s)\n");
+        foreach (var call in calls)
+        {
+            text.Append(CultureInfo.InvariantCulture,
+                $"// call: {call.Purpose}: {call.Model}, {call.InputTokens} in, {call.OutputTokens} out, ${call.CostUsd:0.######}\n");
+        }
+
+        return text.ToString();
+    }
+
+    private static string DescribeFollowUp(FollowUpRequest request, int repairs, IReadOnlyList<CallSummary> calls)
+    {
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"// synthesis: follow-up, because {request.Reason.Replace('\n', ' ')}; {repairs} repair(s)\n");
         foreach (var call in calls)
         {
             text.Append(CultureInfo.InvariantCulture,

@@ -80,6 +80,35 @@ public sealed class PromptBuilder(SynthesisTask task)
             "with exactly this signature:\n" + Task.LabelSignature),
     ];
 
+    /// <summary>
+    /// A follow-up for one class the programs so far label badly: what fell short, examples of the class (fenced as data;
+    /// only where rows may go into prompts), then the usual program request, asking for a function that recognizes that
+    /// class precisely and abstains elsewhere.
+    /// </summary>
+    public IReadOnlyList<LlmMessage> ClassFollowUp(int cls, string shortfall, IReadOnlyList<string> examples)
+    {
+        var name = Task.Classes[cls].Name;
+        var text = new StringBuilder();
+        text.Append("The labeling functions written so far for this task do not label ").Append(name).Append(" well: ")
+            .Append(shortfall.TrimEnd('.')).Append(".\n");
+        if (examples.Count > 0)
+        {
+            text.Append(DataFence.Note).Append('\n').Append("Real inputs the user labeled ").Append(name).Append(", one per block:\n");
+            for (var i = 0; i < examples.Count; i++)
+            {
+                text.Append(DataFence.Wrap($"{name} example {i + 1}", examples[i]));
+            }
+
+            text.Append('\n');
+        }
+
+        text.Append("Write a function that recognizes ").Append(name).Append(" precisely: return ").Append(cls)
+            .Append(" where the input clearly is ").Append(name).Append(", and -1 everywhere else. Look for what sets ")
+            .Append(name).Append(" apart from the other classes.\n\n");
+        text.Append(ProgramRequest(knowledge: null, sampleRows: null));
+        return [LlmMessage.System(ProgramSystemMessage), LlmMessage.User(text.ToString())];
+    }
+
     private string ProgramRequest(string? knowledge, IReadOnlyList<string>? sampleRows)
     {
         var text = new StringBuilder();
