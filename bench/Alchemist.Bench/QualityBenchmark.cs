@@ -85,6 +85,9 @@ public static class QualityBenchmark
         var macroF1Unseen = new double[Rules.Length];
         var byMetric = metrics.ToDictionary(m => m, _ => (Right: 0, RightUnseen: 0, MacroF1: 0.0, MacroF1Unseen: 0.0));
         var pooledRows = 0;
+        var autoGates = new[] { 0.0, 1.0, 2.0 };
+        var autoRight = new int[autoGates.Length];
+        var autoMacroF1 = new double[autoGates.Length];
         foreach (var project in projects)
         {
             foreach (var metric in metrics)
@@ -118,6 +121,18 @@ public static class QualityBenchmark
                     continue;
                 }
 
+                // The label model auto picks under each gate (standard errors the best must lead majority vote by on valid), scored alone on train gold.
+                var balance = LabelModels.ClassBalance.FromGold(run.Dataset.Valid!.Rows.Labels, classes);
+                for (var g = 0; g < autoGates.Length; g++)
+                {
+                    var auto = new LabelModels.AutoLabelModel(run.Votes["valid"], run.Dataset.Valid!.Rows.Labels) { Metric = metric, RequiredStandardErrors = autoGates[g] };
+                    auto.Fit(run.Votes["train"], balance);
+                    var labelModelScore = ClassificationMetrics.Compute(gold, LabelModels.LabelModelCatalog.PredictLabels(auto, run.Votes["train"]), classes);
+                    autoRight[g] += Right(labelModelScore);
+                    autoMacroF1[g] += labelModelScore.MacroF1;
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  auto label model with a {autoGates[g]:0} SE gate: {auto.Chosen}, train accuracy {labelModelScore.Accuracy:0.0000}, macro-F1 {labelModelScore.MacroF1:0.0000}"));
+                }
+
                 for (var k = 0; k < scores.Length; k++)
                 {
                     var name = k < FinalChoice.Weights.Count ? $"label-model weight {FinalChoice.Weights[k]:0.00}" : "dev-only baseline";
@@ -144,6 +159,13 @@ public static class QualityBenchmark
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {Rules[i].Name,-46} as labeled {pooled[i],6} right ({pooled[i] / (double)pooledRows:0.0000}), macro-F1 {macroF1[i] / projects.Count:0.0000}; unseen {pooledUnseen[i],6} right ({pooledUnseen[i] / (double)pooledRows:0.0000}), macro-F1 {macroF1Unseen[i] / projects.Count:0.0000}"));
+        }
+
+        Console.WriteLine($"the label model auto picks, alone, by the lead over majority vote it asks for on valid (ranked by {metrics[0].DisplayName()}):");
+        for (var g = 0; g < autoGates.Length; g++)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {autoGates[g]:0} SE  {autoRight[g],6} right ({autoRight[g] / (double)pooledRows:0.0000}), macro-F1 {autoMacroF1[g] / projects.Count:0.0000}"));
         }
 
         Console.WriteLine("the product's final labels by evaluation.metric:");

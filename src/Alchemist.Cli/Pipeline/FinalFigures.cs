@@ -36,7 +36,7 @@ public sealed record FinalFigures
     /// <summary>"ahead", "tie" or "behind": ahead or behind only by more than <see cref="PairedLead.RequiredStandardErrors"/> standard errors.</summary>
     public string? VersusDevOnly => FinalOverDevOnly is not { } lead || double.IsNaN(lead.StandardError) ? null
         : lead.Exceeds(PairedLead.RequiredStandardErrors) ? "ahead"
-        : (lead with { Lead = -lead.Lead }).Exceeds(PairedLead.RequiredStandardErrors) ? "behind"
+        : lead.Reversed.Exceeds(PairedLead.RequiredStandardErrors) ? "behind"
         : "tie";
 
     /// <summary>The verdict against the dev-only baseline in words; a tie is called a tie.</summary>

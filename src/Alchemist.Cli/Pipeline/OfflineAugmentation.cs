@@ -41,7 +41,10 @@ public static class OfflineAugmentation
         var labeled = Enumerable.Range(0, validGold.Length).Where(r => validGold[r] >= 0).ToArray();
         var tokens = new[] { "train", "valid" }.ToDictionary(name => name, name => texts[name].Select(RuleFeatures.Tokenize).ToArray());
         var folds = new List<ValidFold>();
-        var options = OfflineShape.Of(spec).TextOptions;
+        // Beside programs a person or an LLM wrote, a class they leave weak gets an LLM follow-up, not rules at a lowered
+        // strictness: those rules are learned from the same valid rows that judge them, and the decision below takes them on a
+        // lead of a few valid rows.
+        var options = OfflineShape.Of(spec).TextOptions with { MinimumClassRows = int.MaxValue };
         foreach (var (predict, learn) in ValidFolds.Of(labeled))
         {
             // A fold whose rows teach no rule is predicted by the programs alone rather than skipped: a skipped fold would

@@ -35,7 +35,15 @@ public sealed record ValidChoiceResult(
 /// </summary>
 public static class ValidChoice
 {
-    public static ValidChoiceResult Choose(IReadOnlyList<ValidCandidate> candidates, int defaultIndex, ReadOnlySpan<int> gold, int classes, EvaluationMetric metric, IReadOnlyList<string>? classNames = null)
+    /// <param name="requiredStandardErrors">How far the best must lead the default to replace it; the product uses <see cref="PairedLead.RequiredStandardErrors"/>, the quality bench tries others.</param>
+    public static ValidChoiceResult Choose(
+        IReadOnlyList<ValidCandidate> candidates,
+        int defaultIndex,
+        ReadOnlySpan<int> gold,
+        int classes,
+        EvaluationMetric metric,
+        IReadOnlyList<string>? classNames = null,
+        double requiredStandardErrors = PairedLead.RequiredStandardErrors)
     {
         if (candidates.Count == 0 || defaultIndex < 0 || defaultIndex >= candidates.Count)
         {
@@ -86,11 +94,11 @@ public static class ValidChoice
         {
             var paired = PairedLead.Of(metric, candidates[best].Predicted, candidates[defaultIndex].Predicted, gold, classes);
             lead = paired;
-            chosen = paired.Exceeds(PairedLead.RequiredStandardErrors) ? best : defaultIndex;
+            chosen = paired.Exceeds(requiredStandardErrors) ? best : defaultIndex;
             reason = double.IsNaN(paired.StandardError)
                 ? $"{candidates[best].Name} leads the default, {defaultName}, but valid has too few labeled rows to judge a lead, so the default was kept"
                 : $"{candidates[best].Name} leads the default, {defaultName}, by {paired.Describe()}: " +
-                  (chosen == best ? $"more than {PairedLead.RequiredStandardErrors:0} standard errors" : $"within {PairedLead.RequiredStandardErrors:0} standard errors, so the default was kept");
+                  (chosen == best ? $"more than {requiredStandardErrors:0.#} standard errors" : $"within {requiredStandardErrors:0.#} standard errors, so the default was kept");
         }
 
         var warning = scored[chosen].Collapsed.Count == 0

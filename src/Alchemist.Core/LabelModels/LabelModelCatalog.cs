@@ -87,6 +87,17 @@ public sealed class AutoLabelModel : ILabelModel
     /// <summary>Names the classes in notes and warnings ("class 2" without them).</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
 
+    /// <summary>
+    /// How many standard errors another model must lead majority vote by on valid to be chosen (<see cref="ValidChoice"/>,
+    /// judged by the exact sign test of <see cref="PairedLead.Exceeds"/>): one, where the final labels ask for two. Measured
+    /// with <c>bench/run quality</c> on train gold over four offline and two recorded-LLM projects (docs/architecture.md):
+    /// 1 SE and 2 SE took the same models (18,203 train rows right), no gate 48 more, all on one project; and on the WRENCH
+    /// sms programs no gate takes a model two valid rows ahead whose spam F1 is lower on train as well.
+    /// </summary>
+    public double RequiredStandardErrors { get; init; } = DefaultRequiredStandardErrors;
+
+    public const double DefaultRequiredStandardErrors = 1;
+
     /// <summary>Candidates tried, in order; "mv" must be among them.</summary>
     public IReadOnlyList<string> Candidates { get; init; } = LabelModelCatalog.Names;
 
@@ -128,7 +139,7 @@ public sealed class AutoLabelModel : ILabelModel
             candidates.Add(new ValidCandidate(name, LabelModelCatalog.PredictLabels(model, _validVotes)));
         }
 
-        var choice = ValidChoice.Choose(candidates, defaultIndex: 0, _validGold, votes.Classes, Metric, ClassNames);
+        var choice = ValidChoice.Choose(candidates, defaultIndex: 0, _validGold, votes.Classes, Metric, ClassNames, RequiredStandardErrors);
         _chosen = models[choice.Chosen];
         ValidScores = choice.Scored;
         Warning = choice.Warning;

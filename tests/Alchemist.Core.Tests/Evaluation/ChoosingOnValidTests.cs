@@ -20,9 +20,40 @@ public class ChoosingOnValidTests
         Assert.Equal(0.2, lead.StandardError, 12);
         Assert.Equal(2, lead.LeadRows);
         Assert.Equal(2.0, lead.StandardErrorRows, 12);
+        Assert.Equal((3, 1), (lead.Wins, lead.Losses));
+        // Judged by the sign test: P(at least 3 heads of 4) = 5/16 = 0.3125, above P(Z > 0.5) = 0.3085 and below P(Z > 0.4) = 0.3446.
         Assert.False(lead.Exceeds(PairedLead.RequiredStandardErrors));
-        Assert.True(lead.Exceeds(0.5));
-        Assert.Equal("2 valid rows (one standard error is 2.0 rows)", lead.Describe());
+        Assert.False(lead.Exceeds(0.5));
+        Assert.True(lead.Exceeds(0.4));
+        Assert.False(lead.Reversed.Exceeds(0));
+        Assert.Equal("2 valid rows (3 right only by it, 1 only by the other; one standard error is 2.0 rows)", lead.Describe());
+    }
+
+    [Fact]
+    public void The_sign_test_and_the_normal_tail_match_hand_computed_values()
+    {
+        Assert.Equal(5 / 16.0, PairedLead.SignTestPValue(3, 1), 12);
+        Assert.Equal(0.25, PairedLead.SignTestPValue(2, 0), 12);
+        Assert.Equal(7 / 64.0, PairedLead.SignTestPValue(5, 1), 12);
+        Assert.Equal(1.0, PairedLead.SignTestPValue(0, 0));
+        Assert.Equal(0.5 + (0.5 * 1716 / 8192.0), PairedLead.SignTestPValue(7, 7), 12); // P(X >= 7 of 14) = 1/2 + P(X = 7)/2
+        Assert.InRange(PairedLead.SignTestPValue(1100, 900), 4e-6, 6e-6);             // normal approximation: P(Z > 4.45) = 4.3e-6
+        Assert.Equal(0.1586553, PairedLead.NormalUpperTail(1), 6);
+        Assert.Equal(0.0227501, PairedLead.NormalUpperTail(2), 6);
+        Assert.Equal(0.5, PairedLead.NormalUpperTail(0), 7);
+        Assert.Equal(0.8413447, PairedLead.NormalUpperTail(-1), 6);
+    }
+
+    [Fact]
+    public void Two_rows_right_against_none_is_no_lead_at_one_standard_error_and_five_against_one_is()
+    {
+        // The normal approximation calls 2-0 on 500 rows 1.4 standard errors; a fair coin gives it one time in four.
+        var twoNothing = new PairedLead(EvaluationMetric.Accuracy, 2 / 500.0, Math.Sqrt(2 / 500.0 / 500), 500) { Wins = 2, Losses = 0 };
+        Assert.True(twoNothing.Lead > twoNothing.StandardError);
+        Assert.False(twoNothing.Exceeds(1));
+        var fiveOne = new PairedLead(EvaluationMetric.Accuracy, 4 / 500.0, 2.4 / 500, 500) { Wins = 5, Losses = 1 };
+        Assert.True(fiveOne.Exceeds(1));   // p = 7/64 = 0.109 < 0.159
+        Assert.False(fiveOne.Exceeds(2));  // 0.109 > 0.023
     }
 
     [Fact]
