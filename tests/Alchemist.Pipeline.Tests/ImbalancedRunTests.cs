@@ -12,68 +12,22 @@ namespace Alchemist.Pipeline.Tests;
 /// </summary>
 public sealed class ImbalancedRunTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "alchemist-imbalanced-" + Guid.NewGuid().ToString("N"));
+    // Routine tickets say "please" half of the time; otherwise every class draws from the same words, so nothing in the
+    // text tells urgent or spam apart and the easy answer is to call every row routine.
+    private readonly TicketsProject _project = new(
+        "llm:\n  provider: offline\n",
+        ["invoice", "address", "update", "account", "outage", "down", "broken", "now"],
+        (label, row) => label == 0 && row % 2 == 0 ? " please" : "");
 
-    public ImbalancedRunTests()
-    {
-        Directory.CreateDirectory(Path.Combine(_root, "data"));
-        Directory.CreateDirectory(Path.Combine(_root, "programs"));
-        File.WriteAllText(Path.Combine(_root, "alchemist.yaml"), """
-            name: tickets
-            description: Sort support tickets into routine, urgent and spam.
-            inputs:
-            - name: text
-              type: text
-            classes:
-            - name: routine
-            - name: urgent
-            - name: spam
-            data:
-              format: wrench
-              train: data/train.json
-              valid: data/valid.json
-              test: data/test.json
-            llm:
-              provider: offline
-            """);
-        // Routine tickets say "please" half of the time; otherwise every class draws from the same words, so nothing in the
-        // text tells urgent or spam apart and the easy answer is to call every row routine.
-        WriteSplit("train", 400, seed: 1);
-        WriteSplit("valid", 200, seed: 2);
-        WriteSplit("test", 200, seed: 3);
-        File.WriteAllText(Path.Combine(_root, "programs", "polite-is-routine.cs"), """
-            // alchemist-program: polite-is-routine
-            // author: person tester
+    public ImbalancedRunTests() => _project.AddPersonProgram("polite-is-routine", "text.Contains(\"please\") ? 0 : -1");
 
-            public static int Label(string text) => text.Contains("please") ? 0 : -1;
-            """);
-    }
-
-    public void Dispose() => Directory.Delete(_root, recursive: true);
-
-    /// <summary>Row r of a split is urgent when r % 20 is 1..3, spam when it is 0, routine otherwise: 15 % and 5 %.</summary>
-    private static int ClassOf(int row) => (row % 20) switch { 0 => 2, >= 1 and <= 3 => 1, _ => 0 };
-
-    private void WriteSplit(string name, int rows, int seed)
-    {
-        var random = new Random(seed);
-        string[] words = ["invoice", "address", "update", "account", "outage", "down", "broken", "now"];
-        var split = new Dictionary<string, object>();
-        for (var r = 0; r < rows; r++)
-        {
-            var label = ClassOf(r);
-            var text = string.Join(' ', Enumerable.Range(0, 4).Select(_ => words[random.Next(words.Length)])) + (label == 0 && r % 2 == 0 ? " please" : "");
-            split[r.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new { data = new { text }, label, weak_labels = Array.Empty<int>() };
-        }
-
-        File.WriteAllText(Path.Combine(_root, "data", name + ".json"), JsonSerializer.Serialize(split));
-    }
+    public void Dispose() => _project.Dispose();
 
     [Fact]
     public void The_run_warns_and_reports_every_class_where_collapse_is_the_easy_answer()
     {
         var log = new StringWriter();
-        var summary = new RunPipeline(log).Run(_root);
+        var summary = new RunPipeline(log).Run(_project.Root);
 
         // Hand-computed from the layout: test has 200 rows, 160 routine, 30 urgent, 10 spam.
         Assert.Equal("routine", summary.MajorityClass);
@@ -91,13 +45,13 @@ public sealed class ImbalancedRunTests : IDisposable
         var text = log.ToString();
         Assert.Contains("warning: no program votes for urgent, spam", text, StringComparison.Ordinal);
 
-        var html = File.ReadAllText(Path.Combine(_root, summary.Report));
+        var html = File.ReadAllText(Path.Combine(_project.Root, summary.Report));
         Assert.Contains("<div class=\"banner warn\" id=\"warnings\">", html, StringComparison.Ordinal);
         Assert.Contains("no program votes for urgent, spam", html, StringComparison.Ordinal);
         Assert.Contains("id=\"majority-row\"><td>always routine (the majority class of valid)</td><td>0.800</td><td>0.800</td>", html, StringComparison.Ordinal);
         Assert.Contains("id=\"per-class-table\"", html, StringComparison.Ordinal);
 
-        var saved = JsonDocument.Parse(File.ReadAllText(Path.Combine(_root, "out", "summary.json"))).RootElement;
+        var saved = JsonDocument.Parse(File.ReadAllText(Path.Combine(_project.Root, "out", "summary.json"))).RootElement;
         Assert.Equal(summary.Warnings.Count, saved.GetProperty("warnings").GetArrayLength());
         Assert.Equal(0.8, saved.GetProperty("majority_class_test_accuracy").GetDouble());
         Assert.Equal(3, saved.GetProperty("final_test_per_class").GetArrayLength());

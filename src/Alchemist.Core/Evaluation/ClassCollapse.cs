@@ -63,18 +63,25 @@ public static class ClassCollapse
     /// <summary>Each class's share of the labels that are not negative (unlabeled); zeros when there are none.</summary>
     public static double[] Shares(ReadOnlySpan<int> labels, int classes)
     {
+        var counts = Counts(labels, classes, out var labeled);
+        return labeled == 0 ? counts : [.. counts.Select(c => c / labeled)];
+    }
+
+    /// <summary>How many labels of each class there are, skipping negative ones (unlabeled), and how many were counted.</summary>
+    public static double[] Counts(ReadOnlySpan<int> labels, int classes, out int labeled)
+    {
         var counts = new double[classes];
-        var rows = 0;
+        labeled = 0;
         foreach (var label in labels)
         {
             if (label >= 0)
             {
                 counts[label]++;
-                rows++;
+                labeled++;
             }
         }
 
-        return rows == 0 ? counts : [.. counts.Select(c => c / rows)];
+        return counts;
     }
 
     /// <summary>"negative (9 % of gold, 1 % predicted)" for each collapsed class, named where names are given.</summary>

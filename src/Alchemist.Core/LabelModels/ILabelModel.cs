@@ -60,18 +60,8 @@ public sealed record ClassBalance(ClassBalanceMode Mode, IReadOnlyList<double>? 
     /// <inheritdoc cref="FromGold"/>
     public static double[] GoldShares(IReadOnlyList<int> gold, int classes)
     {
-        var counts = new double[classes];
-        var total = 0;
-        foreach (var g in gold)
-        {
-            if (g >= 0)
-            {
-                counts[g]++;
-                total++;
-            }
-        }
-
-        return [.. counts.Select(c => (c + 1) / (total + classes))];
+        var counts = Evaluation.ClassCollapse.Counts(gold is int[] array ? array : [.. gold], classes, out var labeled);
+        return [.. counts.Select(c => (c + 1) / (labeled + classes))];
     }
 
     /// <summary>
