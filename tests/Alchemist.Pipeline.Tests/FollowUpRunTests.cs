@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Alchemist.Cli.Pipeline;
 using Xunit;
 
