@@ -1,6 +1,6 @@
 using System.Globalization;
-using Alchemist.Cli.Pipeline;
 using Alchemist.Evaluation;
+using Alchemist.Pipeline;
 
 namespace Alchemist.Bench;
 
@@ -103,7 +103,7 @@ public static class QualityBenchmark
                 }
 
                 var choice = run.FinalChoice ?? throw new ArgumentException($"{project}: no final-label choice was made (the valid split has no gold)");
-                var texts = run.Dataset.Splits.ToDictionary(s => s.Name, s => RunPipeline.RowTexts(run.Spec, s));
+                var texts = run.Dataset.Splits.ToDictionary(s => s.Name, s => RowText.Of(run.Spec, s));
                 var unseen = new EndModelStage(run.Spec, run.Dataset, texts, run.Votes, run.LabelModelProbabilities, _ => { }).TrainOutOfSample(5);
                 var gold = train.Rows.Labels;
                 var classes = run.Dataset.Classes;

@@ -1,4 +1,4 @@
-using Alchemist.Cli.Pipeline;
+using Alchemist.Pipeline;
 using Alchemist.Spec;
 using Alchemist.Tests;
 using Xunit;

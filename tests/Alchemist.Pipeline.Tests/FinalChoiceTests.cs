@@ -1,5 +1,5 @@
-using Alchemist.Cli.Pipeline;
 using Alchemist.Evaluation;
+using Alchemist.Pipeline;
 using Xunit;
 
 namespace Alchemist.Pipeline.Tests;

@@ -1,4 +1,4 @@
-using Alchemist.Cli.Pipeline;
+using Alchemist.Pipeline;
 using Xunit;
 
 namespace Alchemist.Pipeline.Tests;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Alchemist.Cli.Pipeline;
+using Alchemist.Pipeline;
 using Xunit;
 
 namespace Alchemist.Pipeline.Tests;

@@ -1,6 +1,6 @@
-using Alchemist.Cli.Pipeline;
 using Alchemist.LabelModels;
 using Alchemist.OfflineSynthesis;
+using Alchemist.Pipeline;
 using Xunit;
 
 namespace Alchemist.Pipeline.Tests;

@@ -1,4 +1,4 @@
-using Alchemist.Cli.Pipeline;
+using Alchemist.Pipeline;
 using Alchemist.Programs;
 using Alchemist.Programs.Compilation;
 using Alchemist.Programs.Loading;

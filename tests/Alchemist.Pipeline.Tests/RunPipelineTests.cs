@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using Alchemist.Cli.Pipeline;
 using Alchemist.Evaluation;
+using Alchemist.Pipeline;
 using Alchemist.Tests;
 using Xunit;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using Alchemist.Cli.Pipeline;
 using Alchemist.OfflineSynthesis;
+using Alchemist.Pipeline;
 using Alchemist.Programs;
 using Alchemist.Programs.Compilation;
 using Alchemist.Programs.Loading;

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Alchemist.Cli.Pipeline;
 using Alchemist.Data;
+using Alchemist.Pipeline;
 using Alchemist.Spec;
 
 namespace Alchemist.Cli.Commands;
@@ -73,7 +73,7 @@ internal static class PredictCommand
                 throw new InvalidDataException($"{modelFolder}: the end model reads {model.Info.Input}, the spec's inputs need {EndModelStage.InputOf(spec)}; run `alchemist run` again");
             }
 
-            var probabilities = EndModelStage.Predict(model, RunPipeline.RowTexts(spec, split), () => EndModelStage.NumberFeatures(spec, split));
+            var probabilities = EndModelStage.Predict(model, RowText.Of(spec, split), () => EndModelStage.NumberFeatures(spec, split));
             var labels = Evaluation.ClassificationMetrics.ArgMax(probabilities, model.Classes);
             if (output is not null)
             {

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Alchemist.Cli.Pipeline;
 using Alchemist.Data;
 using Alchemist.Evaluation;
+using Alchemist.Pipeline;
 using Alchemist.Spec;
 
 namespace Alchemist.Cli.Commands;

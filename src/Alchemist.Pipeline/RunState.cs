@@ -5,7 +5,7 @@ using Alchemist.Evaluation;
 using Alchemist.Programs.Apply;
 using Alchemist.Spec;
 
-namespace Alchemist.Cli.Pipeline;
+namespace Alchemist.Pipeline;
 
 /// <summary>
 /// Remembers what the last run saw (spec, program files, data files, the tool itself) so that a rerun with nothing changed

@@ -2,7 +2,7 @@ using System.Globalization;
 using Alchemist.Evaluation;
 using Alchemist.Labeling;
 
-namespace Alchemist.Cli.Pipeline;
+namespace Alchemist.Pipeline;
 
 /// <summary>
 /// Chooses where the final labels come from, on the valid split: the label model, the end model, a weighted average of their

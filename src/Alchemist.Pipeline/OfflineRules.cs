@@ -6,7 +6,7 @@ using Alchemist.Programs;
 using Alchemist.Programs.Apply;
 using Alchemist.Spec;
 
-namespace Alchemist.Cli.Pipeline;
+namespace Alchemist.Pipeline;
 
 /// <summary>
 /// What shape the offline synthesizer's programs take for a task: its class names, whether it has text inputs, its number
@@ -44,7 +44,7 @@ public sealed class OfflineInputs(string[]? texts, double[][] numbers, int rows)
     public string[][] Tokens => _tokens ??= Texts is null ? [] : [.. Texts.Select(RuleFeatures.Tokenize)];
 
     public static OfflineInputs Of(TaskSpec spec, DataSplit split) => new(
-        spec.Inputs.Any(i => i.Type == InputType.Text) ? RunPipeline.RowTexts(spec, split) : null,
+        spec.Inputs.Any(i => i.Type == InputType.Text) ? RowText.Of(spec, split) : null,
         [.. spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => split.Rows.Number(i.Name))],
         split.Count);
 

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Alchemist.Labeling;
 
-namespace Alchemist.Cli.Pipeline;
+namespace Alchemist.Pipeline;
 
 /// <summary>Writes the final labels of every row as CSV and JSONL: split, row id, label, per-class probabilities, and the programs that voted.</summary>
 internal static class LabelsWriter

@@ -2,7 +2,7 @@ using Alchemist.Data;
 using Alchemist.Labeling;
 using Alchemist.Spec;
 
-namespace Alchemist.Cli.Pipeline;
+namespace Alchemist.Pipeline;
 
 /// <summary>The trained end model, its predictions per split, and the dev-only baseline's.</summary>
 public sealed record EndModelResult(
@@ -22,7 +22,7 @@ public sealed record EndModelResult(
 /// the programs' rules were learned from valid, on train targets from rules learned without that fold too (<see cref="ValidFold"/>). The dev-only baseline is
 /// the same model trained on the valid gold rows alone: the rows the offline synthesizer saw.
 /// </summary>
-internal sealed class EndModelStage(
+public sealed class EndModelStage(
     TaskSpec spec,
     Dataset dataset,
     IReadOnlyDictionary<string, string[]> texts,
@@ -159,7 +159,7 @@ internal sealed class EndModelStage(
     }
 
     /// <summary>What the end model reads for this spec: the text inputs, the number inputs, or both.</summary>
-    internal static EndModel.EndModelInput InputOf(TaskSpec spec) =>
+    public static EndModel.EndModelInput InputOf(TaskSpec spec) =>
         (spec.Inputs.Any(i => i.Type == InputType.Text), spec.Inputs.Any(i => i.Type == InputType.Number)) switch
         {
             (true, false) => EndModel.EndModelInput.Text,
@@ -168,7 +168,7 @@ internal sealed class EndModelStage(
         };
 
     /// <summary>Each row's number inputs, in the spec's order, as the end model reads them.</summary>
-    internal static float[][] NumberFeatures(TaskSpec spec, DataSplit split)
+    public static float[][] NumberFeatures(TaskSpec spec, DataSplit split)
     {
         var columns = spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => split.Rows.Number(i.Name)).ToArray();
         var features = new float[split.Count][];
@@ -185,7 +185,7 @@ internal sealed class EndModelStage(
     }
 
     /// <summary>The end model's class probabilities for every row of a split: its joined texts and, when the model reads them, its number features.</summary>
-    internal static float[] Predict(EndModel.EndModel model, string[] splitTexts, Func<float[][]> splitFeatures) => model.Info.Input switch
+    public static float[] Predict(EndModel.EndModel model, string[] splitTexts, Func<float[][]> splitFeatures) => model.Info.Input switch
     {
         EndModel.EndModelInput.Text => model.PredictText(splitTexts),
         EndModel.EndModelInput.Features => model.PredictFeatures(splitFeatures()),

@@ -1,7 +1,7 @@
 using Alchemist.Data;
 using Alchemist.Evaluation;
 
-namespace Alchemist.Cli.Pipeline;
+namespace Alchemist.Pipeline;
 
 /// <summary>One class's figures for a set of labels against gold.</summary>
 public sealed record ClassFigures(string Class, double Precision, double Recall, double F1, long Support, long Predicted);

@@ -1,4 +1,4 @@
-namespace Alchemist.Cli.Pipeline;
+namespace Alchemist.Pipeline;
 
 /// <summary>
 /// How every cross-fit of the run splits the labeled valid rows: into up to <see cref="MaxFolds"/> interleaved folds, each

@@ -5,7 +5,7 @@ using Alchemist.OfflineSynthesis;
 using Alchemist.Programs;
 using Alchemist.Spec;
 
-namespace Alchemist.Cli.Pipeline;
+namespace Alchemist.Pipeline;
 
 /// <summary>
 /// Whether the offline synthesizer's rules, learned from the labeled valid rows, should vote beside the project's (LLM)

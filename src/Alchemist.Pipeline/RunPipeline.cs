@@ -9,7 +9,7 @@ using Alchemist.Programs.Apply;
 using Alchemist.Spec;
 using Alchemist.Synthesis.Engine;
 
-namespace Alchemist.Cli.Pipeline;
+namespace Alchemist.Pipeline;
 
 /// <summary>
 /// <c>alchemist run</c>: synthesize programs (offline by default), apply them in the sandbox, fit the label model chosen on
@@ -170,24 +170,6 @@ public sealed class RunPipeline
         return $"llm {settings.Endpoint.Provider}/{settings.ProgramModel}";
     }
 
-    /// <summary>The text a row is labeled by: its text input, or its text inputs joined by new lines.</summary>
-    internal static string[] RowTexts(TaskSpec spec, DataSplit split)
-    {
-        var fields = spec.Inputs.Where(i => i.Type == InputType.Text).Select(i => split.Rows.Text(i.Name)).ToArray();
-        if (fields.Length == 1)
-        {
-            return fields[0];
-        }
-
-        var texts = new string[split.Count];
-        for (var r = 0; r < texts.Length; r++)
-        {
-            texts[r] = ProgramSignature.JoinTextInputs([.. fields.Select(f => f[r])]);
-        }
-
-        return texts;
-    }
-
     /// <summary>Applies every program file in the sandbox (columns cached per program and data) and keeps those that ran on every split.</summary>
     private (ProjectApplyResult Apply, Dictionary<string, LabelMatrix> Votes) ApplyPrograms(TaskSpec spec)
     {
@@ -304,7 +286,7 @@ public sealed class RunPipeline
 
         Step("fitting the label model");
         var balance = hasValidGold ? ClassBalance.FromGold(validGold!, classes) : ClassBalance.Estimated;
-        var texts = dataset.Splits.ToDictionary(s => s.Name, s => RowTexts(spec, s));
+        var texts = dataset.Splits.ToDictionary(s => s.Name, s => RowText.Of(spec, s));
         var programFiles = LoadReadablePrograms(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder));
         var offlineOnly = programFiles.All(p => p.Provenance.Kind == ProgramAuthorKind.Synthesizer);
         var hasText = spec.Inputs.Any(i => i.Type == InputType.Text);

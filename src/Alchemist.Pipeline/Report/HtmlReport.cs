@@ -2,11 +2,11 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Alchemist.Cli.Pipeline;
 using Alchemist.Evaluation;
 using Alchemist.Labeling;
+using Alchemist.Pipeline;
 
-namespace Alchemist.Cli.Report;
+namespace Alchemist.Pipeline.Report;
 
 /// <summary>
 /// The run report: one self-contained HTML file (Chart.js is inlined, nothing is fetched) with the programs table, the
@@ -17,7 +17,7 @@ public static class HtmlReport
 {
     private static readonly Lazy<string> ChartJs = new(() =>
     {
-        using var stream = typeof(HtmlReport).Assembly.GetManifestResourceStream("Alchemist.Cli.Report.chart.umd.min.js")
+        using var stream = typeof(HtmlReport).Assembly.GetManifestResourceStream("Alchemist.Pipeline.Report.chart.umd.min.js")
             ?? throw new InvalidOperationException("the report's plotting library (chart.umd.min.js) is missing from the build");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();

@@ -1,7 +1,7 @@
 using Alchemist.Labeling;
 using Alchemist.LabelModels;
 
-namespace Alchemist.Cli.Pipeline;
+namespace Alchemist.Pipeline;
 
 /// <summary>
 /// What the label model says when the rules that vote were learned without one fold of the labeled valid rows

@@ -4,7 +4,7 @@ using Alchemist.Synthesis.Costs;
 using Alchemist.Synthesis.Engine;
 using Alchemist.Synthesis.Llm;
 
-namespace Alchemist.Cli.Pipeline;
+namespace Alchemist.Pipeline;
 
 /// <summary>LLM calls and cost from the project's ledger (.alchemist/ledger.jsonl), and what zero-shot labeling would cost.</summary>
 public sealed record Ledger(int Calls, decimal CostUsd, IReadOnlyList<CallRecord> Records)

@@ -6,7 +6,7 @@ using Alchemist.Programs;
 using Alchemist.Programs.Apply;
 using Alchemist.Spec;
 
-namespace Alchemist.Cli.Pipeline;
+namespace Alchemist.Pipeline;
 
 /// <summary>Everything one run computed, for the outputs and the report.</summary>
 public sealed record RunArtifacts
