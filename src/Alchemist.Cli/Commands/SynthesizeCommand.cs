@@ -67,7 +67,7 @@ internal static class SynthesizeCommand
         }
 
         var synthesizer = SynthesisSession.OpenForEstimate(settings, rows);
-        var gateway = SynthesisSession.OpenGateway(settings with { Endpoint = new LlmEndpoint(LlmEndpoint.Replay) });
+        var gateway = SynthesisSession.OpenEstimateGateway(settings);
         var calls = synthesizer.PlannedCalls();
         var output = Console.Out;
         output.WriteLine($"Dry run: {settings.Programs} program(s), {Describe(settings)}, provider {settings.Endpoint.Provider}; nothing is sent.");

@@ -31,26 +31,39 @@ public static class SynthesisSession
 
     /// <summary>A synthesizer that can plan and price calls but not run them (no data read, no client built, no key needed).</summary>
     public static Synthesizer OpenForEstimate(SynthesisSettings settings, IReadOnlyList<string>? promptRows = null) =>
-        new(settings, new LlmGateway(new ReplayProvider(), new ResponseCache(settings.CacheFolder), new CostLedger(settings.LedgerPath),
-            new PriceTable(settings.Prices), new LlmGatewayOptions { FallbackPrice = settings.Endpoint.IsLocal ? ModelPrice.Free : null }),
-            new NoChecks(), promptRows);
+        new(settings, OpenEstimateGateway(settings), new NoChecks(), promptRows);
 
-    public static LlmGateway OpenGateway(SynthesisSettings settings, Action<string>? log = null)
-    {
-        var local = settings.Endpoint.IsLocal || settings.Endpoint.Provider is LlmEndpoint.Exchange or LlmEndpoint.Replay;
-        return new LlmGateway(
-            settings.Endpoint.CreateProvider(settings.StateFolder, settings.Retry.AttemptTimeout),
+    /// <summary>
+    /// A gateway that keys and prices calls exactly as the configured provider's does, over the project's cache and ledger,
+    /// but sends nothing: what a dry run looks calls up and prices with.
+    /// </summary>
+    public static LlmGateway OpenEstimateGateway(SynthesisSettings settings) =>
+        new(new PlanningProvider(settings.Endpoint.Provider), new ResponseCache(settings.CacheFolder), new CostLedger(settings.LedgerPath),
+            new PriceTable(settings.Prices), GatewayOptions(settings, log: null));
+
+    public static LlmGateway OpenGateway(SynthesisSettings settings, Action<string>? log = null) =>
+        new(settings.Endpoint.CreateProvider(settings.StateFolder, settings.Retry.AttemptTimeout),
             new ResponseCache(settings.CacheFolder),
             new CostLedger(settings.LedgerPath),
             new PriceTable(settings.Prices),
-            new LlmGatewayOptions
-            {
-                SpendingCapUsd = settings.SpendingCapUsd,
-                MaxConcurrency = settings.MaxConcurrency,
-                Retry = settings.Retry,
-                FallbackPrice = local ? ModelPrice.Free : null,
-                Log = log,
-            });
+            GatewayOptions(settings, log));
+
+    /// <summary>
+    /// Local servers, exchange and replay cost nothing for models the price table does not know; exchange costs nothing for
+    /// any model, since a person answers it.
+    /// </summary>
+    private static LlmGatewayOptions GatewayOptions(SynthesisSettings settings, Action<string>? log)
+    {
+        var local = settings.Endpoint.IsLocal || settings.Endpoint.Provider is LlmEndpoint.Exchange or LlmEndpoint.Replay;
+        return new LlmGatewayOptions
+        {
+            SpendingCapUsd = settings.SpendingCapUsd,
+            MaxConcurrency = settings.MaxConcurrency,
+            Retry = settings.Retry,
+            FallbackPrice = local ? ModelPrice.Free : null,
+            FixedPrice = settings.Endpoint.Provider == LlmEndpoint.Exchange ? ModelPrice.Free : null,
+            Log = log,
+        };
     }
 
     public static DataBatch SampleRows(IDataSource train, SynthesisSettings settings) =>
@@ -70,6 +83,17 @@ public static class SynthesisSession
         return string.Join('\n', signature.Fields.Select(f => f.Kind == FieldKind.Text
             ? $"{f.Name}: {sample.Text(f.Name)[row]}"
             : $"{f.Name}: {sample.Number(f.Name)[row].ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+    }
+
+    /// <summary>Stands for the configured provider in a dry run: its name keys the calls as the real ones are keyed; it answers nothing.</summary>
+    private sealed class PlanningProvider(string name) : ILlmProvider
+    {
+        public string Name => name;
+
+        public bool IsRemote => false;
+
+        public Task<LlmReply> CompleteAsync(LlmRequest request, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("a dry run sends no call");
     }
 
     private sealed class NoChecks : IProgramChecker

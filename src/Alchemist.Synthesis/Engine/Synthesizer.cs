@@ -146,6 +146,7 @@ public sealed class Synthesizer : IDisposable
                 if (twin.Name is not null)
                 {
                     var reason = $"votes exactly like {twin.Name} on all {_checker.SampleRows} sampled rows";
+                    RemoveEarlierCopy(draft, twin.Name);
                     outcomes.Add(draft.Outcome with
                     {
                         Kind = OutcomeKind.Duplicate,
@@ -211,6 +212,8 @@ public sealed class Synthesizer : IDisposable
         {
             var conversation = await opening(calls).ConfigureAwait(false);
             var request = ProgramRequest(sample, conversation, name);
+            // The program's provenance names the prompt that asked for it, not the last repair's.
+            var programRequest = request;
             var reply = await CallAsync(request, calls, cancellationToken).ConfigureAwait(false);
             for (var repair = 0; ; repair++)
             {
@@ -247,7 +250,7 @@ public sealed class Synthesizer : IDisposable
                         Coverage = check.Coverage,
                         Calls = calls,
                     };
-                    return new Draft(outcome, attempts, extraction.Code, check.SampleVotes, request, describe(repair, calls));
+                    return new Draft(outcome, attempts, extraction.Code, check.SampleVotes, programRequest, describe(repair, calls));
                 }
 
                 if (repair >= maxRepairs)
@@ -255,7 +258,7 @@ public sealed class Synthesizer : IDisposable
                     _log($"{name}: rejected ({check.Reason})");
                     return new Draft(
                         new ProgramOutcome { Sample = sample, Name = name, Kind = OutcomeKind.Rejected, Reason = check.Reason, Repairs = repair, Calls = calls },
-                        attempts, null, null, request, null);
+                        attempts, null, null, programRequest, null);
                 }
 
                 _log($"{name}: {check.Reason}; asking for repair {repair + 1} of {maxRepairs}");
@@ -357,21 +360,33 @@ public sealed class Synthesizer : IDisposable
         return text.ToString();
     }
 
+    /// <summary>
+    /// A duplicate may have been accepted and written by an earlier run, before the program it duplicates was answered
+    /// (exchange rounds): its file goes, or its votes would count twice. A file a person has edited since stays, with a note.
+    /// </summary>
+    private void RemoveEarlierCopy(Draft draft, string twin)
+    {
+        var path = Path.Combine(_settings.ProgramsFolder, draft.Outcome.Name + ProgramFile.Extension);
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        if (ProgramFile.Load(path).Source == ProgramOf(draft).Source)
+        {
+            File.Delete(path);
+            _log($"{draft.Outcome.Name}: removed {path}, written by an earlier run: it votes exactly like {twin}");
+        }
+        else
+        {
+            _log($"{draft.Outcome.Name}: kept {path}, which was edited after it was written, although its synthesized program votes exactly like {twin}");
+        }
+    }
+
     private string WriteProgram(Draft draft)
     {
         var outcome = draft.Outcome;
-        var source = draft.Provenance + "\n" + draft.Code!.Trim('\n') + "\n";
-        var program = new ProgramFile(outcome.Name, new ProgramProvenance
-        {
-            Kind = ProgramAuthorKind.Llm,
-            Provider = _gateway.ProviderName,
-            Model = _settings.ProgramModel,
-            PromptHash = draft.Request!.Key,
-            PromptTokens = outcome.Calls.Sum(c => c.InputTokens),
-            CompletionTokens = outcome.Calls.Sum(c => c.OutputTokens),
-            CostUsd = decimal.Round(outcome.CostUsd, 6),
-            Created = _gateway.Cache.TryGet(draft.Request, out var record) ? record.FinishedAt : DateTimeOffset.UtcNow,
-        }, source);
+        var program = ProgramOf(draft);
         var path = Path.Combine(_settings.ProgramsFolder, outcome.Name + ProgramFile.Extension);
         var rejectedNote = Path.Combine(_settings.RejectedFolder, outcome.Name + ".md");
         if (File.Exists(rejectedNote))
@@ -391,6 +406,24 @@ public sealed class Synthesizer : IDisposable
 
         program.Save(_settings.ProgramsFolder);
         return path;
+    }
+
+    /// <summary>The program file an accepted draft becomes, with its provenance.</summary>
+    private ProgramFile ProgramOf(Draft draft)
+    {
+        var outcome = draft.Outcome;
+        var source = draft.Provenance + "\n" + draft.Code!.Trim('\n') + "\n";
+        return new ProgramFile(outcome.Name, new ProgramProvenance
+        {
+            Kind = ProgramAuthorKind.Llm,
+            Provider = _gateway.ProviderName,
+            Model = _settings.ProgramModel,
+            PromptHash = draft.Request!.Key,
+            PromptTokens = outcome.Calls.Sum(c => c.InputTokens),
+            CompletionTokens = outcome.Calls.Sum(c => c.OutputTokens),
+            CostUsd = decimal.Round(outcome.CostUsd, 6),
+            Created = _gateway.Cache.TryGet(draft.Request, out var record) ? record.FinishedAt : DateTimeOffset.UtcNow,
+        }, source);
     }
 
     private string WriteRejection(string name, string reason, IReadOnlyList<Attempt> attempts, string? code)

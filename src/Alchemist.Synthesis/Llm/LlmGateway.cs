@@ -12,6 +12,7 @@ public sealed class LlmGateway
     private readonly ILlmProvider _provider;
     private readonly PriceTable _prices;
     private readonly ModelPrice? _fallbackPrice;
+    private readonly ModelPrice? _fixedPrice;
     private readonly decimal? _spendingCapUsd;
     private readonly RetryPolicy _retry;
     private readonly SemaphoreSlim _slots;
@@ -35,6 +36,7 @@ public sealed class LlmGateway
         Ledger = ledger;
         _prices = prices;
         _fallbackPrice = options.FallbackPrice;
+        _fixedPrice = options.FixedPrice;
         _spendingCapUsd = options.SpendingCapUsd;
         _retry = options.Retry ?? RetryPolicy.Default;
         _slots = new SemaphoreSlim(Math.Max(1, options.MaxConcurrency));
@@ -54,7 +56,7 @@ public sealed class LlmGateway
 
     public int CacheHits => Volatile.Read(ref _cacheHits);
 
-    public ModelPrice PriceOf(string model) => _prices.TryFind(model) ?? _fallbackPrice ?? _prices.Find(model);
+    public ModelPrice PriceOf(string model) => _fixedPrice ?? _prices.TryFind(model) ?? _fallbackPrice ?? _prices.Find(model);
 
     /// <summary>Upper-bound cost of a call: estimated prompt tokens plus the full reply allowance.</summary>
     public decimal EstimateCost(LlmRequest request) =>
@@ -209,6 +211,12 @@ public sealed record LlmGatewayOptions
 
     /// <summary>Price for models the table does not know (local servers cost nothing); null makes an unknown model an error.</summary>
     public ModelPrice? FallbackPrice { get; init; }
+
+    /// <summary>
+    /// Price of every call whatever its model, where the calls cost no money at any model's rate: a person answering
+    /// exchange prompts in a chat window pays no per-token price.
+    /// </summary>
+    public ModelPrice? FixedPrice { get; init; }
 
     /// <summary>How to wait between retries; tests shorten it.</summary>
     public Func<TimeSpan, CancellationToken, Task>? Delay { get; init; }

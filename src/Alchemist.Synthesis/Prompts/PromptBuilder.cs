@@ -15,11 +15,15 @@ public sealed class PromptBuilder(SynthesisTask task)
 
     public SynthesisTask Task { get; } = task;
 
+    // The task is named by its description, never by the spec's name: `init` names a project after its folder, and a
+    // folder name such as "tmp.x81Qa" said nothing to the model.
     public string ProgramSystemMessage =>
-        $"You write labeling functions in C# for this task: {Task.Name}. Be creative and original, and make each function consider the input as a whole.";
+        $"You write labeling functions in C# for this task: {TaskInOneLine}. Be creative and original, and make each function consider the input as a whole.";
 
     public string KnowledgeSystemMessage =>
-        $"You are an expert on the data of this task ({Task.Name}) and help people label it.";
+        $"You are an expert on the data of this task ({TaskInOneLine}) and help people label it.";
+
+    private string TaskInOneLine => string.Join(' ', Task.Description.Split((char[])['\n', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');
 
     /// <summary>One-stage: the program prompt alone (optionally with real rows, fenced as data).</summary>
     public IReadOnlyList<LlmMessage> OneStage(IReadOnlyList<string>? sampleRows = null) =>
@@ -112,17 +116,20 @@ public sealed class PromptBuilder(SynthesisTask task)
     private string ProgramRequest(string? knowledge, IReadOnlyList<string>? sampleRows)
     {
         var text = new StringBuilder();
-        if (knowledge is not null)
-        {
-            text.Append("Here is useful information to follow when writing the labeling function:\n")
-                .Append(knowledge.Trim()).Append("\n\n");
-        }
-
-        if (sampleRows is { Count: > 0 })
+        if (knowledge is not null || sampleRows is { Count: > 0 })
         {
             text.Append(DataFence.Note).Append('\n');
-            AppendRows(text, sampleRows);
         }
+
+        // The first stage's reply is data too: it may repeat text from the user's documents or rows, and an instruction
+        // planted there must not speak with this prompt's voice.
+        if (knowledge is not null)
+        {
+            text.Append("Notes on this task that an assistant wrote for you; use what helps when writing the labeling function:\n")
+                .Append(DataFence.Wrap("notes", knowledge.Trim())).Append('\n');
+        }
+
+        AppendRows(text, sampleRows);
 
         text.Append("Write a bug-free C# labeling function for this task.\n");
         AppendTask(text);
