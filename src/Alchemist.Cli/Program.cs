@@ -1,17 +1,71 @@
 using System.CommandLine;
+using System.Text.Json;
 
 namespace Alchemist.Cli;
 
+/// <summary>
+/// The entry point and the one place errors are reported. Exit codes: 0 done, 1 failed (a <see cref="UserError"/> or a file
+/// that cannot be read or written: its message alone; anything else is a bug, reported as one, with its stack under
+/// <c>--verbose</c>), 2 usage error, 130 cancelled (Ctrl-C). Under <c>--json</c> a failure is a JSON object on standard output.
+/// </summary>
 public static class Program
 {
+    public const int Failed = 1;
+    public const int UsageError = 2;
+    public const int Cancelled = 130;
+
     public static int Main(string[] args)
     {
-        var root = new RootCommand("Alchemist: an LLM writes labeling programs once; they label any amount of data locally.");
+        var verbose = new Option<bool>("--verbose") { Description = "On a failure that is a bug, print its stack trace.", Recursive = true };
+        var root = new RootCommand("Alchemist: an LLM writes labeling programs once; they label any amount of data locally.") { verbose };
         foreach (var command in CommandCatalog.All())
         {
             root.Subcommands.Add(command);
         }
 
-        return root.Parse(args).Invoke();
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                Console.Error.WriteLine(error.Message);
+            }
+
+            Console.Error.WriteLine($"see '{string.Join(' ', parse.CommandResult.Command.Name == root.Name ? ["alchemist"] : ["alchemist", parse.CommandResult.Command.Name])} --help'");
+            return UsageError;
+        }
+
+        var name = parse.CommandResult.Command == root ? "alchemist" : parse.CommandResult.Command.Name;
+        var json = args.Contains("--json");
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (OperationCanceledException)
+        {
+            Report(name, json, "cancelled; what finished is kept (LLM calls and program columns are cached), so running again resumes", null);
+            return Cancelled;
+        }
+        catch (Exception e) when (e is UserError or IOException or UnauthorizedAccessException)
+        {
+            Report(name, json, e.Message, e as UserError);
+            return Failed;
+        }
+        catch (Exception e)
+        {
+            var detail = parse.GetValue(verbose) ? "\n" + e : " (run again with --verbose for the stack trace)";
+            Report(name, json, $"internal error, a bug in alchemist: {e.GetType().Name}: {e.Message}{detail}", null);
+            return Failed;
+        }
+    }
+
+    private static void Report(string command, bool json, string message, UserError? error)
+    {
+        if (json)
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(new { error = message, command, file = error?.File, line = error?.Line, key = error?.Key }));
+        }
+
+        Console.Error.WriteLine($"{command} failed: {message}");
     }
 }

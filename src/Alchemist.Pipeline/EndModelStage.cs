@@ -47,7 +47,7 @@ public sealed class EndModelStage(
         var validWeight = ValidWeight(coveredCount, validLabeled.Length);
         if (coveredCount == 0 && validLabeled.Length == 0)
         {
-            throw new InvalidOperationException("no train row has a vote and valid has no gold labels: the end model has nothing to learn from");
+            throw new UserError("no train row has a vote and valid has no gold labels: the end model has nothing to learn from");
         }
 
         step($"training the end model on {coveredCount} covered train rows{(validLabeled.Length > 0 ? $" and {validLabeled.Length} valid gold rows (weight {validWeight:0.0} each)" : "")}");

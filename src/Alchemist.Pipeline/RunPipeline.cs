@@ -157,14 +157,14 @@ public sealed class RunPipeline
         Step($"synthesis: {report.Accepted.Count()} accepted of {report.Outcomes.Count}; {report.CallsMade} calls made, {report.CacheHits} from the cache, ${report.SpentThisRunUsd:0.0000} spent now");
         if (report.Pending.Any())
         {
-            throw new InvalidOperationException(
+            throw new UserError(
                 $"waiting for {report.Pending.Count()} reply file(s) in {Path.Combine(settings.StateFolder, "exchange")}: paste each model reply into its .reply.md file, then run again");
         }
 
         if (!report.Accepted.Any())
         {
             var reasons = report.Outcomes.GroupBy(o => o.Reason).Select(g => $"{string.Join(", ", g.Select(o => o.Name))}: {g.Key}");
-            throw new InvalidOperationException($"the LLM wrote no acceptable program: {string.Join("; ", reasons)}");
+            throw new UserError($"the LLM wrote no acceptable program: {string.Join("; ", reasons)}");
         }
 
         return $"llm {settings.Endpoint.Provider}/{settings.ProgramModel}";
@@ -203,7 +203,7 @@ public sealed class RunPipeline
         Step($"  sandbox: {string.Join("; ", apply.DescribeWalls().Select(w => w.Split(" (")[0]))}");
         if (apply.ProgramsInMatrix.Count == 0)
         {
-            throw new InvalidOperationException("no program could be applied on every split; see the messages above");
+            throw new UserError("no program could be applied on every split; see the messages above");
         }
 
         var votes = new Dictionary<string, LabelMatrix>();

@@ -1,7 +1,7 @@
 namespace Alchemist.Synthesis;
 
 /// <summary>A synthesis problem the user can act on; the message names the file, call or setting involved.</summary>
-public class SynthesisException : Exception
+public class SynthesisException : UserError
 {
     public SynthesisException(string message)
         : base(message)
@@ -9,7 +9,7 @@ public class SynthesisException : Exception
     }
 
     public SynthesisException(string message, Exception inner)
-        : base(message, inner)
+        : base(message, inner: inner)
     {
     }
 }

@@ -43,54 +43,45 @@ internal static class ApplyCommand
     private static int Run(DirectoryInfo projectFolder, string? isolation, bool trustPrograms, bool checkRowOrder, bool json)
     {
         var errors = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        try
-        {
-            var spec = SpecReader.Load(projectFolder.FullName);
-            var options = ProjectApply.OptionsFor(spec, ProjectApply.ParseIsolation(isolation), trustPrograms) with { CheckRowOrder = checkRowOrder };
-            ProjectApplyResult result = null!;
-            errors.Progress()
-                .AutoClear(true)
-                .Columns(new TaskDescriptionColumn(), new SpinnerColumn(), new ElapsedTimeColumn())
-                .Start(context =>
+        var spec = SpecReader.Load(projectFolder.FullName);
+        var options = ProjectApply.OptionsFor(spec, ProjectApply.ParseIsolation(isolation), trustPrograms) with { CheckRowOrder = checkRowOrder };
+        ProjectApplyResult result = null!;
+        errors.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new SpinnerColumn(), new ElapsedTimeColumn())
+            .Start(context =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>();
+                var reporter = new SynchronousProgress(p =>
                 {
-                    var tasks = new Dictionary<string, ProgressTask>();
-                    var reporter = new SynchronousProgress(p =>
+                    lock (tasks)
                     {
-                        lock (tasks)
+                        if (!tasks.TryGetValue(p.Split, out var task))
                         {
-                            if (!tasks.TryGetValue(p.Split, out var task))
-                            {
-                                task = tasks[p.Split] = context.AddTask(p.Split).IsIndeterminate();
-                            }
-
-                            var disabled = p.ProgramsDisabled > 0 ? $", {p.ProgramsDisabled} disabled" : "";
-                            task.Description = string.Create(CultureInfo.InvariantCulture, $"{p.Split}: {p.Rows:N0} rows, {p.ProgramsRunning} programs{disabled}");
+                            task = tasks[p.Split] = context.AddTask(p.Split).IsIndeterminate();
                         }
-                    });
-                    result = ProjectApply.Run(spec, options, reporter);
-                    foreach (var task in tasks.Values)
-                    {
-                        task.StopTask();
+
+                        var disabled = p.ProgramsDisabled > 0 ? $", {p.ProgramsDisabled} disabled" : "";
+                        task.Description = string.Create(CultureInfo.InvariantCulture, $"{p.Split}: {p.Rows:N0} rows, {p.ProgramsRunning} programs{disabled}");
                     }
                 });
+                result = ProjectApply.Run(spec, options, reporter);
+                foreach (var task in tasks.Values)
+                {
+                    task.StopTask();
+                }
+            });
 
-            if (json)
-            {
-                Console.Out.WriteLine(result.ToJson());
-            }
-            else
-            {
-                PrintTable(result);
-            }
-
-            return 0;
-        }
-        catch (Exception e) when (e is SpecException or FormatException or InvalidOperationException or IOException or InvalidDataException or ArgumentException)
+        if (json)
         {
-            // Plain text: Spectre would wrap the message at the console width and break file paths across lines in logs.
-            Console.Error.WriteLine($"apply failed: {e.Message}");
-            return 1;
+            Console.Out.WriteLine(result.ToJson());
         }
+        else
+        {
+            PrintTable(result);
+        }
+
+        return 0;
     }
 
     private static void PrintTable(ProjectApplyResult result)

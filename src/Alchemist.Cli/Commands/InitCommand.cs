@@ -50,13 +50,12 @@ internal static class InitCommand
             Console.Out.WriteLine($"created {file}; next: alchemist run {project.FullName}");
             return 0;
         }
-        catch (Exception e) when (e is SpecException or DataFormatException or InvalidOperationException or IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+        catch
         {
-            // A spec or folder left behind would make the corrected `init` fail with "already exists".
+            // A spec or folder left behind would make the corrected `init` fail with "already exists"; the error itself is
+            // reported where every command's is (Program).
             RemoveCreated(written ? file : null, project.FullName, folderExisted);
-
-            Console.Error.WriteLine($"init failed: {e.Message}");
-            return 1;
+            throw;
         }
     }
 
@@ -86,12 +85,12 @@ internal static class InitCommand
     {
         if (File.Exists(projectDirectory))
         {
-            throw new ArgumentException($"{projectDirectory} is a file; name a folder for the project");
+            throw new UserError($"{projectDirectory} is a file; name a folder for the project");
         }
 
         if (File.Exists(Path.Combine(projectDirectory, TaskSpec.FileName)))
         {
-            throw new InvalidOperationException($"{Path.Combine(projectDirectory, TaskSpec.FileName)} already exists; edit it, or init another folder");
+            throw new UserError($"{Path.Combine(projectDirectory, TaskSpec.FileName)} already exists; edit it, or init another folder");
         }
 
         if (Directory.Exists(data))
@@ -111,7 +110,7 @@ internal static class InitCommand
         format ??= Dataset.GuessFormat(data);
         if (!SpecReader.DataFormats.Contains(format))
         {
-            throw new ArgumentException($"--format: '{format}' is not one of {string.Join(", ", SpecReader.DataFormats)}");
+            throw new UserError($"--format: '{format}' is not one of {string.Join(", ", SpecReader.DataFormats)}");
         }
 
         foreach (var (option, path) in new[] { ("--valid", valid), ("--test", test) })
@@ -129,7 +128,7 @@ internal static class InitCommand
             // The spec has one format for all its files; a JSONL valid file read as CSV fails with a baffling CSV error.
             if (!formatGiven && FormatOf(path) is { } other && other != format)
             {
-                throw new ArgumentException($"{option}: {path} is {other} but --data {data} is {format}; a project's files share one format, so convert one of them");
+                throw new UserError($"{option}: {path} is {other} but --data {data} is {format}; a project's files share one format, so convert one of them");
             }
         }
 
@@ -141,18 +140,18 @@ internal static class InitCommand
         {
             if (idField is not null)
             {
-                throw new ArgumentException("--id-field: WRENCH rows are identified by their keys in the split file; leave it out");
+                throw new UserError("--id-field: WRENCH rows are identified by their keys in the split file; leave it out");
             }
 
             var folder = Path.GetDirectoryName(data)!;
             var labelJson = Path.Combine(folder, "label.json");
             classNames = classList is not null ? Split(classList)
                 : File.Exists(labelJson) ? ClassLabels.ReadLabelJson(labelJson)
-                : throw new ArgumentException($"no --classes given and no label.json beside {data}");
+                : throw new UserError($"no --classes given and no label.json beside {data}");
             if (classList is not null && File.Exists(labelJson) && ClassLabels.ReadLabelJson(labelJson) is var known
                 && !known.SequenceEqual(classNames, StringComparer.OrdinalIgnoreCase))
             {
-                throw new ArgumentException($"--classes: {string.Join(", ", classNames)} differ from {labelJson}, which has {string.Join(", ", known)} (in index order); leave --classes out to use them");
+                throw new UserError($"--classes: {string.Join(", ", classNames)} differ from {labelJson}, which has {string.Join(", ", known)} (in index order); leave --classes out to use them");
             }
 
             string? Beside(string split) => File.Exists(Path.Combine(folder, split + ".json")) ? Relative(Path.Combine(folder, split + ".json")) : null;
@@ -161,7 +160,7 @@ internal static class InitCommand
         }
         else
         {
-            classNames = classList is not null ? Split(classList) : throw new ArgumentException("--classes is required for CSV and JSONL data (class names in index order)");
+            classNames = classList is not null ? Split(classList) : throw new UserError("--classes is required for CSV and JSONL data (class names in index order)");
             dataSpec = valid is null && test is null
                 ? new DataSpec { Format = format, File = Relative(data), Split = new SplitSpec(), LabelField = labelField, IdField = idField }
                 : new DataSpec { Format = format, Train = Relative(data), Valid = valid is null ? null : Relative(valid), Test = test is null ? null : Relative(test), LabelField = labelField, IdField = idField };
@@ -170,17 +169,17 @@ internal static class InitCommand
 
         if (classNames.Count < 2)
         {
-            throw new ArgumentException($"a task needs at least two classes; got {string.Join(", ", classNames)}");
+            throw new UserError($"a task needs at least two classes; got {string.Join(", ", classNames)}");
         }
 
         if (classNames.GroupBy(c => c, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } twice)
         {
-            throw new ArgumentException($"--classes: {string.Join(" and ", twice.Select(c => $"'{c}'"))} name the same class (class names ignore case)");
+            throw new UserError($"--classes: {string.Join(" and ", twice.Select(c => $"'{c}'"))} name the same class (class names ignore case)");
         }
 
         if (textFields.Concat(numberFields).Concat(new[] { labelField, idField }.OfType<string>()).GroupBy(f => f, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } field)
         {
-            throw new ArgumentException($"field '{field.Key}' is named twice among --text-field, --number-field, --label-field and --id-field");
+            throw new UserError($"field '{field.Key}' is named twice among --text-field, --number-field, --label-field and --id-field");
         }
 
         var projectName = name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(projectDirectory)));

@@ -80,7 +80,7 @@ internal static class LabelModelCommand
             metric,
             json,
         };
-        command.SetAction(result => Guarded(() => Eval(result.GetValue(data)!, result.GetValue(model)!, result.GetValue(balance)!, result.GetValue(metric)!, result.GetValue(json))));
+        command.SetAction(result => Eval(result.GetValue(data)!, result.GetValue(model)!, result.GetValue(balance)!, result.GetValue(metric)!, result.GetValue(json)));
         return command;
     }
 
@@ -107,22 +107,10 @@ internal static class LabelModelCommand
             metric,
             json,
         };
-        command.SetAction(result => Guarded(() => Analyze(result.GetValue(data)!, result.GetValue(split)!, result.GetValue(model)!, result.GetValue(balance)!, result.GetValue(metric)!, result.GetValue(json))));
+        command.SetAction(result => Analyze(result.GetValue(data)!, result.GetValue(split)!, result.GetValue(model)!, result.GetValue(balance)!, result.GetValue(metric)!, result.GetValue(json)));
         return command;
     }
 
-    private static int Guarded(Func<int> run)
-    {
-        try
-        {
-            return run();
-        }
-        catch (Exception e) when (e is UserError or DataFormatException or SpecException or InvalidDataException or IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            Console.Error.WriteLine($"alchemist labelmodel: {e.Message}");
-            return 1;
-        }
-    }
 
     /// <summary>The balance a name stands for; "default" resolves to valid where the valid split has gold, else estimated.</summary>
     private static string ResolveBalanceName(string name, VotedDataset data) =>

@@ -109,5 +109,3 @@ internal sealed record VotedDataset(string Name, IReadOnlyList<string> ClassName
     }
 }
 
-/// <summary>A mistake in what the user asked for or gave: reported as one line and exit code 1, without a stack trace.</summary>
-internal sealed class UserError(string message) : Exception(message);

@@ -33,25 +33,17 @@ internal static class RunCommand
 
     private static int Run(DirectoryInfo project, bool json, bool force, bool trustPrograms)
     {
-        try
+        var summary = new RunPipeline(Console.Error) { Force = force, TrustPrograms = trustPrograms }.Run(project.FullName);
+        if (json)
         {
-            var summary = new RunPipeline(Console.Error) { Force = force, TrustPrograms = trustPrograms }.Run(project.FullName);
-            if (json)
-            {
-                Console.Out.WriteLine(JsonSerializer.Serialize(summary, RunSummary.Json));
-            }
-            else
-            {
-                PrintSummary(summary);
-            }
+            Console.Out.WriteLine(JsonSerializer.Serialize(summary, RunSummary.Json));
+        }
+        else
+        {
+            PrintSummary(summary);
+        }
 
-            return 0;
-        }
-        catch (Exception e) when (e is SpecException or Synthesis.SynthesisException or FormatException or InvalidOperationException or IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"run failed: {e.Message}");
-            return 1;
-        }
+        return 0;
     }
 
     private static void PrintSummary(RunSummary s)

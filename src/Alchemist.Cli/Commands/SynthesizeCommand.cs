@@ -31,30 +31,17 @@ internal static class SynthesizeCommand
 
     private static async Task<int> RunAsync(DirectoryInfo projectFolder, bool dryRun, CancellationToken cancellationToken)
     {
-        try
+        var spec = SpecReader.Load(projectFolder.FullName);
+        if (spec.Llm.Provider == LlmProvider.Offline)
         {
-            var spec = SpecReader.Load(projectFolder.FullName);
-            if (spec.Llm.Provider == LlmProvider.Offline)
-            {
-                Console.Error.WriteLine(
-                    "synthesize: llm.provider is offline, which writes programs without an LLM as part of `alchemist run`; " +
-                    "set llm.provider to openai, anthropic, exchange or replay (and llm.model) to synthesize with an LLM");
-                return 1;
-            }
-
-            var settings = SynthesisSettings.FromSpec(spec);
-            return dryRun ? DryRun(spec, settings) : await SynthesizeAsync(spec, settings, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            Console.Error.WriteLine("synthesize: cancelled; every finished call is cached, so running again repeats none of them");
-            return 130;
-        }
-        catch (Exception e) when (e is SpecException or SynthesisException or DataFormatException or IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"synthesize failed: {e.Message}");
+            Console.Error.WriteLine(
+                "synthesize: llm.provider is offline, which writes programs without an LLM as part of `alchemist run`; " +
+                "set llm.provider to openai, anthropic, exchange or replay (and llm.model) to synthesize with an LLM");
             return 1;
         }
+
+        var settings = SynthesisSettings.FromSpec(spec);
+        return dryRun ? DryRun(spec, settings) : await SynthesizeAsync(spec, settings, cancellationToken).ConfigureAwait(false);
     }
 
     private static int DryRun(TaskSpec spec, SynthesisSettings settings)

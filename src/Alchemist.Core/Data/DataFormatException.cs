@@ -4,24 +4,20 @@ namespace Alchemist.Data;
 /// A data file that cannot be read as asked: the message names the file and, where known, the line, the row id and the field,
 /// so that a user can open the file at the right place.
 /// </summary>
-public sealed class DataFormatException : FormatException
+public sealed class DataFormatException : UserError
 {
     public DataFormatException(string file, string problem, long? line = null, string? rowId = null, string? field = null, Exception? inner = null)
-        : base(Compose(file, problem, line, rowId, field), inner)
+        : base(Compose(file, problem, line, rowId, field), file, line, field, inner)
     {
-        File = file;
         Problem = problem;
-        Line = line;
         RowId = rowId;
         Field = field;
     }
 
-    public string File { get; }
+    /// <summary>The file the row is in (never null here).</summary>
+    public new string File => base.File!;
 
     public string Problem { get; }
-
-    /// <summary>1-based line where the row starts, when the format has lines.</summary>
-    public long? Line { get; }
 
     public string? RowId { get; }
 

@@ -1,22 +1,13 @@
 namespace Alchemist.Spec;
 
 /// <summary>A task spec that cannot be used: names the file, the line and the key (as a dotted path such as llm.provider).</summary>
-public sealed class SpecException : Exception
+public sealed class SpecException : UserError
 {
     public SpecException(string file, long? line, string? key, string problem, Exception? inner = null)
-        : base(Compose(file, line, key, problem), inner)
+        : base(Compose(file, line, key, problem), file, line, key, inner)
     {
-        File = file;
-        Line = line;
-        Key = key;
         Problem = problem;
     }
-
-    public string File { get; }
-
-    public long? Line { get; }
-
-    public string? Key { get; }
 
     public string Problem { get; }
 
