@@ -14,6 +14,9 @@ public static class Program
     public const int UsageError = 2;
     public const int Cancelled = 130;
 
+    /// <summary>How long a cancelled command may take to stop before the command line exits 130 without it.</summary>
+    public static readonly TimeSpan CancelGrace = TimeSpan.FromSeconds(1);
+
     public static int Main(string[] args)
     {
         var verbose = new Option<bool>("--verbose") { Description = "On a failure that is a bug, print its stack trace.", Recursive = true };
@@ -39,11 +42,18 @@ public static class Program
         var json = args.Contains("--json");
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            var code = parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = CancelGrace })
+                .GetAwaiter().GetResult();
+            if (code == Cancelled)
+            {
+                Report(name, json, CancelledMessage, null, cancelled: true);
+            }
+
+            return code;
         }
         catch (OperationCanceledException)
         {
-            Report(name, json, "cancelled; what finished is kept (LLM calls and program columns are cached), so running again resumes", null);
+            Report(name, json, CancelledMessage, null, cancelled: true);
             return Cancelled;
         }
         catch (Exception e) when (e is UserError or IOException or UnauthorizedAccessException)
@@ -59,13 +69,15 @@ public static class Program
         }
     }
 
-    private static void Report(string command, bool json, string message, UserError? error)
+    private const string CancelledMessage = "the previous outputs are untouched and what finished is cached (LLM calls, program columns), so running again resumes";
+
+    private static void Report(string command, bool json, string message, UserError? error, bool cancelled = false)
     {
         if (json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(new { error = message, command, file = error?.File, line = error?.Line, key = error?.Key }));
+            Console.Out.WriteLine(JsonSerializer.Serialize(new { error = message, command, cancelled, file = error?.File, line = error?.Line, key = error?.Key }));
         }
 
-        Console.Error.WriteLine($"{command} failed: {message}");
+        Console.Error.WriteLine($"{command} {(cancelled ? "cancelled" : "failed")}: {message}");
     }
 }

@@ -27,6 +27,14 @@ public sealed class RunPipeline
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<string> _warnings = [];
     private bool _followUpPending;
+    private CancellationToken _cancellation;
+    private string _staging = "";
+
+    /// <summary>Where a run writes its outputs before they replace <see cref="OutputFolder"/> as one set.</summary>
+    public static readonly string StagingFolder = Path.Combine(".alchemist", "out-next");
+
+    /// <summary>Where the previous outputs wait while the new set moves in; a run that finds it there moves it back.</summary>
+    private static readonly string PreviousFolder = Path.Combine(".alchemist", "out-previous");
 
     public RunPipeline(TextWriter log) => _log = log;
 
@@ -41,8 +49,14 @@ public sealed class RunPipeline
     /// <summary>What the last <see cref="Run"/> computed; null when it reused an earlier run's outputs.</summary>
     public RunArtifacts? Artifacts { get; private set; }
 
-    public RunSummary Run(string projectDirectory)
+    /// <summary>
+    /// Runs every stage. Cancellation is honoured between stages and inside the apply and synthesis; the outputs are written
+    /// into a staging folder and replace <c>out/</c> as one set at the end, so a cancelled or killed run leaves the previous
+    /// run's outputs whole, and what finished (LLM calls, program columns) is cached for the rerun.
+    /// </summary>
+    public RunSummary Run(string projectDirectory, CancellationToken cancellationToken = default)
     {
+        _cancellation = cancellationToken;
         var spec = SpecReader.Load(projectDirectory);
         if (Metric is { } metric)
         {
@@ -50,6 +64,7 @@ public sealed class RunPipeline
         }
 
         var root = spec.ProjectDirectory;
+        RecoverOutputs(root);
         var programsFolder = Path.Combine(root, ProjectApply.ProgramsFolder);
         Dataset? dataset = null;
         string? synthesizer = null;
@@ -68,7 +83,14 @@ public sealed class RunPipeline
 
         dataset ??= LoadData(spec);
         synthesizer ??= DescribeAuthors(LoadReadablePrograms(programsFolder));
+        _staging = Path.Combine(root, StagingFolder);
+        if (Directory.Exists(_staging))
+        {
+            Directory.Delete(_staging, recursive: true);
+        }
+
         var artifacts = Artifacts = Analyze(spec, dataset, synthesizer);
+        _cancellation.ThrowIfCancellationRequested();
         var summary = WriteOutputs(spec, artifacts);
         // Follow-up programs change the folder the fingerprint was taken of; the saved state is of what the outputs saw. A
         // follow-up still waiting for its reply saves none, so the run after the reply is pasted does not reuse this one.
@@ -90,7 +112,15 @@ public sealed class RunPipeline
 
     private double Seconds => Math.Round(_clock.Elapsed.TotalSeconds, 2);
 
-    private void Step(string message) => _log.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:0.0}s] {message}");
+    /// <summary>Logs a step, and is where a cancelled run stops: every stage begins with one.</summary>
+    private void Step(string message)
+    {
+        _cancellation.ThrowIfCancellationRequested();
+        Log(message);
+    }
+
+    /// <summary>Logs without stopping: for lines reported from other threads (apply progress, the synthesizer), which stop through their own tokens.</summary>
+    private void Log(string message) => _log.WriteLine($"[{_clock.Elapsed.TotalSeconds,6:0.0}s] {message}");
 
     /// <summary>A finding the user must not miss: logged now, and kept for the summary and the report's banner.</summary>
     private void Warn(string message)
@@ -152,8 +182,8 @@ public sealed class RunPipeline
     {
         var settings = SynthesisSettings.FromSpec(spec);
         Step($"synthesizing {settings.Programs} programs with {settings.Endpoint.Provider}, model {settings.ProgramModel}");
-        using var synthesizer = SynthesisSession.Open(spec, settings, line => Step("  " + line));
-        var report = synthesizer.RunAsync(CancellationToken.None).GetAwaiter().GetResult();
+        using var synthesizer = SynthesisSession.Open(spec, settings, line => Log("  " + line));
+        var report = synthesizer.RunAsync(_cancellation).GetAwaiter().GetResult();
         Step($"synthesis: {report.Accepted.Count()} accepted of {report.Outcomes.Count}; {report.CallsMade} calls made, {report.CacheHits} from the cache, ${report.SpentThisRunUsd:0.0000} spent now");
         if (report.Pending.Any())
         {
@@ -180,10 +210,10 @@ public sealed class RunPipeline
             if (lastReport.Elapsed.TotalSeconds >= 2)
             {
                 lastReport.Restart();
-                Step($"  {p.Split}: {p.Rows} rows, {p.ProgramsRunning} programs running, {p.ProgramsDisabled} disabled");
+                Log($"  {p.Split}: {p.Rows} rows, {p.ProgramsRunning} programs running, {p.ProgramsDisabled} disabled");
             }
         });
-        var apply = ProjectApply.Run(spec, ProjectApply.OptionsFor(spec, null, TrustPrograms), progress);
+        var apply = ProjectApply.Run(spec, ProjectApply.OptionsFor(spec, null, TrustPrograms), progress, _cancellation);
         // The reason's first line only says that a program failed; the lines after it name the file, line and error.
         foreach (var rejected in apply.Rejected)
         {
@@ -252,8 +282,8 @@ public sealed class RunPipeline
     {
         var settings = SynthesisSettings.FromSpec(spec);
         Step($"asking {settings.Endpoint.Provider} for programs for {requests.Count} weak class(es), at most {spec.Synthesis.FollowUpCalls} call(s) (synthesis.follow_up_calls)");
-        using var synthesizer = SynthesisSession.Open(spec, settings, line => Step("  " + line));
-        var (report, notAsked) = synthesizer.FollowUpAsync(requests, spec.Synthesis.FollowUpCalls, CancellationToken.None).GetAwaiter().GetResult();
+        using var synthesizer = SynthesisSession.Open(spec, settings, line => Log("  " + line));
+        var (report, notAsked) = synthesizer.FollowUpAsync(requests, spec.Synthesis.FollowUpCalls, _cancellation).GetAwaiter().GetResult();
         Step($"follow-up: {report.Accepted.Count()} accepted of {report.Outcomes.Count}; {report.CallsMade} calls made, ${report.SpentThisRunUsd:0.0000} spent now");
         _followUpPending = report.Pending.Any();
         foreach (var outcome in report.Outcomes.Where(o => o.Kind != OutcomeKind.Accepted))
@@ -317,7 +347,7 @@ public sealed class RunPipeline
         }
 
         Step($"label model: {labelModelChoiceReason ?? labelModel.Name}");
-        var offlineRulesFolder = Path.Combine(spec.ProjectDirectory, OutputFolder, OfflineAugmentation.Folder);
+        var offlineRulesFolder = Path.Combine(_staging, OfflineAugmentation.Folder);
         IReadOnlyList<ProgramFile> offlineRuleFiles = OfflineAugmentation.Write(offlineRulesFolder, []);
         if (hasValidGold && !offlineOnly && hasText)
         {
@@ -339,7 +369,7 @@ public sealed class RunPipeline
                 validFolds = decision.Folds;
                 validWithoutRules = validProbabilities;
                 offlineRuleFiles = OfflineAugmentation.Write(offlineRulesFolder, decision.Programs);
-                Step($"wrote the {offlineRuleFiles.Count} offline rule programs that vote to {offlineRulesFolder}");
+                Step($"wrote the {offlineRuleFiles.Count} offline rule programs that vote to {Path.Combine(spec.ProjectDirectory, OutputFolder, OfflineAugmentation.Folder)}");
             }
         }
 
@@ -475,7 +505,7 @@ public sealed class RunPipeline
     private RunSummary WriteOutputs(TaskSpec spec, RunArtifacts artifacts)
     {
         var root = spec.ProjectDirectory;
-        var outFolder = Path.Combine(root, OutputFolder);
+        var outFolder = _staging;
         Directory.CreateDirectory(outFolder);
         var classes = artifacts.Dataset.Classes;
         var modelFolder = Path.Combine(outFolder, "model");
@@ -485,7 +515,6 @@ public sealed class RunPipeline
         var jsonl = Path.Combine(outFolder, "labels.jsonl");
         LabelsWriter.Write(csv, jsonl, spec.ClassNames, artifacts.Dataset.Splits.Select(s => new LabelsWriter.SplitLabels(
             s.Name, s.Rows.RowIds, artifacts.FinalProbabilities[s.Name], ClassificationMetrics.ArgMax(artifacts.FinalProbabilities[s.Name], classes), artifacts.Votes[s.Name])));
-        Step($"wrote labels to {csv} and {jsonl}");
 
         var ledger = Ledger.Read(root);
         var figures = artifacts.Figures;
@@ -518,18 +547,53 @@ public sealed class RunPipeline
             LeadOverDefault = artifacts.FinalChoice?.LeadOverDefault is { } lead ? Math.Round(lead.Lead.Lead, 4) : null,
             LeadStandardError = artifacts.FinalChoice?.LeadOverDefault is { } leadError ? Math.Round(leadError.Lead.StandardError, 4) : null,
             Synthesizer = artifacts.Synthesizer,
-            LabelsCsv = Path.GetRelativePath(root, csv),
-            LabelsJsonl = Path.GetRelativePath(root, jsonl),
+            LabelsCsv = Path.Combine(OutputFolder, "labels.csv"),
+            LabelsJsonl = Path.Combine(OutputFolder, "labels.jsonl"),
             Report = Path.Combine(OutputFolder, "report.html"),
-            EndModelFolder = Path.GetRelativePath(root, modelFolder),
+            EndModelFolder = Path.Combine(OutputFolder, "model"),
         };
-        var report = Path.Combine(root, summary.Report);
-        File.WriteAllText(report + ".tmp", Report.HtmlReport.Render(artifacts, summary, ledger));
-        File.Move(report + ".tmp", report, overwrite: true);
-        Step($"wrote the report to {report}");
+        File.WriteAllText(Path.Combine(outFolder, "report.html"), Report.HtmlReport.Render(artifacts, summary, ledger));
         summary = summary with { Seconds = Seconds };
         File.WriteAllText(Path.Combine(outFolder, "summary.json"), System.Text.Json.JsonSerializer.Serialize(summary, RunSummary.Json));
+        PublishOutputs(root);
+        Step($"wrote labels to {Path.Combine(root, summary.LabelsCsv)} and {Path.Combine(root, summary.LabelsJsonl)}, the end model to {Path.Combine(root, summary.EndModelFolder)} and the report to {Path.Combine(root, summary.Report)}");
         return summary;
+    }
+
+    /// <summary>
+    /// Replaces <see cref="OutputFolder"/> with the staged set: two renames on one file system, with the previous set kept
+    /// aside until the new one is in place, so no moment leaves labels of one run beside the report of another.
+    /// </summary>
+    private void PublishOutputs(string root)
+    {
+        var output = Path.Combine(root, OutputFolder);
+        var previous = Path.Combine(root, PreviousFolder);
+        if (Directory.Exists(previous))
+        {
+            Directory.Delete(previous, recursive: true);
+        }
+
+        if (Directory.Exists(output))
+        {
+            Directory.Move(output, previous);
+        }
+
+        Directory.Move(_staging, output);
+        if (Directory.Exists(previous))
+        {
+            Directory.Delete(previous, recursive: true);
+        }
+    }
+
+    /// <summary>A run killed between the two renames of <see cref="PublishOutputs"/> left the previous set aside: it goes back.</summary>
+    private static void RecoverOutputs(string root)
+    {
+        var output = Path.Combine(root, OutputFolder);
+        var previous = Path.Combine(root, PreviousFolder);
+        if (!Directory.Exists(output) && Directory.Exists(previous))
+        {
+            Directory.Move(previous, output);
+        }
     }
 
     /// <summary>Reports on the calling thread, unlike <see cref="Progress{T}"/>, so lines come out in order.</summary>

@@ -51,7 +51,7 @@ public sealed class LlmReplayRunTests : IDisposable
         }, recordings, ct);
 
         var log = new StringWriter();
-        var summary = new RunPipeline(log).Run(project);
+        var summary = new RunPipeline(log).Run(project, TestContext.Current.CancellationToken);
 
         Assert.StartsWith("llm exchange", summary.Synthesizer, StringComparison.Ordinal);
         var figures = $"final {summary.FinalTestAccuracy} ({summary.FinalSource}), label model {summary.LabelModelTestAccuracy}, end model {summary.EndModelTestAccuracy}, " +

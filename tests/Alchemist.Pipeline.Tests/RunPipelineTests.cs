@@ -113,7 +113,7 @@ public sealed class RunPipelineTests(RunPipelineTests.YoutubeRun run) : IClassFi
     [Fact]
     public void A_rerun_with_nothing_changed_reuses_the_results()
     {
-        var again = new RunPipeline(TextWriter.Null).Run(run.Directory);
+        var again = new RunPipeline(TextWriter.Null).Run(run.Directory, TestContext.Current.CancellationToken);
         Assert.True(again.Reused);
         Assert.Equal(run.Summary.FinalTestAccuracy, again.FinalTestAccuracy);
     }

@@ -27,13 +27,16 @@ internal static class RunCommand
             force,
             trust,
         };
-        command.SetAction(result => Run(result.GetValue(project)!, result.GetValue(json), result.GetValue(force), result.GetValue(trust)));
+        // On a thread of its own, so that Ctrl-C ends the command within Program.CancelGrace even while a stage that cannot
+        // stop midway (the end model's training) runs: its outputs are staged, so out/ stays whole.
+        command.SetAction((result, cancellationToken) => Task.Run(
+            () => Run(result.GetValue(project)!, result.GetValue(json), result.GetValue(force), result.GetValue(trust), cancellationToken), cancellationToken));
         return command;
     }
 
-    private static int Run(DirectoryInfo project, bool json, bool force, bool trustPrograms)
+    private static int Run(DirectoryInfo project, bool json, bool force, bool trustPrograms, CancellationToken cancellationToken)
     {
-        var summary = new RunPipeline(Console.Error) { Force = force, TrustPrograms = trustPrograms }.Run(project.FullName);
+        var summary = new RunPipeline(Console.Error) { Force = force, TrustPrograms = trustPrograms }.Run(project.FullName, cancellationToken);
         if (json)
         {
             Console.Out.WriteLine(JsonSerializer.Serialize(summary, RunSummary.Json));
