@@ -170,11 +170,8 @@ public sealed class EndModel
             EndModelInput.Features => _ml.Data.LoadFromEnumerable(Array.Empty<FeatureRow>(), FeatureSchema(Classes, Info.Dimensions)).Schema,
             _ => _ml.Data.LoadFromEnumerable(Array.Empty<TextFeatureRow>(), TextFeatureSchema(Classes, Info.Dimensions)).Schema,
         };
-        var modelPath = Path.Combine(directory, ModelFile);
-        var temporary = modelPath + ".tmp";
-        _ml.Model.Save(_model, schema, temporary);
-        File.Move(temporary, modelPath, overwrite: true);
-        File.WriteAllText(Path.Combine(directory, InfoFile), JsonSerializer.Serialize(Info, EndModelInfo.JsonOptions));
+        AtomicFile.WriteVia(Path.Combine(directory, ModelFile), temporary => _ml.Model.Save(_model, schema, temporary));
+        AtomicFile.WriteAllText(Path.Combine(directory, InfoFile), JsonSerializer.Serialize(Info, EndModelInfo.JsonOptions));
     }
 
     public static EndModel Load(string directory)

@@ -12,9 +12,12 @@ internal static class LabelsWriter
 
     public static void Write(string csvPath, string jsonlPath, IReadOnlyList<string> classNames, IEnumerable<SplitLabels> splits)
     {
+        AtomicFile.WriteText(csvPath, csv => AtomicFile.WriteText(jsonlPath, jsonl => Write(csv, jsonl, classNames, splits)));
+    }
+
+    private static void Write(TextWriter csv, TextWriter jsonl, IReadOnlyList<string> classNames, IEnumerable<SplitLabels> splits)
+    {
         var classes = classNames.Count;
-        using var csv = new StreamWriter(csvPath + ".tmp", false, new UTF8Encoding(false));
-        using var jsonl = new StreamWriter(jsonlPath + ".tmp", false, new UTF8Encoding(false));
         csv.Write("split,id,label");
         foreach (var name in classNames)
         {
@@ -85,11 +88,6 @@ internal static class LabelsWriter
                 jsonl.Write('\n');
             }
         }
-
-        csv.Close();
-        jsonl.Close();
-        File.Move(csvPath + ".tmp", csvPath, overwrite: true);
-        File.Move(jsonlPath + ".tmp", jsonlPath, overwrite: true);
     }
 
     private static string Csv(string value) =>

@@ -64,6 +64,7 @@ public sealed class RunPipeline
         }
 
         var root = spec.ProjectDirectory;
+        using var projectLock = ProjectLock.Acquire(root);
         RecoverOutputs(root);
         var programsFolder = Path.Combine(root, ProjectApply.ProgramsFolder);
         Dataset? dataset = null;

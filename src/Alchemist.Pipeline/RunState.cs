@@ -103,8 +103,7 @@ internal static class RunState
     {
         var path = PathIn(projectDirectory);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(new Saved(fingerprint, summary), RunSummary.Json));
-        File.Move(path + ".tmp", path, overwrite: true);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new Saved(fingerprint, summary), RunSummary.Json));
     }
 
     private sealed record Saved(string Fingerprint, RunSummary Summary);

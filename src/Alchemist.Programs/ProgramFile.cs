@@ -120,11 +120,7 @@ public sealed class ProgramFile
 
     public void Save(string directory)
     {
-        Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, Name + Extension);
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, Render(), new UTF8Encoding(false));
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.WriteAllText(Path.Combine(directory, Name + Extension), Render());
     }
 
     /// <summary>

@@ -74,8 +74,7 @@ public sealed class ColumnCache
     {
         System.IO.Directory.CreateDirectory(Directory);
         var path = PathOf(key);
-        var temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+        AtomicFile.Write(path, stream =>
         {
             var header = new byte[8 + 4 + 4 + 4 + 8 + 8];
             Magic.CopyTo(header, 0);
@@ -91,9 +90,7 @@ public sealed class ColumnCache
             stream.Write(length);
             stream.Write(fault);
             stream.Write(MemoryMarshal.AsBytes(column.Votes.AsSpan()));
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        });
     }
 
     internal string PathOf(string key) => Path.Combine(Directory, key + ".col");

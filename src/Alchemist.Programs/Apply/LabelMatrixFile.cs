@@ -16,8 +16,7 @@ public static class LabelMatrixFile
     public static void Write(string path, LabelMatrix matrix)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        AtomicFile.Write(path, stream =>
         {
             using var header = new MemoryStream();
             using (var writer = new BinaryWriter(header, Encoding.UTF8, leaveOpen: true))
@@ -37,9 +36,7 @@ public static class LabelMatrixFile
             {
                 stream.Write(MemoryMarshal.AsBytes(matrix.Column(j)));
             }
-        }
-
-        File.Move(temporary, path, overwrite: true);
+        });
     }
 
     public static LabelMatrix Read(string path)

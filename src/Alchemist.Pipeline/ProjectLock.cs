@@ -1,0 +1,46 @@
+using System.Globalization;
+
+namespace Alchemist.Pipeline;
+
+/// <summary>
+/// One run per project at a time: <c>.alchemist/run.lock</c>, held open without sharing for the whole run (an advisory lock
+/// the operating system drops when the process ends, however it ends, so a killed run never blocks the next one), and
+/// <c>run.lock.owner</c> beside it naming the process, since the locked file itself cannot be read by another.
+/// </summary>
+public sealed class ProjectLock : IDisposable
+{
+    private readonly FileStream _stream;
+
+    private ProjectLock(FileStream stream) => _stream = stream;
+
+    public static string PathIn(string projectDirectory) => Path.Combine(projectDirectory, ".alchemist", "run.lock");
+
+    /// <summary>Takes the lock, or fails with a <see cref="UserError"/> that names the process holding it.</summary>
+    public static ProjectLock Acquire(string projectDirectory)
+    {
+        var path = PathIn(projectDirectory);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        try
+        {
+            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            AtomicFile.WriteAllText(path + ".owner", string.Create(CultureInfo.InvariantCulture, $"pid {Environment.ProcessId}, since {DateTimeOffset.UtcNow:O}\n"));
+            return new ProjectLock(stream);
+        }
+        catch (IOException e)
+        {
+            string holder;
+            try
+            {
+                holder = File.ReadLines(path + ".owner").FirstOrDefault() ?? "another process";
+            }
+            catch (IOException)
+            {
+                holder = "another process";
+            }
+
+            throw new UserError($"another alchemist run is using {projectDirectory} ({holder}); wait for it to finish, or stop it", path, inner: e);
+        }
+    }
+
+    public void Dispose() => _stream.Dispose();
+}
