@@ -197,7 +197,7 @@ public static class QualityBenchmark
     private static List<float[]> Candidates(RunArtifacts run, FinalChoice.Choice choice, float[] endModelTrain)
     {
         var classes = run.Dataset.Classes;
-        var covered = FinalChoice.Covered(run.Votes["train"]);
+        var covered = run.Votes["train"].CoveredRows();
         var labelModel = FinalChoice.Calibrate(run.LabelModelProbabilities["train"], classes, choice.LabelModelTemperature);
         var endModel = FinalChoice.Calibrate(endModelTrain, classes, choice.EndModelTemperature);
         var candidates = FinalChoice.Weights.Select(w => FinalChoice.Combine(labelModel, endModel, covered, classes, w)).ToList();

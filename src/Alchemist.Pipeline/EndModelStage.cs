@@ -40,7 +40,7 @@ public sealed class EndModelStage(
     public EndModelResult Run()
     {
         var trainVotes = votes["train"];
-        var covered = FinalChoice.Covered(trainVotes);
+        var covered = trainVotes.CoveredRows();
 
         var coveredCount = covered.Count(c => c);
         var validLabeled = ValidLabeled();
@@ -96,7 +96,7 @@ public sealed class EndModelStage(
     /// </summary>
     public float[] TrainOutOfSample(int folds)
     {
-        var covered = FinalChoice.Covered(votes["train"]);
+        var covered = votes["train"].CoveredRows();
         var validLabeled = ValidLabeled();
         var validWeight = ValidWeight(covered.Count(c => c), validLabeled.Length);
         var outOfSample = new float[covered.Length * _classes];

@@ -137,25 +137,6 @@ public static class FinalChoice
     /// <summary>Where a candidate weight stands in <see cref="Weights"/>, <see cref="Choice.Scores"/> and <see cref="Choice.ValidPredictions"/>.</summary>
     public static int IndexOfWeight(double weight) => Weights.ToList().IndexOf(weight);
 
-    /// <summary>Which rows at least one program voted on.</summary>
-    public static bool[] Covered(LabelMatrix votes)
-    {
-        var covered = new bool[votes.Rows];
-        for (var j = 0; j < votes.Programs; j++)
-        {
-            var column = votes.Column(j);
-            for (var r = 0; r < column.Length; r++)
-            {
-                covered[r] |= column[r] != LabelMatrix.Abstain;
-            }
-        }
-
-        return covered;
-    }
-
-    /// <summary>Mean negative log-probability of the gold class over rows with gold, each probability floored at 0.001.</summary>
-    public static double LogLoss(float[] probabilities, int[] gold, int classes) => Score(probabilities, gold, classes).LogLoss;
-
     /// <summary>Weighted average of the two sides on covered rows; the end model's probabilities on rows no program voted on.</summary>
     public static float[] Combine(float[] labelModel, float[] endModel, bool[] covered, int classes, double labelModelWeight)
     {
@@ -256,29 +237,6 @@ public static class FinalChoice
         return calibrated;
     }
 
-    private static (double Accuracy, double LogLoss) Score(float[] probabilities, int[] gold, int classes)
-    {
-        var accuracy = ClassificationMetrics.Compute(gold, ClassificationMetrics.ArgMax(probabilities, classes), classes).Accuracy;
-        double total = 0;
-        var rows = 0;
-        for (var r = 0; r < gold.Length; r++)
-        {
-            if (gold[r] < 0)
-            {
-                continue;
-            }
-
-            var sum = 0.0;
-            for (var c = 0; c < classes; c++)
-            {
-                sum += probabilities[(r * classes) + c];
-            }
-
-            var p = sum > 0 ? probabilities[(r * classes) + gold[r]] / sum : 1.0 / classes;
-            total -= Math.Log(Math.Max(p, 0.001));
-            rows++;
-        }
-
-        return (accuracy, rows == 0 ? double.NaN : total / rows);
-    }
+    private static (double Accuracy, double LogLoss) Score(float[] probabilities, int[] gold, int classes) =>
+        (ClassificationMetrics.Compute(gold, ClassificationMetrics.ArgMax(probabilities, classes), classes).Accuracy, ClassificationMetrics.LogLoss(probabilities, gold, classes));
 }

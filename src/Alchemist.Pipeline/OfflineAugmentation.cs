@@ -60,7 +60,7 @@ public static class OfflineAugmentation
         var augmented = ValidFold.Overlay(labelModelValid, folds, classes);
         var all = OfflineSynthesizer.Synthesize(labeled.Select(r => validTexts[r]).ToArray(), labeled.Select(r => validGold[r]).ToArray(), spec.ClassNames, options);
         return new Decision(all, Accuracy(labelModelValid, validGold, classes), Accuracy(augmented, validGold, classes),
-            FinalChoice.LogLoss(labelModelValid, validGold, classes), FinalChoice.LogLoss(augmented, validGold, classes), folds);
+            ClassificationMetrics.LogLoss(labelModelValid, validGold, classes), ClassificationMetrics.LogLoss(augmented, validGold, classes), folds);
     }
 
     /// <summary>
@@ -86,32 +86,9 @@ public static class OfflineAugmentation
         return files;
     }
 
-    /// <summary>The votes with one more column per offline program, evaluated on the split's texts.</summary>
-    public static LabelMatrix Augment(LabelMatrix votes, string[] texts, string[][] tokens, IReadOnlyList<OfflineProgram> programs)
-    {
-        var names = votes.ProgramNames.Concat(programs.Select(p => Prefix + p.Name)).ToArray();
-        var matrix = new LabelMatrix(votes.Rows, votes.Classes, names);
-        for (var j = 0; j < votes.Programs; j++)
-        {
-            votes.Column(j).CopyTo(matrix.ColumnForWriting(j));
-        }
-
-        for (var k = 0; k < programs.Count; k++)
-        {
-            var matcher = new RuleMatcher(programs[k].Rules);
-            var column = matrix.ColumnForWriting(votes.Programs + k);
-            var vote = (sbyte)programs[k].Class;
-            for (var r = 0; r < texts.Length; r++)
-            {
-                if (matcher.Fires(texts[r], tokens[r]))
-                {
-                    column[r] = vote;
-                }
-            }
-        }
-
-        return matrix;
-    }
+    /// <summary>The votes with one more column per offline rule program, named with <see cref="Prefix"/>.</summary>
+    public static LabelMatrix Augment(LabelMatrix votes, string[] texts, string[][] tokens, IReadOnlyList<OfflineProgram> programs) =>
+        OfflineVotes.Append(votes, texts, tokens, programs, Prefix);
 
     private static double Accuracy(float[] probabilities, int[] gold, int classes) =>
         ClassificationMetrics.Compute(gold, ClassificationMetrics.ArgMax(probabilities, classes), classes).Accuracy;

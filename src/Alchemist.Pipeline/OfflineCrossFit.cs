@@ -49,7 +49,7 @@ public sealed record ValidFold(int[] Predicted, float[] PredictedProbabilities, 
         model.PredictProbabilities(predictedVotes, predictedProbabilities);
         var trainProbabilities = new float[trainVotes.Rows * classes];
         model.PredictProbabilities(trainVotes, trainProbabilities);
-        return new ValidFold(predicted, predictedProbabilities, FinalChoice.Covered(predictedVotes), trainProbabilities, FinalChoice.Covered(trainVotes));
+        return new ValidFold(predicted, predictedProbabilities, predictedVotes.CoveredRows(), trainProbabilities, trainVotes.CoveredRows());
     }
 }
 

@@ -8,27 +8,6 @@ using Alchemist.Spec;
 
 namespace Alchemist.Pipeline;
 
-/// <summary>
-/// What shape the offline synthesizer's programs take for a task: its class names, whether it has text inputs, its number
-/// inputs with the member a program reads each by, how a program reads its text from a row record, and the metric its
-/// settings are chosen by (the spec's evaluation.metric).
-/// </summary>
-public sealed record OfflineShape(IReadOnlyList<string> ClassNames, bool HasText, IReadOnlyList<string> NumberInputs, IReadOnlyList<string> NumberMembers, string? TextFromRow)
-{
-    public EvaluationMetric Metric { get; init; } = EvaluationMetric.Accuracy;
-
-    public static OfflineShape Of(TaskSpec spec)
-    {
-        var numbers = spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => i.Name).ToArray();
-        return new(spec.ClassNames, spec.Inputs.Any(i => i.Type == InputType.Text), numbers, [.. numbers.Select(ProgramSignature.PropertyName)],
-            ProjectApply.SignatureFor(spec).JoinedTextFromRow)
-        { Metric = spec.Evaluation.Metric };
-    }
-
-    /// <summary>The text synthesizer's options for this shape.</summary>
-    public OfflineSynthesisOptions TextOptions => new() { TextFromRow = TextFromRow, Metric = Metric };
-}
-
 /// <summary>What the offline synthesizer reads of some rows: their text inputs joined (null without any) and one column per number input.</summary>
 public sealed class OfflineInputs(string[]? texts, double[][] numbers, int rows)
 {
@@ -96,6 +75,6 @@ public sealed class OfflineRules
     public LabelMatrix Votes(OfflineInputs inputs)
     {
         var votes = ThresholdSynthesizer.Votes(_thresholdPrograms, inputs.Numbers, inputs.Rows, _classes);
-        return _textPrograms.Count == 0 || inputs.Texts is null ? votes : OfflineAugmentation.Augment(votes, inputs.Texts, inputs.Tokens, _textPrograms);
+        return _textPrograms.Count == 0 || inputs.Texts is null ? votes : OfflineVotes.Append(votes, inputs.Texts, inputs.Tokens, _textPrograms);
     }
 }

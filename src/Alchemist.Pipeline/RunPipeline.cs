@@ -398,7 +398,7 @@ public sealed class RunPipeline
         var endModel = endModels.Run();
 
         var final = new Dictionary<string, float[]>();
-        var covered = votes.ToDictionary(kv => kv.Key, kv => FinalChoice.Covered(kv.Value));
+        var covered = votes.ToDictionary(kv => kv.Key, kv => kv.Value.CoveredRows());
         var validCoveredOutOfSample = ValidFold.OverlayCovered(covered["valid"], validFolds ?? []);
 
         FinalChoice.Choice? choice = null;

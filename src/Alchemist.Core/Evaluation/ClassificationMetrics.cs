@@ -90,6 +90,35 @@ public sealed record ClassificationMetrics(int Classes, int Rows, double Accurac
     }
 
     /// <summary>
+    /// Mean negative log-probability of the gold class over the rows with gold (row-major probabilities, each row renormalised),
+    /// each probability floored at 0.001 so that one confident mistake cannot outweigh the rest; NaN without gold rows.
+    /// </summary>
+    public static double LogLoss(ReadOnlySpan<float> probabilities, ReadOnlySpan<int> gold, int classes)
+    {
+        double total = 0;
+        var rows = 0;
+        for (var r = 0; r < gold.Length; r++)
+        {
+            if (gold[r] < 0)
+            {
+                continue;
+            }
+
+            var sum = 0.0;
+            for (var c = 0; c < classes; c++)
+            {
+                sum += probabilities[(r * classes) + c];
+            }
+
+            var p = sum > 0 ? probabilities[(r * classes) + gold[r]] / sum : 1.0 / classes;
+            total -= Math.Log(Math.Max(p, 0.001));
+            rows++;
+        }
+
+        return rows == 0 ? double.NaN : total / rows;
+    }
+
+    /// <summary>
     /// Hard labels from row-major probabilities: the arg-max. Exact ties (for example a majority-vote tie split evenly, or
     /// a row without votes under a uniform prior) go to one of the tied classes chosen by a fixed hash of the row index, as
     /// WRENCH does, so that ties favour no class and the result is the same on every run.

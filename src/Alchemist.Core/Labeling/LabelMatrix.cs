@@ -79,6 +79,21 @@ public sealed class LabelMatrix
     /// <summary>The backing array of one column, for code that needs an array (parallel loops, caches). Not a copy.</summary>
     public sbyte[] ColumnArray(int program) => _columns[program];
 
+    /// <summary>For each row, whether at least one program voted on it.</summary>
+    public bool[] CoveredRows()
+    {
+        var covered = new bool[Rows];
+        foreach (var column in _columns)
+        {
+            for (var r = 0; r < column.Length; r++)
+            {
+                covered[r] |= column[r] != Abstain;
+            }
+        }
+
+        return covered;
+    }
+
     /// <summary>A matrix over the same rows with only the given programs, sharing their column arrays.</summary>
     public LabelMatrix SelectPrograms(IReadOnlyList<int> programs) =>
         new(Rows, Classes, programs.Select(j => ProgramNames[j]).ToArray(), programs.Select(j => _columns[j]).ToArray());
