@@ -336,21 +336,17 @@ public sealed class Synthesizer : IDisposable
             SynthesisStrategy.TwoStage => $"two-stage ({KindOf(sample).ToString().ToLowerInvariant()})",
             _ => $"two-stage with retrieval from the documents folder ({KindOf(sample).ToString().ToLowerInvariant()})",
         };
-        var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"// synthesis: {mode}, sample {sample}, {repairs} repair(s)\n");
-        foreach (var call in calls)
-        {
-            text.Append(CultureInfo.InvariantCulture,
-                $"// call: {call.Purpose}: {call.Model}, {call.InputTokens} in, {call.OutputTokens} out, ${call.CostUsd:0.######}\n");
-        }
-
-        return text.ToString();
+        return ProvenanceComment($"{mode}, sample {sample}, {repairs} repair(s)", calls);
     }
 
-    private static string DescribeFollowUp(FollowUpRequest request, int repairs, IReadOnlyList<CallSummary> calls)
+    private static string DescribeFollowUp(FollowUpRequest request, int repairs, IReadOnlyList<CallSummary> calls) =>
+        ProvenanceComment($"follow-up, because {request.Reason.Replace('\n', ' ')}; {repairs} repair(s)", calls);
+
+    /// <summary>The comment lines above a synthesized program: how it was asked for, and each call with its tokens and cost.</summary>
+    private static string ProvenanceComment(string synthesis, IReadOnlyList<CallSummary> calls)
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"// synthesis: follow-up, because {request.Reason.Replace('\n', ' ')}; {repairs} repair(s)\n");
+        text.Append(CultureInfo.InvariantCulture, $"// synthesis: {synthesis}\n");
         foreach (var call in calls)
         {
             text.Append(CultureInfo.InvariantCulture,
