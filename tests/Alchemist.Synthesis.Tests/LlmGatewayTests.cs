@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Alchemist.Spec;
 using Alchemist.Synthesis.Llm;
 using Xunit;
 

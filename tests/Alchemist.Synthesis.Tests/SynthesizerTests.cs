@@ -345,7 +345,7 @@ public sealed class SynthesizerTests : IDisposable
         Assert.Equal(2, plan.Count);
         Assert.All(plan, call => Assert.Equal("openai-compatible", call.Request.Provider)); // a base_url makes openai "openai-compatible"
         Assert.All(plan, call => Assert.True(gateway.Cache.TryGet(call.Request, out _), $"{call.Request.Purpose} is cached but the dry run would price it again"));
-        Assert.Equal(new Llm.ModelPrice(0.15m, 0.6m), gateway.PriceOf("gpt-4o-mini"));
+        Assert.Equal(new ModelPrice(0.15m, 0.6m), gateway.PriceOf("gpt-4o-mini"));
         Assert.Equal(2, server.Requests.Count);
     }
 
@@ -372,7 +372,7 @@ public sealed class SynthesizerTests : IDisposable
     {
         var spec = TestProjects.Wrench(_project.Path, "youtube", "programs: 1", "provider: exchange\nmodel: gpt-4o-mini");
         var (train, valid, test) = SpecData.OpenSources(spec);
-        var price = new Alchemist.Synthesis.Llm.ModelPrice(0.15m, 0.60m);
+        var price = new ModelPrice(0.15m, 0.60m);
 
         var estimate = Alchemist.Synthesis.Costs.ZeroShotEstimate.Measure(SynthesisSettings.TaskOf(spec), [train, valid!, test!], ["text"], "gpt-4o-mini", price);
 

@@ -131,8 +131,8 @@ internal static class SynthesizeCommand
 
     private static string Describe(SynthesisSettings settings) => settings.Strategy switch
     {
-        SynthesisStrategy.OneStage => "one-stage",
-        SynthesisStrategy.TwoStage => $"two-stage ({string.Join(", ", settings.Kinds).ToLowerInvariant()})",
+        SynthesisMode.OneStage => "one-stage",
+        SynthesisMode.TwoStage => $"two-stage ({string.Join(", ", settings.Kinds).ToLowerInvariant()})",
         _ => $"two-stage with retrieval from {settings.DocsFolder} ({string.Join(", ", settings.Kinds).ToLowerInvariant()})",
     };
 

@@ -26,7 +26,7 @@ public static partial class SpecReader
         ["retrieval"] = SynthesisMode.Retrieval,
     };
 
-    internal static readonly IReadOnlyDictionary<string, PriorKnowledgeKind> KnowledgeKinds = new Dictionary<string, PriorKnowledgeKind>
+    internal static readonly IReadOnlyDictionary<string, PriorKnowledgeKind> PriorKnowledgeKinds = new Dictionary<string, PriorKnowledgeKind>
     {
         ["heuristics"] = PriorKnowledgeKind.Heuristics,
         ["keywords"] = PriorKnowledgeKind.Keywords,
@@ -261,9 +261,9 @@ public static partial class SpecReader
             for (var i = 0; i < items.Count; i++)
             {
                 var text = (items[i] as YamlScalarNode)?.Value?.Trim().ToLowerInvariant() ?? string.Empty;
-                if (!KnowledgeKinds.TryGetValue(text, out var kind))
+                if (!PriorKnowledgeKinds.TryGetValue(text, out var kind))
                 {
-                    throw new SpecException(map.File, items[i].Start.Line, map.Qualify($"prior_knowledge[{i}]"), $"'{text}' is not one of {string.Join(", ", KnowledgeKinds.Keys)}");
+                    throw new SpecException(map.File, items[i].Start.Line, map.Qualify($"prior_knowledge[{i}]"), $"'{text}' is not one of {string.Join(", ", PriorKnowledgeKinds.Keys)}");
                 }
 
                 if (!kinds.Contains(kind))

@@ -92,7 +92,7 @@ public static class SpecWriter
         var map = Mapping(
             ("programs", Number(synthesis.Programs)),
             ("mode", SpecReader.Modes.First(p => p.Value == synthesis.Mode).Key));
-        map.Add("prior_knowledge", new YamlSequenceNode(synthesis.PriorKnowledge.Select(k => Scalar(SpecReader.KnowledgeKinds.First(p => p.Value == k).Key))));
+        map.Add("prior_knowledge", new YamlSequenceNode(synthesis.PriorKnowledge.Select(k => Scalar(SpecReader.PriorKnowledgeKinds.First(p => p.Value == k).Key))));
         if (synthesis.DocsFolder is not null)
         {
             map.Add("docs", Scalar(synthesis.DocsFolder));
@@ -132,7 +132,7 @@ public static class SpecWriter
             var prices = new YamlMappingNode();
             foreach (var (model, price) in llm.Prices)
             {
-                prices.Add(model, Mapping(("input", Number(price.InputPerMillionTokens)), ("output", Number(price.OutputPerMillionTokens))));
+                prices.Add(model, Mapping(("input", Number(price.InputPerMillion)), ("output", Number(price.OutputPerMillion))));
             }
 
             map.Add("prices", prices);

@@ -173,7 +173,14 @@ public static class LlmStages
     public static readonly string[] All = [Knowledge, Program, Repair];
 }
 
-public sealed record ModelPrice(decimal InputPerMillionTokens, decimal OutputPerMillionTokens);
+/// <summary>US dollars per million tokens of prompt (input) and reply (output): a price from the spec, or a list price.</summary>
+public sealed record ModelPrice(decimal InputPerMillion, decimal OutputPerMillion)
+{
+    public static ModelPrice Free { get; } = new(0m, 0m);
+
+    public decimal Cost(int inputTokens, int outputTokens) =>
+        ((inputTokens * InputPerMillion) + (outputTokens * OutputPerMillion)) / 1_000_000m;
+}
 
 /// <summary>
 /// Which LLM writes programs. The API key itself never appears here: <see cref="ApiKeyEnv"/> names the environment variable

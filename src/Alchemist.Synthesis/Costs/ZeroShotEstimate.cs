@@ -1,4 +1,5 @@
 using Alchemist.Data;
+using Alchemist.Spec;
 using Alchemist.Synthesis.Llm;
 using Alchemist.Synthesis.Prompts;
 

@@ -3,7 +3,6 @@ using Alchemist.Programs;
 using Alchemist.Programs.Apply;
 using Alchemist.Spec;
 using Alchemist.Synthesis.Llm;
-using ModelPrice = Alchemist.Synthesis.Llm.ModelPrice;
 
 namespace Alchemist.Synthesis.Engine;
 

@@ -5,16 +5,8 @@ using Alchemist.Spec;
 using Alchemist.Synthesis.Llm;
 using Alchemist.Synthesis.Prompts;
 using ProgramField = Alchemist.Programs.InputField;
-using ProgramPrice = Alchemist.Synthesis.Llm.ModelPrice;
 
 namespace Alchemist.Synthesis.Engine;
-
-public enum SynthesisStrategy
-{
-    OneStage,
-    TwoStage,
-    Retrieval,
-}
 
 /// <summary>
 /// Everything a synthesis run needs, resolved from the task spec: the task as prompts describe it, the runtime signature,
@@ -35,9 +27,9 @@ public sealed record SynthesisSettings
 
     public int Programs { get; init; } = 10;
 
-    public SynthesisStrategy Strategy { get; init; } = SynthesisStrategy.OneStage;
+    public SynthesisMode Strategy { get; init; } = SynthesisMode.OneStage;
 
-    public IReadOnlyList<KnowledgeKind> Kinds { get; init; } = [KnowledgeKind.Heuristics];
+    public IReadOnlyList<PriorKnowledgeKind> Kinds { get; init; } = [PriorKnowledgeKind.Heuristics];
 
     public string? DocsFolder { get; init; }
 
@@ -58,7 +50,7 @@ public sealed record SynthesisSettings
 
     public int MaxTokens { get; init; } = DefaultMaxTokens;
 
-    public IReadOnlyDictionary<string, ProgramPrice> Prices { get; init; } = new Dictionary<string, ProgramPrice>();
+    public IReadOnlyDictionary<string, ModelPrice> Prices { get; init; } = new Dictionary<string, ModelPrice>();
 
     public decimal? SpendingCapUsd { get; init; }
 
@@ -100,13 +92,8 @@ public sealed record SynthesisSettings
             llm.ModelFor(stage) ?? llm.ModelFor(LlmStages.Program) ?? throw spec.Error(
                 "llm.model", $"no model is set for the {stage} stage: set llm.model (or llm.models.{stage})");
 
-        var strategy = spec.Synthesis.Mode switch
-        {
-            SynthesisMode.TwoStage => SynthesisStrategy.TwoStage,
-            SynthesisMode.Retrieval => SynthesisStrategy.Retrieval,
-            _ => SynthesisStrategy.OneStage,
-        };
-        if (strategy == SynthesisStrategy.Retrieval && spec.Synthesis.DocsFolder is null)
+        var strategy = spec.Synthesis.Mode;
+        if (strategy == SynthesisMode.Retrieval && spec.Synthesis.DocsFolder is null)
         {
             throw spec.Error("synthesis.docs", "retrieval mode needs a documents folder");
         }
@@ -118,14 +105,14 @@ public sealed record SynthesisSettings
             Signature = SignatureOf(spec),
             Programs = spec.Synthesis.Programs,
             Strategy = strategy,
-            Kinds = spec.Synthesis.PriorKnowledge.Select(k => (KnowledgeKind)(int)k).ToArray(),
+            Kinds = spec.Synthesis.PriorKnowledge,
             DocsFolder = spec.Synthesis.DocsFolder is { } docs ? spec.ResolvePath(docs) : null,
             RowsInPrompts = spec.Synthesis.RowsInPrompts,
             Endpoint = endpoint,
             ProgramModel = ModelFor(LlmStages.Program),
             KnowledgeModel = ModelFor(LlmStages.Knowledge),
             RepairModel = ModelFor(LlmStages.Repair),
-            Temperature = llm.Temperature ?? (strategy == SynthesisStrategy.OneStage ? 1.0 : 0.7),
+            Temperature = llm.Temperature ?? (strategy == SynthesisMode.OneStage ? 1.0 : 0.7),
             MaxTokens = llm.MaxTokens ?? DefaultMaxTokens,
             Prices = FromSpecPrices(spec),
             SpendingCapUsd = llm.SpendingCapUsd,
@@ -136,8 +123,8 @@ public sealed record SynthesisSettings
     }
 
     /// <summary>The spec's price overrides in the synthesis library's terms.</summary>
-    public static IReadOnlyDictionary<string, ProgramPrice> FromSpecPrices(TaskSpec spec) =>
-        spec.Llm.Prices.ToDictionary(p => p.Key, p => new ProgramPrice(p.Value.InputPerMillionTokens, p.Value.OutputPerMillionTokens));
+    public static IReadOnlyDictionary<string, ModelPrice> FromSpecPrices(TaskSpec spec) =>
+        spec.Llm.Prices.ToDictionary(p => p.Key, p => p.Value);
 
     public static ProgramSignature SignatureOf(TaskSpec spec) =>
         new(

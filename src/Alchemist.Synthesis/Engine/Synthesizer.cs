@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Alchemist.Data;
 using Alchemist.Programs;
+using Alchemist.Spec;
 using Alchemist.Synthesis.Extraction;
 using Alchemist.Synthesis.Llm;
 using Alchemist.Synthesis.Prompts;
@@ -40,7 +41,7 @@ public sealed class Synthesizer : IDisposable
         _prompts = new PromptBuilder(settings.Task);
         _promptRows = settings.RowsInPrompts ? promptRows ?? [] : [];
         _log = log ?? (_ => { });
-        if (settings.Strategy == SynthesisStrategy.Retrieval)
+        if (settings.Strategy == SynthesisMode.Retrieval)
         {
             _documents = new Bm25Index(new DocumentChunker().ChunkFolder(settings.DocsFolder
                 ?? throw new SynthesisException("retrieval mode needs synthesis.docs")));
@@ -59,12 +60,12 @@ public sealed class Synthesizer : IDisposable
     /// <summary>Name of sample <paramref name="sample"/> (1-based): its program file is programs/&lt;name&gt;.cs.</summary>
     public string NameOf(int sample) => _settings.Strategy switch
     {
-        SynthesisStrategy.OneStage => $"synth-{sample:00}",
-        SynthesisStrategy.TwoStage => $"synth-{sample:00}-{KindOf(sample).ToString().ToLowerInvariant()}",
+        SynthesisMode.OneStage => $"synth-{sample:00}",
+        SynthesisMode.TwoStage => $"synth-{sample:00}-{KindOf(sample).ToString().ToLowerInvariant()}",
         _ => $"synth-{sample:00}-docs-{KindOf(sample).ToString().ToLowerInvariant()}",
     };
 
-    public KnowledgeKind KindOf(int sample) => _settings.Kinds[(sample - 1) % _settings.Kinds.Count];
+    public PriorKnowledgeKind KindOf(int sample) => _settings.Kinds[(sample - 1) % _settings.Kinds.Count];
 
     /// <summary>
     /// Every call a run makes when no repair is needed, in order: for two-stage modes the second call carries a stand-in for
@@ -76,7 +77,7 @@ public sealed class Synthesizer : IDisposable
         var calls = new List<PlannedCall>();
         for (var sample = 1; sample <= _settings.Programs; sample++)
         {
-            if (_settings.Strategy == SynthesisStrategy.OneStage)
+            if (_settings.Strategy == SynthesisMode.OneStage)
             {
                 calls.Add(new PlannedCall(ProgramRequest(sample, _prompts.OneStage(RowsFor(sample))), 0));
                 continue;
@@ -182,7 +183,7 @@ public sealed class Synthesizer : IDisposable
         NameOf(sample),
         async calls =>
         {
-            if (_settings.Strategy == SynthesisStrategy.OneStage)
+            if (_settings.Strategy == SynthesisMode.OneStage)
             {
                 return _prompts.OneStage(RowsFor(sample));
             }
@@ -332,8 +333,8 @@ public sealed class Synthesizer : IDisposable
     {
         var mode = _settings.Strategy switch
         {
-            SynthesisStrategy.OneStage => "one-stage",
-            SynthesisStrategy.TwoStage => $"two-stage ({KindOf(sample).ToString().ToLowerInvariant()})",
+            SynthesisMode.OneStage => "one-stage",
+            SynthesisMode.TwoStage => $"two-stage ({KindOf(sample).ToString().ToLowerInvariant()})",
             _ => $"two-stage with retrieval from the documents folder ({KindOf(sample).ToString().ToLowerInvariant()})",
         };
         return ProvenanceComment($"{mode}, sample {sample}, {repairs} repair(s)", calls);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Alchemist.Spec;
 
 namespace Alchemist.Synthesis.Llm;
 

@@ -1,13 +1,6 @@
+using Alchemist.Spec;
+
 namespace Alchemist.Synthesis.Llm;
-
-/// <summary>US dollars per million tokens of prompt (input) and reply (output).</summary>
-public sealed record ModelPrice(decimal InputPerMillion, decimal OutputPerMillion)
-{
-    public static ModelPrice Free { get; } = new(0m, 0m);
-
-    public decimal Cost(int inputTokens, int outputTokens) =>
-        ((inputTokens * InputPerMillion) + (outputTokens * OutputPerMillion)) / 1_000_000m;
-}
 
 /// <summary>
 /// Prices per model: built-in list prices for common OpenAI and Anthropic models, overridden by the spec's own table.

@@ -1,4 +1,5 @@
 using System.Text;
+using Alchemist.Spec;
 using Alchemist.Synthesis.Llm;
 
 namespace Alchemist.Synthesis.Prompts;
@@ -30,7 +31,7 @@ public sealed class PromptBuilder(SynthesisTask task)
         [LlmMessage.System(ProgramSystemMessage), LlmMessage.User(ProgramRequest(knowledge: null, sampleRows))];
 
     /// <summary>First stage: ask for prior knowledge of one kind, optionally grounded in retrieved passages.</summary>
-    public IReadOnlyList<LlmMessage> Knowledge(KnowledgeKind kind, IReadOnlyList<string>? passages = null, IReadOnlyList<string>? sampleRows = null)
+    public IReadOnlyList<LlmMessage> Knowledge(PriorKnowledgeKind kind, IReadOnlyList<string>? passages = null, IReadOnlyList<string>? sampleRows = null)
     {
         var text = new StringBuilder();
         if (passages is { Count: > 0 } || sampleRows is { Count: > 0 })
@@ -52,10 +53,10 @@ public sealed class PromptBuilder(SynthesisTask task)
         AppendRows(text, sampleRows);
         var ask = kind switch
         {
-            KnowledgeKind.Heuristics => "Give labeling heuristics, rules and guidance",
-            KnowledgeKind.Keywords => "Give keywords and phrases typical of each class",
-            KnowledgeKind.Descriptions => "Give a description of the data and of each class",
-            KnowledgeKind.Examples => "Give 5 made-up example inputs for each class",
+            PriorKnowledgeKind.Heuristics => "Give labeling heuristics, rules and guidance",
+            PriorKnowledgeKind.Keywords => "Give keywords and phrases typical of each class",
+            PriorKnowledgeKind.Descriptions => "Give a description of the data and of each class",
+            PriorKnowledgeKind.Examples => "Give 5 made-up example inputs for each class",
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };
         text.Append(ask).Append(" that help with this labeling task.\n");

@@ -1,3 +1,5 @@
+using Alchemist.Spec;
+
 namespace Alchemist.Synthesis.Prompts;
 
 /// <summary>A class as prompts describe it: its index is its position in <see cref="SynthesisTask.Classes"/>.</summary>
@@ -18,11 +20,3 @@ public sealed record SynthesisTask(
     string LabelSignature,
     string? RowRecordSource);
 
-/// <summary>The four kinds of prior knowledge a first stage can ask for, as in the research.</summary>
-public enum KnowledgeKind
-{
-    Heuristics,
-    Keywords,
-    Descriptions,
-    Examples,
-}
