@@ -34,7 +34,7 @@ public static class Program
                 Console.Error.WriteLine(error.Message);
             }
 
-            Console.Error.WriteLine($"see '{string.Join(' ', parse.CommandResult.Command.Name == root.Name ? ["alchemist"] : ["alchemist", parse.CommandResult.Command.Name])} --help'");
+            Console.Error.WriteLine($"see '{CommandPath(parse)} --help'");
             return UsageError;
         }
 
@@ -67,6 +67,18 @@ public static class Program
             Report(name, json, $"internal error, a bug in alchemist: {e.GetType().Name}: {e.Message}{detail}", null);
             return Failed;
         }
+    }
+
+    /// <summary>"alchemist labelmodel eval": the command as typed, from the root down.</summary>
+    private static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Insert(0, result.Parent is null ? "alchemist" : result.Command.Name);
+        }
+
+        return string.Join(' ', names);
     }
 
     private const string CancelledMessage = "the previous outputs are untouched and what finished is cached (LLM calls, program columns), so running again resumes";

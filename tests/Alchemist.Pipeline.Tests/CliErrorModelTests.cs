@@ -26,6 +26,27 @@ public sealed class CliErrorModelTests : IDisposable
 
         var unknown = CliBadInputTests.Invoke("labelmodel", "eval", "--data", _root, "--model", "nonsense");
         Assert.Equal(2, unknown.Code);
+
+        var neither = CliBadInputTests.Invoke("labelmodel", "eval");
+        Assert.Equal(2, neither.Code);
+        Assert.Contains("see 'alchemist labelmodel eval --help'", neither.Error, StringComparison.Ordinal);
+        Assert.Equal(2, CliBadInputTests.Invoke("labelmodel", "eval", _root, "--data", _root).Code);
+    }
+
+    [Fact]
+    public void Labelmodel_takes_the_project_as_its_argument_like_every_other_command()
+    {
+        var sms = Alchemist.Tests.SharedFolder.Dataset("sms");
+        var byArgument = CliBadInputTests.Invoke("labelmodel", "eval", sms, "--model", "mv");
+        var byOption = CliBadInputTests.Invoke("labelmodel", "eval", "--data", sms, "--model", "mv");
+        Assert.Equal(0, byArgument.Code);
+
+        // The table's mv row: accuracy and macro-F1 on sms test (valid class balance), the same either way.
+        static string Figures(string table) =>
+            System.Text.RegularExpressions.Regex.Match(table, @"│ mv\s+│\s+([0-9.]+)\s+│\s+([0-9.]+)\s+│").Groups is var g ? $"{g[1].Value} {g[2].Value}" : "";
+
+        Assert.Equal("0.846 0.505", Figures(byArgument.Output));
+        Assert.Equal(Figures(byOption.Output), Figures(byArgument.Output));
     }
 
     [Fact]

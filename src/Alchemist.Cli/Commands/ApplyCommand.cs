@@ -44,6 +44,8 @@ internal static class ApplyCommand
     {
         var errors = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         var spec = SpecReader.Load(projectFolder.FullName);
+        // apply writes the project's vote matrices and column cache, which a run on the same project is reading.
+        using var projectLock = ProjectLock.Acquire(spec.ProjectDirectory);
         var options = ProjectApply.OptionsFor(spec, ProjectApply.ParseIsolation(isolation), trustPrograms) with { CheckRowOrder = checkRowOrder };
         ProjectApplyResult result = null!;
         errors.Progress()

@@ -27,11 +27,36 @@ internal static class LabelModelCommand
         return command;
     }
 
-    private static Option<string> DataOption() => new("--data")
+    /// <summary>
+    /// What the models are fitted on: the project as the argument, as every command takes it, or (as before) --data. A
+    /// WRENCH folder works either way.
+    /// </summary>
+    private sealed class DataInput
     {
-        Description = "A WRENCH folder (train/valid/test.json + label.json), or a project folder whose data `alchemist apply` has labeled.",
-        Required = true,
-    };
+        public Argument<string?> Argument { get; } = new("project")
+        {
+            Description = "A project folder whose data `alchemist apply` has labeled, or a WRENCH folder (train/valid/test.json + label.json).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+
+        public Option<string?> Option { get; } = new("--data") { Description = "The same as the project argument (kept for scripts that name it)." };
+
+        public void AddTo(Command command)
+        {
+            command.Arguments.Add(Argument);
+            command.Options.Add(Option);
+            command.Validators.Add(result =>
+            {
+                var given = (result.GetValue(Argument) is null ? 0 : 1) + (result.GetValue(Option) is null ? 0 : 1);
+                if (given != 1)
+                {
+                    result.AddError(given == 0 ? "name the project (or a WRENCH folder) to fit on" : "name the project once: as the argument or with --data, not both");
+                }
+            });
+        }
+
+        public string ValueIn(ParseResult result) => result.GetValue(Argument) ?? result.GetValue(Option)!;
+    }
 
     private static Option<string> BalanceOption()
     {
@@ -62,7 +87,7 @@ internal static class LabelModelCommand
 
     private static Command CreateEval()
     {
-        var data = DataOption();
+        var data = new DataInput();
         var model = new Option<string>("--model")
         {
             Description = $"Which model: {string.Join(", ", ModelChoices)}. auto picks on the valid split only.",
@@ -74,19 +99,19 @@ internal static class LabelModelCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table." };
         var command = new Command("eval", "Fit on the train split's votes (without its labels) and evaluate on the test split.")
         {
-            data,
             model,
             balance,
             metric,
             json,
         };
-        command.SetAction(result => Eval(result.GetValue(data)!, result.GetValue(model)!, result.GetValue(balance)!, result.GetValue(metric)!, result.GetValue(json)));
+        data.AddTo(command);
+        command.SetAction(result => Eval(data.ValueIn(result), result.GetValue(model)!, result.GetValue(balance)!, result.GetValue(metric)!, result.GetValue(json)));
         return command;
     }
 
     private static Command CreateAnalyze()
     {
-        var data = DataOption();
+        var data = new DataInput();
         var split = new Option<string>("--split") { Description = "Which split to analyze.", DefaultValueFactory = _ => "train" };
         split.AcceptOnlyFromAmong(WrenchSource.SplitNames);
         var model = new Option<string>("--model")
@@ -100,14 +125,14 @@ internal static class LabelModelCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object instead of a table." };
         var command = new Command("analyze", "Per program: polarity, coverage, overlaps, conflicts, and accuracy against gold and as a label model estimates it.")
         {
-            data,
             split,
             model,
             balance,
             metric,
             json,
         };
-        command.SetAction(result => Analyze(result.GetValue(data)!, result.GetValue(split)!, result.GetValue(model)!, result.GetValue(balance)!, result.GetValue(metric)!, result.GetValue(json)));
+        data.AddTo(command);
+        command.SetAction(result => Analyze(data.ValueIn(result), result.GetValue(split)!, result.GetValue(model)!, result.GetValue(balance)!, result.GetValue(metric)!, result.GetValue(json)));
         return command;
     }
 

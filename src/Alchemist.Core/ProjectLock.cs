@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Alchemist.Pipeline;
+namespace Alchemist;
 
 /// <summary>
 /// One run per project at a time: <c>.alchemist/run.lock</c>, held open without sharing for the whole run (an advisory lock
