@@ -26,6 +26,8 @@ public sealed class CsvSource : IDataSource, IFieldMapped
 
     public char Separator { get; }
 
+    private bool _utf8Checked;
+
     public IReadOnlyList<string>? ClassNames => Fields.ClassNames;
 
     public string ContentHash() => Data.ContentHash.OfFile(Path, $"csv;sep={(int)Separator};{Fields.Describe()}");
@@ -58,7 +60,18 @@ public sealed class CsvSource : IDataSource, IFieldMapped
             var index = builder.AddRow(id);
             for (var i = 0; i < columns.Texts.Length; i++)
             {
-                builder.TextColumn(i)[index] = csv.GetString(columns.Texts[i]);
+                var text = csv.GetString(columns.Texts[i]);
+                // The CSV reader substitutes U+FFFD for invalid UTF-8; a byte scan tells that from a real U+FFFD.
+                if (text.Contains('\uFFFD', StringComparison.Ordinal) && !_utf8Checked)
+                {
+                    _utf8Checked = true;
+                    if (Utf8Check.FirstInvalidLine(Path) is { } invalid)
+                    {
+                        throw Utf8Check.Error(Path, invalid);
+                    }
+                }
+
+                builder.TextColumn(i)[index] = text;
             }
 
             for (var i = 0; i < columns.Numbers.Length; i++)

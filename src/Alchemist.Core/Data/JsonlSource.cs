@@ -34,11 +34,11 @@ public sealed class JsonlSource : IDataSource, IFieldMapped
             throw new DataFormatException(Path, "file not found");
         }
 
-        using var reader = new StreamReader(Path, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: true, new FileStreamOptions { BufferSize = 1 << 16, Options = FileOptions.SequentialScan });
+        using var reader = new StreamReader(Path, Utf8Check.Strict, detectEncodingFromByteOrderMarks: true, new FileStreamOptions { BufferSize = 1 << 16, Options = FileOptions.SequentialScan });
         var builder = new DataBatchBuilder(Fields.TextFields, Fields.NumberFields, 0, 0, batchSize);
         long line = 0;
         long row = 0;
-        while (reader.ReadLine() is { } text)
+        while (ReadLine(reader, line) is { } text)
         {
             line++;
             if (string.IsNullOrWhiteSpace(text))
@@ -57,6 +57,19 @@ public sealed class JsonlSource : IDataSource, IFieldMapped
         if (builder.Flush() is { } last)
         {
             yield return last;
+        }
+    }
+
+    /// <summary>The next line; invalid UTF-8 (met ahead of the line it is on, since decoding goes by buffers) names its own line.</summary>
+    private string? ReadLine(StreamReader reader, long linesRead)
+    {
+        try
+        {
+            return reader.ReadLine();
+        }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            throw Utf8Check.Error(Path, Utf8Check.FirstInvalidLine(Path) ?? linesRead + 1, e);
         }
     }
 

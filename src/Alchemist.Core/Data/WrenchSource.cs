@@ -250,7 +250,7 @@ public sealed class WrenchSource : IDataSource
                 {
                     builder.TextColumn(f.Column)[index] = reader.TokenType switch
                     {
-                        JsonTokenType.String => reader.GetString()!,
+                        JsonTokenType.String => TextOf(ref reader, id, line, f.Name),
                         JsonTokenType.Null => string.Empty,
                         JsonTokenType.StartArray or JsonTokenType.StartObject => RawJson(ref reader),
 
@@ -336,6 +336,19 @@ public sealed class WrenchSource : IDataSource
             }
 
             return null;
+        }
+
+        /// <summary>A string value; invalid UTF-8 in it is a data error naming the row, never a crash or a silent U+FFFD.</summary>
+        private string TextOf(ref Utf8JsonReader reader, string id, long line, string field)
+        {
+            try
+            {
+                return reader.GetString()!;
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new DataFormatException(_path, "not valid UTF-8 (save the file as UTF-8)", line, id, "data." + field, e);
+            }
         }
 
         private static string RawJson(ref Utf8JsonReader reader)
