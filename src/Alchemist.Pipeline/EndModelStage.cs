@@ -39,7 +39,7 @@ public sealed class EndModelStage(
 
     public EndModelResult Run()
     {
-        var trainVotes = votes["train"];
+        var trainVotes = votes[SplitName.Train];
         var covered = trainVotes.CoveredRows();
 
         var coveredCount = covered.Count(c => c);
@@ -65,8 +65,8 @@ public sealed class EndModelStage(
 
             var folds = ValidFolds.Of(validLabeled);
             step($"cross-fitting the end model on valid ({folds.Count} folds) to choose the final labels fairly");
-            outOfSample = (float[])predictions["valid"].Clone();
-            baselineOutOfSample = (float[])baseline["valid"].Clone();
+            outOfSample = (float[])predictions[SplitName.Valid].Clone();
+            baselineOutOfSample = (float[])baseline[SplitName.Valid].Clone();
             foreach (var (inFold, outFold) in folds)
             {
                 // Where the programs' rules were learned from valid, the fold's model learns from targets made by rules
@@ -76,8 +76,8 @@ public sealed class EndModelStage(
                 var foldModel = targets is null
                     ? Train(covered, outFold, validWeight)
                     : Train(targets.TrainCovered, outFold, ValidWeight(targets.TrainCovered.Count(c => c), validLabeled.Length), targets.TrainProbabilities);
-                var foldPredictions = Predict(foldModel, "valid");
-                var foldBaseline = Predict(Train(new bool[covered.Length], outFold, 1f), "valid");
+                var foldPredictions = Predict(foldModel, SplitName.Valid);
+                var foldBaseline = Predict(Train(new bool[covered.Length], outFold, 1f), SplitName.Valid);
                 foreach (var r in inFold)
                 {
                     foldPredictions.AsSpan(r * _classes, _classes).CopyTo(outOfSample.AsSpan(r * _classes, _classes));
@@ -86,7 +86,7 @@ public sealed class EndModelStage(
             }
         }
 
-        return new EndModelResult(model, predictions, baseline, outOfSample ?? predictions.GetValueOrDefault("valid"), baselineOutOfSample, coveredCount, validLabeled.Length, validWeight);
+        return new EndModelResult(model, predictions, baseline, outOfSample ?? predictions.GetValueOrDefault(SplitName.Valid), baselineOutOfSample, coveredCount, validLabeled.Length, validWeight);
     }
 
     /// <summary>
@@ -96,14 +96,14 @@ public sealed class EndModelStage(
     /// </summary>
     public float[] TrainOutOfSample(int folds)
     {
-        var covered = votes["train"].CoveredRows();
+        var covered = votes[SplitName.Train].CoveredRows();
         var validLabeled = ValidLabeled();
         var validWeight = ValidWeight(covered.Count(c => c), validLabeled.Length);
         var outOfSample = new float[covered.Length * _classes];
         for (var fold = 0; fold < folds; fold++)
         {
             var learn = covered.Select((c, r) => c && r % folds != fold).ToArray();
-            var predictions = Predict(Train(learn, validLabeled, validWeight), "train");
+            var predictions = Predict(Train(learn, validLabeled, validWeight), SplitName.Train);
             for (var r = fold; r < covered.Length; r += folds)
             {
                 predictions.AsSpan(r * _classes, _classes).CopyTo(outOfSample.AsSpan(r * _classes, _classes));
@@ -128,24 +128,24 @@ public sealed class EndModelStage(
         var k = 0;
         var selectedTexts = new List<string>(rows);
         var selectedFeatures = new List<float[]>(rows);
-        trainProbabilities ??= labelModel["train"];
-        var trainFeatures = _input == EndModel.EndModelInput.Text ? null : SplitFeatures("train");
+        trainProbabilities ??= labelModel[SplitName.Train];
+        var trainFeatures = _input == EndModel.EndModelInput.Text ? null : SplitFeatures(SplitName.Train);
         for (var r = 0; r < trainRows.Length; r++)
         {
             if (trainRows[r])
             {
                 trainProbabilities.AsSpan(r * _classes, _classes).CopyTo(targets.AsSpan(k * _classes, _classes));
-                selectedTexts.Add(texts["train"][r]);
+                selectedTexts.Add(texts[SplitName.Train][r]);
                 selectedFeatures.Add(trainFeatures?[r] ?? []);
                 k++;
             }
         }
 
-        var validFeatures = _input == EndModel.EndModelInput.Text || validRows.Length == 0 ? null : SplitFeatures("valid");
+        var validFeatures = _input == EndModel.EndModelInput.Text || validRows.Length == 0 ? null : SplitFeatures(SplitName.Valid);
         foreach (var r in validRows)
         {
             targets[(k * _classes) + dataset.Valid!.Rows.Labels[r]] = validWeight;
-            selectedTexts.Add(texts["valid"][r]);
+            selectedTexts.Add(texts[SplitName.Valid][r]);
             selectedFeatures.Add(validFeatures?[r] ?? []);
             k++;
         }

@@ -61,14 +61,14 @@ public sealed record FinalFigures
         var majority = majoritySplit is null ? -1 : ArgMax(ClassCollapse.Shares(majoritySplit.Rows.Labels, classes));
 
         ClassificationMetrics? OnTest(IReadOnlyDictionary<string, float[]>? probabilities) =>
-            test is not null && probabilities is not null && probabilities.TryGetValue("test", out var p)
+            test is not null && probabilities is not null && probabilities.TryGetValue(SplitName.Test, out var p)
                 ? ClassificationMetrics.Compute(test.Rows.Labels, ClassificationMetrics.ArgMax(p, classes), classes)
                 : null;
 
         PairedLead? lead = null;
-        if (test is not null && devOnly is not null && devOnly.TryGetValue("test", out var baseline))
+        if (test is not null && devOnly is not null && devOnly.TryGetValue(SplitName.Test, out var baseline))
         {
-            lead = PairedLead.Of(metric, ClassificationMetrics.ArgMax(final["test"], classes), ClassificationMetrics.ArgMax(baseline, classes), test.Rows.Labels, classes);
+            lead = PairedLead.Of(metric, ClassificationMetrics.ArgMax(final[SplitName.Test], classes), ClassificationMetrics.ArgMax(baseline, classes), test.Rows.Labels, classes);
         }
 
         return new FinalFigures

@@ -1,3 +1,4 @@
+using Alchemist.Data;
 using Alchemist.Evaluation;
 using Alchemist.Labeling;
 using Alchemist.LabelModels;
@@ -37,9 +38,9 @@ public static class OfflineAugmentation
         IReadOnlyDictionary<string, LabelMatrix> votes, float[] labelModelValid, int[] validGold)
     {
         var classes = spec.Classes.Count;
-        var validTexts = texts["valid"];
+        var validTexts = texts[SplitName.Valid];
         var labeled = Enumerable.Range(0, validGold.Length).Where(r => validGold[r] >= 0).ToArray();
-        var tokens = new[] { "train", "valid" }.ToDictionary(name => name, name => texts[name].Select(RuleFeatures.Tokenize).ToArray());
+        var tokens = new[] { SplitName.Train, SplitName.Valid }.ToDictionary(name => name, name => texts[name].Select(RuleFeatures.Tokenize).ToArray());
         var folds = new List<ValidFold>();
         // Beside programs a person or an LLM wrote, a class they leave weak gets an LLM follow-up, not rules at a lowered
         // strictness: those rules are learned from the same valid rows that judge them, and the decision below takes them on a
@@ -51,9 +52,9 @@ public static class OfflineAugmentation
             // leave the end model's cross-fit with targets from rules learned from the rows it predicts.
             var programs = OfflineSynthesizer.Synthesize(learn.Select(r => validTexts[r]).ToArray(), learn.Select(r => validGold[r]).ToArray(), spec.ClassNames, options);
             var model = LabelModelCatalog.Create(labelModelName);
-            var trainVotes = Augment(votes["train"], texts["train"], tokens["train"], programs);
+            var trainVotes = Augment(votes[SplitName.Train], texts[SplitName.Train], tokens[SplitName.Train], programs);
             model.Fit(trainVotes, balance);
-            var predictVotes = Augment(votes["valid"].SelectRows(predict), [.. predict.Select(r => validTexts[r])], [.. predict.Select(r => tokens["valid"][r])], programs);
+            var predictVotes = Augment(votes[SplitName.Valid].SelectRows(predict), [.. predict.Select(r => validTexts[r])], [.. predict.Select(r => tokens[SplitName.Valid][r])], programs);
             folds.Add(ValidFold.Of(model, predict, trainVotes, predictVotes));
         }
 

@@ -1,3 +1,4 @@
+using Alchemist.Data;
 using Alchemist.Labeling;
 using Alchemist.LabelModels;
 
@@ -61,8 +62,8 @@ public sealed record ValidFold(int[] Predicted, float[] PredictedProbabilities, 
 /// </summary>
 public static class OfflineCrossFit
 {
-    /// <param name="train">The train rows, as the programs read them.</param>
-    /// <param name="valid">The valid rows, as the programs read them; <paramref name="validGold"/> holds their classes (-1: none).</param>
+    /// <param name=SplitName.Train>The train rows, as the programs read them.</param>
+    /// <param name=SplitName.Valid>The valid rows, as the programs read them; <paramref name="validGold"/> holds their classes (-1: none).</param>
     public static IReadOnlyList<ValidFold> Folds(OfflineShape shape, string labelModelName, ClassBalance balance, OfflineInputs train, OfflineInputs valid, int[] validGold)
     {
         var labeled = Enumerable.Range(0, validGold.Length).Where(r => validGold[r] >= 0).ToArray();

@@ -153,7 +153,9 @@ public sealed class RunPipeline
         }
 
         var shape = OfflineShape.Of(spec);
-        Step($"synthesizing programs offline from {labeled.Length} labeled valid rows{(shape.NumberInputs.Count > 0 ? $" (threshold programs over {string.Join(", ", shape.NumberInputs)})" : "")}");
+        // synthesis.programs is how many programs an LLM writes; offline the sample decides, and the log says so.
+        Step($"synthesizing programs offline from {labeled.Length} labeled valid rows{(shape.NumberInputs.Count > 0 ? $" (threshold programs over {string.Join(", ", shape.NumberInputs)})" : "")}: " +
+            $"as many as the rules support, by class and rule family (synthesis.programs, {spec.Synthesis.Programs}, counts an LLM's programs)");
         var rules = OfflineRules.Learn(shape, OfflineInputs.Of(spec, valid).Select(labeled), [.. labeled.Select(r => valid.Rows.Labels[r])]);
         var programs = rules.Programs;
         foreach (var uncovered in rules.UncoveredClasses)
@@ -271,7 +273,7 @@ public sealed class RunPipeline
             return [.. Enumerable.Range(0, gold.Length).Where(r => gold[r] == cls).Take(ClassFollowUp.MaxExamples).Select(r => rows[r])];
         }
 
-        return ClassFollowUp.Plan(votes["valid"], votes["train"], gold, dataset.ClassNames, ExamplesOf);
+        return ClassFollowUp.Plan(votes[SplitName.Valid], votes[SplitName.Train], gold, dataset.ClassNames, ExamplesOf);
     }
 
     /// <summary>
@@ -331,8 +333,8 @@ public sealed class RunPipeline
         {
             // Where the programs were learned from valid, every candidate is scored on the same flattering votes, so the
             // choice between them stays in sample (docs/architecture.md, "Choosing on valid", says what was measured).
-            var auto = LabelModelCatalog.CreateAuto(votes["valid"], validGold!, spec.Evaluation.Metric, classNames: dataset.ClassNames);
-            auto.Fit(votes["train"], balance);
+            var auto = LabelModelCatalog.CreateAuto(votes[SplitName.Valid], validGold!, spec.Evaluation.Metric, classNames: dataset.ClassNames);
+            auto.Fit(votes[SplitName.Train], balance);
             labelModel = auto.ChosenModel;
             labelModelScores = auto.ValidScores;
             labelModelChoiceReason = auto.Notes[0];
@@ -344,7 +346,7 @@ public sealed class RunPipeline
         else
         {
             labelModel = LabelModelCatalog.Create("mv");
-            labelModel.Fit(votes["train"], balance);
+            labelModel.Fit(votes[SplitName.Train], balance);
         }
 
         Step($"label model: {labelModelChoiceReason ?? labelModel.Name}");
@@ -353,8 +355,8 @@ public sealed class RunPipeline
         if (hasValidGold && !offlineOnly && hasText)
         {
             Step($"checking on valid ({validFoldCount} folds) whether the offline synthesizer's rules, learned from valid, help the programs");
-            var validProbabilities = new float[votes["valid"].Rows * classes];
-            labelModel.PredictProbabilities(votes["valid"], validProbabilities);
+            var validProbabilities = new float[votes[SplitName.Valid].Rows * classes];
+            labelModel.PredictProbabilities(votes[SplitName.Valid], validProbabilities);
             var decision = OfflineAugmentation.Decide(spec, labelModel.Name, balance, texts, votes, validProbabilities, validGold!);
             Step($"offline rules beside the programs: {(decision.Use ? "yes" : "no")} ({decision.Programs.Count} rule programs; label-model valid accuracy / log-loss " +
                 $"{decision.ValidAccuracy:0.000}/{decision.ValidLogLoss:0.000} without, {decision.AugmentedValidAccuracy:0.000}/{decision.AugmentedValidLogLoss:0.000} with, cross-fitted)");
@@ -366,7 +368,7 @@ public sealed class RunPipeline
                 }
 
                 labelModel = LabelModelCatalog.Create(labelModel.Name);
-                labelModel.Fit(votes["train"], balance);
+                labelModel.Fit(votes[SplitName.Train], balance);
                 validFolds = decision.Folds;
                 validWithoutRules = validProbabilities;
                 offlineRuleFiles = OfflineAugmentation.Write(offlineRulesFolder, decision.Programs);
@@ -393,13 +395,13 @@ public sealed class RunPipeline
 
         // Under the folds lies what the label model said before rules learned from valid voted, so a row no fold predicted
         // is not judged by rules learned from it.
-        var labelModelValid = hasValidGold ? ValidFold.Overlay(validWithoutRules ?? labelModelProbabilities["valid"], validFolds ?? [], classes) : null;
+        var labelModelValid = hasValidGold ? ValidFold.Overlay(validWithoutRules ?? labelModelProbabilities[SplitName.Valid], validFolds ?? [], classes) : null;
         var endModels = new EndModelStage(spec, dataset, texts, votes, labelModelProbabilities, Step, validFolds);
         var endModel = endModels.Run();
 
         var final = new Dictionary<string, float[]>();
         var covered = votes.ToDictionary(kv => kv.Key, kv => kv.Value.CoveredRows());
-        var validCoveredOutOfSample = ValidFold.OverlayCovered(covered["valid"], validFolds ?? []);
+        var validCoveredOutOfSample = ValidFold.OverlayCovered(covered[SplitName.Valid], validFolds ?? []);
 
         FinalChoice.Choice? choice = null;
         if (hasValidGold)
@@ -416,12 +418,12 @@ public sealed class RunPipeline
 
         foreach (var split in dataset.Splits)
         {
-            var endSide = split.Name == "valid" && endModel.ValidOutOfSample is { } outOfSample ? outOfSample : endModel.Predictions[split.Name];
+            var endSide = split.Name == SplitName.Valid && endModel.ValidOutOfSample is { } outOfSample ? outOfSample : endModel.Predictions[split.Name];
             final[split.Name] = choice switch
             {
                 { UseDevOnly: true } when endModel.BaselinePredictions is { } devOnly =>
-                    choice.ApplyDevOnly(split.Name == "valid" && endModel.BaselineValidOutOfSample is { } devOnlyValid ? devOnlyValid : devOnly[split.Name], classes),
-                not null when split.Name == "valid" && labelModelValid is not null => choice.Apply(labelModelValid, endSide, validCoveredOutOfSample, classes),
+                    choice.ApplyDevOnly(split.Name == SplitName.Valid && endModel.BaselineValidOutOfSample is { } devOnlyValid ? devOnlyValid : devOnly[split.Name], classes),
+                not null when split.Name == SplitName.Valid && labelModelValid is not null => choice.Apply(labelModelValid, endSide, validCoveredOutOfSample, classes),
                 not null => choice.Apply(labelModelProbabilities[split.Name], endSide, covered[split.Name], classes),
                 null => labelModelProbabilities[split.Name],
             };
@@ -471,7 +473,7 @@ public sealed class RunPipeline
 
         if (dataset.Valid is { } valid && valid.Rows.HasAnyGold)
         {
-            var trainShares = ClassCollapse.Shares(ClassificationMetrics.ArgMax(final["train"], dataset.Classes), dataset.Classes);
+            var trainShares = ClassCollapse.Shares(ClassificationMetrics.ArgMax(final[SplitName.Train], dataset.Classes), dataset.Classes);
             var drift = ClassCollapse.Find(ClassCollapse.Shares(valid.Rows.Labels, dataset.Classes), trainShares);
             if (drift.Count > 0)
             {
@@ -494,7 +496,7 @@ public sealed class RunPipeline
         }
         else if (dataset.Valid is { } labeledValid && labeledValid.Rows.HasAnyGold)
         {
-            var finalValid = ClassificationMetrics.Compute(labeledValid.Rows.Labels, ClassificationMetrics.ArgMax(final["valid"], dataset.Classes), dataset.Classes);
+            var finalValid = ClassificationMetrics.Compute(labeledValid.Rows.Labels, ClassificationMetrics.ArgMax(final[SplitName.Valid], dataset.Classes), dataset.Classes);
             var majorityRate = ClassCollapse.Shares(labeledValid.Rows.Labels, dataset.Classes)[figures.MajorityClass];
             if (finalValid.Accuracy <= majorityRate)
             {
@@ -522,8 +524,8 @@ public sealed class RunPipeline
         static double? Round(double? value) => value is double v ? Math.Round(v, 4) : null;
         var summary = new RunSummary
         {
-            Programs = artifacts.Votes["train"].Programs,
-            Coverage = Math.Round(artifacts.Analyses["train"].Coverage, 4),
+            Programs = artifacts.Votes[SplitName.Train].Programs,
+            Coverage = Math.Round(artifacts.Analyses[SplitName.Train].Coverage, 4),
             LabelModel = artifacts.LabelModelName,
             FinalTestAccuracy = Round(figures.FinalTest?.Accuracy),
             LabelModelTestAccuracy = Round(figures.LabelModelTest?.Accuracy),

@@ -67,7 +67,7 @@ internal static class LabelModelCommand
                           "or default: valid where the valid split has gold labels, else estimated.",
             DefaultValueFactory = _ => "default",
         };
-        option.AcceptOnlyFromAmong("default", "valid", "estimated", "uniform");
+        option.AcceptOnlyFromAmong("default", SplitName.Valid, "estimated", "uniform");
         return option;
     }
 
@@ -112,8 +112,8 @@ internal static class LabelModelCommand
     private static Command CreateAnalyze()
     {
         var data = new DataInput();
-        var split = new Option<string>("--split") { Description = "Which split to analyze.", DefaultValueFactory = _ => "train" };
-        split.AcceptOnlyFromAmong(WrenchSource.SplitNames);
+        var split = new Option<string>("--split") { Description = "Which split to analyze.", DefaultValueFactory = _ => SplitName.Train };
+        split.AcceptOnlyFromAmong([.. SplitName.All]);
         var model = new Option<string>("--model")
         {
             Description = "Label model (fitted on train votes) whose estimated program accuracies fill the 'est. acc' column; auto needs a valid split with gold.",
@@ -139,7 +139,7 @@ internal static class LabelModelCommand
 
     /// <summary>The balance a name stands for; "default" resolves to valid where the valid split has gold, else estimated.</summary>
     private static string ResolveBalanceName(string name, VotedDataset data) =>
-        name != "default" ? name : data.Splits.GetValueOrDefault("valid") is { HasGold: true } ? "valid" : "estimated";
+        name != "default" ? name : data.Splits.GetValueOrDefault(SplitName.Valid) is { HasGold: true } ? SplitName.Valid : "estimated";
 
     private static ClassBalance Balance(string name, VotedDataset data)
     {
@@ -147,8 +147,8 @@ internal static class LabelModelCommand
         {
             case "uniform":
                 return ClassBalance.Uniform;
-            case "valid":
-                return ClassBalance.FromGold(data.Require("valid", needGold: true).Gold, data.ClassNames.Count);
+            case SplitName.Valid:
+                return ClassBalance.FromGold(data.Require(SplitName.Valid, needGold: true).Gold, data.ClassNames.Count);
             default:
                 return ClassBalance.Estimated;
         }
@@ -157,9 +157,9 @@ internal static class LabelModelCommand
     private static int Eval(string dataPath, string modelName, string balanceName, string metricName, bool json)
     {
         var data = VotedDataset.Load(dataPath);
-        var train = data.Require("train", needGold: false);
-        var test = data.Require("test", needGold: true);
-        var valid = data.Splits.GetValueOrDefault("valid");
+        var train = data.Require(SplitName.Train, needGold: false);
+        var test = data.Require(SplitName.Test, needGold: true);
+        var valid = data.Splits.GetValueOrDefault(SplitName.Valid);
         var balance = Balance(balanceName, data);
         var classes = data.ClassNames.Count;
 
@@ -340,11 +340,11 @@ internal static class LabelModelCommand
     {
         var data = VotedDataset.Load(dataPath);
         var split = data.Require(splitName, needGold: false);
-        var train = data.Require("train", needGold: false);
+        var train = data.Require(SplitName.Train, needGold: false);
         ILabelModel model;
         if (modelName == LabelModelCatalog.Auto)
         {
-            var valid = data.Splits.GetValueOrDefault("valid");
+            var valid = data.Splits.GetValueOrDefault(SplitName.Valid);
             model = valid is { HasGold: true }
                 ? LabelModelCatalog.CreateAuto(valid.Votes, valid.Gold, Metric(metricName, data))
                 : throw new UserError($"auto chooses on the valid split's gold labels, and data set '{data.Name}' has none; pick a model with --model");

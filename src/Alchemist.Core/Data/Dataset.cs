@@ -38,21 +38,21 @@ public sealed class Dataset
     public DataSplit Split(string name) =>
         name switch
         {
-            "train" => Train,
-            "valid" => Valid ?? throw new InvalidOperationException($"data set '{Name}' has no valid split"),
-            "test" => Test ?? throw new InvalidOperationException($"data set '{Name}' has no test split"),
+            SplitName.Train => Train,
+            SplitName.Valid => Valid ?? throw new InvalidOperationException($"data set '{Name}' has no valid split"),
+            SplitName.Test => Test ?? throw new InvalidOperationException($"data set '{Name}' has no test split"),
             _ => throw new ArgumentException($"unknown split '{name}'; splits are train, valid and test", nameof(name)),
         };
 
     /// <summary>Reads train.json, valid.json and test.json (each optional except train) of a WRENCH folder.</summary>
     public static Dataset LoadWrench(string folder)
     {
-        var train = WrenchSource.Open(folder, "train");
+        var train = WrenchSource.Open(folder, SplitName.Train);
         var classes = train.ClassNames;
         IDataSource? Optional(string split) =>
             File.Exists(Path.Combine(folder, split + ".json")) ? new WrenchSource(Path.Combine(folder, split + ".json"), classes) : null;
 
-        return FromSources(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))), train, Optional("valid"), Optional("test"), classes);
+        return FromSources(Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))), train, Optional(SplitName.Valid), Optional(SplitName.Test), classes);
     }
 
     /// <summary>
@@ -77,9 +77,9 @@ public sealed class Dataset
         return new Dataset(
             name,
             classNames,
-            new DataSplit("train", train, trainRows, classNames),
-            valid is null ? null : new DataSplit("valid", valid, validRows!, classNames),
-            test is null ? null : new DataSplit("test", test, testRows!, classNames));
+            new DataSplit(SplitName.Train, train, trainRows, classNames),
+            valid is null ? null : new DataSplit(SplitName.Valid, valid, validRows!, classNames),
+            test is null ? null : new DataSplit(SplitName.Test, test, testRows!, classNames));
     }
 
     /// <summary>Opens a data file by format name: "wrench" (a folder or a split file beside label.json), "csv" or "jsonl".</summary>
@@ -89,7 +89,7 @@ public sealed class Dataset
         {
             case "wrench":
                 var folder = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
-                var split = Directory.Exists(path) ? "train" : Path.GetFileNameWithoutExtension(path);
+                var split = Directory.Exists(path) ? SplitName.Train : Path.GetFileNameWithoutExtension(path);
                 return WrenchSource.Open(folder, split);
             case "csv":
             case "tsv":

@@ -19,11 +19,11 @@ public sealed record SeededSplit(double ValidFraction, double TestFraction, int 
         return this;
     }
 
-    /// <summary>"train", "valid" or "test" for the row at <paramref name="rowIndex"/> (0-based position in the file).</summary>
+    /// <summary>SplitName.Train, SplitName.Valid or SplitName.Test for the row at <paramref name="rowIndex"/> (0-based position in the file).</summary>
     public string SplitOf(long rowIndex)
     {
         var u = Uniform(rowIndex);
-        return u < TestFraction ? "test" : u < TestFraction + ValidFraction ? "valid" : "train";
+        return u < TestFraction ? SplitName.Test : u < TestFraction + ValidFraction ? SplitName.Valid : SplitName.Train;
     }
 
     /// <summary>The rows of <paramref name="source"/> that fall into <paramref name="split"/>, as a source of their own.</summary>

@@ -10,8 +10,6 @@ namespace Alchemist.Data;
 /// </summary>
 public sealed class WrenchSource : IDataSource
 {
-    public static readonly string[] SplitNames = ["train", "valid", "test"];
-
     public WrenchSource(string path, IReadOnlyList<string> classNames)
     {
         Path = path;
@@ -38,7 +36,7 @@ public sealed class WrenchSource : IDataSource
         var path = System.IO.Path.Combine(folder, split + ".json");
         if (!File.Exists(path))
         {
-            throw new DataFormatException(path, $"file not found (a WRENCH folder has {string.Join(", ", SplitNames.Select(s => s + ".json"))})");
+            throw new DataFormatException(path, $"file not found (a WRENCH folder has {string.Join(", ", SplitName.All.Select(s => s + ".json"))})");
         }
 
         return new WrenchSource(path, classes);

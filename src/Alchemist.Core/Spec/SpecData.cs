@@ -25,14 +25,14 @@ public static class SpecData
         {
             var whole = Open(spec, data.File, "file");
             var rule = new SeededSplit(data.Split!.Valid, data.Split.Test, data.Split.Seed).Validate();
-            return (rule.Select(whole, "train"),
-                rule.ValidFraction > 0 ? rule.Select(whole, "valid") : null,
-                rule.TestFraction > 0 ? rule.Select(whole, "test") : null);
+            return (rule.Select(whole, SplitName.Train),
+                rule.ValidFraction > 0 ? rule.Select(whole, SplitName.Valid) : null,
+                rule.TestFraction > 0 ? rule.Select(whole, SplitName.Test) : null);
         }
 
-        return (Open(spec, data.Train!, "train"),
-            data.Valid is null ? null : Open(spec, data.Valid, "valid"),
-            data.Test is null ? null : Open(spec, data.Test, "test"));
+        return (Open(spec, data.Train!, SplitName.Train),
+            data.Valid is null ? null : Open(spec, data.Valid, SplitName.Valid),
+            data.Test is null ? null : Open(spec, data.Test, SplitName.Test));
     }
 
     /// <summary>Reads every split into memory and checks that the rows have the spec's inputs and classes.</summary>

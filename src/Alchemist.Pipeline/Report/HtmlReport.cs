@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Alchemist.Data;
 using Alchemist.Evaluation;
 using Alchemist.Labeling;
 using Alchemist.Pipeline;
@@ -91,7 +92,7 @@ public static class HtmlReport
     private static void AppendAccuracy(StringBuilder html, RunArtifacts run, RunSummary summary)
     {
         html.Append("<h2>Accuracy</h2>\n<table id=\"accuracy-table\"><tr><th>labels</th><th>valid accuracy</th><th>test accuracy</th><th>test macro-F1</th></tr>");
-        var validEnd = run.EndModel.ValidOutOfSample is { } oos ? new Dictionary<string, float[]> { ["valid"] = oos, ["test"] = run.EndModel.Predictions.GetValueOrDefault("test")! } : run.EndModel.Predictions;
+        var validEnd = run.EndModel.ValidOutOfSample is { } oos ? new Dictionary<string, float[]> { [SplitName.Valid] = oos, [SplitName.Test] = run.EndModel.Predictions.GetValueOrDefault(SplitName.Test)! } : run.EndModel.Predictions;
         foreach (var (name, probabilities) in new (string, IReadOnlyDictionary<string, float[]>?)[]
         {
             ("final (" + summary.FinalSource + ")", run.FinalProbabilities),
@@ -100,8 +101,8 @@ public static class HtmlReport
             ("dev-only baseline (valid: trained on it)", run.EndModel.BaselinePredictions),
         })
         {
-            var valid = run.Metrics(probabilities, "valid");
-            var test = run.Metrics(probabilities, "test");
+            var valid = run.Metrics(probabilities, SplitName.Valid);
+            var test = run.Metrics(probabilities, SplitName.Test);
             html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(name)}</td><td>{Num(valid?.Accuracy)}</td><td>{Num(test?.Accuracy)}</td><td>{Num(test?.MacroF1)}</td></tr>");
         }
 
@@ -136,9 +137,9 @@ public static class HtmlReport
 
     private static void AppendPrograms(StringBuilder html, RunArtifacts run)
     {
-        var train = run.Analyses["train"];
-        run.Analyses.TryGetValue("valid", out var valid);
-        run.Analyses.TryGetValue("test", out var test);
+        var train = run.Analyses[SplitName.Train];
+        run.Analyses.TryGetValue(SplitName.Valid, out var valid);
+        run.Analyses.TryGetValue(SplitName.Test, out var test);
         var applied = run.Apply.Splits.SelectMany(s => s.Programs).GroupBy(p => p.Name).ToDictionary(g => g.Key, g => g.ToList());
         html.Append("<h2>Programs</h2>\n<table id=\"programs-table\"><tr><th>program</th><th>author</th><th>votes</th><th>coverage (train)</th><th>overlap</th><th>conflict</th><th>estimated accuracy</th><th>empirical accuracy (valid)</th><th>empirical accuracy (test)</th><th>errors</th><th>source</th></tr>");
         foreach (var file in run.Programs)
@@ -229,7 +230,7 @@ public static class HtmlReport
         }
 
         html.Append("<th>final labels (train)</th></tr>");
-        var finalTrain = ClassificationMetrics.ArgMax(run.FinalProbabilities["train"], classes);
+        var finalTrain = ClassificationMetrics.ArgMax(run.FinalProbabilities[SplitName.Train], classes);
         for (var c = 0; c < classes; c++)
         {
             html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(run.Spec.ClassNames[c])}</td><td>{Pct(run.ClassPrior.Count > c ? run.ClassPrior[c] : null)}</td>");
@@ -249,7 +250,7 @@ public static class HtmlReport
     private static void AppendConfusion(StringBuilder html, RunArtifacts run)
     {
         html.Append("<h2>Confusion matrix on test</h2>\n");
-        if (run.Metrics(run.FinalProbabilities, "test") is not { } metrics)
+        if (run.Metrics(run.FinalProbabilities, SplitName.Test) is not { } metrics)
         {
             html.Append("<p>The test split has no gold labels.</p>\n");
             return;
@@ -299,9 +300,9 @@ public static class HtmlReport
 
     private static string PlotData(RunArtifacts run)
     {
-        var train = run.Analyses["train"];
-        run.Analyses.TryGetValue("valid", out var valid);
-        var confusion = run.Metrics(run.FinalProbabilities, "test");
+        var train = run.Analyses[SplitName.Train];
+        run.Analyses.TryGetValue(SplitName.Valid, out var valid);
+        var confusion = run.Metrics(run.FinalProbabilities, SplitName.Test);
         var data = new
         {
             classes = run.Spec.ClassNames,

@@ -125,7 +125,7 @@ public static class ProjectApply
         }
 
         var (train, valid, test) = SpecData.OpenSources(spec);
-        var splits = new[] { ("train", train), ("valid", valid), ("test", test) }
+        var splits = new[] { (SplitName.Train, train), (SplitName.Valid, valid), (SplitName.Test, test) }
             .Where(s => s.Item2 is not null)
             .Select(s => (Name: s.Item1, Source: s.Item2!.WithContentHashOnce()))
             .ToList();

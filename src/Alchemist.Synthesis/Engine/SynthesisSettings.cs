@@ -25,7 +25,7 @@ public sealed record SynthesisSettings
 
     public required ProgramSignature Signature { get; init; }
 
-    public int Programs { get; init; } = 10;
+    public int Programs { get; init; } = SynthesisSpec.DefaultPrograms;
 
     public SynthesisMode Strategy { get; init; } = SynthesisMode.OneStage;
 
