@@ -14,13 +14,17 @@ public static class Program
     public const int UsageError = 2;
     public const int Cancelled = 130;
 
+    /// <summary>Where commands log their progress: standard error, or nowhere under --quiet.</summary>
+    public static TextWriter Progress { get; private set; } = Console.Error;
+
     /// <summary>How long a cancelled command may take to stop before the command line exits 130 without it.</summary>
     public static readonly TimeSpan CancelGrace = TimeSpan.FromSeconds(1);
 
     public static int Main(string[] args)
     {
         var verbose = new Option<bool>("--verbose") { Description = "On a failure that is a bug, print its stack trace.", Recursive = true };
-        var root = new RootCommand("Alchemist: an LLM writes labeling programs once; they label any amount of data locally.") { verbose };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print no progress on standard error: only results, warnings and errors.", Recursive = true };
+        var root = new RootCommand("Alchemist: an LLM writes labeling programs once; they label any amount of data locally.") { verbose, quiet };
         foreach (var command in CommandCatalog.All())
         {
             root.Subcommands.Add(command);
@@ -39,6 +43,7 @@ public static class Program
         }
 
         var name = parse.CommandResult.Command == root ? "alchemist" : parse.CommandResult.Command.Name;
+        Progress = parse.GetValue(quiet) ? TextWriter.Null : Console.Error;
         var json = args.Contains("--json");
         try
         {

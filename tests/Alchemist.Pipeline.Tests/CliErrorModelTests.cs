@@ -72,6 +72,27 @@ public sealed class CliErrorModelTests : IDisposable
     }
 
     [Fact]
+    public void Quiet_prints_the_summary_and_no_progress()
+    {
+        var project = Path.Combine(_root, "quiet");
+        var example = Path.Combine(Alchemist.Tests.SharedFolder.RepositoryRoot, "examples", "youtube-spam");
+        Directory.CreateDirectory(Path.Combine(project, "data"));
+        File.Copy(Path.Combine(example, "alchemist.yaml"), Path.Combine(project, "alchemist.yaml"));
+        foreach (var file in Directory.GetFiles(Path.Combine(example, "data")))
+        {
+            File.Copy(file, Path.Combine(project, "data", Path.GetFileName(file)));
+        }
+
+        var quiet = CliBadInputTests.Invoke("run", project, "--quiet");
+
+        Assert.Equal(0, quiet.Code);
+        Assert.StartsWith("Run finished.", quiet.Output, StringComparison.Ordinal);
+        Assert.Equal("", quiet.Error);
+        var loud = CliBadInputTests.Invoke("run", project);
+        Assert.Contains("nothing changed since the last run", loud.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_user_error_type_derives_from_the_one_the_command_line_reports()
     {
         Assert.True(typeof(UserError).IsAssignableFrom(typeof(SpecException)));

@@ -98,7 +98,7 @@ internal static class SynthesizeCommand
     private static async Task<int> SynthesizeAsync(TaskSpec spec, SynthesisSettings settings, CancellationToken cancellationToken)
     {
         Console.Error.WriteLine($"synthesize: {settings.Programs} program(s), {Describe(settings)}, provider {settings.Endpoint.Provider}, model {settings.ProgramModel}");
-        using var synthesizer = SynthesisSession.Open(spec, settings, line => Console.Error.WriteLine("  " + line));
+        using var synthesizer = SynthesisSession.Open(spec, settings, line => Program.Progress.WriteLine("  " + line));
         var report = await synthesizer.RunAsync(cancellationToken).ConfigureAwait(false);
         var output = Console.Out;
         foreach (var outcome in report.Outcomes)
