@@ -2,7 +2,7 @@ using Alchemist.Evaluation;
 using Alchemist.OfflineSynthesis;
 using Xunit;
 
-namespace Alchemist.Pipeline.Tests;
+namespace Alchemist.Core.Tests.OfflineSynthesis;
 
 /// <summary>
 /// The offline synthesizer on an imbalanced hand-made sample: every class with at least five labeled rows gets a program,
