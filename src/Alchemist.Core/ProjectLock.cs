@@ -13,7 +13,7 @@ public sealed class ProjectLock : IDisposable
 
     private ProjectLock(FileStream stream) => _stream = stream;
 
-    public static string PathIn(string projectDirectory) => Path.Combine(projectDirectory, ".alchemist", "run.lock");
+    public static string PathIn(string projectDirectory) => new ProjectLayout(projectDirectory).LockPath;
 
     /// <summary>Takes the lock, or fails with a <see cref="UserError"/> that names the process holding it.</summary>
     public static ProjectLock Acquire(string projectDirectory)

@@ -14,7 +14,7 @@ public sealed record Ledger(int Calls, decimal CostUsd, IReadOnlyList<CallRecord
 
     public static Ledger Read(string projectDirectory)
     {
-        var path = Path.Combine(projectDirectory, ".alchemist", "ledger.jsonl");
+        var path = new ProjectLayout(projectDirectory).LedgerPath;
         if (!File.Exists(path))
         {
             return new Ledger(0, 0m, []);

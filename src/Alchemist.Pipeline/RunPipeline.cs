@@ -18,7 +18,7 @@ namespace Alchemist.Pipeline;
 /// </summary>
 public sealed class RunPipeline
 {
-    public const string OutputFolder = "out";
+    public const string OutputFolder = ProjectLayout.OutputFolderName;
 
     /// <summary>Lines of a rejected program's reason shown in the run log (the apply command shows them all).</summary>
     private const int MaxReasonLines = 8;
@@ -30,11 +30,7 @@ public sealed class RunPipeline
     private CancellationToken _cancellation;
     private string _staging = "";
 
-    /// <summary>Where a run writes its outputs before they replace <see cref="OutputFolder"/> as one set.</summary>
-    public static readonly string StagingFolder = Path.Combine(".alchemist", "out-next");
 
-    /// <summary>Where the previous outputs wait while the new set moves in; a run that finds it there moves it back.</summary>
-    private static readonly string PreviousFolder = Path.Combine(".alchemist", "out-previous");
 
     public RunPipeline(TextWriter log) => _log = log;
 
@@ -84,7 +80,7 @@ public sealed class RunPipeline
 
         dataset ??= LoadData(spec);
         synthesizer ??= DescribeAuthors(LoadReadablePrograms(programsFolder));
-        _staging = Path.Combine(root, StagingFolder);
+        _staging = new ProjectLayout(root).StagingFolder;
         if (Directory.Exists(_staging))
         {
             Directory.Delete(_staging, recursive: true);
@@ -191,7 +187,7 @@ public sealed class RunPipeline
         if (report.Pending.Any())
         {
             throw new UserError(
-                $"waiting for {report.Pending.Count()} reply file(s) in {Path.Combine(settings.StateFolder, "exchange")}: paste each model reply into its .reply.md file, then run again");
+                $"waiting for {report.Pending.Count()} reply file(s) in {settings.Layout.ExchangeFolder}: paste each model reply into its .reply.md file, then run again");
         }
 
         if (!report.Accepted.Any())
@@ -569,8 +565,9 @@ public sealed class RunPipeline
     /// </summary>
     private void PublishOutputs(string root)
     {
-        var output = Path.Combine(root, OutputFolder);
-        var previous = Path.Combine(root, PreviousFolder);
+        var layout = new ProjectLayout(root);
+        var output = layout.OutputFolder;
+        var previous = layout.PreviousOutputFolder;
         if (Directory.Exists(previous))
         {
             Directory.Delete(previous, recursive: true);
@@ -591,8 +588,9 @@ public sealed class RunPipeline
     /// <summary>A run killed between the two renames of <see cref="PublishOutputs"/> left the previous set aside: it goes back.</summary>
     private static void RecoverOutputs(string root)
     {
-        var output = Path.Combine(root, OutputFolder);
-        var previous = Path.Combine(root, PreviousFolder);
+        var layout = new ProjectLayout(root);
+        var output = layout.OutputFolder;
+        var previous = layout.PreviousOutputFolder;
         if (!Directory.Exists(output) && Directory.Exists(previous))
         {
             Directory.Move(previous, output);

@@ -15,7 +15,7 @@ internal static class RunState
 {
     private const string FileName = "run.json";
 
-    public static string PathIn(string projectDirectory) => Path.Combine(projectDirectory, ".alchemist", FileName);
+    public static string PathIn(string projectDirectory) => new ProjectLayout(projectDirectory).RunStatePath;
 
     public static string Fingerprint(TaskSpec spec, string programsFolder)
     {

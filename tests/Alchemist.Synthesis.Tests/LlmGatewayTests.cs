@@ -290,7 +290,7 @@ public sealed class LlmGatewayTests : IDisposable
     {
         var retry = new RetryPolicy(MaxAttempts: 3, BaseDelay: TimeSpan.FromMilliseconds(1), MaxDelay: TimeSpan.FromMilliseconds(5), AttemptTimeout: TimeSpan.FromSeconds(20));
         return new LlmGateway(
-            endpoint.CreateProvider(_project.Path, retry.AttemptTimeout),
+            endpoint.CreateProvider(new ProjectLayout(_project.Path), retry.AttemptTimeout),
             Cache(),
             Ledger(),
             new PriceTable(),

@@ -29,7 +29,7 @@ internal static class CostCommand
     private static int Run(DirectoryInfo projectFolder)
     {
         var spec = SpecReader.Load(projectFolder.FullName);
-        var ledgerPath = Path.Combine(spec.ProjectDirectory, SynthesisSettings.StateFolderName, "ledger.jsonl");
+        var ledgerPath = new ProjectLayout(spec.ProjectDirectory).LedgerPath;
         var ledger = new CostLedger(ledgerPath);
         var records = ledger.Records;
         var output = Console.Out;

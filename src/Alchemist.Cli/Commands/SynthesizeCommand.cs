@@ -121,7 +121,7 @@ internal static class SynthesizeCommand
         if (report.Pending.Any())
         {
             output.WriteLine();
-            output.WriteLine($"Waiting for {report.Pending.Count()} reply file(s): send each .prompt.md in {Relative(settings, Path.Combine(settings.StateFolder, "exchange"))} " +
+            output.WriteLine($"Waiting for {report.Pending.Count()} reply file(s): send each .prompt.md in {Relative(settings, settings.Layout.ExchangeFolder)} " +
                 "to a chat model, paste its whole reply into the .reply.md file named in the prompt, then run synthesize again.");
             return ExitWaitingForReplies;
         }

@@ -16,10 +16,10 @@ namespace Alchemist.Programs.Apply;
 /// </summary>
 public static class ProjectApply
 {
-    public const string ProgramsFolder = "programs";
-    public const string StateFolder = ".alchemist";
+    public const string ProgramsFolder = ProjectLayout.ProgramsFolderName;
+    public const string StateFolder = ProjectLayout.StateFolderName;
 
-    public static string VotesFolder(string projectDirectory) => Path.Combine(projectDirectory, StateFolder, "votes");
+    public static string VotesFolder(string projectDirectory) => new ProjectLayout(projectDirectory).VotesFolder;
 
     public static string MatrixPath(string projectDirectory, string split) => Path.Combine(VotesFolder(projectDirectory), split + LabelMatrixFile.Extension);
 
@@ -29,7 +29,7 @@ public static class ProjectApply
     /// </summary>
     public static ApplyOptions OptionsFor(TaskSpec spec, IsolationMode? isolationOverride, bool trustPrograms = false)
     {
-        var options = new ApplyOptions { CacheDirectory = Path.Combine(spec.ProjectDirectory, StateFolder, "cache", "columns") };
+        var options = new ApplyOptions { CacheDirectory = new ProjectLayout(spec.ProjectDirectory).ColumnCacheFolder };
         if (spec.Isolation is { } isolation)
         {
             options = options with

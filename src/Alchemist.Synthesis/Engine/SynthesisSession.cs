@@ -41,7 +41,7 @@ public static class SynthesisSession
             new PriceTable(settings.Prices), GatewayOptions(settings, log: null));
 
     public static LlmGateway OpenGateway(SynthesisSettings settings, Action<string>? log = null) =>
-        new(settings.Endpoint.CreateProvider(settings.StateFolder, settings.Retry.AttemptTimeout),
+        new(settings.Endpoint.CreateProvider(settings.Layout, settings.Retry.AttemptTimeout),
             new ResponseCache(settings.CacheFolder),
             new CostLedger(settings.LedgerPath),
             new PriceTable(settings.Prices),

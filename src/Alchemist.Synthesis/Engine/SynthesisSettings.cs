@@ -15,8 +15,6 @@ namespace Alchemist.Synthesis.Engine;
 /// </summary>
 public sealed record SynthesisSettings
 {
-    public const string StateFolderName = ".alchemist";
-    public const string ProgramsFolderName = "programs";
     public const int DefaultMaxTokens = 1500;
 
     public required string ProjectDirectory { get; init; }
@@ -74,15 +72,17 @@ public sealed record SynthesisSettings
 
     public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
 
-    public string StateFolder => Path.Combine(ProjectDirectory, StateFolderName);
+    public ProjectLayout Layout => new(ProjectDirectory);
 
-    public string ProgramsFolder => Path.Combine(ProjectDirectory, ProgramsFolderName);
+    public string StateFolder => Layout.StateFolder;
 
-    public string RejectedFolder => Path.Combine(ProgramsFolder, "rejected");
+    public string ProgramsFolder => Layout.ProgramsFolder;
 
-    public string CacheFolder => Path.Combine(StateFolder, "cache");
+    public string RejectedFolder => Layout.RejectedFolder;
 
-    public string LedgerPath => Path.Combine(StateFolder, "ledger.jsonl");
+    public string CacheFolder => Layout.CacheFolder;
+
+    public string LedgerPath => Layout.LedgerPath;
 
     public static SynthesisSettings FromSpec(TaskSpec spec)
     {

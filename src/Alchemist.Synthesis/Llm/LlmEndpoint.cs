@@ -45,12 +45,12 @@ public sealed record LlmEndpoint(string Provider, string? BaseUrl = null, string
         || (EffectiveBaseUrl is { } url && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.IsLoopback);
 
     /// <summary>Builds the provider; network kinds get an IChatClient with the SDK's own retries off (the gateway retries).</summary>
-    public ILlmProvider CreateProvider(string projectStateFolder, TimeSpan attemptTimeout)
+    public ILlmProvider CreateProvider(ProjectLayout project, TimeSpan attemptTimeout)
     {
         switch (Provider)
         {
             case Exchange:
-                return new ExchangeProvider(Path.Combine(projectStateFolder, "exchange"));
+                return new ExchangeProvider(project.ExchangeFolder);
             case Replay:
                 return new ReplayProvider();
             case Anthropic:
