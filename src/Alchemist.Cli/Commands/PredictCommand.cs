@@ -44,6 +44,8 @@ internal static class PredictCommand
     private static int Run(DirectoryInfo project, FileInfo file, string? format, FileInfo? output)
     {
         var spec = SpecReader.Load(project.FullName);
+        // A run publishing a new out/ while this reads the end model from it would give labels of neither run.
+        using var projectLock = ProjectLock.Acquire(spec.ProjectDirectory);
         var modelFolder = Path.Combine(spec.ProjectDirectory, RunPipeline.OutputFolder, "model");
         var model = LoadModel(modelFolder);
         if (model.Classes != spec.Classes.Count)
