@@ -22,14 +22,7 @@ public sealed class CancelRunTests : IDisposable
             Assert.Skip("sends SIGINT with kill(1)");
         }
 
-        var project = Path.Combine(_root, "project");
-        Directory.CreateDirectory(Path.Combine(project, "data"));
-        var example = Path.Combine(SharedFolder.RepositoryRoot, "examples", "youtube-spam");
-        File.Copy(Path.Combine(example, "alchemist.yaml"), Path.Combine(project, "alchemist.yaml"));
-        foreach (var file in Directory.GetFiles(Path.Combine(example, "data")))
-        {
-            File.Copy(file, Path.Combine(project, "data", Path.GetFileName(file)));
-        }
+        var project = ExampleProject.CopyTo(Path.Combine(_root, "project"));
 
         Assert.Equal(0, (await RunCli("run", project)).ExitCode);
         var summary = Path.Combine(project, "out", "summary.json");

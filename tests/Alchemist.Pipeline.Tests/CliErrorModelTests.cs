@@ -74,14 +74,7 @@ public sealed class CliErrorModelTests : IDisposable
     [Fact]
     public void Quiet_prints_the_summary_and_no_progress()
     {
-        var project = Path.Combine(_root, "quiet");
-        var example = Path.Combine(Alchemist.Tests.SharedFolder.RepositoryRoot, "examples", "youtube-spam");
-        Directory.CreateDirectory(Path.Combine(project, "data"));
-        File.Copy(Path.Combine(example, "alchemist.yaml"), Path.Combine(project, "alchemist.yaml"));
-        foreach (var file in Directory.GetFiles(Path.Combine(example, "data")))
-        {
-            File.Copy(file, Path.Combine(project, "data", Path.GetFileName(file)));
-        }
+        var project = Alchemist.Tests.ExampleProject.CopyTo(Path.Combine(_root, "quiet"));
 
         var quiet = CliBadInputTests.Invoke("run", project, "--quiet");
 

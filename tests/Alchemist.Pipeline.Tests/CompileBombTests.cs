@@ -91,17 +91,5 @@ public sealed class CompileBombTests : IDisposable
         }
     }
 
-    private string CopyExample()
-    {
-        var example = Path.Combine(SharedFolder.RepositoryRoot, "examples", "youtube-spam");
-        var project = Path.Combine(_root, "project");
-        Directory.CreateDirectory(Path.Combine(project, "data"));
-        File.Copy(Path.Combine(example, "alchemist.yaml"), Path.Combine(project, "alchemist.yaml"));
-        foreach (var file in Directory.GetFiles(Path.Combine(example, "data")))
-        {
-            File.Copy(file, Path.Combine(project, "data", Path.GetFileName(file)));
-        }
-
-        return project;
-    }
+    private string CopyExample() => ExampleProject.CopyTo(Path.Combine(_root, "project"));
 }

@@ -6,16 +6,7 @@ public sealed class ProjectLockTests : IDisposable
 {
     private readonly string _project = Path.Combine(Path.GetTempPath(), "alchemist-lock-" + Guid.NewGuid().ToString("N"));
 
-    public ProjectLockTests()
-    {
-        var example = Path.Combine(Alchemist.Tests.SharedFolder.RepositoryRoot, "examples", "youtube-spam");
-        Directory.CreateDirectory(Path.Combine(_project, "data"));
-        File.Copy(Path.Combine(example, "alchemist.yaml"), Path.Combine(_project, "alchemist.yaml"));
-        foreach (var file in Directory.GetFiles(Path.Combine(example, "data")))
-        {
-            File.Copy(file, Path.Combine(_project, "data", Path.GetFileName(file)));
-        }
-    }
+    public ProjectLockTests() => Alchemist.Tests.ExampleProject.CopyTo(_project);
 
     public void Dispose() => Directory.Delete(_project, recursive: true);
 

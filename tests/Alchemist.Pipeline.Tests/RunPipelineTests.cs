@@ -16,14 +16,7 @@ public sealed class RunPipelineTests(RunPipelineTests.YoutubeRun run) : IClassFi
     {
         public YoutubeRun()
         {
-            Directory = Path.Combine(Path.GetTempPath(), "alchemist-run-" + Guid.NewGuid().ToString("N"));
-            var example = Path.Combine(SharedFolder.RepositoryRoot, "examples", "youtube-spam");
-            System.IO.Directory.CreateDirectory(Path.Combine(Directory, "data"));
-            File.Copy(Path.Combine(example, "alchemist.yaml"), Path.Combine(Directory, "alchemist.yaml"));
-            foreach (var file in System.IO.Directory.GetFiles(Path.Combine(example, "data")))
-            {
-                File.Copy(file, Path.Combine(Directory, "data", Path.GetFileName(file)));
-            }
+            Directory = ExampleProject.CopyTo(Path.Combine(Path.GetTempPath(), "alchemist-run-" + Guid.NewGuid().ToString("N")));
 
             Log = new StringWriter();
             Summary = new RunPipeline(Log).Run(Directory);

@@ -217,14 +217,7 @@ public sealed class ProjectApplyTests
 
     private static TaskSpec ExampleProject(out string programs)
     {
-        var example = Path.Combine(SharedFolder.RepositoryRoot, "examples", "youtube-spam");
-        var project = ApplyTestKit.TemporaryFolder();
-        File.Copy(Path.Combine(example, "alchemist.yaml"), Path.Combine(project, "alchemist.yaml"));
-        Directory.CreateDirectory(Path.Combine(project, "data"));
-        foreach (var file in Directory.GetFiles(Path.Combine(example, "data")))
-        {
-            File.Copy(file, Path.Combine(project, "data", Path.GetFileName(file)));
-        }
+        var project = Alchemist.Tests.ExampleProject.CopyTo(ApplyTestKit.TemporaryFolder());
 
         programs = Path.Combine(project, ProjectApply.ProgramsFolder);
         Directory.CreateDirectory(programs);
