@@ -20,12 +20,16 @@ public static class AtomicFile
         write(writer);
     });
 
-    /// <summary>Writes whatever <paramref name="write"/> puts into the stream, as one file.</summary>
-    public static void Write(string path, Action<Stream> write) => WriteVia(path, temporary =>
+    /// <summary>
+    /// Writes whatever <paramref name="write"/> puts into the stream, as one file. <paramref name="durable"/> also waits for
+    /// the disk: worth it for what cannot be made again (calls paid for, labels), not for caches that are recomputed when
+    /// missing, which apply writes per program and split.
+    /// </summary>
+    public static void Write(string path, Action<Stream> write, bool durable = true) => WriteVia(path, temporary =>
     {
         using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
         write(stream);
-        stream.Flush(flushToDisk: true);
+        stream.Flush(flushToDisk: durable);
     });
 
     /// <summary>For writers that want a path of their own (a library that saves to a file name): they write the temporary path given.</summary>

@@ -72,9 +72,7 @@ public sealed class ColumnCache
 
     public void Store(string key, CachedColumn column)
     {
-        System.IO.Directory.CreateDirectory(Directory);
-        var path = PathOf(key);
-        AtomicFile.Write(path, stream =>
+        AtomicFile.Write(PathOf(key), stream =>
         {
             var header = new byte[8 + 4 + 4 + 4 + 8 + 8];
             Magic.CopyTo(header, 0);
@@ -90,7 +88,7 @@ public sealed class ColumnCache
             stream.Write(length);
             stream.Write(fault);
             stream.Write(MemoryMarshal.AsBytes(column.Votes.AsSpan()));
-        });
+        }, durable: false);
     }
 
     internal string PathOf(string key) => Path.Combine(Directory, key + ".col");

@@ -15,7 +15,6 @@ public static class LabelMatrixFile
 
     public static void Write(string path, LabelMatrix matrix)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         AtomicFile.Write(path, stream =>
         {
             using var header = new MemoryStream();
@@ -36,7 +35,7 @@ public static class LabelMatrixFile
             {
                 stream.Write(MemoryMarshal.AsBytes(matrix.Column(j)));
             }
-        });
+        }, durable: false);
     }
 
     public static LabelMatrix Read(string path)
