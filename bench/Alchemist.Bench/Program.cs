@@ -16,6 +16,8 @@ public static class Program
                 "labelmodel" => LabelModelBenchmark.Run(args[1..]),
                 "apply" => ApplyBenchmark.Run(args[1..]),
                 "quality" => QualityBenchmark.Run(args[1..]),
+                "predict" => PredictBenchmark.Run(args[1..]),
+                "predict-child" => PredictBenchmark.RunChild(args[1..]),
                 _ => Usage(),
             };
         }
@@ -31,6 +33,7 @@ public static class Program
         Console.Error.WriteLine("usage: bench/run labelmodel [--rows N] [--lfs M] [--classes K] [--seed S] [--threads T] [--models mv,wmv,ds,metal,fs] [--json]");
         Console.Error.WriteLine("       bench/run apply [--rows N] [--ten-rows N] [--threads 1,2] [--repeats N] [--json]");
         Console.Error.WriteLine("       bench/run apply --memory [--memory-rows N] [--isolation process|none] [--json]");
+        Console.Error.WriteLine("       bench/run predict [--rows 1000000,10000000] [--json]   (streaming predict: rows/s and peak memory per size, against reading the whole file first)");
         Console.Error.WriteLine("       bench/run quality [--metric accuracy|macro_f1] <project>...   (final-label sources, choice rules and evaluation.metric scored on train gold)");
         return 2;
     }

@@ -12,6 +12,7 @@ public sealed record ProjectLayout(string Root)
     public const string ProgramsFolderName = "programs";
     public const string StateFolderName = ".alchemist";
     public const string OutputFolderName = "out";
+    public const string EndModelFolderName = "model";
 
     public string SpecFile => Path.Combine(Root, TaskSpec.FileName);
 
@@ -38,6 +39,9 @@ public sealed record ProjectLayout(string Root)
     public string LockPath => Path.Combine(StateFolder, "run.lock");
 
     public string OutputFolder => Path.Combine(Root, OutputFolderName);
+
+    /// <summary>The end model of the last run, which `predict` labels new rows with.</summary>
+    public string EndModelFolder => Path.Combine(OutputFolder, EndModelFolderName);
 
     /// <summary>Where a run writes its outputs before they replace <see cref="OutputFolder"/> as one set.</summary>
     public string StagingFolder => Path.Combine(StateFolder, "out-next");

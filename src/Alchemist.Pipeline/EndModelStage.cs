@@ -168,10 +168,13 @@ public sealed class EndModelStage(
         };
 
     /// <summary>Each row's number inputs, in the spec's order, as the end model reads them.</summary>
-    public static float[][] NumberFeatures(TaskSpec spec, DataSplit split)
+    public static float[][] NumberFeatures(TaskSpec spec, DataSplit split) => NumberFeatures(spec, split.Rows);
+
+    /// <inheritdoc cref="NumberFeatures(TaskSpec, DataSplit)"/>
+    public static float[][] NumberFeatures(TaskSpec spec, DataBatch rows)
     {
-        var columns = spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => split.Rows.Number(i.Name)).ToArray();
-        var features = new float[split.Count][];
+        var columns = spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => rows.Number(i.Name)).ToArray();
+        var features = new float[rows.Count][];
         for (var r = 0; r < features.Length; r++)
         {
             features[r] = new float[columns.Length];

@@ -507,7 +507,7 @@ public sealed class RunPipeline
         var outFolder = _staging;
         Directory.CreateDirectory(outFolder);
         var classes = artifacts.Dataset.Classes;
-        var modelFolder = Path.Combine(outFolder, "model");
+        var modelFolder = Path.Combine(outFolder, ProjectLayout.EndModelFolderName);
         artifacts.EndModel.Model.Save(modelFolder);
 
         var csv = Path.Combine(outFolder, "labels.csv");
@@ -549,7 +549,7 @@ public sealed class RunPipeline
             LabelsCsv = Path.Combine(OutputFolder, "labels.csv"),
             LabelsJsonl = Path.Combine(OutputFolder, "labels.jsonl"),
             Report = Path.Combine(OutputFolder, "report.html"),
-            EndModelFolder = Path.Combine(OutputFolder, "model"),
+            EndModelFolder = Path.Combine(OutputFolder, ProjectLayout.EndModelFolderName),
         };
         File.WriteAllText(Path.Combine(outFolder, "report.html"), Report.HtmlReport.Render(artifacts, summary, ledger));
         summary = summary with { Seconds = Seconds };

@@ -90,7 +90,8 @@ internal static class RunState
             }
 
             var summary = saved.Summary;
-            var outputs = new[] { summary.LabelsCsv, summary.LabelsJsonl, summary.Report, Path.Combine(summary.EndModelFolder, "endmodel.zip") };
+            // A model saved by an earlier version is not read by this one: the run is done again rather than reused.
+            string[] outputs = [summary.LabelsCsv, summary.LabelsJsonl, summary.Report, .. EndModel.EndModel.SavedFiles.Select(f => Path.Combine(summary.EndModelFolder, f))];
             return outputs.All(f => File.Exists(Path.Combine(projectDirectory, f))) ? summary : null;
         }
         catch (JsonException)

@@ -574,4 +574,56 @@ public sealed class CliBadInputPredictTests(CliBadInputPredictTests.TrainedProje
         Assert.True(result.Code == 0, result.Error);
         Assert.Equal(2, File.ReadAllLines(output).Length);
     }
+
+    [Fact]
+    public void Predict_streams_a_file_of_several_batches_to_the_labels_of_one_batch_as_csv_or_json_lines()
+    {
+        var rows = Path.Combine(trained.Root, "many-" + Guid.NewGuid().ToString("N") + ".csv");
+        string[] texts = ["subscribe to my channel", "lovely song, \"so\" good", "free money, click", "amazing voice"];
+        var count = (2 * Predictor.BatchRows) + 123;
+        File.WriteAllLines(rows, ["body", .. Enumerable.Range(0, count).Select(i => $"\"{texts[i % texts.Length].Replace("\"", "\"\"", StringComparison.Ordinal)} {i % 7}\"")]);
+        var spec = SpecReader.Load(trained.Project);
+        var predictor = Predictor.Open(spec);
+        var all = Alchemist.Data.DataSourceExtensions.ReadAll(Predictor.OpenRows(spec, rows));
+        var expected = predictor.Predict(all);
+
+        var csv = Path.Combine(trained.Root, "labels-" + Guid.NewGuid().ToString("N") + ".csv");
+        var jsonl = Path.ChangeExtension(csv, ".jsonl");
+        Assert.Equal(0, CliBadInputTests.Invoke("predict", trained.Project, rows, "-o", csv).Code);
+        Assert.Equal(0, CliBadInputTests.Invoke("predict", trained.Project, rows, "-o", jsonl).Code);
+
+        var csvLines = File.ReadAllLines(csv);
+        var jsonLines = File.ReadAllLines(jsonl);
+        Assert.Equal("id,label,p_ham,p_spam", csvLines[0]);
+        Assert.Equal(count + 1, csvLines.Length);
+        Assert.Equal(count, jsonLines.Length);
+        for (var r = 0; r < count; r += 997)
+        {
+            var label = expected[(r * 2) + 1] > expected[r * 2] ? "spam" : "ham";
+            var ham = Math.Round(expected[r * 2], 5);
+            // The spec names no id field: a row's id is its position.
+            Assert.Equal($"{r},{label},{ham.ToString("0.#####", System.Globalization.CultureInfo.InvariantCulture)},", csvLines[r + 1][..(csvLines[r + 1].LastIndexOf(',') + 1)]);
+            using var json = System.Text.Json.JsonDocument.Parse(jsonLines[r]);
+            Assert.Equal($"{r}", json.RootElement.GetProperty("id").GetString());
+            Assert.Equal(label, json.RootElement.GetProperty("label").GetString());
+            Assert.Equal(ham, json.RootElement.GetProperty("probabilities").GetProperty("ham").GetDouble(), 5);
+        }
+    }
+
+    [Fact]
+    public void Predict_stops_at_a_malformed_row_of_a_later_batch_naming_its_line_and_leaves_no_output()
+    {
+        var rows = Path.Combine(trained.Root, "broken-" + Guid.NewGuid().ToString("N") + ".jsonl");
+        var badLine = Predictor.BatchRows + 500;
+        File.WriteAllLines(rows, Enumerable.Range(1, Predictor.BatchRows * 2).Select(line => line == badLine ? "{\"body\": 12}" : $"{{\"body\": \"lovely song {line}\"}}"));
+        var output = Path.Combine(trained.Root, "never-" + Guid.NewGuid().ToString("N") + ".csv");
+
+        var result = CliBadInputTests.Invoke("predict", trained.Project, rows, "--output", output);
+
+        Assert.Equal(1, result.Code);
+        Assert.True(result.Error.Contains($"{rows}: line {badLine},", StringComparison.Ordinal), result.Error);
+        Assert.Contains("expected a string", result.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(output));
+        Assert.Empty(Directory.GetFiles(trained.Root, "never-*"));
+    }
 }

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
-using Alchemist.Data;
 using Alchemist.Pipeline;
 using Alchemist.Spec;
 
@@ -14,91 +12,40 @@ internal static class PredictCommand
     {
         var project = new Argument<DirectoryInfo>("project") { Description = "The project folder, after `alchemist run`." };
         var file = new Argument<FileInfo>("file") { Description = "Rows to label: CSV, JSONL or a WRENCH split file with the project's input fields." };
-        var format = new Option<string?>("--format") { Description = "wrench, csv or jsonl (default: from the file's extension)." };
-        var output = new Option<FileInfo?>("--output") { Description = "Write JSON lines here instead of standard output." };
-        var command = new Command("predict", "Label the rows of a file with the project's end model; prints one JSON line per row (id, label, probabilities).")
+        var format = new Option<string?>("--format") { Description = "The rows' format: wrench, csv or jsonl (default: from the file's extension)." };
+        var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the labels here instead of standard output (written whole or not at all)." };
+        var outputFormat = new Option<LabelFileFormat?>("--output-format") { Description = "csv or jsonl (default: from --output's extension, else jsonl)." };
+        var command = new Command("predict", "Label the rows of a file of any size with the project's end model: one line per row (id, label, each class's probability), as JSON lines or CSV.")
         {
             project,
             file,
             format,
             output,
+            outputFormat,
         };
-        command.SetAction(result => Run(result.GetValue(project)!, result.GetValue(file)!, result.GetValue(format), result.GetValue(output)));
+        command.SetAction((result, cancellation) => Task.FromResult(Run(result.GetValue(project)!, result.GetValue(file)!, result.GetValue(format), result.GetValue(output), result.GetValue(outputFormat), cancellation)));
         return command;
     }
 
-    private static EndModel.EndModel LoadModel(string folder)
-    {
-        try
-        {
-            return EndModel.EndModel.Load(folder);
-        }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or InvalidOperationException or FormatException or NotSupportedException
-                                  || (e is IOException && e is not FileNotFoundException))
-        {
-            // `run` would reuse these outputs while nothing else changed, so only --force trains the model again.
-            throw new UserError($"{folder}: the saved end model cannot be read ({e.Message}); run `alchemist run --force` to train it again", folder, inner: e);
-        }
-    }
-
-    private static int Run(DirectoryInfo project, FileInfo file, string? format, FileInfo? output)
+    private static int Run(DirectoryInfo project, FileInfo file, string? format, FileInfo? output, LabelFileFormat? outputFormat, CancellationToken cancellation)
     {
         var spec = SpecReader.Load(project.FullName);
         // A run publishing a new out/ while this reads the end model from it would give labels of neither run.
         using var projectLock = ProjectLock.Acquire(spec.ProjectDirectory);
-        var modelFolder = Path.Combine(spec.ProjectDirectory, RunPipeline.OutputFolder, "model");
-        var model = LoadModel(modelFolder);
-        if (model.Classes != spec.Classes.Count)
+        var predictor = Predictor.Open(spec);
+        var source = Predictor.OpenRows(spec, file.FullName, format);
+        var writeAs = outputFormat
+            ?? (output is not null && output.Extension.Equals(".csv", StringComparison.OrdinalIgnoreCase) ? LabelFileFormat.Csv : LabelFileFormat.Jsonl);
+        if (output is null)
         {
-            throw new UserError($"{modelFolder}: the end model predicts {model.Classes} classes, the spec lists {spec.Classes.Count}; run `alchemist run` again");
+            // Console.Out is not ours to close: a caller in this process (a test, a script host) goes on writing to it.
+            predictor.Write(source, new TextWriterStream(Console.Out), writeAs, cancellation: cancellation);
+            return 0;
         }
 
-        if (!file.Exists)
-        {
-            throw new FileNotFoundException($"file not found: {file.FullName}");
-        }
-
-        var fields = SpecData.FieldMap(spec) with { LabelField = null };
-        format ??= Dataset.GuessFormat(file.FullName);
-
-        // Labels are not read here, so a WRENCH file needs no label.json beside it: the project's classes stand in.
-        var source = format == "wrench" && File.Exists(file.FullName)
-            ? new WrenchSource(file.FullName, spec.ClassNames)
-            : Dataset.OpenFile(file.FullName, format, fields);
-        var rows = source.ReadAll();
-        SpecData.RequireInputs(spec, source.Path, rows);
-        var split = new DataSplit("predict", source, rows, spec.ClassNames);
-        if (model.Info.Input != EndModelStage.InputOf(spec))
-        {
-            throw new UserError($"{modelFolder}: the end model reads {model.Info.Input}, the spec's inputs need {EndModelStage.InputOf(spec)}; run `alchemist run` again");
-        }
-
-        var probabilities = EndModelStage.Predict(model, RowText.Of(spec, split), () => EndModelStage.NumberFeatures(spec, split));
-        var labels = Evaluation.ClassificationMetrics.ArgMax(probabilities, model.Classes);
-        if (output is not null)
-        {
-            Directory.CreateDirectory(output.DirectoryName!);
-        }
-
-        // Console.Out is not ours to dispose: a caller in this process (a test, a script host) goes on writing to it.
-        using var outputFile = output is null ? null : new StreamWriter(output.FullName);
-        var writer = outputFile ?? Console.Out;
-        for (var r = 0; r < rows.Count; r++)
-        {
-            var probabilitiesByClass = new Dictionary<string, double>();
-            for (var c = 0; c < model.Classes; c++)
-            {
-                probabilitiesByClass[spec.ClassNames[c]] = Math.Round(probabilities[(r * model.Classes) + c], 5);
-            }
-
-            writer.WriteLine(JsonSerializer.Serialize(new { id = rows.RowIds[r], label = spec.ClassNames[labels[r]], probabilities = probabilitiesByClass }));
-        }
-
-        if (output is not null)
-        {
-            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"labeled {rows.Count} rows into {output.FullName}"));
-        }
-
+        long rows = 0;
+        AtomicFile.Write(output.FullName, stream => rows = predictor.Write(source, stream, writeAs, cancellation: cancellation), durable: false);
+        Program.Progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"labeled {rows:N0} rows into {output.FullName}"));
         return 0;
     }
 }

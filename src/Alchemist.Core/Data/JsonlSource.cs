@@ -34,19 +34,24 @@ public sealed class JsonlSource : IDataSource, IFieldMapped
             throw new DataFormatException(Path, "file not found");
         }
 
-        using var reader = new StreamReader(Path, Utf8Check.Strict, detectEncodingFromByteOrderMarks: true, new FileStreamOptions { BufferSize = 1 << 16, Options = FileOptions.SequentialScan });
+        using var reader = new Utf8LineReader(Path);
         var builder = new DataBatchBuilder(Fields.TextFields, Fields.NumberFields, 0, 0, batchSize);
         long line = 0;
         long row = 0;
-        while (ReadLine(reader, line) is { } text)
+        while (reader.TryReadLine(out var bytes))
         {
             line++;
-            if (string.IsNullOrWhiteSpace(text))
+            if (IsBlank(bytes.Span))
             {
                 continue;
             }
 
-            ParseLine(text, line, row, builder);
+            if (!System.Text.Unicode.Utf8.IsValid(bytes.Span))
+            {
+                throw Utf8Check.Error(Path, line);
+            }
+
+            ParseLine(bytes, line, row, builder);
             row++;
             if (builder.IsFull)
             {
@@ -60,20 +65,9 @@ public sealed class JsonlSource : IDataSource, IFieldMapped
         }
     }
 
-    /// <summary>The next line; invalid UTF-8 (met ahead of the line it is on, since decoding goes by buffers) names its own line.</summary>
-    private string? ReadLine(StreamReader reader, long linesRead)
-    {
-        try
-        {
-            return reader.ReadLine();
-        }
-        catch (System.Text.DecoderFallbackException e)
-        {
-            throw Utf8Check.Error(Path, Utf8Check.FirstInvalidLine(Path) ?? linesRead + 1, e);
-        }
-    }
+    private static bool IsBlank(ReadOnlySpan<byte> line) => line.IndexOfAnyExcept(" \t\r\f\v"u8) < 0;
 
-    private void ParseLine(string text, long line, long row, DataBatchBuilder builder)
+    private void ParseLine(ReadOnlyMemory<byte> text, long line, long row, DataBatchBuilder builder)
     {
         JsonDocument document;
         try

@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text.Json;
+using CsvHelper;
+
+namespace Alchemist.Pipeline;
+
+/// <summary>The file formats labels are written in.</summary>
+public enum LabelFileFormat
+{
+    Csv,
+    Jsonl,
+}
+
+/// <summary>
+/// Writes labeled rows, one per line, as CSV (CsvHelper quotes what needs quoting) or JSON lines: the split when there is one,
+/// the row's id, its label, each class's probability to 5 decimals and, when asked, the programs that voted and how. `run`
+/// writes its labels and `predict` its predictions through this, so both files read alike.
+/// </summary>
+internal sealed class LabelRowWriter : IDisposable
+{
+    private const string ProbabilityFormat = "0.#####";
+
+    private readonly Stream _stream;
+    private readonly CsvWriter? _csv;
+    private readonly Utf8JsonWriter? _json;
+    private readonly IReadOnlyList<string> _classNames;
+    private readonly bool _withSplit;
+    private readonly bool _withVotes;
+
+    /// <summary>Writes to <paramref name="stream"/>, which stays open; CSV starts with its header row.</summary>
+    public LabelRowWriter(Stream stream, LabelFileFormat format, IReadOnlyList<string> classNames, bool withSplit, bool withVotes)
+    {
+        _stream = stream;
+        _classNames = classNames;
+        _withSplit = withSplit;
+        _withVotes = withVotes;
+        if (format == LabelFileFormat.Jsonl)
+        {
+            _json = new Utf8JsonWriter(stream, new JsonWriterOptions { SkipValidation = true });
+            return;
+        }
+
+        _csv = CsvWriter.Create(stream, CsvWriterOptions.Default with { NewLine = "\n", FormatProvider = CultureInfo.InvariantCulture }, leaveOpen: true);
+        string[] header = [.. withSplit ? ["split"] : Array.Empty<string>(), "id", "label", .. classNames.Select(c => "p_" + c), .. withVotes ? ["votes"] : Array.Empty<string>()];
+        _csv.WriteRecord(header);
+    }
+
+    /// <summary>One row: <paramref name="votes"/> are (program, class) pairs, written only when the writer was made with votes.</summary>
+    public void Write(string? split, string id, int label, ReadOnlySpan<float> probabilities, IReadOnlyList<(string Program, string Class)>? votes = null)
+    {
+        if (_csv is not null)
+        {
+            if (_withSplit)
+            {
+                _csv.WriteField(split);
+            }
+
+            _csv.WriteField(id);
+            _csv.WriteField(_classNames[label]);
+            foreach (var probability in probabilities)
+            {
+                _csv.WriteField(probability, ProbabilityFormat, CultureInfo.InvariantCulture);
+            }
+
+            if (_withVotes)
+            {
+                _csv.WriteField(votes is null ? string.Empty : string.Join(';', votes.Select(v => $"{v.Program}={v.Class}")));
+            }
+
+            _csv.EndRecord();
+            return;
+        }
+
+        var json = _json!;
+        json.WriteStartObject();
+        if (_withSplit)
+        {
+            json.WriteString("split", split);
+        }
+
+        json.WriteString("id", id);
+        json.WriteString("label", _classNames[label]);
+        json.WriteStartObject("probabilities");
+        for (var c = 0; c < probabilities.Length; c++)
+        {
+            json.WriteNumber(_classNames[c], Math.Round(probabilities[c], 5));
+        }
+
+        json.WriteEndObject();
+        if (_withVotes)
+        {
+            json.WriteStartObject("votes");
+            foreach (var (program, vote) in votes ?? [])
+            {
+                json.WriteString(program, vote);
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+        json.Flush();
+        json.Reset();
+        _stream.WriteByte((byte)'\n');
+    }
+
+    public void Dispose()
+    {
+        _csv?.Dispose();
+        _json?.Dispose();
+        _stream.Flush();
+    }
+}

@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+using Alchemist.Data;
+using Alchemist.Evaluation;
+using Alchemist.Spec;
+
+namespace Alchemist.Pipeline;
+
+/// <summary>
+/// Labels new rows with the end model a project's last run saved, streaming: a file of any size is read, labeled and written
+/// in batches, with reading, labeling (every core) and writing overlapped, so memory stays that of a few batches.
+/// </summary>
+public sealed class Predictor
+{
+    /// <summary>Rows per batch: large enough that the stages' hand-offs cost nothing, small enough that a few batches in flight stay far under 300 MB.</summary>
+    public const int BatchRows = 16_384;
+
+    /// <summary>Batches read ahead of labeling and labeled ahead of writing.</summary>
+    private const int BatchesInFlight = 2;
+
+    private Predictor(TaskSpec spec, EndModel.EndModel model)
+    {
+        Spec = spec;
+        Model = model;
+    }
+
+    public TaskSpec Spec { get; }
+
+    public EndModel.EndModel Model { get; }
+
+    /// <summary>
+    /// The project's saved end model, checked against its spec: a model that cannot be read, or that reads other inputs or
+    /// classes than the spec names, is a <see cref="UserError"/> saying to run again.
+    /// </summary>
+    public static Predictor Open(TaskSpec spec)
+    {
+        var folder = new ProjectLayout(spec.ProjectDirectory).EndModelFolder;
+        EndModel.EndModel model;
+        try
+        {
+            model = EndModel.EndModel.Load(folder);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new UserError(e.Message, folder, inner: e);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or NotSupportedException or IOException)
+        {
+            // `run` would reuse these outputs while nothing else changed, so only --force trains the model again.
+            throw new UserError($"{folder}: the saved end model cannot be read ({e.Message}); run `alchemist run --force` to train it again", folder, inner: e);
+        }
+
+        if (model.Classes != spec.Classes.Count)
+        {
+            throw new UserError($"{folder}: the end model predicts {model.Classes} classes, the spec lists {spec.Classes.Count}; run `alchemist run` again", folder);
+        }
+
+        if (model.Info.Input != EndModelStage.InputOf(spec))
+        {
+            throw new UserError($"{folder}: the end model reads {model.Info.Input}, the spec's inputs need {EndModelStage.InputOf(spec)}; run `alchemist run` again", folder);
+        }
+
+        return new Predictor(spec, model);
+    }
+
+    /// <summary>
+    /// The rows of a file to label: CSV or JSONL with the spec's input fields, or a WRENCH split file (<paramref name="format"/>
+    /// null: from the extension). Labels are not read, so a WRENCH file needs no label.json beside it.
+    /// </summary>
+    public static IDataSource OpenRows(TaskSpec spec, string path, string? format = null)
+    {
+        if (!File.Exists(path))
+        {
+            throw new DataFormatException(path, "file not found");
+        }
+
+        format ??= Dataset.GuessFormat(path);
+        return format == "wrench"
+            ? new WrenchSource(path, spec.ClassNames)
+            : Dataset.OpenFile(path, format, SpecData.FieldMap(spec) with { LabelField = null });
+    }
+
+    /// <summary>Row-major class probabilities (rows x classes) of one batch.</summary>
+    public float[] Predict(DataBatch rows) =>
+        EndModelStage.Predict(Model, RowText.Of(Spec, rows), () => EndModelStage.NumberFeatures(Spec, rows));
+
+    /// <summary>
+    /// Labels every row of <paramref name="source"/> and writes id, label and probabilities to <paramref name="output"/> (left
+    /// open) in <paramref name="format"/>; returns how many rows were written. <paramref name="rowsDone"/> hears the running count
+    /// after each batch.
+    /// </summary>
+    public long Write(IDataSource source, Stream output, LabelFileFormat format, IProgress<long>? rowsDone = null, CancellationToken cancellation = default)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        using var read = new BlockingCollection<DataBatch>(BatchesInFlight);
+        using var labeled = new BlockingCollection<(DataBatch Rows, float[] Probabilities)>(BatchesInFlight);
+        var reader = Task.Factory.StartNew(() => Produce(read, source.ReadBatches(BatchRows), stop), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var writer = Task.Factory.StartNew(() => WriteRows(labeled, output, format, rowsDone, stop), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        try
+        {
+            foreach (var rows in read.GetConsumingEnumerable(stop.Token))
+            {
+                SpecData.RequireInputs(Spec, source.Path, rows);
+                labeled.Add((rows, Predict(rows)), stop.Token);
+            }
+        }
+        catch (Exception)
+        {
+            stop.Cancel();
+            labeled.CompleteAdding();
+            RethrowStageFault(reader, writer);
+            throw;
+        }
+
+        labeled.CompleteAdding();
+        reader.GetAwaiter().GetResult();
+        return writer.GetAwaiter().GetResult();
+    }
+
+    /// <summary>When a stage failed (a malformed row, a full disk) and stopped the others, its error is the one to report.</summary>
+    private static void RethrowStageFault(params Task[] stages)
+    {
+        try
+        {
+            Task.WaitAll(stages);
+        }
+        catch (AggregateException)
+        {
+            // Looked at below, stage by stage.
+        }
+
+        foreach (var stage in stages)
+        {
+            if (stage.Exception?.InnerException is { } fault and not OperationCanceledException)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(fault);
+            }
+        }
+    }
+
+    private static void Produce(BlockingCollection<DataBatch> read, IEnumerable<DataBatch> batches, CancellationTokenSource stop)
+    {
+        try
+        {
+            foreach (var batch in batches)
+            {
+                read.Add(batch, stop.Token);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            stop.Cancel();
+            throw;
+        }
+        finally
+        {
+            read.CompleteAdding();
+        }
+    }
+
+    private long WriteRows(BlockingCollection<(DataBatch Rows, float[] Probabilities)> labeled, Stream output, LabelFileFormat format, IProgress<long>? rowsDone, CancellationTokenSource stop)
+    {
+        try
+        {
+            var classes = Model.Classes;
+            long written = 0;
+            // Not disposed: that would close the caller's stream; the row writer flushes it.
+            var buffered = new BufferedStream(output, 1 << 16);
+            using (var rows = new LabelRowWriter(buffered, format, Spec.ClassNames, withSplit: false, withVotes: false))
+            {
+                foreach (var (batch, probabilities) in labeled.GetConsumingEnumerable(stop.Token))
+                {
+                    var labels = ClassificationMetrics.ArgMax(probabilities, classes);
+                    for (var r = 0; r < batch.Count; r++)
+                    {
+                        rows.Write(null, batch.RowIds[r], labels[r], probabilities.AsSpan(r * classes, classes));
+                    }
+
+                    written += batch.Count;
+                    rowsDone?.Report(written);
+                }
+            }
+
+            return written;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            stop.Cancel();
+            throw;
+        }
+    }
+}
