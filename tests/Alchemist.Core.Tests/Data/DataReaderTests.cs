@@ -196,6 +196,37 @@ public class DataReaderTests
         Assert.Equal(["0", "1", "2"], all.RowIds);
     }
 
+    [Fact]
+    public void Jsonl_without_labels_reads_each_shape_of_line_as_the_document_reader_does()
+    {
+        // Lines without a label field are read straight from their bytes; each shape here must give what the document reader gave.
+        using var dir = new TempFolder();
+        var path = dir.Write("rows.jsonl", string.Join('\n',
+            "{\"id\": \"a\", \"t\": \"caf\\u00e9 \\\"quoted\\\"\", \"s\": 0.25}",
+            "{\"extra\": {\"nested\": [1, 2, {\"t\": \"not me\"}]}, \"t\": null, \"id\": 7, \"s\": null}",
+            "  ",
+            "{\"s\": \"2.5\", \"id\": \"c\", \"t\": \"number as text\"}",
+            "{\"t\": \"no number\", \"id\": \"d\"}\r") + "\n");
+        var rows = new JsonlSource(path, new FieldMap(["t"], null) { NumberFields = ["s"], IdField = "id" }).ReadAll();
+        Assert.Equal(["a", "7", "c", "d"], rows.RowIds);
+        Assert.Equal(["caf\u00e9 \"quoted\"", "", "number as text", "no number"], rows.Text("t"));
+        Assert.Equal([0.25, double.NaN, 2.5, double.NaN], rows.Number("s"));
+
+        foreach (var (content, line, problem) in new[]
+        {
+            ("{\"id\": \"a\", \"t\": \"ok\"}\n{\"id\": \"b\", \"t\": 3}\n", 2L, "expected a string, found Number"),
+            ("{\"id\": \"a\", \"t\": \"ok\"}\n{\"id\": \"b\"}\n", 2L, "missing"),
+            ("{\"id\": \"a\", \"t\": \"ok\"} trailing\n", 1L, "not valid JSON"),
+            ("[1, 2]\n", 1L, "each line must be a JSON object"),
+        })
+        {
+            var bad = dir.Write($"bad-{line}-{problem.Length}.jsonl", content);
+            var error = Assert.Throws<DataFormatException>(() => new JsonlSource(bad, new FieldMap(["t"], null) { IdField = "id" }).ReadAll());
+            Assert.Equal(line, error.Line);
+            Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
     [InlineData("{\"t\": \"a\"}\n{\"t\": 5}\n", 2, "t", "expected a string")]
     [InlineData("{\"t\": \"a\"}\n\n{\"x\": \"b\"}\n", 3, "t", "missing")]
