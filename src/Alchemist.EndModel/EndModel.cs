@@ -191,7 +191,7 @@ public sealed class EndModel
         try
         {
             using var reader = new BinaryReader(File.OpenRead(weightsPath));
-            if (reader.ReadString() != Magic || reader.ReadInt32() is var version && version != FormatVersion)
+            if (reader.ReadString() != Magic || reader.ReadInt32() != FormatVersion)
             {
                 throw new InvalidDataException("not an end model of this version");
             }
@@ -223,6 +223,12 @@ public sealed class EndModel
 
     private static float[] ReadFloats(BinaryReader reader, int count)
     {
+        // A damaged count must not allocate gigabytes before the read runs out of file.
+        if ((long)count * sizeof(float) > reader.BaseStream.Length - reader.BaseStream.Position)
+        {
+            throw new InvalidDataException($"{count} weights announced, fewer in the file");
+        }
+
         var values = new float[count];
         for (var i = 0; i < count; i++)
         {
@@ -238,8 +244,7 @@ public sealed class EndModel
         var included = Enumerable.Range(0, rows).Where(i => include is null || include[i]).ToArray();
         var text = texts is null ? null : TextNgrams.Fit(included.Select(i => texts[i]), options.WordNgramLength, options.CharNgramLength);
         var numbers = features is null ? null : NumberScaling.Fit(included.Select(i => features[i]), features.Length == 0 ? 0 : features[0].Length);
-        var provisional = new EndModel(new EndModelInfo(input, classes, numbers?.Dimensions ?? 0, 0), text, numbers, [], []);
-        var slots = Math.Max(1, provisional.TextSlots + (numbers?.Dimensions ?? 0));
+        var slots = Math.Max(1, (text?.Slots ?? 0) + (numbers?.Dimensions ?? 0));
 
         // One feature vector per included row, shared by the row's weighted copies (one per class worth a row).
         var workspace = new TextNgrams.Workspace();
@@ -248,7 +253,7 @@ public sealed class EndModel
         for (var k = 0; k < included.Length; k++)
         {
             var i = included[k];
-            vectors[k] = provisional.Vector(texts?[i], features?[i], slots, workspace);
+            vectors[k] = Vector(text, numbers, texts?[i], features?[i], slots, workspace);
             for (var c = 0; c < classes; c++)
             {
                 var weight = targets[(i * classes) + c];
@@ -314,20 +319,15 @@ public sealed class EndModel
     }
 
     /// <summary>A row's features as one sparse vector: its text n-grams, then its scaled numbers.</summary>
-    private VBuffer<float> Vector(string? text, float[]? numbers, int slots, TextNgrams.Workspace workspace)
+    private static VBuffer<float> Vector(TextNgrams? ngrams, NumberScaling? scaling, string? text, float[]? numbers, int slots, TextNgrams.Workspace workspace)
     {
-        var count = _text is null ? 0 : _text.Featurize(text, workspace, sorted: true);
-        var dimensions = _numbers?.Dimensions ?? 0;
+        var count = ngrams is null ? 0 : ngrams.Featurize(text, workspace, sorted: true);
+        var dimensions = scaling?.Dimensions ?? 0;
         var indices = new int[count + dimensions];
         var values = new float[count + dimensions];
         workspace.Slots.AsSpan(0, count).CopyTo(indices);
         workspace.Values.AsSpan(0, count).CopyTo(values);
-        for (var j = 0; j < dimensions; j++)
-        {
-            indices[count + j] = TextSlots + j;
-            values[count + j] = _numbers!.Scale(numbers![j], j);
-        }
-
+        scaling?.Scale(numbers!, ngrams?.Slots ?? 0, indices.AsSpan(count), values.AsSpan(count));
         return new VBuffer<float>(slots, indices.Length, values, indices);
     }
 
@@ -343,14 +343,7 @@ public sealed class EndModel
                 var count = _text is null ? 0 : _text.Featurize(texts![r], buffers.Text);
                 var slots = buffers.Text.Slots.AsSpan(0, count);
                 var values = buffers.Text.Values.AsSpan(0, count);
-                if (_numbers is not null)
-                {
-                    for (var j = 0; j < _numbers.Dimensions; j++)
-                    {
-                        buffers.NumberSlots[j] = TextSlots + j;
-                        buffers.NumberValues[j] = _numbers.Scale(features![r][j], j);
-                    }
-                }
+                _numbers?.Scale(features![r], TextSlots, buffers.NumberSlots, buffers.NumberValues);
 
                 Probabilities(slots, values, buffers.NumberSlots, buffers.NumberValues, buffers.Logits, probabilities.AsSpan(r * Classes, Classes));
             }

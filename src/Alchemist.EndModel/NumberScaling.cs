@@ -50,9 +50,15 @@ internal sealed class NumberScaling
         return new NumberScaling(means, scales);
     }
 
-    /// <summary>Feature <paramref name="feature"/>'s value as the model reads it.</summary>
-    public float Scale(float value, int feature) =>
-        float.IsFinite(value) ? (value - _means[feature]) * _scales[feature] : 0f;
+    /// <summary>A row's features as the model reads them, into <paramref name="values"/>, with their slots (numbered from <paramref name="firstSlot"/>) into <paramref name="slots"/>.</summary>
+    public void Scale(float[] row, int firstSlot, Span<int> slots, Span<float> values)
+    {
+        for (var j = 0; j < Dimensions; j++)
+        {
+            slots[j] = firstSlot + j;
+            values[j] = float.IsFinite(row[j]) ? (row[j] - _means[j]) * _scales[j] : 0f;
+        }
+    }
 
     public void Write(BinaryWriter writer)
     {

@@ -52,9 +52,9 @@ internal sealed class TextNgrams
         foreach (var text in texts)
         {
             var normalized = Normalize(text ?? string.Empty, ref buffer);
-            for (var i = 0; i + charNgramLength <= normalized.Length; i++)
+            foreach (var key in new CharGramKeys(normalized, charNgramLength))
             {
-                charGrams.Add(Pack(normalized.Slice(i, charNgramLength)));
+                charGrams.Add(key);
             }
 
             var previous = -1;
@@ -93,16 +93,9 @@ internal sealed class TextNgrams
     {
         var normalized = Normalize(text ?? string.Empty, ref workspace.Characters);
         workspace.Prepare(Slots, normalized.Length * 2);
-        // The key of each n-gram rolls on from the last one's: shifted one character, the oldest masked off.
-        var keyMask = CharNgramLength == 4 ? ulong.MaxValue : (1UL << (16 * CharNgramLength)) - 1;
-        var key = 0UL;
-        for (var i = 0; i < normalized.Length; i++)
+        foreach (var key in new CharGramKeys(normalized, CharNgramLength))
         {
-            key = ((key << 16) | normalized[i]) & keyMask;
-            if (i + 1 >= CharNgramLength)
-            {
-                workspace.Count(_charGrams.Find(key));
-            }
+            workspace.Count(_charGrams.Find(key));
         }
 
         var charFeatures = workspace.EndBlock(0, sorted);
@@ -311,15 +304,33 @@ internal sealed class TextNgrams
         CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.NonSpacingMark
         && (c is >= '\u0300' and <= '\u036F' or >= '\u0591' and <= '\u05C7' or >= '\u0610' and <= '\u061A' or >= '\u064B' and <= '\u065F' or '\u0670');
 
-    private static ulong Pack(ReadOnlySpan<char> gram)
+    /// <summary>
+    /// The character n-grams of a text as 64-bit keys, 16 bits a character, in order: each key rolls on from the last one
+    /// (shifted one character, the oldest masked off), so a text of n characters costs n steps, not n times the length.
+    /// </summary>
+    private ref struct CharGramKeys(ReadOnlySpan<char> text, int length)
     {
-        ulong key = 0;
-        foreach (var c in gram)
-        {
-            key = (key << 16) | c;
-        }
+        private readonly ReadOnlySpan<char> _text = text;
+        private readonly ulong _mask = length == 4 ? ulong.MaxValue : (1UL << (16 * length)) - 1;
+        private int _next;
 
-        return key;
+        public ulong Current { get; private set; }
+
+        public readonly CharGramKeys GetEnumerator() => this;
+
+        public bool MoveNext()
+        {
+            while (_next < _text.Length)
+            {
+                Current = ((Current << 16) | _text[_next++]) & _mask;
+                if (_next >= length)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 
     private static ulong PairKey(int first, int second) => ((ulong)(uint)first << 32) | (uint)second;

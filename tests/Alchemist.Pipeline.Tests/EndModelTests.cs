@@ -125,4 +125,23 @@ public sealed class EndModelTests
         var error = Assert.Throws<FileNotFoundException>(() => EndModel.EndModel.Load(folder));
         Assert.Contains(folder, error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_model_saved_by_an_earlier_version_is_named_as_such_and_not_reused()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "alchemist-old-model-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "endmodel.zip"), "an ML.NET pipeline");
+            File.WriteAllText(Path.Combine(folder, "endmodel.json"), "{}");
+            var error = Assert.Throws<InvalidDataException>(() => EndModel.EndModel.Load(folder));
+            Assert.Contains("saved by an earlier version", error.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("endmodel.zip", EndModel.EndModel.SavedFiles);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

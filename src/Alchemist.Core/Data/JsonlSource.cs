@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace Alchemist.Data;
@@ -35,6 +36,7 @@ public sealed class JsonlSource : IDataSource, IFieldMapped
         }
 
         using var reader = new Utf8LineReader(Path);
+        var scanner = new LineScanner(Fields);
         var builder = new DataBatchBuilder(Fields.TextFields, Fields.NumberFields, 0, 0, batchSize);
         long line = 0;
         long row = 0;
@@ -51,7 +53,7 @@ public sealed class JsonlSource : IDataSource, IFieldMapped
                 throw Utf8Check.Error(Path, line);
             }
 
-            if (Fields.LabelField is not null || !TryReadPlainLine(bytes.Span, row, builder))
+            if (!scanner.TryRead(bytes.Span, row, builder))
             {
                 ParseLine(bytes, line, row, builder);
             }
@@ -67,110 +69,6 @@ public sealed class JsonlSource : IDataSource, IFieldMapped
         {
             yield return last;
         }
-    }
-
-    /// <summary>
-    /// Reads a well-formed line whose fields all have the kinds they should, straight from its bytes, and returns false for
-    /// anything else (a missing field, a wrong kind, malformed JSON), which <see cref="ParseLine"/> then reads again and
-    /// reports. Building a <see cref="JsonDocument"/> for every line was the slowest stage of `predict` (362,000 rows/s).
-    /// Lines with a label always go through <see cref="ParseLine"/>: labels are read from training files, not at scale.
-    /// </summary>
-    private bool TryReadPlainLine(ReadOnlySpan<byte> text, long row, DataBatchBuilder builder)
-    {
-        var texts = new string?[Fields.TextFields.Count];
-        var numbers = new double[Fields.NumberFields.Count];
-        numbers.AsSpan().Fill(double.NaN);
-        string? id = null;
-        try
-        {
-            var reader = new Utf8JsonReader(text);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return false;
-            }
-
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var name = reader.GetString();
-                reader.Read();
-                if (name == Fields.IdField)
-                {
-                    id = reader.TokenType switch
-                    {
-                        JsonTokenType.String => reader.GetString(),
-                        JsonTokenType.Number => System.Text.Encoding.UTF8.GetString(reader.ValueSpan),
-                        _ => null,
-                    };
-                    if (id is null)
-                    {
-                        return false;
-                    }
-                }
-                else if (IndexOf(Fields.TextFields, name) is var textField and >= 0)
-                {
-                    texts[textField] = reader.TokenType switch
-                    {
-                        JsonTokenType.String => reader.GetString(),
-                        JsonTokenType.Null => string.Empty,
-                        _ => null,
-                    };
-                    if (texts[textField] is null)
-                    {
-                        return false;
-                    }
-                }
-                else if (IndexOf(Fields.NumberFields, name) is var numberField and >= 0)
-                {
-                    if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var number))
-                    {
-                        numbers[numberField] = number;
-                    }
-                    else if (reader.TokenType != JsonTokenType.Null)
-                    {
-                        return false;
-                    }
-                }
-                else
-                {
-                    reader.Skip();
-                }
-            }
-
-            if (reader.TokenType != JsonTokenType.EndObject || reader.Read() || Array.IndexOf(texts, null) >= 0 || (Fields.IdField is not null && id is null))
-            {
-                return false;
-            }
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            return false;
-        }
-
-        var index = builder.AddRow(id ?? row.ToString(CultureInfo.InvariantCulture));
-        for (var i = 0; i < texts.Length; i++)
-        {
-            builder.TextColumn(i)[index] = texts[i]!;
-        }
-
-        for (var i = 0; i < numbers.Length; i++)
-        {
-            builder.NumberColumn(i)[index] = numbers[i];
-        }
-
-        return true;
-    }
-
-    private static int IndexOf(IReadOnlyList<string> names, string? name)
-    {
-        for (var i = 0; i < names.Count; i++)
-        {
-            if (names[i] == name)
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 
     private static bool IsBlank(ReadOnlySpan<byte> line) => line.IndexOfAnyExcept(" \t\r\f\v"u8) < 0;
@@ -262,5 +160,147 @@ public sealed class JsonlSource : IDataSource, IFieldMapped
     {
         var names = root.EnumerateObject().Select(p => $"'{p.Name}'").ToList();
         return names.Count == 0 ? "no fields" : "fields " + string.Join(", ", names);
+    }
+
+    /// <summary>
+    /// Reads a well-formed line whose fields all have the kinds they should straight from its bytes, and declines anything
+    /// else (a missing field, a wrong kind, a label that is not a class, malformed JSON), which <see cref="ParseLine"/> then
+    /// reads again and reports: the errors are worded in one place. Building a <see cref="JsonDocument"/> for every line was
+    /// the slowest stage of `predict` (362,000 rows/s). One scanner serves a whole file, so a line allocates only its values.
+    /// </summary>
+    private sealed class LineScanner(FieldMap fields)
+    {
+        private readonly byte[] _id = fields.IdField is null ? [] : Encoding.UTF8.GetBytes(fields.IdField);
+        private readonly byte[] _label = fields.LabelField is null ? [] : Encoding.UTF8.GetBytes(fields.LabelField);
+        private readonly byte[][] _textNames = [.. fields.TextFields.Select(Encoding.UTF8.GetBytes)];
+        private readonly byte[][] _numberNames = [.. fields.NumberFields.Select(Encoding.UTF8.GetBytes)];
+        private readonly string?[] _texts = new string?[fields.TextFields.Count];
+        private readonly double[] _numbers = new double[fields.NumberFields.Count];
+
+        /// <summary>Adds the line's row to <paramref name="builder"/>, or returns false having added nothing.</summary>
+        public bool TryRead(ReadOnlySpan<byte> line, long row, DataBatchBuilder builder)
+        {
+            Array.Clear(_texts);
+            _numbers.AsSpan().Fill(double.NaN);
+            string? id = null;
+            var label = DataBatch.NoLabel;
+            try
+            {
+                var reader = new Utf8JsonReader(line);
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                {
+                    return false;
+                }
+
+                // A property named twice counts once, by its last value, as JsonElement.TryGetProperty reads it.
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    if (fields.IdField is not null && reader.ValueTextEquals(_id))
+                    {
+                        reader.Read();
+                        id = reader.TokenType switch
+                        {
+                            JsonTokenType.String => reader.GetString(),
+                            JsonTokenType.Number => Encoding.UTF8.GetString(reader.ValueSpan),
+                            _ => null,
+                        };
+                        if (id is null)
+                        {
+                            return false;
+                        }
+                    }
+                    else if (fields.LabelField is not null && reader.ValueTextEquals(_label))
+                    {
+                        reader.Read();
+                        if (ReadLabel(ref reader) is not { } parsed)
+                        {
+                            return false;
+                        }
+
+                        label = parsed;
+                    }
+                    else if (IndexOf(_textNames, ref reader) is var text and >= 0)
+                    {
+                        reader.Read();
+                        _texts[text] = reader.TokenType switch
+                        {
+                            JsonTokenType.String => reader.GetString(),
+                            JsonTokenType.Null => string.Empty,
+                            _ => null,
+                        };
+                        if (_texts[text] is null)
+                        {
+                            return false;
+                        }
+                    }
+                    else if (IndexOf(_numberNames, ref reader) is var number and >= 0)
+                    {
+                        reader.Read();
+                        if (reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var value))
+                        {
+                            _numbers[number] = value;
+                        }
+                        else if (reader.TokenType == JsonTokenType.Null)
+                        {
+                            _numbers[number] = double.NaN;
+                        }
+                        else
+                        {
+                            return false;
+                        }
+                    }
+                    else
+                    {
+                        reader.Read();
+                        reader.Skip();
+                    }
+                }
+
+                if (reader.TokenType != JsonTokenType.EndObject || reader.Read() || Array.IndexOf(_texts, null) >= 0 || (fields.IdField is not null && id is null))
+                {
+                    return false;
+                }
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
+            {
+                return false;
+            }
+
+            var index = builder.AddRow(id ?? row.ToString(CultureInfo.InvariantCulture));
+            for (var i = 0; i < _texts.Length; i++)
+            {
+                builder.TextColumn(i)[index] = _texts[i]!;
+            }
+
+            for (var i = 0; i < _numbers.Length; i++)
+            {
+                builder.NumberColumn(i)[index] = _numbers[i];
+            }
+
+            builder.Labels[index] = label;
+            return true;
+        }
+
+        /// <summary>The class of a label value (null: no label), or null where <see cref="ParseLabel"/> would find a problem to report.</summary>
+        private int? ReadLabel(ref Utf8JsonReader reader) => reader.TokenType switch
+        {
+            JsonTokenType.Null => DataBatch.NoLabel,
+            JsonTokenType.Number when reader.TryGetInt64(out var index) => ClassLabels.CheckIndex(index, fields.ClassNames, out _),
+            JsonTokenType.String => ClassLabels.TryParse(reader.GetString(), fields.ClassNames, out _),
+            _ => null,
+        };
+
+        private static int IndexOf(byte[][] names, ref Utf8JsonReader reader)
+        {
+            for (var i = 0; i < names.Length; i++)
+            {
+                if (reader.ValueTextEquals(names[i]))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
     }
 }

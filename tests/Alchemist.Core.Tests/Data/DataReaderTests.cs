@@ -197,9 +197,9 @@ public class DataReaderTests
     }
 
     [Fact]
-    public void Jsonl_without_labels_reads_each_shape_of_line_as_the_document_reader_does()
+    public void Jsonl_read_from_bytes_gives_each_shape_of_line_what_the_document_reader_gave()
     {
-        // Lines without a label field are read straight from their bytes; each shape here must give what the document reader gave.
+        // Well-formed lines are read straight from their bytes; each shape here must give what the document reader gave.
         using var dir = new TempFolder();
         var path = dir.Write("rows.jsonl", string.Join('\n',
             "{\"id\": \"a\", \"t\": \"caf\\u00e9 \\\"quoted\\\"\", \"s\": 0.25}",
@@ -211,6 +211,12 @@ public class DataReaderTests
         Assert.Equal(["a", "7", "c", "d"], rows.RowIds);
         Assert.Equal(["caf\u00e9 \"quoted\"", "", "number as text", "no number"], rows.Text("t"));
         Assert.Equal([0.25, double.NaN, 2.5, double.NaN], rows.Number("s"));
+
+        // A byte order mark, Windows line ends, labels by name, index and null, a label given twice (the last counts).
+        var labeled = dir.Write("labeled.jsonl", "\uFEFF{\"t\": \"a\", \"y\": \"pos\"}\r\n{\"y\": 0, \"t\": \"b\"}\r\n{\"t\": \"c\", \"y\": null}\r\n{\"y\": 0, \"t\": \"d\", \"y\": 1}\r\n");
+        var labeledRows = new JsonlSource(labeled, new FieldMap(["t"], "y") { ClassNames = ["neg", "pos"] }).ReadAll();
+        Assert.Equal(["a", "b", "c", "d"], labeledRows.Text("t"));
+        Assert.Equal([1, 0, -1, 1], labeledRows.Labels);
 
         foreach (var (content, line, problem) in new[]
         {
