@@ -1,18 +1,7 @@
 using System.Text;
+using Alchemist.Spec;
 
 namespace Alchemist.Programs;
-
-public enum FieldKind
-{
-    Text,
-    Number,
-}
-
-/// <summary>One input of a labeling program: a named text field (C# <c>string</c>) or numeric field (C# <c>double</c>).</summary>
-public sealed record InputField(string Name, FieldKind Kind)
-{
-    public string CSharpType => Kind == FieldKind.Text ? "string" : "double";
-}
 
 /// <summary>
 /// What a task's programs look like from the outside: their inputs and the classes they vote for.
@@ -51,7 +40,7 @@ public sealed class ProgramSignature
 
         // Programs of several inputs read them as members of a generated record: two fields must not become one member, and
         // none may take the record's own name.
-        if (!(fields.Count == 1 && fields[0].Kind == FieldKind.Text))
+        if (!(fields.Count == 1 && fields[0].Type == InputType.Text))
         {
             foreach (var field in fields)
             {
@@ -70,13 +59,13 @@ public sealed class ProgramSignature
 
         Fields = fields.ToArray();
         ClassNames = classNames.ToArray();
-        TextFields = Fields.Where(f => f.Kind == FieldKind.Text).Select(f => f.Name).ToArray();
-        NumberFields = Fields.Where(f => f.Kind == FieldKind.Number).Select(f => f.Name).ToArray();
+        TextFields = Fields.Where(f => f.Type == InputType.Text).Select(f => f.Name).ToArray();
+        NumberFields = Fields.Where(f => f.Type == InputType.Number).Select(f => f.Name).ToArray();
     }
 
     /// <summary>The common case: one text field (e.g. "text", "comment", "sentence").</summary>
     public static ProgramSignature SingleText(string field, IReadOnlyList<string> classNames) =>
-        new([new InputField(field, FieldKind.Text)], classNames);
+        new([new InputField(field, InputType.Text)], classNames);
 
     public IReadOnlyList<InputField> Fields { get; }
 
@@ -91,7 +80,7 @@ public sealed class ProgramSignature
     public int Classes => ClassNames.Count;
 
     /// <summary>True when programs take one string (<c>Label(string text)</c>) rather than a generated record.</summary>
-    public bool IsSingleText => Fields.Count == 1 && Fields[0].Kind == FieldKind.Text;
+    public bool IsSingleText => Fields.Count == 1 && Fields[0].Type == InputType.Text;
 
     /// <summary>The signature the LLM is asked to write, e.g. <c>public static int Label(string text)</c>.</summary>
     public string LabelMethodSignature =>
@@ -119,7 +108,7 @@ public sealed class ProgramSignature
                     builder.Append(", ");
                 }
 
-                builder.Append(Fields[i].CSharpType).Append(' ').Append(PropertyName(Fields[i].Name));
+                builder.Append(CSharpType(Fields[i])).Append(' ').Append(PropertyName(Fields[i].Name));
             }
 
             return builder.Append(");").ToString();
@@ -159,7 +148,7 @@ public sealed class ProgramSignature
 
     /// <summary>A stable description, part of every compiled program's cache key.</summary>
     public string Fingerprint() =>
-        string.Join(';', Fields.Select(f => $"{f.Kind}:{f.Name}")) + "|" + string.Join(';', ClassNames);
+        string.Join(';', Fields.Select(f => $"{f.Type}:{f.Name}")) + "|" + string.Join(';', ClassNames);
 
     /// <summary>Record property names are the field names with the first letter upper-cased (C# convention).</summary>
     public static string PropertyName(string field) =>
@@ -171,4 +160,7 @@ public sealed class ProgramSignature
             Microsoft.CodeAnalysis.CSharp.SyntaxFacts.IsValidIdentifier(name)
             && Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) == Microsoft.CodeAnalysis.CSharp.SyntaxKind.None;
     }
+
+    /// <summary>The C# type a program reads a field as: string for text, double for a number.</summary>
+    public static string CSharpType(InputField field) => field.Type == InputType.Text ? "string" : "double";
 }

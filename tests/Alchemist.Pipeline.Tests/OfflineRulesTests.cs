@@ -2,6 +2,7 @@ using Alchemist.Pipeline;
 using Alchemist.Programs;
 using Alchemist.Programs.Compilation;
 using Alchemist.Programs.Loading;
+using Alchemist.Spec;
 using Xunit;
 
 namespace Alchemist.Pipeline.Tests;
@@ -26,7 +27,7 @@ public sealed class OfflineRulesTests
     public void Two_text_inputs_and_a_number_vote_alike_in_process_and_in_the_sandbox_with_empty_cells_and_new_lines()
     {
         var signature = new ProgramSignature(
-            [new InputField("text", FieldKind.Text), new InputField("title", FieldKind.Text), new InputField("len", FieldKind.Number)], Classes);
+            [new InputField("text", InputType.Text), new InputField("title", InputType.Text), new InputField("len", InputType.Number)], Classes);
         var shape = new OfflineShape(Classes, true, ["len"], ["Len"], signature.JoinedTextFromRow);
         var (texts, numbers, gold) = Sample(new Random(5), 160);
         var rules = OfflineRules.Learn(shape, new OfflineInputs(Joined(texts), [numbers], gold.Length), gold);

@@ -5,6 +5,7 @@ using Alchemist.Pipeline;
 using Alchemist.Programs;
 using Alchemist.Programs.Compilation;
 using Alchemist.Programs.Loading;
+using Alchemist.Spec;
 using Alchemist.Tests;
 using Xunit;
 
@@ -77,7 +78,7 @@ public sealed class ThresholdSynthesizerTests : IDisposable
         unseen[0][5] = double.NegativeInfinity;
         unseen[1][5] = double.PositiveInfinity;
         var expected = ThresholdSynthesizer.Votes(programs, unseen, 300, 2);
-        var compiler = new ProgramCompiler(new ProgramSignature([new InputField("catScore", FieldKind.Number), new InputField("dogScore", FieldKind.Number)], Classes));
+        var compiler = new ProgramCompiler(new ProgramSignature([new InputField("catScore", InputType.Number), new InputField("dogScore", InputType.Number)], Classes));
         var columns = new ProgramColumns([], unseen, 300);
         for (var j = 0; j < programs.Count; j++)
         {

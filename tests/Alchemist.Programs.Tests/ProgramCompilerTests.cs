@@ -1,5 +1,6 @@
 using Alchemist.Programs.Compilation;
 using Alchemist.Programs.Loading;
+using Alchemist.Spec;
 using Xunit;
 
 namespace Alchemist.Programs.Tests;
@@ -97,7 +98,7 @@ public sealed class ProgramCompilerTests
     [InlineData("text", "row", "field 'row' would be read as row.Row, the name of the row record itself")]
     public void FieldsThatWouldBeOneMemberOfTheRowRecordAreRefusedWithTheirNames(string first, string second, string message)
     {
-        var error = Assert.Throws<ArgumentException>(() => new ProgramSignature([new InputField(first, FieldKind.Text), new InputField(second, FieldKind.Number)], ["DOG", "CAT"]));
+        var error = Assert.Throws<ArgumentException>(() => new ProgramSignature([new InputField(first, InputType.Text), new InputField(second, InputType.Number)], ["DOG", "CAT"]));
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
         Assert.Contains("rename", error.Message, StringComparison.Ordinal);
     }
@@ -106,7 +107,7 @@ public sealed class ProgramCompilerTests
     public void MultiFieldTasksGetAGeneratedRecord()
     {
         var signature = new ProgramSignature(
-            [new InputField("title", FieldKind.Text), new InputField("catScore", FieldKind.Number), new InputField("body", FieldKind.Text)],
+            [new InputField("title", InputType.Text), new InputField("catScore", InputType.Number), new InputField("body", InputType.Text)],
             ["DOG", "CAT"]);
         Assert.Equal("public sealed record Row(string Title, double CatScore, string Body);", signature.RowRecordSource);
         var compiler = new ProgramCompiler(signature);

@@ -1,4 +1,5 @@
 using Alchemist.Labeling;
+using Alchemist.Spec;
 using Alchemist.Synthesis.Engine;
 using Alchemist.Synthesis.Prompts;
 using Xunit;
@@ -55,7 +56,7 @@ public sealed class FollowUpTests
     [Fact]
     public void The_prompt_names_the_shortfall_fences_examples_as_data_and_keeps_the_exact_signature()
     {
-        var task = new SynthesisTask("tickets", "Sort support tickets.", [new TaskField("text", "string", null)],
+        var task = new SynthesisTask("tickets", "Sort support tickets.", [new InputField("text")],
             [.. Classes.Select(c => new TaskClass(c, null))], "public static int Label(string text)", null);
         var request = new ClassFollowUp(2, ["WIN a ```prize``` now"]) { Name = "followup-spam", Reason = "no program votes spam" };
 

@@ -86,7 +86,7 @@ public static class ProjectApply
     }
 
     public static ProgramSignature SignatureFor(TaskSpec spec) =>
-        new([.. spec.Inputs.Select(i => new InputField(i.Name, i.Type == InputType.Text ? FieldKind.Text : FieldKind.Number))], spec.ClassNames);
+        new([.. spec.Inputs.Select(i => new InputField(i.Name, i.Type))], spec.ClassNames);
 
     public static IsolationMode? ParseIsolation(string? text) => text?.Trim().ToLowerInvariant() switch
     {

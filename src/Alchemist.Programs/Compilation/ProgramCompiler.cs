@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Alchemist.Programs.Rewriting;
 using Alchemist.Programs.Verification;
+using Alchemist.Spec;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -313,7 +314,7 @@ public sealed class ProgramCompiler : IProgramCompiler
         // Multi-field programs may also take the fields one by one, in the spec's order.
         return !Signature.IsSingleText && method.Parameters.Length == Signature.Fields.Count
                && method.Parameters.Zip(Signature.Fields).All(p => p.First.RefKind == RefKind.None
-                   && p.First.Type.SpecialType == (p.Second.Kind == FieldKind.Text ? SpecialType.System_String : SpecialType.System_Double));
+                   && p.First.Type.SpecialType == (p.Second.Type == InputType.Text ? SpecialType.System_String : SpecialType.System_Double));
     }
 
     private static string? ReturnShapeOf(ITypeSymbol type) => type switch
@@ -357,7 +358,7 @@ public sealed class ProgramCompiler : IProgramCompiler
         {
             var text = 0;
             var number = 0;
-            var values = Signature.Fields.Select(f => f.Kind == FieldKind.Text ? $"texts[{text++}][row]" : $"numbers[{number++}][row]").ToList();
+            var values = Signature.Fields.Select(f => f.Type == InputType.Text ? $"texts[{text++}][row]" : $"numbers[{number++}][row]").ToList();
             arguments = label.Parameters.Length == 1
                 ? $"new global::{ProgramSignature.RowTypeName}({string.Join(", ", values)})"
                 : string.Join(", ", values);

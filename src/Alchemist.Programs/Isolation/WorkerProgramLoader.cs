@@ -2,6 +2,7 @@ using Alchemist.Programs.Apply;
 using Alchemist.Programs.Compilation;
 using Alchemist.Programs.Loading;
 using Alchemist.Programs.Runtime;
+using Alchemist.Spec;
 
 namespace Alchemist.Programs.Isolation;
 
@@ -47,7 +48,7 @@ public static class WorkerProgramLoader
         foreach (var field in signature.Fields)
         {
             writer.Write(field.Name);
-            writer.Write((byte)field.Kind);
+            writer.Write((byte)field.Type);
         }
 
         writer.Write(signature.ClassNames.Count);
@@ -62,7 +63,7 @@ public static class WorkerProgramLoader
         var fields = new InputField[reader.ReadInt32()];
         for (var i = 0; i < fields.Length; i++)
         {
-            fields[i] = new InputField(reader.ReadString(), (FieldKind)reader.ReadByte());
+            fields[i] = new InputField(reader.ReadString(), (InputType)reader.ReadByte());
         }
 
         var classes = new string[reader.ReadInt32()];

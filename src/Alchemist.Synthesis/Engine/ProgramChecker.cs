@@ -4,6 +4,7 @@ using Alchemist.Programs;
 using Alchemist.Programs.Apply;
 using Alchemist.Programs.Compilation;
 using Alchemist.Programs.Runtime;
+using Alchemist.Spec;
 
 namespace Alchemist.Synthesis.Engine;
 
@@ -160,7 +161,7 @@ public sealed class SandboxProgramChecker : IProgramChecker, IDisposable
     }
 
     private string SampleText(int row) =>
-        string.Join('\n', Signature.Fields.Select(f => f.Kind == FieldKind.Text
+        string.Join('\n', Signature.Fields.Select(f => f.Type == InputType.Text
             ? (Signature.Fields.Count == 1 ? _sample.Text(f.Name)[row] : $"{f.Name}: {_sample.Text(f.Name)[row]}")
             : $"{f.Name}: {_sample.Number(f.Name)[row]}"));
 

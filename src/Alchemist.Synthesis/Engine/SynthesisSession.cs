@@ -79,7 +79,7 @@ public static class SynthesisSession
             return sample.Text(signature.Fields[0].Name)[row];
         }
 
-        return string.Join('\n', signature.Fields.Select(f => f.Kind == FieldKind.Text
+        return string.Join('\n', signature.Fields.Select(f => f.Type == InputType.Text
             ? $"{f.Name}: {sample.Text(f.Name)[row]}"
             : $"{f.Name}: {sample.Number(f.Name)[row].ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
     }

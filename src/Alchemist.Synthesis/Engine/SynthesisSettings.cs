@@ -4,7 +4,6 @@ using Alchemist.Programs.Compilation;
 using Alchemist.Spec;
 using Alchemist.Synthesis.Llm;
 using Alchemist.Synthesis.Prompts;
-using ProgramField = Alchemist.Programs.InputField;
 
 namespace Alchemist.Synthesis.Engine;
 
@@ -128,7 +127,7 @@ public sealed record SynthesisSettings
 
     public static ProgramSignature SignatureOf(TaskSpec spec) =>
         new(
-            spec.Inputs.Select(i => new ProgramField(i.Name, i.Type == InputType.Number ? FieldKind.Number : FieldKind.Text)).ToArray(),
+            spec.Inputs.Select(i => new InputField(i.Name, i.Type)).ToArray(),
             spec.ClassNames);
 
     public static SynthesisTask TaskOf(TaskSpec spec)
@@ -137,7 +136,7 @@ public sealed record SynthesisSettings
         return new SynthesisTask(
             spec.Name,
             spec.Description,
-            spec.Inputs.Select(i => new TaskField(i.Name, i.Type == InputType.Number ? "double" : "string", i.Description)).ToArray(),
+            spec.Inputs,
             spec.Classes.Select(c => new TaskClass(c.Name, c.Description)).ToArray(),
             signature.LabelMethodSignature,
             signature.RowRecordSource);

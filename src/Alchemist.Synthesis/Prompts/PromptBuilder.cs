@@ -166,7 +166,7 @@ public sealed class PromptBuilder(SynthesisTask task)
         if (Task.Fields.Count == 1)
         {
             var field = Task.Fields[0];
-            text.Append("Each input is one ").Append(field.CSharpType == "string" ? "text" : "number")
+            text.Append("Each input is one ").Append(field.Type == InputType.Text ? "text" : "number")
                 .Append(" named ").Append(field.Name);
             text.Append(string.IsNullOrWhiteSpace(field.Description) ? ".\n" : $": {field.Description.Trim()}\n");
         }
@@ -175,7 +175,7 @@ public sealed class PromptBuilder(SynthesisTask task)
             text.Append("Each input has these fields:\n");
             foreach (var field in Task.Fields)
             {
-                text.Append("- ").Append(field.Name).Append(" (").Append(field.CSharpType == "string" ? "text" : "number").Append(')');
+                text.Append("- ").Append(field.Name).Append(" (").Append(field.Type == InputType.Text ? "text" : "number").Append(')');
                 text.Append(string.IsNullOrWhiteSpace(field.Description) ? "\n" : $": {field.Description.Trim()}\n");
             }
         }

@@ -5,8 +5,6 @@ namespace Alchemist.Synthesis.Prompts;
 /// <summary>A class as prompts describe it: its index is its position in <see cref="SynthesisTask.Classes"/>.</summary>
 public sealed record TaskClass(string Name, string? Description);
 
-/// <summary>An input field as prompts describe it; <see cref="CSharpType"/> is string or double.</summary>
-public sealed record TaskField(string Name, string CSharpType, string? Description);
 
 /// <summary>
 /// What prompts say about the task: its description, inputs and classes, and the exact signature the runtime compiles
@@ -15,7 +13,7 @@ public sealed record TaskField(string Name, string CSharpType, string? Descripti
 public sealed record SynthesisTask(
     string Name,
     string Description,
-    IReadOnlyList<TaskField> Fields,
+    IReadOnlyList<InputField> Fields,
     IReadOnlyList<TaskClass> Classes,
     string LabelSignature,
     string? RowRecordSource);
