@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -337,26 +338,36 @@ public sealed class EndModel
         var tasks = (rows + RowsPerTask - 1) / RowsPerTask;
         Parallel.For(0, tasks, () => new RowBuffers(this), (task, _, buffers) =>
         {
-            var end = Math.Min(rows, (task + 1) * RowsPerTask);
-            for (var r = task * RowsPerTask; r < end; r++)
-            {
-                var count = _text is null ? 0 : _text.Featurize(texts![r], buffers.Text);
-                var slots = buffers.Text.Slots.AsSpan(0, count);
-                var values = buffers.Text.Values.AsSpan(0, count);
-                _numbers?.Scale(features![r], TextSlots, buffers.NumberSlots, buffers.NumberValues);
-
-                Probabilities(slots, values, buffers.NumberSlots, buffers.NumberValues, buffers.Logits, probabilities.AsSpan(r * Classes, Classes));
-            }
-
+            PredictRows(task * RowsPerTask, Math.Min(rows, (task + 1) * RowsPerTask), texts, features, buffers, probabilities);
             return buffers;
         }, _ => { });
         return probabilities;
+    }
+
+    /// <summary>
+    /// Rows [start, end) into their slices of <paramref name="probabilities"/>. This and the calls it makes per row are compiled
+    /// fully optimized at once (<see cref="MethodImplOptions.AggressiveOptimization"/>): left to tiered compilation, the first
+    /// batch of 16,384 rows took 415 ms and the second 208 ms against 61 ms warm, which cost `predict` a tenth of a million-row file.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void PredictRows(int start, int end, IReadOnlyList<string>? texts, float[][]? features, RowBuffers buffers, float[] probabilities)
+    {
+        for (var r = start; r < end; r++)
+        {
+            var count = _text is null ? 0 : _text.Featurize(texts![r], buffers.Text);
+            var slots = buffers.Text.Slots.AsSpan(0, count);
+            var values = buffers.Text.Values.AsSpan(0, count);
+            _numbers?.Scale(features![r], TextSlots, buffers.NumberSlots, buffers.NumberValues);
+
+            Probabilities(slots, values, buffers.NumberSlots, buffers.NumberValues, buffers.Logits, probabilities.AsSpan(r * Classes, Classes));
+        }
     }
 
     private void Probabilities(ReadOnlySpan<int> slots, ReadOnlySpan<float> values, Span<float> probabilities) =>
         Probabilities(slots, values, [], [], new double[Classes], probabilities);
 
     /// <summary>Softmax of each class's weighted sum plus its bias, over the row's text slots and then its number slots.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Probabilities(ReadOnlySpan<int> slots, ReadOnlySpan<float> values, ReadOnlySpan<int> numberSlots, ReadOnlySpan<float> numberValues, Span<double> logits, Span<float> probabilities)
     {
         var classes = Classes;
@@ -386,6 +397,7 @@ public sealed class EndModel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Accumulate(ReadOnlySpan<int> slots, ReadOnlySpan<float> values, Span<double> logits)
     {
         var classes = Classes;

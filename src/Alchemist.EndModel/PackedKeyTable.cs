@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Alchemist.EndModel;
 
 /// <summary>
@@ -26,6 +27,7 @@ internal sealed class PackedKeyTable
     public int Count { get; private set; }
 
     /// <summary>The key's slot, or -1 when it is not in the table.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Find(ulong key)
     {
         for (var i = Hash(key) & _mask; ; i = (i + 1) & _mask)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace Alchemist.EndModel;
 
@@ -89,6 +90,7 @@ internal sealed class TextNgrams
     /// <see cref="Workspace.Values"/> and returns how many there are: character n-grams first, then words; sorted by slot when
     /// <paramref name="sorted"/> (ML.NET's sparse vectors need it, scoring does not).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Featurize(string? text, Workspace workspace, bool sorted = false)
     {
         var normalized = Normalize(text ?? string.Empty, ref workspace.Characters);
@@ -221,6 +223,7 @@ internal sealed class TextNgrams
         }
 
         /// <summary>Counts one occurrence of a slot (-1: an n-gram outside the vocabulary, not counted).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal void Count(int slot)
         {
             if (slot >= 0 && _counts[slot]++ == 0)
@@ -230,6 +233,7 @@ internal sealed class TextNgrams
         }
 
         /// <summary>Writes the block counted since the last call after the <paramref name="start"/> features already written, scaled to unit length; returns the new total.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal int EndBlock(int start, bool sorted)
         {
             var block = _touched.AsSpan(0, _touchedCount);
@@ -258,6 +262,7 @@ internal sealed class TextNgrams
     }
 
     /// <summary>The text lower-cased with diacritics removed, framed by STX and ETX, in <paramref name="buffer"/> (grown when too small).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ReadOnlySpan<char> Normalize(string text, ref char[] buffer)
     {
         if (buffer.Length < text.Length + 2)
@@ -318,6 +323,7 @@ internal sealed class TextNgrams
 
         public readonly CharGramKeys GetEnumerator() => this;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool MoveNext()
         {
             while (_next < _text.Length)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using CsvHelper;
 
@@ -46,6 +47,7 @@ internal sealed class LabelRowWriter : IDisposable
     }
 
     /// <summary>One row: <paramref name="votes"/> are (program, class) pairs, written only when the writer was made with votes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Write(string? split, string id, int label, ReadOnlySpan<float> probabilities, IReadOnlyList<(string Program, string Class)>? votes = null)
     {
         if (_csv is not null)

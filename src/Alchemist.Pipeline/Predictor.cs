@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Alchemist.Data;
 using Alchemist.Evaluation;
 using Alchemist.Spec;
@@ -157,6 +158,8 @@ public sealed class Predictor
         }
     }
 
+    // Its loop runs once per row of the file, so it is compiled optimized at once rather than after tiering notices it.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private long WriteRows(BlockingCollection<(DataBatch Rows, float[] Probabilities)> labeled, Stream output, LabelFileFormat format, IProgress<long>? rowsDone, CancellationTokenSource stop)
     {
         try

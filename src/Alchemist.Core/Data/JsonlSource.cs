@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
@@ -178,6 +179,7 @@ public sealed class JsonlSource : IDataSource, IFieldMapped
         private readonly double[] _numbers = new double[fields.NumberFields.Count];
 
         /// <summary>Adds the line's row to <paramref name="builder"/>, or returns false having added nothing.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool TryRead(ReadOnlySpan<byte> line, long row, DataBatchBuilder builder)
         {
             Array.Clear(_texts);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Alchemist.Data;
 
 /// <summary>
@@ -18,6 +19,7 @@ internal sealed class Utf8LineReader : IDisposable
         _stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
 
     /// <summary>The next line's bytes (valid until the next call), or false at the end of the file.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryReadLine(out ReadOnlyMemory<byte> line)
     {
         while (true)
