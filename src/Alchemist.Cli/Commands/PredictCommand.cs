@@ -27,6 +27,8 @@ internal static class PredictCommand
         return command;
     }
 
+    private static RowsProgress Progress() => new(Program.Progress, "predict", TimeSpan.FromSeconds(2));
+
     private static int Run(DirectoryInfo project, FileInfo file, string? format, FileInfo? output, LabelFileFormat? outputFormat, CancellationToken cancellation)
     {
         var spec = SpecReader.Load(project.FullName);
@@ -39,12 +41,12 @@ internal static class PredictCommand
         if (output is null)
         {
             // Console.Out is not ours to close: a caller in this process (a test, a script host) goes on writing to it.
-            predictor.Write(source, new TextWriterStream(Console.Out), writeAs, cancellation: cancellation);
+            predictor.Write(source, new TextWriterStream(Console.Out), writeAs, Progress(), cancellation);
             return 0;
         }
 
         long rows = 0;
-        AtomicFile.Write(output.FullName, stream => rows = predictor.Write(source, stream, writeAs, cancellation: cancellation), durable: false);
+        AtomicFile.Write(output.FullName, stream => rows = predictor.Write(source, stream, writeAs, Progress(), cancellation), durable: false);
         Program.Progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"labeled {rows:N0} rows into {output.FullName}"));
         return 0;
     }
