@@ -31,8 +31,11 @@ public sealed class LlmReplayRunTests : IDisposable
         var recordings = SharedFolder.Recordings("youtube");
         var ct = TestContext.Current.CancellationToken;
         var project = Path.Combine(_root, "youtube");
-        Assert.Equal(0, Cli.Program.Main(["init", project, "--data", Path.Combine(data, "train.json"),
-            "--description", "Decide whether a YouTube video comment is spam or ham (a genuine comment)."]));
+        ProjectInit.Create(project, new NewProject
+        {
+            Data = Path.Combine(data, "train.json"),
+            Description = "Decide whether a YouTube video comment is spam or ham (a genuine comment).",
+        });
         var initial = SpecReader.Load(project);
 
         var llm = new LlmSpec { Provider = LlmProvider.Exchange, Model = "claude-sonnet-4-5" };

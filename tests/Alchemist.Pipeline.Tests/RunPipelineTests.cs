@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Alchemist.Evaluation;
 using Alchemist.Pipeline;
+using Alchemist.Spec;
 using Alchemist.Tests;
 using Xunit;
 
@@ -115,8 +116,12 @@ public sealed class RunPipelineTests(RunPipelineTests.YoutubeRun run) : IClassFi
     public void Predict_labels_a_file_with_the_saved_end_model()
     {
         var output = Path.Combine(run.Directory, "predicted.jsonl");
-        var code = Cli.Program.Main(["predict", run.Directory, Path.Combine(run.Directory, "data", "test.json"), "--output", output]);
-        Assert.Equal(0, code);
+        var predictor = Predictor.Open(SpecReader.Load(run.Directory));
+        using (var stream = File.Create(output))
+        {
+            Assert.Equal(250, predictor.Write(Predictor.OpenRows(predictor.Spec, Path.Combine(run.Directory, "data", "test.json")), stream, LabelFileFormat.Jsonl, cancellation: TestContext.Current.CancellationToken));
+        }
+
         var lines = File.ReadAllLines(output);
         Assert.Equal(250, lines.Length);
         Assert.All(lines, l => Assert.Matches("\"label\":\"(HAM|SPAM)\"", l));

@@ -6,6 +6,7 @@ using Alchemist.Data;
 using Alchemist.Evaluation;
 using Alchemist.Labeling;
 using Alchemist.LabelModels;
+using Alchemist.Pipeline;
 using Alchemist.Spec;
 using Spectre.Console;
 

@@ -7,7 +7,7 @@ using Alchemist.Programs.Compilation;
 using Alchemist.Tests;
 using Xunit;
 
-namespace Alchemist.Pipeline.Tests;
+namespace Alchemist.Core.Tests.OfflineSynthesis;
 
 public sealed class OfflineSynthesizerTests
 {

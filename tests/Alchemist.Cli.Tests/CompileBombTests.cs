@@ -4,7 +4,7 @@ using System.Text.Json;
 using Alchemist.Tests;
 using Xunit;
 
-namespace Alchemist.Pipeline.Tests;
+namespace Alchemist.Cli.Tests;
 
 /// <summary>
 /// The red team's compile bombs through the command line, in a process of its own so that its memory can be read: a 50 MB

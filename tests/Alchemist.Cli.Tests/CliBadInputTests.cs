@@ -3,7 +3,7 @@ using Alchemist.Spec;
 using Alchemist.Tests;
 using Xunit;
 
-namespace Alchemist.Pipeline.Tests;
+namespace Alchemist.Cli.Tests;
 
 /// <summary>These tests swap the process's standard output and error to read what a command printed.</summary>
 [CollectionDefinition(nameof(ConsoleCapture), DisableParallelization = true)]

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Alchemist.Spec;
 using Xunit;
 
-namespace Alchemist.Pipeline.Tests;
+namespace Alchemist.Cli.Tests;
 
 /// <summary>
 /// Every command's errors go through one place (<see cref="Cli.Program"/>): a usage error exits 2, a user error exits 1 with its

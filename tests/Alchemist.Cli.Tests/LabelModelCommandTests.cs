@@ -3,7 +3,7 @@ using System.Text.Json;
 using Alchemist.Tests;
 using Xunit;
 
-namespace Alchemist.Pipeline.Tests;
+namespace Alchemist.Cli.Tests;
 
 /// <summary>
 /// <c>alchemist labelmodel</c> run as its own process (stdout must hold exactly one JSON object, errors must be one line

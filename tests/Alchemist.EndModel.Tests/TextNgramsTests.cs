@@ -1,7 +1,7 @@
 using Alchemist.EndModel;
 using Xunit;
 
-namespace Alchemist.Pipeline.Tests;
+namespace Alchemist.EndModel.Tests;
 
 public sealed class TextNgramsTests
 {

@@ -1,7 +1,7 @@
 using Alchemist.Cli;
 using Xunit;
 
-namespace Alchemist.Pipeline.Tests;
+namespace Alchemist.Cli.Tests;
 
 public sealed class RowsProgressTests
 {

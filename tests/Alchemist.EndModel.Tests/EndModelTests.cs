@@ -1,6 +1,6 @@
 using Xunit;
 
-namespace Alchemist.Pipeline.Tests;
+namespace Alchemist.EndModel.Tests;
 
 public sealed class EndModelTests
 {
@@ -18,7 +18,7 @@ public sealed class EndModelTests
             targets.AddRange([0.7f, 0.3f, 0f]);
         }
 
-        var model = EndModel.EndModel.TrainOnText(texts, targets.ToArray(), 3);
+        var model = EndModel.TrainOnText(texts, targets.ToArray(), 3);
         var before = model.PredictText(["alpha token 99", "beta token 99"]);
         Assert.True(before[2] > before[0] && before[2] > before[1], string.Join(", ", before));
         Assert.True(before[3] > before[4] && before[3] > before[5], string.Join(", ", before));
@@ -27,7 +27,7 @@ public sealed class EndModelTests
         try
         {
             model.Save(folder);
-            var loaded = EndModel.EndModel.Load(folder);
+            var loaded = EndModel.Load(folder);
             Assert.Equal(3, loaded.Classes);
             var after = loaded.PredictText(["alpha token 99", "beta token 99"]);
             for (var k = 0; k < before.Length; k++)
@@ -53,7 +53,7 @@ public sealed class EndModelTests
             targets[(i * 2) + (x > 0 ? 1 : 0)] = 1f;
         }
 
-        var model = EndModel.EndModel.TrainOnFeatures(features, targets, 2);
+        var model = EndModel.TrainOnFeatures(features, targets, 2);
         var p = model.PredictFeatures([[8f, 1f], [-8f, 1f]]);
         Assert.True(p[1] > 0.5f && p[2] > 0.5f, string.Join(", ", p));
     }
@@ -70,7 +70,7 @@ public sealed class EndModelTests
             targets[(i * 2) + (x > 0 ? 1 : 0)] = 1f;
         }
 
-        var model = EndModel.EndModel.TrainOnFeatures(features, targets, 2);
+        var model = EndModel.TrainOnFeatures(features, targets, 2);
         var p = model.PredictFeatures([[8f, 1f], [-8f, float.NaN], [float.NaN, 1f], [float.NegativeInfinity, 1f]]);
         Assert.All(p, v => Assert.True(float.IsFinite(v), string.Join(", ", p)));
         Assert.True(p[1] > 0.5f && p[2] > 0.5f, string.Join(", ", p));
@@ -92,7 +92,7 @@ public sealed class EndModelTests
             targets.AddRange(cls == 1 ? [0f, 1f] : [1f, 0f]);
         }
 
-        var model = EndModel.EndModel.TrainOnTextAndFeatures(texts, [.. features], targets.ToArray(), 2);
+        var model = EndModel.TrainOnTextAndFeatures(texts, [.. features], targets.ToArray(), 2);
         string[] probeTexts = ["hello there 999", "hello there 998", "buy cheap pills now 997", "what a lovely song 996"];
         float[][] probeFeatures = [[5f], [-5f], [0f], [0f]];
         var before = model.PredictTextAndFeatures(probeTexts, probeFeatures);
@@ -106,8 +106,8 @@ public sealed class EndModelTests
         try
         {
             model.Save(folder);
-            var loaded = EndModel.EndModel.Load(folder);
-            Assert.Equal(EndModel.EndModelInput.TextAndFeatures, loaded.Info.Input);
+            var loaded = EndModel.Load(folder);
+            Assert.Equal(EndModelInput.TextAndFeatures, loaded.Info.Input);
             Assert.Equal(1, loaded.Info.Dimensions);
             Assert.Equal(before, loaded.PredictTextAndFeatures(probeTexts, probeFeatures));
             Assert.Throws<InvalidOperationException>(() => loaded.PredictText(probeTexts));
@@ -122,7 +122,7 @@ public sealed class EndModelTests
     public void Loading_from_a_folder_without_a_model_names_the_folder()
     {
         var folder = Path.Combine(Path.GetTempPath(), "alchemist-no-model-" + Guid.NewGuid().ToString("N"));
-        var error = Assert.Throws<FileNotFoundException>(() => EndModel.EndModel.Load(folder));
+        var error = Assert.Throws<FileNotFoundException>(() => EndModel.Load(folder));
         Assert.Contains(folder, error.Message, StringComparison.Ordinal);
     }
 
@@ -135,9 +135,9 @@ public sealed class EndModelTests
         {
             File.WriteAllText(Path.Combine(folder, "endmodel.zip"), "an ML.NET pipeline");
             File.WriteAllText(Path.Combine(folder, "endmodel.json"), "{}");
-            var error = Assert.Throws<InvalidDataException>(() => EndModel.EndModel.Load(folder));
+            var error = Assert.Throws<InvalidDataException>(() => EndModel.Load(folder));
             Assert.Contains("saved by an earlier version", error.Message, StringComparison.Ordinal);
-            Assert.DoesNotContain("endmodel.zip", EndModel.EndModel.SavedFiles);
+            Assert.DoesNotContain("endmodel.zip", EndModel.SavedFiles);
         }
         finally
         {

@@ -4,10 +4,10 @@ using Alchemist.Labeling;
 using Alchemist.Programs.Apply;
 using Alchemist.Spec;
 
-namespace Alchemist.Cli.Commands;
+namespace Alchemist.Pipeline;
 
 /// <summary>One split's votes and gold labels (-1 where a row has none).</summary>
-internal sealed record VotedSplit(string Name, string Source, LabelMatrix Votes, int[] Gold)
+public sealed record VotedSplit(string Name, string Source, LabelMatrix Votes, int[] Gold)
 {
     public bool HasGold => Gold.AsSpan().IndexOfAnyExcept(DataBatch.NoLabel) >= 0;
 }
@@ -17,7 +17,7 @@ internal sealed record VotedSplit(string Name, string Source, LabelMatrix Votes,
 /// (WRENCH, CSV or JSONL, as its alchemist.yaml says) has been labeled by <c>alchemist apply</c>.
 /// </summary>
 /// <param name="Metric">What auto judges by: the project's <c>evaluation.metric</c>, or the spec's default for a WRENCH folder.</param>
-internal sealed record VotedDataset(string Name, IReadOnlyList<string> ClassNames, IReadOnlyDictionary<string, VotedSplit> Splits, EvaluationMetric Metric)
+public sealed record VotedDataset(string Name, IReadOnlyList<string> ClassNames, IReadOnlyDictionary<string, VotedSplit> Splits, EvaluationMetric Metric)
 {
     public VotedSplit Require(string split, bool needGold)
     {

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Alchemist.Tests;
 using Xunit;
 
-namespace Alchemist.Pipeline.Tests;
+namespace Alchemist.Cli.Tests;
 
 /// <summary>
 /// Ctrl-C (SIGINT) during `run`, sent to the command line in a child process while the end model trains: it exits 130 within

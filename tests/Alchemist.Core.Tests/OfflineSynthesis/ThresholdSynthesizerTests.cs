@@ -1,0 +1,151 @@
+using Alchemist.OfflineSynthesis;
+using Alchemist.Programs;
+using Alchemist.Programs.Compilation;
+using Alchemist.Programs.Loading;
+using Alchemist.Spec;
+using Alchemist.Tests;
+using Xunit;
+
+namespace Alchemist.Core.Tests.OfflineSynthesis;
+
+/// <summary>The offline synthesizer for number inputs (threshold programs), alone; <c>ThresholdRunTests</c> runs it in projects.</summary>
+public sealed class ThresholdSynthesizerTests
+{
+    private static readonly string[] Classes = ["cat", "dog"];
+
+    [Fact]
+    public void A_separating_feature_gets_one_rule_per_class_with_the_threshold_between_the_groups_and_a_noise_feature_none()
+    {
+        // dogScore: cats 0.10..0.39, dogs 0.61..0.90; noise: the same values under both classes.
+        var dogScore = new List<double>();
+        var noise = new List<double>();
+        var labels = new List<int>();
+        for (var i = 0; i < 30; i++)
+        {
+            dogScore.Add(0.1 + (i / 100.0));
+            noise.Add(i % 10);
+            labels.Add(0);
+            dogScore.Add(0.61 + (i / 100.0));
+            noise.Add(i % 10);
+            labels.Add(1);
+        }
+
+        var programs = ThresholdSynthesizer.Synthesize([[.. dogScore], [.. noise]], ["dogScore", "noise"], labels, Classes);
+
+        Assert.Equal(2, programs.Count);
+        Assert.All(programs, p => Assert.Equal("dogScore", p.Rule.Feature));
+        var dog = Assert.Single(programs, p => p.Rule.Class == 1);
+        Assert.Equal(ThresholdDirection.AtLeast, dog.Rule.Direction);
+        Assert.Equal(0.5, dog.Rule.Threshold, 9);
+        Assert.Equal((30, 30), (dog.Rule.Fires, dog.Rule.Correct));
+        var cat = Assert.Single(programs, p => p.Rule.Class == 0);
+        Assert.Equal(ThresholdDirection.AtMost, cat.Rule.Direction);
+        Assert.Equal(0.5, cat.Rule.Threshold, 9);
+        Assert.Equal("dog-dogscore-at-least", dog.Name);
+        Assert.Contains("public static int Label(Row row)", dog.Source, StringComparison.Ordinal);
+        Assert.Contains("offline synthesizer", dog.Source, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Written_programs_compile_in_the_sandbox_and_vote_exactly_as_the_rules_do_missing_values_abstaining()
+    {
+        var random = new Random(7);
+        var (features, labels) = CatDogScores.Sample(random, 200);
+        var programs = ThresholdSynthesizer.Synthesize(features, ["catScore", "dogScore"], labels, Classes, ["CatScore", "DogScore"]);
+        Assert.NotEmpty(programs);
+
+        var (unseen, _) = CatDogScores.Sample(random, 300);
+        unseen[0][3] = double.NaN;
+        unseen[1][3] = double.NaN;
+        // Values exactly at each program's threshold, and infinities, where a comparison written otherwise would differ.
+        for (var j = 0; j < programs.Count; j++)
+        {
+            unseen[programs[j].Rule.FeatureIndex][10 + j] = programs[j].Rule.Threshold;
+        }
+
+        unseen[0][4] = double.PositiveInfinity;
+        unseen[1][4] = double.NegativeInfinity;
+        unseen[0][5] = double.NegativeInfinity;
+        unseen[1][5] = double.PositiveInfinity;
+        var expected = ThresholdSynthesizer.Votes(programs, unseen, 300, 2);
+        var compiler = new ProgramCompiler(new ProgramSignature([new InputField("catScore", InputType.Number), new InputField("dogScore", InputType.Number)], Classes));
+        var columns = new ProgramColumns([], unseen, 300);
+        for (var j = 0; j < programs.Count; j++)
+        {
+            var compiled = compiler.Compile(programs[j].Source, programs[j].Name);
+            Assert.True(compiled.Succeeded, $"{programs[j].Name}: {compiled.FeedbackForLlm()}");
+            using var loaded = compiled.Program!.Load();
+            var votes = new sbyte[300];
+            loaded.CreateInvoker().LabelRange(columns, 0, votes, 0);
+            Assert.Equal(expected.Column(j).ToArray(), votes);
+            Assert.Equal(-1, votes[3]);
+        }
+    }
+
+    [Fact]
+    public void Equal_values_are_never_split_and_the_threshold_lies_between_the_last_value_in_and_the_first_out()
+    {
+        double[] x = [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4];
+        int[] labels = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1];
+
+        var programs = ThresholdSynthesizer.Synthesize([x], ["x"], labels, Classes);
+
+        Assert.Equal(2.5, Assert.Single(programs, p => p.Rule.Class == 1).Rule.Threshold);
+        Assert.Equal(2.5, Assert.Single(programs, p => p.Rule.Class == 0).Rule.Threshold);
+    }
+
+    [Fact]
+    public void Infinite_and_huge_values_give_thresholds_that_are_finite_literals_and_count_what_the_rule_fires_on()
+    {
+        double[] x = [double.NegativeInfinity, -1.6e308, -1.5e308, -1.5e308, 1.5e308, 1.5e308, 1.6e308, double.PositiveInfinity];
+        int[] labels = [0, 0, 0, 0, 1, 1, 1, 1];
+
+        var programs = ThresholdSynthesizer.Synthesize([x], ["x"], labels, Classes, options: new OfflineSynthesisOptions { MinSupport = 2 });
+
+        Assert.Equal(2, programs.Count);
+        foreach (var program in programs)
+        {
+            Assert.True(double.IsFinite(program.Rule.Threshold), program.Source);
+            Assert.Equal(4, program.Rule.Fires);
+            Assert.Equal(4, x.Count(program.Rule.FiresOn));
+            Assert.DoesNotContain("Infinity", program.Source, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Rules_whose_names_would_be_the_same_get_distinct_names_so_no_program_file_overwrites_another()
+    {
+        // Two features that slug alike, each separating a different half of the dogs.
+        // A third, with a field name longer than a program name may be, separates yet another set of dogs.
+        var first = new double[80];
+        var second = new double[80];
+        var third = new double[80];
+        var labels = new int[80];
+        for (var r = 0; r < 80; r++)
+        {
+            labels[r] = r < 40 ? 1 : 0;
+            first[r] = r < 20 ? 0.9 : 0.1;
+            second[r] = r is >= 20 and < 40 ? 0.9 : 0.1;
+            third[r] = r is < 10 or (>= 20 and < 30) ? 0.9 : 0.1;
+        }
+
+        var longName = "clip_similarity_to_the_prompt_a_photograph_of_a_domestic_dog_sitting_indoors_on_a_sofa_or_a_bed";
+        var programs = ThresholdSynthesizer.Synthesize([first, second, third], ["a_b", "a__b", longName], labels, Classes);
+
+        Assert.Equal(3, programs.Count);
+        Assert.Equal(["dog-a-b-at-least", "dog-a-b-at-least-2"], programs.Where(p => p.Name.StartsWith("dog-a-b", StringComparison.Ordinal)).Select(p => p.Name).Order());
+        var clip = Assert.Single(programs, p => p.Name.StartsWith("dog-clip-similarity", StringComparison.Ordinal));
+        Assert.InRange(clip.Name.Length, 1, 100);
+        _ = new ProgramFile(clip.Name, new ProgramProvenance { Kind = ProgramAuthorKind.Synthesizer, Created = DateTimeOffset.UnixEpoch }, clip.Source);
+    }
+
+    [Fact]
+    public void Inputs_that_do_not_line_up_are_refused_with_what_is_wrong()
+    {
+        var ragged = Assert.Throws<ArgumentException>(() => ThresholdSynthesizer.Synthesize([[0.1, 0.2], [0.3]], ["a", "b"], [0, 1], Classes));
+        Assert.Contains("a feature column has 1 values for 2 labeled rows", ragged.Message, StringComparison.Ordinal);
+        var label = Assert.Throws<ArgumentException>(() => ThresholdSynthesizer.Synthesize([[0.1, 0.2]], ["a"], [0, 2], Classes));
+        Assert.Contains("label 2 is not a class index (0..1)", label.Message, StringComparison.Ordinal);
+    }
+
+}
