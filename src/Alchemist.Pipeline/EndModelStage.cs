@@ -4,7 +4,7 @@ using Alchemist.Spec;
 
 namespace Alchemist.Pipeline;
 
-/// <summary>The trained end model, its predictions per split, and the dev-only baseline's.</summary>
+/// <summary>The trained end model, its predictions per split, and the dev-only baseline's (with its model, which is saved when it gives the final labels).</summary>
 public sealed record EndModelResult(
     EndModel.EndModel Model,
     IReadOnlyDictionary<string, float[]> Predictions,
@@ -13,7 +13,10 @@ public sealed record EndModelResult(
     float[]? BaselineValidOutOfSample,
     int TrainRowsUsed,
     int ValidRowsUsed,
-    float ValidRowWeight);
+    float ValidRowWeight)
+{
+    public EndModel.EndModel? BaselineModel { get; init; }
+}
 
 /// <summary>
 /// Distills the end model from the label model's probabilities on covered train rows, plus the valid split's gold rows
@@ -55,12 +58,13 @@ public sealed class EndModelStage(
         var predictions = dataset.Splits.ToDictionary(s => s.Name, s => Predict(model, s.Name));
 
         Dictionary<string, float[]>? baseline = null;
+        EndModel.EndModel? baselineModel = null;
         float[]? outOfSample = null;
         float[]? baselineOutOfSample = null;
         if (validLabeled.Length > 0)
         {
             step($"training the dev-only baseline on the {validLabeled.Length} valid gold rows");
-            var baselineModel = Train(new bool[covered.Length], validLabeled, 1f);
+            baselineModel = Train(new bool[covered.Length], validLabeled, 1f);
             baseline = dataset.Splits.ToDictionary(s => s.Name, s => Predict(baselineModel, s.Name));
 
             var folds = ValidFolds.Of(validLabeled);
@@ -86,7 +90,10 @@ public sealed class EndModelStage(
             }
         }
 
-        return new EndModelResult(model, predictions, baseline, outOfSample ?? predictions.GetValueOrDefault(SplitName.Valid), baselineOutOfSample, coveredCount, validLabeled.Length, validWeight);
+        return new EndModelResult(model, predictions, baseline, outOfSample ?? predictions.GetValueOrDefault(SplitName.Valid), baselineOutOfSample, coveredCount, validLabeled.Length, validWeight)
+        {
+            BaselineModel = baselineModel,
+        };
     }
 
     /// <summary>
@@ -194,6 +201,10 @@ public sealed class EndModelStage(
         EndModel.EndModelInput.Features => model.PredictFeatures(splitFeatures()),
         _ => model.PredictTextAndFeatures(splitTexts, splitFeatures()),
     };
+
+    /// <summary>The end model's class probabilities for a batch of rows with the spec's inputs.</summary>
+    public static float[] Predict(TaskSpec spec, EndModel.EndModel model, DataBatch rows) =>
+        Predict(model, RowText.Of(spec, rows), () => NumberFeatures(spec, rows));
 
     private float[] Predict(EndModel.EndModel model, string split) => Predict(model, texts[split], () => SplitFeatures(split));
 

@@ -2,15 +2,18 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Alchemist.Data;
 using Alchemist.Evaluation;
+using Alchemist.Programs.Apply;
 using Alchemist.Spec;
 
 namespace Alchemist.Pipeline;
 
 /// <summary>
-/// Labels new rows with the end model a project's last run saved, streaming: a file of any size is read, labeled and written
-/// in batches, with reading, labeling (every core) and writing overlapped, so memory stays that of a few batches.
+/// Labels new rows with what a project's last run saved, streaming: a file of any size is read, labeled and written in
+/// batches, with reading, labeling (every core) and writing overlapped, so memory stays that of a few batches. Opened with
+/// <see cref="Open"/> it labels with the end model alone; with <see cref="OpenFinalRule"/>, with the run's whole final-label
+/// rule (the programs in the sandbox and the label model where they vote, the end model elsewhere).
 /// </summary>
-public sealed class Predictor
+public sealed class Predictor : IDisposable
 {
     /// <summary>Rows per batch: large enough that the stages' hand-offs cost nothing, small enough that a few batches in flight stay far under 300 MB.</summary>
     public const int BatchRows = 16_384;
@@ -18,10 +21,13 @@ public sealed class Predictor
     /// <summary>Batches read ahead of labeling and labeled ahead of writing.</summary>
     private const int BatchesInFlight = 2;
 
-    private Predictor(TaskSpec spec, EndModel.EndModel model)
+    private readonly FinalRuleLabeler? _finalRule;
+
+    private Predictor(TaskSpec spec, EndModel.EndModel model, FinalRuleLabeler? finalRule = null)
     {
         Spec = spec;
         Model = model;
+        _finalRule = finalRule;
     }
 
     public TaskSpec Spec { get; }
@@ -64,6 +70,24 @@ public sealed class Predictor
     }
 
     /// <summary>
+    /// Labels as the last run made its final labels: the programs that voted in it run in the sandbox (isolated as
+    /// <paramref name="apply"/> says, by default as the spec says) on every batch, the label model fitted on the run's train
+    /// votes reads their votes, and the blend chosen on valid puts it beside the end model. The programs, spec and data must
+    /// be those of the last run. <paramref name="warn"/> hears of a program the sandbox disabled on some rows.
+    /// </summary>
+    public static Predictor OpenFinalRule(TaskSpec spec, ApplyOptions? apply = null, Action<string>? warn = null)
+    {
+        var endModel = Open(spec);
+        var finalRule = FinalRuleLabeler.Open(spec, apply ?? ProjectApply.OptionsFor(spec, null), warn ?? (_ => { }));
+        return new Predictor(spec, endModel.Model, finalRule);
+    }
+
+    /// <summary>Whether <see cref="Predict"/> applies the final-label rule (else the end model alone).</summary>
+    public bool UsesFinalRule => _finalRule is not null;
+
+    public void Dispose() => _finalRule?.Dispose();
+
+    /// <summary>
     /// The rows of a file to label: CSV or JSONL with the spec's input fields, or a WRENCH split file (<paramref name="format"/>
     /// null: from the extension). Labels are not read, so a WRENCH file needs no label.json beside it.
     /// </summary>
@@ -80,9 +104,11 @@ public sealed class Predictor
             : Dataset.OpenFile(path, format, SpecData.FieldMap(spec) with { LabelField = null });
     }
 
-    /// <summary>Row-major class probabilities (rows x classes) of one batch.</summary>
+    /// <summary>Row-major class probabilities (rows x classes) of one batch; with the final rule, one batch at a time.</summary>
     public float[] Predict(DataBatch rows) =>
-        EndModelStage.Predict(Model, RowText.Of(Spec, rows), () => EndModelStage.NumberFeatures(Spec, rows));
+        _finalRule is { } rule ? rule.Predict(rows, EndModelPredict) : EndModelPredict(rows);
+
+    private float[] EndModelPredict(DataBatch rows) => EndModelStage.Predict(Spec, Model, rows);
 
     /// <summary>
     /// Labels every row of <paramref name="source"/> and writes id, label and probabilities to <paramref name="output"/> (left

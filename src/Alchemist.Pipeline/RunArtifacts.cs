@@ -35,6 +35,9 @@ public sealed record RunArtifacts
 
     public required IReadOnlyList<double> ClassPrior { get; init; }
 
+    /// <summary>The class balance the label model was fitted with: valid's gold shares, or estimated from the votes.</summary>
+    public required ClassBalance Balance { get; init; }
+
     /// <summary>What the run found that the user must not miss (a class left out, figures no better than a trivial answer).</summary>
     public required IReadOnlyList<string> Warnings { get; init; }
 

@@ -444,6 +444,7 @@ public sealed class RunPipeline
             LabelModelChoiceReason = labelModelChoiceReason,
             Warnings = _warnings,
             ClassPrior = labelModel.ClassPrior,
+            Balance = balance,
             LabelModelProbabilities = labelModelProbabilities,
             EndModel = endModel,
             FinalChoice = choice,
@@ -509,6 +510,8 @@ public sealed class RunPipeline
         var classes = artifacts.Dataset.Classes;
         var modelFolder = Path.Combine(outFolder, ProjectLayout.EndModelFolderName);
         artifacts.EndModel.Model.Save(modelFolder);
+        FinalRule.Of(artifacts.LabelModelName, artifacts.Balance, artifacts.Votes[SplitName.Train], artifacts.FinalChoice)
+            .Save(outFolder, artifacts.Votes[SplitName.Train], artifacts.EndModel.BaselineModel);
 
         var csv = Path.Combine(outFolder, "labels.csv");
         var jsonl = Path.Combine(outFolder, "labels.jsonl");

@@ -91,7 +91,11 @@ internal static class RunState
 
             var summary = saved.Summary;
             // A model saved by an earlier version is not read by this one: the run is done again rather than reused.
-            string[] outputs = [summary.LabelsCsv, summary.LabelsJsonl, summary.Report, .. EndModel.EndModel.SavedFiles.Select(f => Path.Combine(summary.EndModelFolder, f))];
+            string[] outputs =
+            [
+                summary.LabelsCsv, summary.LabelsJsonl, summary.Report, .. EndModel.EndModel.SavedFiles.Select(f => Path.Combine(summary.EndModelFolder, f)),
+                Path.Combine(ProjectLayout.OutputFolderName, FinalRule.FolderName, FinalRule.RuleFile),
+            ];
             return outputs.All(f => File.Exists(Path.Combine(projectDirectory, f))) ? summary : null;
         }
         catch (JsonException)

@@ -518,6 +518,36 @@ public sealed class CliBadInputPredictTests(CliBadInputPredictTests.TrainedProje
     }
 
     [Fact]
+    public void Predict_with_the_final_rule_after_a_program_changed_says_to_run_again_and_an_unknown_rule_is_a_usage_error()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(trained.Root, "rows-" + Guid.NewGuid().ToString("N"))).FullName;
+        var csv = Path.Combine(folder, "new.csv");
+        File.WriteAllLines(csv, ["body", "subscribe to my channel", "lovely song"]);
+
+        var labeled = CliBadInputTests.Invoke("predict", trained.Project, csv, "--rule", "final", "--output-format", "csv");
+        Assert.True(labeled.Code == 0, labeled.Error);
+        Assert.Equal(["id,label,p_ham,p_spam", "0,spam", "1,ham"], labeled.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select((l, i) => i == 0 ? l : string.Join(',', l.Split(',')[..2])));
+        Assert.Equal(Program.UsageError, CliBadInputTests.Invoke("predict", trained.Project, csv, "--rule", "labels").Code);
+
+        // The label model was fitted on the votes of the programs as they were; an edited program would not cast them.
+        var program = Directory.GetFiles(Path.Combine(trained.Project, "programs"), "*.cs")[0];
+        var original = File.ReadAllText(program);
+        try
+        {
+            File.AppendAllText(program, "\n// edited\n");
+            var stale = CliBadInputTests.Invoke("predict", trained.Project, csv, "--rule", "final");
+            Assert.Equal(1, stale.Code);
+            Assert.Contains("changed since the last run", stale.Error, StringComparison.Ordinal);
+            Assert.Contains("run `alchemist run` first", stale.Error, StringComparison.Ordinal);
+            Assert.Equal(0, CliBadInputTests.Invoke("predict", trained.Project, csv).Code);
+        }
+        finally
+        {
+            File.WriteAllText(program, original);
+        }
+    }
+
+    [Fact]
     public void Predict_on_rows_without_the_projects_input_names_the_file_and_the_field()
     {
         var folder = Directory.CreateDirectory(Path.Combine(trained.Root, "wrench-" + Guid.NewGuid().ToString("N"))).FullName;

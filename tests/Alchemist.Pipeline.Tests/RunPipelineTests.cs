@@ -128,6 +128,41 @@ public sealed class RunPipelineTests(RunPipelineTests.YoutubeRun run) : IClassFi
     }
 
     [Fact]
+    public void Predict_with_the_final_rule_labels_the_test_split_exactly_as_the_run_did()
+    {
+        var spec = SpecReader.Load(run.Directory);
+        var test = Path.Combine(run.Directory, "data", "test.json");
+        string[] Predicted(Predictor predictor)
+        {
+            using var output = new MemoryStream();
+            predictor.Write(Predictor.OpenRows(spec, test), output, LabelFileFormat.Csv, cancellation: TestContext.Current.CancellationToken);
+            return System.Text.Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..];
+        }
+
+        // The run's rows are "split,id,label,p_HAM,p_SPAM,votes"; predict writes "id,label,p_HAM,p_SPAM".
+        var ran = File.ReadAllLines(Path.Combine(run.Directory, run.Summary.LabelsCsv))
+            .Where(line => line.StartsWith("test,", StringComparison.Ordinal))
+            .Select(line => string.Join(',', line.Split(',')[1..5]))
+            .ToArray();
+        using var finalRule = Predictor.OpenFinalRule(spec);
+        Assert.True(finalRule.UsesFinalRule);
+        Assert.Equal(250, ran.Length);
+        Assert.Equal(ran, Predicted(finalRule));
+
+        // The end model alone labels some rows otherwise, so the equality above is the rule's doing.
+        var endModelOnly = Predicted(Predictor.Open(spec));
+        Assert.Contains(Enumerable.Range(0, ran.Length), r => ran[r].Split(',')[1] != endModelOnly[r].Split(',')[1]);
+    }
+
+    [Fact]
+    public void A_final_rule_that_is_not_there_is_an_error_that_says_to_run_again()
+    {
+        var error = Assert.Throws<UserError>(() => FinalRule.Load(Path.Combine(run.Directory, "no-such-out")));
+        Assert.Contains("rule.json is missing", error.Message, StringComparison.Ordinal);
+        Assert.Contains("alchemist run --force", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_report_renders_in_headless_chromium_with_its_table_and_plots()
     {
         const string chromium = "/usr/bin/chromium";

@@ -5,7 +5,7 @@ using Alchemist.Spec;
 
 namespace Alchemist.Cli.Commands;
 
-/// <summary><c>alchemist predict &lt;project&gt; &lt;file&gt;</c>: labels new rows with the project's saved end model.</summary>
+/// <summary><c>alchemist predict &lt;project&gt; &lt;file&gt;</c>: labels new rows with the project's saved end model or its whole final-label rule.</summary>
 internal static class PredictCommand
 {
     public static Command Create()
@@ -15,26 +15,37 @@ internal static class PredictCommand
         var format = new Option<string?>("--format") { Description = "The rows' format: wrench, csv or jsonl (default: from the file's extension)." };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the labels here instead of standard output (written whole or not at all)." };
         var outputFormat = new Option<LabelFileFormat?>("--output-format") { Description = "csv or jsonl (default: from --output's extension, else jsonl)." };
-        var command = new Command("predict", "Label the rows of a file of any size with the project's end model: one line per row (id, label, each class's probability), as JSON lines or CSV.")
+        var rule = new Option<string>("--rule")
+        {
+            Description = "end-model: the saved end model alone (fastest); final: as `run` made its final labels, with the programs in the sandbox and the label model where they vote, the end model elsewhere.",
+            DefaultValueFactory = _ => EndModelRule,
+        };
+        rule.AcceptOnlyFromAmong(EndModelRule, FinalRule);
+        var command = new Command("predict", "Label the rows of a file of any size with the project's end model, or as `run` labels (--rule final): one line per row (id, label, each class's probability), as JSON lines or CSV.")
         {
             project,
             file,
             format,
             output,
             outputFormat,
+            rule,
         };
-        command.SetAction((result, cancellation) => Task.FromResult(Run(result.GetValue(project)!, result.GetValue(file)!, result.GetValue(format), result.GetValue(output), result.GetValue(outputFormat), cancellation)));
+        command.SetAction((result, cancellation) => Task.FromResult(Run(
+            result.GetValue(project)!, result.GetValue(file)!, result.GetValue(format), result.GetValue(output), result.GetValue(outputFormat), result.GetValue(rule) == FinalRule, cancellation)));
         return command;
     }
 
+    private const string EndModelRule = "end-model";
+    private const string FinalRule = "final";
+
     private static RowsProgress Progress() => new(Program.Progress, "predict", TimeSpan.FromSeconds(2));
 
-    private static int Run(DirectoryInfo project, FileInfo file, string? format, FileInfo? output, LabelFileFormat? outputFormat, CancellationToken cancellation)
+    private static int Run(DirectoryInfo project, FileInfo file, string? format, FileInfo? output, LabelFileFormat? outputFormat, bool finalRule, CancellationToken cancellation)
     {
         var spec = SpecReader.Load(project.FullName);
         // A run publishing a new out/ while this reads the end model from it would give labels of neither run.
         using var projectLock = ProjectLock.Acquire(spec.ProjectDirectory);
-        var predictor = Predictor.Open(spec);
+        using var predictor = finalRule ? Predictor.OpenFinalRule(spec, warn: line => Console.Error.WriteLine("predict: warning: " + line)) : Predictor.Open(spec);
         var source = Predictor.OpenRows(spec, file.FullName, format);
         var writeAs = outputFormat
             ?? (output is not null && output.Extension.Equals(".csv", StringComparison.OrdinalIgnoreCase) ? LabelFileFormat.Csv : LabelFileFormat.Jsonl);

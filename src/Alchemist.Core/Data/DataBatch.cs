@@ -76,6 +76,20 @@ public sealed class DataBatch
             ? column
             : throw new KeyNotFoundException($"no numeric field '{field}'; the data has {Describe(Numbers.Keys)}");
 
+    /// <summary>Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> - 1 as a batch of their own (columns copied).</summary>
+    public DataBatch Slice(int start, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, Count - start);
+        return new DataBatch(
+            FirstRow + start,
+            RowIds.AsSpan(start, count).ToArray(),
+            Texts.ToDictionary(t => t.Key, t => t.Value.AsSpan(start, count).ToArray(), StringComparer.Ordinal),
+            Numbers.ToDictionary(n => n.Key, n => n.Value.AsSpan(start, count).ToArray(), StringComparer.Ordinal),
+            Labels.AsSpan(start, count).ToArray(),
+            WeakLabels?.SelectRows([.. Enumerable.Range(start, count)]));
+    }
+
     /// <summary>Joins consecutive batches of one source into a single batch (one copy of each column).</summary>
     public static DataBatch Concat(IReadOnlyList<DataBatch> batches)
     {

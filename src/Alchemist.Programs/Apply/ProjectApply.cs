@@ -115,15 +115,7 @@ public static class ProjectApply
             throw new InvalidOperationException($"no programs in {folder}: write or synthesize some first (one Label method per .cs file)");
         }
 
-        if (options.Isolation == IsolationMode.None && !options.TrustPrograms
-            && files.Where(f => f.Provenance.Kind == ProgramAuthorKind.Llm).Select(f => Path.Combine(ProgramsFolder, f.Name + ProgramFile.Extension)).ToList() is { Count: > 0 } byLlm)
-        {
-            throw new InvalidOperationException(
-                $"{string.Join(", ", byLlm.Take(5))}{(byLlm.Count > 5 ? $" and {byLlm.Count - 5} more" : "")} {(byLlm.Count == 1 ? "was" : "were")} written by an LLM, "
-                + "so they run in this process (--isolation none) only with --trust-programs (or isolation.trust_programs: true in alchemist.yaml); "
-                + "without --isolation none they run in worker processes, which contain what an untrusted program can do");
-        }
-
+        RequireTrustForInProcess(files, options);
         var (train, valid, test) = SpecData.OpenSources(spec);
         var splits = new[] { (SplitName.Train, train), (SplitName.Valid, valid), (SplitName.Test, test) }
             .Where(s => s.Item2 is not null)
@@ -192,6 +184,46 @@ public static class ProjectApply
             {
                 (program as IDisposable)?.Dispose();
             }
+        }
+    }
+
+    /// <summary>
+    /// Compiles program files to label new rows with, in the given order, under the same limits, budgets and isolation as
+    /// <see cref="Run"/>. A program that does not compile now is an error naming it: the votes it stands for were cast by a
+    /// compiled program, so leaving it out would change what the label model was fitted on. The caller disposes the programs.
+    /// </summary>
+    public static IReadOnlyList<SandboxedProgram> Compile(TaskSpec spec, IReadOnlyList<(ProgramFile File, string Path)> files, ApplyOptions options)
+    {
+        RequireTrustForInProcess([.. files.Select(f => f.File)], options);
+        using var compiler = new IsolatedProgramCompiler(SignatureFor(spec), LimitsFor(spec), options.WorkerPath);
+        var budgets = BudgetsFor(spec);
+        var compiled = new List<SandboxedProgram>(files.Count);
+        try
+        {
+            foreach (var (file, path) in files)
+            {
+                compiled.Add(TryCompile(compiler, file, budgets, out var failure)
+                    ?? throw new UserError($"{path}: it compiled for the last run but not now: {failure}", path));
+            }
+
+            return compiled;
+        }
+        catch
+        {
+            compiled.ForEach(p => p.Dispose());
+            throw;
+        }
+    }
+
+    private static void RequireTrustForInProcess(IReadOnlyList<ProgramFile> files, ApplyOptions options)
+    {
+        if (options.Isolation == IsolationMode.None && !options.TrustPrograms
+            && files.Where(f => f.Provenance.Kind == ProgramAuthorKind.Llm).Select(f => Path.Combine(ProgramsFolder, f.Name + ProgramFile.Extension)).ToList() is { Count: > 0 } byLlm)
+        {
+            throw new InvalidOperationException(
+                $"{string.Join(", ", byLlm.Take(5))}{(byLlm.Count > 5 ? $" and {byLlm.Count - 5} more" : "")} {(byLlm.Count == 1 ? "was" : "were")} written by an LLM, "
+                + "so they run in this process (--isolation none) only with --trust-programs (or isolation.trust_programs: true in alchemist.yaml); "
+                + "without --isolation none they run in worker processes, which contain what an untrusted program can do");
         }
     }
 
