@@ -15,6 +15,7 @@ public sealed record EndModelResult(
     int ValidRowsUsed,
     float ValidRowWeight)
 {
+    /// <summary>The dev-only baseline's model (trained on valid's gold rows alone); null without valid gold.</summary>
     public EndModel.EndModel? BaselineModel { get; init; }
 }
 
@@ -40,6 +41,7 @@ public sealed class EndModelStage(
     /// <summary>Each split's number features, built once: every model of the cross-fit trains on and predicts the same rows.</summary>
     private readonly Dictionary<string, float[][]> _numberFeatures = [];
 
+    /// <summary>Trains the end model, the dev-only baseline and their cross-fitted valid predictions, logging each step.</summary>
     public EndModelResult Run()
     {
         var trainVotes = votes[SplitName.Train];

@@ -32,6 +32,7 @@ public static class FinalChoice
     /// <summary>Temperatures tried when calibrating, log-spaced from much sharper to much flatter.</summary>
     private static readonly double[] Temperatures = [.. Enumerable.Range(-8, 25).Select(k => Math.Pow(2, k / 4.0))];
 
+    /// <summary>How the dev-only baseline is named when it is a candidate or the final source.</summary>
     public const string DevOnlyName = "dev_only_baseline";
 
     /// <summary>How a candidate blend is named in the summary and the report.</summary>
@@ -42,6 +43,9 @@ public static class FinalChoice
         _ => string.Create(CultureInfo.InvariantCulture, $"blend:{labelModelWeight:0.00}"),
     };
 
+    /// <summary>The source of the final labels chosen on valid, with what it was chosen from.</summary>
+    /// <param name="LabelModelWeight">The label model's weight in the blend on rows where programs voted (1: label model alone, 0: end model alone).</param>
+    /// <param name="Scores">Each candidate weight's valid accuracy and log-loss, out of sample.</param>
     public sealed record Choice(double LabelModelWeight, IReadOnlyList<(double Weight, double ValidAccuracy, double ValidLogLoss)> Scores)
     {
         /// <summary>What the candidates were ranked by.</summary>
@@ -68,6 +72,7 @@ public static class FinalChoice
         /// <summary>The dev-only baseline's valid scores when it was a candidate; <see cref="UseDevOnly"/> says whether its labels are the output.</summary>
         public (double ValidAccuracy, double ValidLogLoss)? DevOnly { get; init; }
 
+        /// <summary>True when the dev-only baseline led every other candidate on valid, so its labels are the output.</summary>
         public bool UseDevOnly { get; init; }
 
         /// <summary>
@@ -82,12 +87,14 @@ public static class FinalChoice
         /// </summary>
         public IReadOnlyList<int[]> ValidPredictions { get; init; } = [];
 
+        /// <summary>The chosen source's name: label_model, end_model, blend:W or dev_only_baseline.</summary>
         public string Describe() => UseDevOnly ? DevOnlyName : NameOf(LabelModelWeight);
 
         /// <summary>The final probabilities of one split, from its label-model and end-model probabilities and which rows programs covered.</summary>
         public float[] Apply(float[] labelModel, float[] endModel, bool[] covered, int classes) =>
             Combine(Calibrate(labelModel, classes, LabelModelTemperature), Calibrate(endModel, classes, EndModelTemperature), covered, classes, LabelModelWeight);
 
+        /// <summary>The final probabilities of one split when the dev-only baseline gives them: its probabilities at its fitted temperature.</summary>
         public float[] ApplyDevOnly(float[] devOnly, int classes) => Calibrate(devOnly, classes, DevOnlyTemperature);
     }
 

@@ -20,14 +20,19 @@ public sealed record FinalFigures
     /// <summary>The split the majority class was read from (valid or test), or null.</summary>
     public required string? MajorityClassFrom { get; init; }
 
+    /// <summary>Test figures of always answering the majority class; null without test gold.</summary>
     public required ClassificationMetrics? MajorityClassTest { get; init; }
 
+    /// <summary>Test figures of the final labels; null without test gold.</summary>
     public required ClassificationMetrics? FinalTest { get; init; }
 
+    /// <summary>Test figures of the label model alone; null without test gold.</summary>
     public required ClassificationMetrics? LabelModelTest { get; init; }
 
+    /// <summary>Test figures of the end model alone; null without test gold.</summary>
     public required ClassificationMetrics? EndModelTest { get; init; }
 
+    /// <summary>Test figures of the dev-only baseline; null without valid or test gold.</summary>
     public required ClassificationMetrics? DevOnlyTest { get; init; }
 
     /// <summary>The final labels' lead over the dev-only baseline on test, in the run's metric; null without test gold or baseline.</summary>
@@ -47,6 +52,7 @@ public sealed record FinalFigures
         _ => $"a tie with the dev-only baseline on test {metric} (within two standard errors)",
     };
 
+    /// <summary>Scores every source on test (test gold is read here, for the figures only, never to choose) and compares the final labels with the dev-only baseline.</summary>
     public static FinalFigures Of(
         Dataset dataset,
         EvaluationMetric metric,

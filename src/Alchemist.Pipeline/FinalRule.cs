@@ -13,7 +13,9 @@ namespace Alchemist.Pipeline;
 /// </summary>
 public sealed record FinalRule
 {
+    /// <summary>The rule's folder inside out/.</summary>
     public const string FolderName = "final-rule";
+    /// <summary>The rule's JSON file inside <see cref="FolderName"/>.</summary>
     public const string RuleFile = "rule.json";
     private const string TrainVotesFile = "train" + LabelMatrixFile.Extension;
     private const string DevOnlyModelFolder = "dev-only-model";
@@ -26,11 +28,13 @@ public sealed record FinalRule
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
+    /// <summary>The file's format version; a rule of another version is not read.</summary>
     public int Version { get; init; } = CurrentVersion;
 
     /// <summary>The label model's name in <see cref="LabelModelCatalog"/>.</summary>
     public required string LabelModel { get; init; }
 
+    /// <summary>The class balance the label model was fitted with.</summary>
     public required ClassBalance Balance { get; init; }
 
     /// <summary>The vote matrix's columns: program names, those of offline rules (out/offline-programs) with their prefix.</summary>
@@ -39,12 +43,16 @@ public sealed record FinalRule
     /// <summary>label_model (no valid gold to choose by), blend (label model where programs voted, end model elsewhere) or dev_only.</summary>
     public required FinalRuleSource Source { get; init; }
 
+    /// <summary>The label model's weight in the blend, on rows where programs voted (1: the label model alone).</summary>
     public double LabelModelWeight { get; init; } = 1;
 
+    /// <summary>Temperature applied to the label model's probabilities before blending (1: as they are).</summary>
     public double LabelModelTemperature { get; init; } = 1;
 
+    /// <summary>Temperature applied to the end model's probabilities before blending (1: as they are).</summary>
     public double EndModelTemperature { get; init; } = 1;
 
+    /// <summary>Temperature applied to the dev-only model's probabilities when they are the output.</summary>
     public double DevOnlyTemperature { get; init; } = 1;
 
     /// <summary>The run's choice as a rule for new rows.</summary>
@@ -70,6 +78,7 @@ public sealed record FinalRule
         UseDevOnly = Source == FinalRuleSource.DevOnly,
     };
 
+    /// <summary>Writes the rule, the train votes and, when it labels with it, the dev-only model into <paramref name="outFolder"/>/final-rule.</summary>
     public void Save(string outFolder, LabelMatrix trainVotes, EndModel.EndModel? devOnlyModel)
     {
         var folder = Path.Combine(outFolder, FolderName);
@@ -117,6 +126,7 @@ public sealed record FinalRule
     }
 }
 
+/// <summary>Where a run's final probabilities come from.</summary>
 public enum FinalRuleSource
 {
     /// <summary>No valid gold to choose by: the label model's probabilities are the final ones.</summary>

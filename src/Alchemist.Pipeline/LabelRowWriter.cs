@@ -8,7 +8,9 @@ namespace Alchemist.Pipeline;
 /// <summary>The file formats labels are written in.</summary>
 public enum LabelFileFormat
 {
+    /// <summary>Comma-separated values with a header row: id, label, then p_&lt;class&gt; per class.</summary>
     Csv,
+    /// <summary>One JSON object per line: id, label and a probabilities object by class name.</summary>
     Jsonl,
 }
 

@@ -12,6 +12,7 @@ public sealed record Ledger(int Calls, decimal CostUsd, IReadOnlyList<CallRecord
     /// <summary>Model priced for the zero-shot estimate when the project configures none (the offline synthesizer).</summary>
     public const string ReferenceModel = "gpt-4o-mini";
 
+    /// <summary>The project's ledger of LLM calls (.alchemist/ledger.jsonl); empty when no call was made.</summary>
     public static Ledger Read(string projectDirectory)
     {
         var path = new ProjectLayout(projectDirectory).LedgerPath;

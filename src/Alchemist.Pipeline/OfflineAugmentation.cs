@@ -27,6 +27,8 @@ public static class OfflineAugmentation
     /// <param name="Programs">The rules learned from all labeled valid rows.</param>
     /// <param name="ValidAccuracy">Valid accuracy (labeled rows) of the label model over the project's programs alone.</param>
     /// <param name="AugmentedValidAccuracy">The same, cross-fitted, with the offline rules voting too.</param>
+    /// <param name="ValidLogLoss">Valid log-loss of the label model over the project's programs alone.</param>
+    /// <param name="AugmentedValidLogLoss">The same, cross-fitted, with the offline rules voting too.</param>
     /// <param name="Folds">What the label model over the project's programs plus each fold's rules says, out of sample.</param>
     public sealed record Decision(IReadOnlyList<OfflineProgram> Programs, double ValidAccuracy, double AugmentedValidAccuracy, double ValidLogLoss, double AugmentedValidLogLoss, IReadOnlyList<ValidFold> Folds)
     {
@@ -34,6 +36,7 @@ public static class OfflineAugmentation
         public bool Use => Programs.Count > 0 && AugmentedValidAccuracy > ValidAccuracy && AugmentedValidLogLoss <= ValidLogLoss;
     }
 
+    /// <summary>Learns the offline synthesizer's rules from valid and measures, cross-fitted over the valid folds, whether the label model is better with them voting beside the programs.</summary>
     public static Decision Decide(TaskSpec spec, string labelModelName, ClassBalance balance, IReadOnlyDictionary<string, string[]> texts,
         IReadOnlyDictionary<string, LabelMatrix> votes, float[] labelModelValid, int[] validGold)
     {

@@ -62,8 +62,13 @@ public sealed record ValidFold(int[] Predicted, float[] PredictedProbabilities, 
 /// </summary>
 public static class OfflineCrossFit
 {
-    /// <param name=SplitName.Train>The train rows, as the programs read them.</param>
-    /// <param name=SplitName.Valid>The valid rows, as the programs read them; <paramref name="validGold"/> holds their classes (-1: none).</param>
+    /// <summary>One fold per part of valid, each predicted by rules learned from the other parts.</summary>
+    /// <param name="shape">What the programs look like for this task.</param>
+    /// <param name="labelModelName">The label model fitted on each fold's votes.</param>
+    /// <param name="balance">The class balance it is fitted with.</param>
+    /// <param name="train">The train rows, as the programs read them.</param>
+    /// <param name="valid">The valid rows, as the programs read them; <paramref name="validGold"/> holds their classes.</param>
+    /// <param name="validGold">Valid's gold classes (-1: none).</param>
     public static IReadOnlyList<ValidFold> Folds(OfflineShape shape, string labelModelName, ClassBalance balance, OfflineInputs train, OfflineInputs valid, int[] validGold)
     {
         var labeled = Enumerable.Range(0, validGold.Length).Where(r => validGold[r] >= 0).ToArray();

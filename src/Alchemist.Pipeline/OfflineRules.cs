@@ -13,20 +13,25 @@ public sealed class OfflineInputs(string[]? texts, double[][] numbers, int rows)
 {
     private string[][]? _tokens;
 
+    /// <summary>Each row's text inputs joined, as programs' rules read them; null without text inputs.</summary>
     public string[]? Texts { get; } = texts;
 
+    /// <summary>One column per number input, in the spec's order.</summary>
     public double[][] Numbers { get; } = numbers;
 
+    /// <summary>Number of rows.</summary>
     public int Rows { get; } = rows;
 
     /// <summary>The texts' tokens, computed once: every fold of a cross-fit evaluates its rules on the same train rows.</summary>
     public string[][] Tokens => _tokens ??= Texts is null ? [] : [.. Texts.Select(RuleFeatures.Tokenize)];
 
+    /// <summary>The inputs of a split as the spec names them.</summary>
     public static OfflineInputs Of(TaskSpec spec, DataSplit split) => new(
         spec.Inputs.Any(i => i.Type == InputType.Text) ? RowText.Of(spec, split) : null,
         [.. spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => split.Rows.Number(i.Name))],
         split.Count);
 
+    /// <summary>The given rows only, in the given order.</summary>
     public OfflineInputs Select(IReadOnlyList<int> rows) =>
         new(Texts is null ? null : [.. rows.Select(r => Texts[r])], [.. Numbers.Select(column => rows.Select(r => column[r]).ToArray())], rows.Count);
 }
@@ -57,7 +62,10 @@ public sealed class OfflineRules
     public IReadOnlyList<(string Name, string Source)> Programs =>
         [.. _thresholdPrograms.Select(p => (p.Name, p.Source)), .. _textPrograms.Select(p => (p.Name, p.Source))];
 
+    /// <summary>Learns rule and threshold programs from labeled rows.</summary>
+    /// <param name="shape">What the programs look like for this task.</param>
     /// <param name="sample">The labeled rows, with their classes in <paramref name="labels"/>.</param>
+    /// <param name="labels">Each row's class index.</param>
     public static OfflineRules Learn(OfflineShape shape, OfflineInputs sample, IReadOnlyList<int> labels)
     {
         var text = shape.HasText && sample.Texts is { } texts

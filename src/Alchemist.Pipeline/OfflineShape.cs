@@ -13,8 +13,10 @@ namespace Alchemist.Pipeline;
 /// </summary>
 public sealed record OfflineShape(IReadOnlyList<string> ClassNames, bool HasText, IReadOnlyList<string> NumberInputs, IReadOnlyList<string> NumberMembers, string? TextFromRow)
 {
+    /// <summary>What the synthesizer's settings are chosen by.</summary>
     public EvaluationMetric Metric { get; init; } = EvaluationMetric.Accuracy;
 
+    /// <summary>The shape of a spec's task.</summary>
     public static OfflineShape Of(TaskSpec spec)
     {
         var numbers = spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => i.Name).ToArray();

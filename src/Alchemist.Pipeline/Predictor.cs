@@ -30,8 +30,10 @@ public sealed class Predictor : IDisposable
         _finalRule = finalRule;
     }
 
+    /// <summary>The project's spec: the inputs rows must have and the class names labels are written with.</summary>
     public TaskSpec Spec { get; }
 
+    /// <summary>The end model the last run saved.</summary>
     public EndModel.EndModel Model { get; }
 
     /// <summary>
@@ -85,6 +87,7 @@ public sealed class Predictor : IDisposable
     /// <summary>Whether <see cref="Predict"/> applies the final-label rule (else the end model alone).</summary>
     public bool UsesFinalRule => _finalRule is not null;
 
+    /// <summary>Stops the worker processes and unloads the programs of the final rule; nothing to do for the end model alone.</summary>
     public void Dispose() => _finalRule?.Dispose();
 
     /// <summary>

@@ -11,20 +11,28 @@ namespace Alchemist.Pipeline;
 /// <summary>Everything one run computed, for the outputs and the report.</summary>
 public sealed record RunArtifacts
 {
+    /// <summary>The spec the run read.</summary>
     public required TaskSpec Spec { get; init; }
 
+    /// <summary>The train, valid and test splits, in memory.</summary>
     public required Dataset Dataset { get; init; }
 
+    /// <summary>Who wrote the programs: the offline synthesizer, or the LLM provider and model.</summary>
     public required string Synthesizer { get; init; }
 
+    /// <summary>The sandboxed apply: per split and program, status, coverage, faults and time, and the programs rejected.</summary>
     public required ProjectApplyResult Apply { get; init; }
 
+    /// <summary>The program files that vote, with the offline rules beside them when they were used.</summary>
     public required IReadOnlyList<ProgramFile> Programs { get; init; }
 
+    /// <summary>Each split's votes, by split name.</summary>
     public required IReadOnlyDictionary<string, LabelMatrix> Votes { get; init; }
 
+    /// <summary>Each split's per-program analysis (coverage, overlaps, conflicts, accuracies), by split name.</summary>
     public required IReadOnlyDictionary<string, LabelAnalysisReport> Analyses { get; init; }
 
+    /// <summary>The label model's name in the catalog (mv, wmv, ds, metal, fs).</summary>
     public required string LabelModelName { get; init; }
 
     /// <summary>Every label model's valid figures when auto chose among them; empty without valid gold.</summary>
@@ -33,6 +41,7 @@ public sealed record RunArtifacts
     /// <summary>Why auto chose the label model it chose, with the lead and its standard error; null without valid gold.</summary>
     public string? LabelModelChoiceReason { get; init; }
 
+    /// <summary>The class prior the fitted label model uses.</summary>
     public required IReadOnlyList<double> ClassPrior { get; init; }
 
     /// <summary>The class balance the label model was fitted with: valid's gold shares, or estimated from the votes.</summary>
@@ -41,17 +50,22 @@ public sealed record RunArtifacts
     /// <summary>What the run found that the user must not miss (a class left out, figures no better than a trivial answer).</summary>
     public required IReadOnlyList<string> Warnings { get; init; }
 
+    /// <summary>Each split's row-major label-model probabilities, by split name.</summary>
     public required IReadOnlyDictionary<string, float[]> LabelModelProbabilities { get; init; }
 
+    /// <summary>The end model, its predictions and the dev-only baseline's.</summary>
     public required EndModelResult EndModel { get; init; }
 
+    /// <summary>The source of the final labels chosen on valid; null without valid gold (the label model's are the final ones).</summary>
     public required FinalChoice.Choice? FinalChoice { get; init; }
 
+    /// <summary>Each split's row-major final probabilities, by split name.</summary>
     public required IReadOnlyDictionary<string, float[]> FinalProbabilities { get; init; }
 
     /// <summary>Macro-F1, per-class figures, the majority-class baseline and the verdict against the dev-only baseline.</summary>
     public required FinalFigures Figures { get; init; }
 
+    /// <summary>The figures of some probabilities on a split's gold; null where the split or its gold is missing.</summary>
     public ClassificationMetrics? Metrics(IReadOnlyDictionary<string, float[]>? probabilities, string split)
     {
         if (probabilities is null || !probabilities.TryGetValue(split, out var p) || Dataset.Splits.FirstOrDefault(s => s.Name == split) is not { } data || !data.Rows.HasAnyGold)

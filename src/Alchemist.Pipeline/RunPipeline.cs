@@ -18,6 +18,7 @@ namespace Alchemist.Pipeline;
 /// </summary>
 public sealed class RunPipeline
 {
+    /// <summary>The project's output folder (out/), relative to the project.</summary>
     public const string OutputFolder = ProjectLayout.OutputFolderName;
 
     /// <summary>Lines of a rejected program's reason shown in the run log (the apply command shows them all).</summary>
@@ -32,8 +33,10 @@ public sealed class RunPipeline
 
 
 
+    /// <summary>A pipeline that writes its progress lines and warnings to <paramref name="log"/>.</summary>
     public RunPipeline(TextWriter log) => _log = log;
 
+    /// <summary>Run every stage again even when nothing changed since the last run.</summary>
     public bool Force { get; init; }
 
     /// <summary>The user vouches for every program (<c>--trust-programs</c>): LLM-written ones may then run in this process.</summary>

@@ -10,6 +10,7 @@ namespace Alchemist.Pipeline;
 /// </summary>
 public sealed record RunSummary
 {
+    /// <summary>How summary.json and run.json are written: snake_case names, every field present.</summary>
     public static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -18,28 +19,37 @@ public sealed record RunSummary
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
+    /// <summary>Programs that voted on every split.</summary>
     public required int Programs { get; init; }
 
     /// <summary>Share of train rows where at least one program voted.</summary>
     public required double Coverage { get; init; }
 
+    /// <summary>The label model used (mv, wmv, ds, metal or fs).</summary>
     public required string LabelModel { get; init; }
 
+    /// <summary>Test accuracy of the final labels; null without test gold.</summary>
     public required double? FinalTestAccuracy { get; init; }
 
+    /// <summary>Test accuracy of the label model alone; null without test gold.</summary>
     public required double? LabelModelTestAccuracy { get; init; }
 
+    /// <summary>Test accuracy of the end model alone; null without test gold.</summary>
     public required double? EndModelTestAccuracy { get; init; }
 
+    /// <summary>Test accuracy of the dev-only baseline (the end model trained on valid's gold alone); null without valid or test gold.</summary>
     public required double? DevOnlyBaselineTestAccuracy { get; init; }
 
     /// <summary>Macro-F1 on test of the final labels: every class counts the same, so leaving out a small class shows here.</summary>
     public double? FinalTestMacroF1 { get; init; }
 
+    /// <summary>Test macro-F1 of the label model alone.</summary>
     public double? LabelModelTestMacroF1 { get; init; }
 
+    /// <summary>Test macro-F1 of the end model alone.</summary>
     public double? EndModelTestMacroF1 { get; init; }
 
+    /// <summary>Test macro-F1 of the dev-only baseline.</summary>
     public double? DevOnlyBaselineTestMacroF1 { get; init; }
 
     /// <summary>The class a trivial labeler would always answer: the most common in valid's gold (in test's without it).</summary>
@@ -48,6 +58,7 @@ public sealed record RunSummary
     /// <summary>Test accuracy of always answering <see cref="MajorityClass"/>: the rate any labels must beat to mean something.</summary>
     public double? MajorityClassTestAccuracy { get; init; }
 
+    /// <summary>Test macro-F1 of always answering <see cref="MajorityClass"/>.</summary>
     public double? MajorityClassTestMacroF1 { get; init; }
 
     /// <summary>The final labels on test, class by class (precision, recall, F1, gold rows, predicted rows); empty without test gold.</summary>
@@ -62,10 +73,13 @@ public sealed record RunSummary
     /// <summary>What the run found that the user must not miss (a class without programs, a class left out of the final labels, figures no better than the majority class).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>LLM calls in the project's ledger, over every run.</summary>
     public required int LlmCalls { get; init; }
 
+    /// <summary>What the ledger's calls cost, in US dollars.</summary>
     public required decimal CostUsd { get; init; }
 
+    /// <summary>How long the run took.</summary>
     public required double Seconds { get; init; }
 
     /// <summary>label_model, end_model, blend:W (W = weight of the label model) or dev_only_baseline; rows no program voted on always take the end model's label, except under dev_only_baseline.</summary>
@@ -86,16 +100,21 @@ public sealed record RunSummary
     /// <summary>The standard error of <see cref="LeadOverDefault"/>, in the metric (of the paired difference).</summary>
     public double? LeadStandardError { get; init; }
 
+    /// <summary>Who wrote the programs: the offline synthesizer, or the LLM provider and model.</summary>
     public required string Synthesizer { get; init; }
 
     /// <summary>True when nothing had changed since the last run and its results were reused.</summary>
     public bool Reused { get; init; }
 
+    /// <summary>The labels as CSV, relative to the project.</summary>
     public required string LabelsCsv { get; init; }
 
+    /// <summary>The labels as JSON lines, relative to the project.</summary>
     public required string LabelsJsonl { get; init; }
 
+    /// <summary>The HTML report, relative to the project.</summary>
     public required string Report { get; init; }
 
+    /// <summary>The saved end model's folder, relative to the project.</summary>
     public required string EndModelFolder { get; init; }
 }

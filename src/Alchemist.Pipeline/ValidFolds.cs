@@ -9,6 +9,7 @@ namespace Alchemist.Pipeline;
 /// </summary>
 public static class ValidFolds
 {
+    /// <summary>Most folds valid is split into; fewer when valid has few gold rows.</summary>
     public const int MaxFolds = 5;
 
     /// <param name="Predict">The rows this fold predicts.</param>

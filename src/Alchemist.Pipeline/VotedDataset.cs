@@ -9,6 +9,7 @@ namespace Alchemist.Pipeline;
 /// <summary>One split's votes and gold labels (-1 where a row has none).</summary>
 public sealed record VotedSplit(string Name, string Source, LabelMatrix Votes, int[] Gold)
 {
+    /// <summary>True when some row has a gold label.</summary>
     public bool HasGold => Gold.AsSpan().IndexOfAnyExcept(DataBatch.NoLabel) >= 0;
 }
 
@@ -16,9 +17,13 @@ public sealed record VotedSplit(string Name, string Source, LabelMatrix Votes, i
 /// The votes that <c>alchemist labelmodel</c> works on: a WRENCH folder (its weak_labels), or a project folder whose data
 /// (WRENCH, CSV or JSONL, as its alchemist.yaml says) has been labeled by <c>alchemist apply</c>.
 /// </summary>
+/// <param name="Name">The data set's name (its folder's).</param>
+/// <param name="ClassNames">Class names in index order.</param>
+/// <param name="Splits">The splits that have votes, by name.</param>
 /// <param name="Metric">What auto judges by: the project's <c>evaluation.metric</c>, or the spec's default for a WRENCH folder.</param>
 public sealed record VotedDataset(string Name, IReadOnlyList<string> ClassNames, IReadOnlyDictionary<string, VotedSplit> Splits, EvaluationMetric Metric)
 {
+    /// <summary>The named split; a <see cref="UserError"/> when it is missing, or has no gold where <paramref name="needGold"/>.</summary>
     public VotedSplit Require(string split, bool needGold)
     {
         if (!Splits.TryGetValue(split, out var found))
@@ -34,6 +39,7 @@ public sealed record VotedDataset(string Name, IReadOnlyList<string> ClassNames,
         return found;
     }
 
+    /// <summary>Reads a WRENCH folder's weak labels, or a project's votes from its last apply.</summary>
     public static VotedDataset Load(string path)
     {
         var full = Path.GetFullPath(path);

@@ -24,6 +24,7 @@ public static class HtmlReport
         return reader.ReadToEnd();
     });
 
+    /// <summary>The run's report as one self-contained HTML page (its plotting library inlined, so it reads offline).</summary>
     public static string Render(RunArtifacts run, RunSummary summary, Ledger ledger)
     {
         var spec = run.Spec;
