@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Alchemist.Spec;
 using Alchemist.Synthesis.Llm;
+using Microsoft.Extensions.AI;
 using Xunit;
 
 namespace Alchemist.Synthesis.Tests;
@@ -40,6 +41,8 @@ public sealed class LlmGatewayTests : IDisposable
         Assert.Equal(["system", "user"], messages.Select(m => m!["role"]!.GetValue<string>()));
         Assert.Equal("You write labeling functions.", TextOf(messages[0]!));
         Assert.Equal("Write one for spam.", TextOf(messages[1]!));
+        // The call's own metadata rides in ChatOptions.AdditionalProperties for the middleware; it is no request parameter.
+        Assert.DoesNotContain("alchemist", seen.Body, StringComparison.OrdinalIgnoreCase);
 
         var (input, output) = Assert.Single(server.ReportedUsage);
         Assert.Equal(input, reply.InputTokens);
@@ -76,6 +79,7 @@ public sealed class LlmGatewayTests : IDisposable
         var message = Assert.Single(body["messages"]!.AsArray());
         Assert.Equal("user", message!["role"]!.GetValue<string>());
         Assert.Equal("Write one for spam.", TextOf(message));
+        Assert.DoesNotContain("alchemist", seen.Body, StringComparison.OrdinalIgnoreCase);
 
         var (input, output) = Assert.Single(server.ReportedUsage);
         var line = Assert.Single(gateway.Ledger.Records);
@@ -187,8 +191,7 @@ public sealed class LlmGatewayTests : IDisposable
     public async Task UnknownModelPrice_IsAnErrorNamingTheSpecKey_UnlessTheServerIsLocal()
     {
         await using var server = new LoopbackLlmServer();
-        var remote = new LlmGateway(
-            new ReplayProvider(), Cache(), Ledger(), new PriceTable());
+        var remote = Replay();
         Assert.Contains("prices", Assert.Throws<SynthesisException>(() => remote.EstimateCost(Request("replay", "my-finetune"))).Message, StringComparison.Ordinal);
 
         var local = Gateway(Endpoint(LlmEndpoint.OpenAiCompatible, server));
@@ -203,7 +206,7 @@ public sealed class LlmGatewayTests : IDisposable
         var recorded = await Gateway(Endpoint(LlmEndpoint.OpenAiCompatible, server))
             .CompleteAsync(Request("openai-compatible", "gpt-4o-mini"), TestContext.Current.CancellationToken);
 
-        var replay = new LlmGateway(new ReplayProvider(), Cache(), Ledger(), new PriceTable());
+        var replay = Replay();
         var replayed = await replay.CompleteAsync(Request("replay", "gpt-4o-mini"), TestContext.Current.CancellationToken);
         Assert.Equal(recorded.Text, replayed.Text);
 
@@ -217,25 +220,25 @@ public sealed class LlmGatewayTests : IDisposable
     [Fact]
     public async Task Exchange_WritesThePrompt_ThenPicksUpTheReply()
     {
-        var exchange = new ExchangeProvider(Path.Combine(_project.Path, "exchange"));
+        var exchange = new ExchangeChatClient(Path.Combine(_project.Path, "exchange"));
         var request = Request("exchange", "claude-sonnet-4-5");
 
         var pending = await Assert.ThrowsAsync<ReplyPendingException>(
-            () => new LlmGateway(exchange, Cache(), Ledger(), new PriceTable()).CompleteAsync(request, TestContext.Current.CancellationToken));
+            () => Local("exchange", exchange).CompleteAsync(request, TestContext.Current.CancellationToken));
         var prompt = File.ReadAllText(pending.PromptPath);
         Assert.Contains("Write one for spam.", prompt, StringComparison.Ordinal);
         Assert.Contains(Path.GetFileName(pending.ReplyPath), prompt, StringComparison.Ordinal);
         Assert.False(File.Exists(pending.ReplyPath));
 
         File.WriteAllText(pending.ReplyPath, "```csharp\npublic static int Label(string text) => -1;\n```\n");
-        var gateway = new LlmGateway(exchange, Cache(), Ledger(), new PriceTable());
+        var gateway = Local("exchange", exchange);
         var reply = await gateway.CompleteAsync(request, TestContext.Current.CancellationToken);
         Assert.Contains("=> -1", reply.Text, StringComparison.Ordinal);
         Assert.True(reply.TokensEstimated);
         Assert.Single(gateway.Ledger.Records);
 
         File.Delete(pending.ReplyPath);
-        var rerun = new LlmGateway(exchange, Cache(), Ledger(), new PriceTable());
+        var rerun = Local("exchange", exchange);
         Assert.Equal(reply.Text, (await rerun.CompleteAsync(request, TestContext.Current.CancellationToken)).Text);
         Assert.Equal(1, rerun.CacheHits);
     }
@@ -286,16 +289,29 @@ public sealed class LlmGatewayTests : IDisposable
 
     private CostLedger Ledger() => new(Path.Combine(_project.Path, "ledger.jsonl"));
 
+    /// <summary>A gateway over a client that answers on this machine, as SynthesisSession opens one for exchange.</summary>
+    private LlmGateway Local(string provider, IChatClient client) =>
+        new(provider, client, Cache(), Ledger(), new PriceTable(), new LlmGatewayOptions { Remote = false });
+
+    private LlmGateway Replay()
+    {
+        var cache = Cache();
+        return new(LlmEndpoint.Replay, new ReplayChatClient(cache), cache, Ledger(), new PriceTable(), new LlmGatewayOptions { Remote = false });
+    }
+
     private LlmGateway Gateway(LlmEndpoint endpoint, decimal? capUsd = null)
     {
         var retry = new RetryPolicy(MaxAttempts: 3, BaseDelay: TimeSpan.FromMilliseconds(1), MaxDelay: TimeSpan.FromMilliseconds(5), AttemptTimeout: TimeSpan.FromSeconds(20));
+        var cache = Cache();
         return new LlmGateway(
-            endpoint.CreateProvider(new ProjectLayout(_project.Path), retry.AttemptTimeout),
-            Cache(),
+            endpoint.Provider,
+            endpoint.CreateClient(new ProjectLayout(_project.Path), retry.AttemptTimeout, cache),
+            cache,
             Ledger(),
             new PriceTable(),
             new LlmGatewayOptions
             {
+                Remote = endpoint.IsRemote,
                 Retry = retry,
                 SpendingCapUsd = capUsd,
                 FallbackPrice = endpoint.IsLocal ? ModelPrice.Free : null,

@@ -3,6 +3,7 @@ using Alchemist.Programs;
 using Alchemist.Programs.Apply;
 using Alchemist.Spec;
 using Alchemist.Synthesis.Llm;
+using Microsoft.Extensions.AI;
 
 namespace Alchemist.Synthesis.Engine;
 
@@ -37,15 +38,20 @@ public static class SynthesisSession
     /// but sends nothing: what a dry run looks calls up and prices with.
     /// </summary>
     public static LlmGateway OpenEstimateGateway(SynthesisSettings settings) =>
-        new(new PlanningProvider(settings.Endpoint.Provider), new ResponseCache(settings.CacheFolder), new CostLedger(settings.LedgerPath),
-            new PriceTable(settings.Prices), GatewayOptions(settings, log: null));
+        new(settings.Endpoint.Provider, new PlanningChatClient(), new ResponseCache(settings.CacheFolder), new CostLedger(settings.LedgerPath),
+            new PriceTable(settings.Prices), GatewayOptions(settings, log: null) with { Remote = false });
 
-    public static LlmGateway OpenGateway(SynthesisSettings settings, Action<string>? log = null) =>
-        new(settings.Endpoint.CreateProvider(settings.Layout, settings.Retry.AttemptTimeout),
-            new ResponseCache(settings.CacheFolder),
+    public static LlmGateway OpenGateway(SynthesisSettings settings, Action<string>? log = null)
+    {
+        var cache = new ResponseCache(settings.CacheFolder);
+        return new(
+            settings.Endpoint.Provider,
+            settings.Endpoint.CreateClient(settings.Layout, settings.Retry.AttemptTimeout, cache),
+            cache,
             new CostLedger(settings.LedgerPath),
             new PriceTable(settings.Prices),
             GatewayOptions(settings, log));
+    }
 
     /// <summary>
     /// Local servers, exchange and replay cost nothing for models the price table does not know; exchange costs nothing for
@@ -56,6 +62,7 @@ public static class SynthesisSession
         var local = settings.Endpoint.IsLocal || settings.Endpoint.Provider is LlmEndpoint.Exchange or LlmEndpoint.Replay;
         return new LlmGatewayOptions
         {
+            Remote = settings.Endpoint.IsRemote,
             SpendingCapUsd = settings.SpendingCapUsd,
             MaxConcurrency = settings.MaxConcurrency,
             Retry = settings.Retry,
@@ -84,15 +91,21 @@ public static class SynthesisSession
             : $"{f.Name}: {sample.Number(f.Name)[row].ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
     }
 
-    /// <summary>Stands for the configured provider in a dry run: its name keys the calls as the real ones are keyed; it answers nothing.</summary>
-    private sealed class PlanningProvider(string name) : ILlmProvider
+    /// <summary>Stands for the configured provider in a dry run, whose name keys the calls as the real ones are keyed; it answers nothing.</summary>
+    private sealed class PlanningChatClient : IChatClient
     {
-        public string Name => name;
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException($"a dry run sends no call ({LlmChat.RequestOf(options).Purpose})");
 
-        public bool IsRemote => false;
-
-        public Task<LlmReply> CompleteAsync(LlmRequest request, CancellationToken cancellationToken) =>
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+            IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
             throw new InvalidOperationException("a dry run sends no call");
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
     }
 
     private sealed class NoChecks : IProgramChecker

@@ -44,23 +44,21 @@ public sealed record LlmEndpoint(string Provider, string? BaseUrl = null, string
     public bool IsLocal => Provider is Ollama or Vllm or LmStudio
         || (EffectiveBaseUrl is { } url && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.IsLoopback);
 
-    /// <summary>Builds the provider; network kinds get an IChatClient with the SDK's own retries off (the gateway retries).</summary>
-    public ILlmProvider CreateProvider(ProjectLayout project, TimeSpan attemptTimeout)
+    /// <summary>False for exchange and replay, which answer on this machine: no spending cap, concurrency limit or retries.</summary>
+    public bool IsRemote => Provider is not (Exchange or Replay);
+
+    /// <summary>
+    /// The client that answers this endpoint's calls: the SDK's own IChatClient for network kinds (with the SDK's retries off,
+    /// since the gateway retries), an exchange over the project's folder, or a replay of <paramref name="recordings"/>.
+    /// </summary>
+    public IChatClient CreateClient(ProjectLayout project, TimeSpan attemptTimeout, ResponseCache recordings) => Provider switch
     {
-        switch (Provider)
-        {
-            case Exchange:
-                return new ExchangeProvider(project.ExchangeFolder);
-            case Replay:
-                return new ReplayProvider();
-            case Anthropic:
-                return new ChatClientProvider(Provider, CreateAnthropic(attemptTimeout));
-            case OpenAi or AzureOpenAi or OpenAiCompatible or Ollama or Vllm or LmStudio:
-                return new ChatClientProvider(Provider, CreateOpenAi(attemptTimeout));
-            default:
-                throw new SynthesisException($"unknown LLM provider '{Provider}'; expected one of {string.Join(", ", Kinds)}");
-        }
-    }
+        Exchange => new ExchangeChatClient(project.ExchangeFolder),
+        Replay => new ReplayChatClient(recordings),
+        Anthropic => CreateAnthropic(attemptTimeout),
+        OpenAi or AzureOpenAi or OpenAiCompatible or Ollama or Vllm or LmStudio => CreateOpenAi(attemptTimeout),
+        _ => throw new SynthesisException($"unknown LLM provider '{Provider}'; expected one of {string.Join(", ", Kinds)}"),
+    };
 
     private IChatClient CreateOpenAi(TimeSpan attemptTimeout)
     {

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.AI;
 
 namespace Alchemist.Synthesis.Llm;
 
@@ -7,16 +8,15 @@ namespace Alchemist.Synthesis.Llm;
 /// into exchange/&lt;name&gt;.reply.md next to it, and the next run picks it up (and caches it like any other call).
 /// File names start with the call's purpose so that a person can tell them apart; the content address follows.
 /// </summary>
-public sealed class ExchangeProvider(string folder) : ILlmProvider
+public sealed class ExchangeChatClient(string folder) : IChatClient
 {
-    public string Name => "exchange";
-
-    public bool IsRemote => false;
+    private readonly ChatClientMetadata _metadata = new(LlmEndpoint.Exchange);
 
     public string Folder { get; } = folder;
 
-    public Task<LlmReply> CompleteAsync(LlmRequest request, CancellationToken cancellationToken)
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        var request = LlmChat.RequestOf(options);
         var stem = StemOf(request);
         var replyPath = Path.Combine(Folder, stem + ".reply.md");
         var promptPath = Path.Combine(Folder, stem + ".prompt.md");
@@ -25,8 +25,9 @@ public sealed class ExchangeProvider(string folder) : ILlmProvider
             var text = File.ReadAllText(replyPath);
             if (!string.IsNullOrWhiteSpace(text))
             {
-                return Task.FromResult(new LlmReply(
-                    text, TokenEstimator.EstimatePrompt(request.Messages), TokenEstimator.Estimate(text), TokensEstimated: true, ModelReported: null, FinishReason: null));
+                // A chat window reports no usage, so both counts are estimates.
+                return Task.FromResult(LlmChat.ToResponse(new LlmReply(
+                    text, TokenEstimator.EstimatePrompt(request.Messages), TokenEstimator.Estimate(text), TokensEstimated: true, ModelReported: null, FinishReason: null)));
             }
         }
 
@@ -36,6 +37,20 @@ public sealed class ExchangeProvider(string folder) : ILlmProvider
         }
 
         throw new ReplyPendingException(promptPath, replyPath, request.Purpose);
+    }
+
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("exchange answers whole replies from files; nothing streams");
+
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is not null ? null
+        : serviceType == typeof(ChatClientMetadata) ? _metadata
+        : serviceType.IsInstanceOfType(this) ? this
+        : null;
+
+    public void Dispose()
+    {
     }
 
     /// <summary>Purpose in file-name form plus the first 12 hex digits of the content address.</summary>
@@ -58,7 +73,7 @@ public sealed class ExchangeProvider(string folder) : ILlmProvider
         request.ToMarkdown();
 }
 
-/// <summary>The exchange provider is waiting for a person to fill in a reply file.</summary>
+/// <summary>The exchange client is waiting for a person to fill in a reply file.</summary>
 public sealed class ReplyPendingException(string promptPath, string replyPath, string purpose)
     : SynthesisException($"{purpose}: waiting for a reply in {replyPath} (prompt in {promptPath})")
 {

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.AI;
+
+namespace Alchemist.Synthesis.Llm;
+
+/// <summary>
+/// Answers only from recordings: any provider's finished call with the same model, messages, settings and sample (the
+/// content key), so that a run recorded with one provider replays under another with no network and no cost. A call
+/// with no recording is an error naming it.
+/// </summary>
+public sealed class ReplayChatClient(ResponseCache recordings) : IChatClient
+{
+    private readonly ChatClientMetadata _metadata = new(LlmEndpoint.Replay);
+
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var request = LlmChat.RequestOf(options);
+        return recordings.TryGetAnyProvider(request, out var recorded)
+            ? Task.FromResult(LlmChat.FromRecord(recorded))
+            : throw new CacheMissException(request, recordings.Folder);
+    }
+
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("replay answers whole recorded replies; nothing streams");
+
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is not null ? null
+        : serviceType == typeof(ChatClientMetadata) ? _metadata
+        : serviceType.IsInstanceOfType(this) ? this
+        : null;
+
+    public void Dispose()
+    {
+    }
+}
