@@ -46,7 +46,7 @@ internal sealed class FinalRuleLabeler : IDisposable
     public static FinalRuleLabeler Open(TaskSpec spec, ApplyOptions options, Action<string> warn)
     {
         var layout = new ProjectLayout(spec.ProjectDirectory);
-        if (RunState.TryReuse(spec.ProjectDirectory, RunState.Fingerprint(spec, layout.ProgramsFolder)) is null)
+        if (!RunState.InputsUnchanged(spec, layout.ProgramsFolder))
         {
             throw new UserError(
                 $"the programs, alchemist.yaml or the data changed since the last run of {spec.ProjectDirectory} (or it did not finish): run `alchemist run` first, so that the final-label rule is that of these programs",

@@ -96,7 +96,7 @@ public sealed class RunPipeline
         // follow-up still waiting for its reply saves none, so the run after the reply is pasted does not reuse this one.
         if (!_followUpPending)
         {
-            RunState.Save(root, RunState.Fingerprint(spec, programsFolder), summary);
+            RunState.Save(spec, programsFolder, summary);
         }
         return summary;
     }

@@ -17,11 +17,19 @@ internal static class RunState
 
     public static string PathIn(string projectDirectory) => new ProjectLayout(projectDirectory).RunStatePath;
 
-    public static string Fingerprint(TaskSpec spec, string programsFolder)
+    /// <summary>What a run's results depend on: this build of the pipeline and <see cref="InputsFingerprint"/>.</summary>
+    public static string Fingerprint(TaskSpec spec, string programsFolder) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            typeof(RunState).Assembly.ManifestModule.ModuleVersionId + "\n" + InputsFingerprint(spec, programsFolder))));
+
+    /// <summary>
+    /// The spec, the programs and the data files a run read, without the build: another build (the command line, or a
+    /// program that references the library packages) labels with the same saved rule as long as these stay.
+    /// </summary>
+    public static string InputsFingerprint(TaskSpec spec, string programsFolder)
     {
         var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string text) => hash.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
-        Add(typeof(RunState).Assembly.ManifestModule.ModuleVersionId.ToString());
         Add(File.ReadAllText(spec.SpecFile ?? Path.Combine(spec.ProjectDirectory, TaskSpec.FileName)));
         Add(spec.Evaluation.Metric.SpecName());
         if (Directory.Exists(programsFolder))
@@ -104,12 +112,31 @@ internal static class RunState
         }
     }
 
-    public static void Save(string projectDirectory, string fingerprint, RunSummary summary)
+    public static void Save(TaskSpec spec, string programsFolder, RunSummary summary)
     {
-        var path = PathIn(projectDirectory);
+        var path = PathIn(spec.ProjectDirectory);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new Saved(fingerprint, summary), RunSummary.Json));
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new Saved(Fingerprint(spec, programsFolder), summary) { Inputs = InputsFingerprint(spec, programsFolder) }, RunSummary.Json));
     }
 
-    private sealed record Saved(string Fingerprint, RunSummary Summary);
+    /// <summary>True when the last run finished with the spec, programs and data as they are now (whatever build made it).</summary>
+    public static bool InputsUnchanged(TaskSpec spec, string programsFolder)
+    {
+        var path = PathIn(spec.ProjectDirectory);
+        try
+        {
+            return File.Exists(path) && JsonSerializer.Deserialize<Saved>(File.ReadAllText(path), RunSummary.Json) is { Inputs: { } inputs }
+                && inputs == InputsFingerprint(spec, programsFolder);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private sealed record Saved(string Fingerprint, RunSummary Summary)
+    {
+        /// <summary><see cref="InputsFingerprint"/> at the end of the run; null in a run.json of an earlier version.</summary>
+        public string? Inputs { get; init; }
+    }
 }

@@ -155,6 +155,56 @@ public sealed class RunPipelineTests(RunPipelineTests.YoutubeRun run) : IClassFi
     }
 
     [Fact]
+    public void The_readme_library_sample_compiles_and_labels_a_csv_as_the_run_labeled_those_rows()
+    {
+        var readme = File.ReadAllText(Path.Combine(SharedFolder.RepositoryRoot, "README.md"));
+        var sample = System.Text.RegularExpressions.Regex.Match(readme, "<!-- library-sample -->\\s*```csharp\\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.True(sample.Success, "README.md has no ```csharp block after <!-- library-sample -->");
+
+        // The first 40 test rows as a CSV with the example's input field, quoted as any CSV writer would.
+        var folder = Directory.CreateDirectory(Path.Combine(run.Directory, "sample-" + Guid.NewGuid().ToString("N"))).FullName;
+        var input = Path.Combine(folder, "comments.csv");
+        using (var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run.Directory, "data", "test.json"))))
+        {
+            var rows = json.RootElement.EnumerateObject().Take(40)
+                .Select(row => $"{row.Name},\"{row.Value.GetProperty("data").GetProperty("text").GetString()!.Replace("\"", "\"\"", StringComparison.Ordinal)}\"");
+            File.WriteAllLines(input, ["id,text", .. rows]);
+        }
+
+        var output = Path.Combine(folder, "labels.csv");
+        var entryPoint = CompileConsoleProgram(sample.Groups[1].Value);
+        entryPoint.Invoke(null, [new[] { run.Directory, input, output }]);
+
+        var ran = File.ReadAllLines(Path.Combine(run.Directory, run.Summary.LabelsCsv))
+            .Where(line => line.StartsWith("test,", StringComparison.Ordinal))
+            .Take(40)
+            .Select(line => string.Join(',', line.Split(',')[1..5]));
+        Assert.Equal(["id,label,p_HAM,p_SPAM", .. ran], File.ReadAllLines(output));
+    }
+
+    /// <summary>
+    /// Compiles a console program's top-level statements as a new console project would (its implicit usings included)
+    /// against this process's assemblies, and returns its entry point.
+    /// </summary>
+    private static System.Reflection.MethodInfo CompileConsoleProgram(string source)
+    {
+        const string implicitUsings = "global using System; global using System.Collections.Generic; global using System.IO; global using System.Linq; " +
+            "global using System.Net.Http; global using System.Threading; global using System.Threading.Tasks;";
+        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Select(path => Microsoft.CodeAnalysis.MetadataReference.CreateFromFile(path));
+        var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create(
+            "ReadmeSample",
+            [Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(implicitUsings), Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(source)],
+            references,
+            new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(Microsoft.CodeAnalysis.OutputKind.ConsoleApplication, nullableContextOptions: Microsoft.CodeAnalysis.NullableContextOptions.Enable));
+        using var image = new MemoryStream();
+        var emitted = compilation.Emit(image);
+        Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics));
+        var assembly = new System.Runtime.Loader.AssemblyLoadContext("readme-sample", isCollectible: true).LoadFromStream(new MemoryStream(image.ToArray()));
+        return assembly.EntryPoint!;
+    }
+
+    [Fact]
     public void A_final_rule_that_is_not_there_is_an_error_that_says_to_run_again()
     {
         var error = Assert.Throws<UserError>(() => FinalRule.Load(Path.Combine(run.Directory, "no-such-out")));
