@@ -38,10 +38,17 @@ public sealed class LabelModelCommandTests : IDisposable
         return folder;
     }
 
-    private static (int Code, string Out, string Error) Alchemist(params string[] args)
+    private static (int Code, string Out, string Error) Alchemist(params string[] args) => AlchemistWith(null, args);
+
+    private static (int Code, string Out, string Error) AlchemistWith(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var cli = typeof(Cli.Program).Assembly.Location;
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(cli);
         foreach (var arg in args)
         {
@@ -72,6 +79,27 @@ public sealed class LabelModelCommandTests : IDisposable
         var auto = root.GetProperty("auto");
         Assert.Contains(auto.GetProperty("chosen").GetString(), models.Select(m => m.GetProperty("name").GetString()));
         Assert.Equal(1.0, auto.GetProperty("accuracy").GetDouble());
+    }
+
+    [Fact]
+    public void Analyze_at_80_columns_keeps_each_program_on_one_line_within_80_characters()
+    {
+        var trec = SharedFolder.Dataset("trec");
+        var (code, stdout, stderr) = AlchemistWith(new Dictionary<string, string> { ["COLUMNS"] = "80", ["NO_COLOR"] = "1" }, "labelmodel", "analyze", trec, "--split", "valid");
+
+        Assert.True(code == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(lines, line => Assert.True(line.Length <= 80, $"{line.Length} characters: {line}"));
+        Assert.DoesNotContain("\u001b[", stdout, StringComparison.Ordinal);
+        var header = Array.FindIndex(lines, line => line.StartsWith("program ", StringComparison.Ordinal));
+        Assert.True(header >= 0, stdout);
+        Assert.Matches(@"^program\s+class\s+cov\s+ovl\s+confl\s+right\s+wrong\s+acc\s+est\s*$", lines[header]);
+
+        // trec's WRENCH weak labels: 68 programs, each on one row.
+        var rows = lines.Skip(header + 1).TakeWhile(line => !line.StartsWith("all programs", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(68, rows.Length);
+        // Name, the classes it votes for (none when it never votes on valid), coverage, overlaps, conflicts, right, wrong, acc, est.
+        Assert.All(rows, row => Assert.Matches(@"^lf\d+\s+([A-Z]+(, [A-Z]+)*\s+)?(\d\.\d{3}\s+){3}\d+\s+\d+\s+(\d\.\d{3}|-)\s+(\d\.\d{3}|-)\s*$", row));
     }
 
     [Fact]

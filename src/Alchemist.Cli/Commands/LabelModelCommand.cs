@@ -374,23 +374,33 @@ internal static class LabelModelCommand
         var console = Output();
         var modelName = model is AutoLabelModel auto ? $"auto -> {auto.Chosen}" : model.Name;
         console.MarkupLineInterpolated($"[bold]{data.Name}[/] {split.Name}: {report.Rows:N0} rows x {report.Programs.Count} programs");
-        var table = new Table();
-        table.AddColumn("program");
-        table.AddColumn("polarity");
-        foreach (var heading in new[] { "coverage", "overlaps", "conflicts" })
+        // At 80 columns the full headings leave a program's name a few letters a line; short headings (explained below the
+        // table) and no borders keep one program a line.
+        var compact = console.Profile.Width < WideTable;
+        var table = compact ? new Table { Border = TableBorder.None } : new Table();
+        TableColumn Column(string heading, bool right = true)
         {
-            table.AddColumn(new TableColumn(heading).RightAligned());
+            var column = new TableColumn(heading).NoWrap();
+            column = right ? column.RightAligned() : column;
+            return compact ? column.PadLeft(0).PadRight(1) : column;
+        }
+
+        table.AddColumn(Column("program", right: false));
+        table.AddColumn(Column(compact ? "class" : "polarity", right: false));
+        foreach (var heading in compact ? new[] { "cov", "ovl", "confl" } : ["coverage", "overlaps", "conflicts"])
+        {
+            table.AddColumn(Column(heading));
         }
 
         if (report.HasGold)
         {
-            foreach (var heading in new[] { "correct", "incorrect", "emp. acc" })
+            foreach (var heading in compact ? new[] { "right", "wrong", "acc" } : ["correct", "incorrect", "emp. acc"])
             {
-                table.AddColumn(new TableColumn(heading).RightAligned());
+                table.AddColumn(Column(heading));
             }
         }
 
-        table.AddColumn(new TableColumn(Markup.Escape($"est. acc ({modelName})")).RightAligned());
+        table.AddColumn(Column(compact ? "est" : Markup.Escape($"est. acc ({modelName})")));
         foreach (var p in report.Programs)
         {
             var cells = new List<string>
@@ -415,7 +425,14 @@ internal static class LabelModelCommand
         console.Write(table);
         console.MarkupLineInterpolated(
             $"all programs: coverage {Fixed(report.Coverage)}, overlaps {Fixed(report.Overlaps)}, conflicts {Fixed(report.Conflicts)}{(report.HasGold ? $"; {report.GoldRows:N0} rows with gold" : "; no gold labels in this split")}");
-        console.MarkupLineInterpolated($"[grey]fractions are of all rows; emp. acc = correct / (correct + incorrect) on rows with gold; est. acc is fitted on train votes without labels.[/]");
+        if (compact)
+        {
+            console.MarkupLineInterpolated($"[grey]cov = coverage, ovl = overlaps, confl = conflicts (fractions of all rows); right / wrong = votes against gold; acc = right / (right + wrong); est = accuracy {modelName} estimates from train votes without labels.[/]");
+        }
+        else
+        {
+            console.MarkupLineInterpolated($"[grey]fractions are of all rows; emp. acc = correct / (correct + incorrect) on rows with gold; est. acc is fitted on train votes without labels.[/]");
+        }
     }
 
     private static void WriteAnalysisJson(VotedDataset data, VotedSplit split, LabelAnalysisReport report, ILabelModel model)
@@ -465,10 +482,21 @@ internal static class LabelModelCommand
         stream.Write("\n"u8);
     }
 
+    /// <summary>Width from which tables use their full headings and borders.</summary>
+    private const int WideTable = 120;
+
+    /// <summary>
+    /// Standard output as Spectre writes it: as wide as the terminal, or $COLUMNS where set (as Unix tools read it), or 160
+    /// when redirected to a file, so that a script's log keeps whole lines. NO_COLOR turns colors off (Spectre reads it).
+    /// </summary>
     private static IAnsiConsole Output()
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
-        if (Console.IsOutputRedirected)
+        if (int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), NumberStyles.None, CultureInfo.InvariantCulture, out var columns) && columns >= 40)
+        {
+            console.Profile.Width = columns;
+        }
+        else if (Console.IsOutputRedirected)
         {
             console.Profile.Width = 160;
         }
