@@ -12,7 +12,7 @@ namespace Alchemist.Synthesis.Costs;
 /// </summary>
 public sealed record ZeroShotEstimate(string Model, long Rows, double MeanPromptTokens, int ReplyTokens, ModelPrice Price)
 {
-    public const int DefaultReplyTokens = 5;
+    internal const int DefaultReplyTokens = 5;
 
     public decimal CostUsd => Rows * Price.Cost((int)Math.Round(MeanPromptTokens), ReplyTokens);
 

@@ -41,7 +41,7 @@ public static class SynthesisSession
         new(settings.Endpoint.Provider, new PlanningChatClient(), new ResponseCache(settings.CacheFolder), new CostLedger(settings.LedgerPath),
             new PriceTable(settings.Prices), GatewayOptions(settings, log: null) with { Remote = false });
 
-    public static LlmGateway OpenGateway(SynthesisSettings settings, Action<string>? log = null)
+    internal static LlmGateway OpenGateway(SynthesisSettings settings, Action<string>? log = null)
     {
         var cache = new ResponseCache(settings.CacheFolder);
         return new(

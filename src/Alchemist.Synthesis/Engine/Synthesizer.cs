@@ -28,7 +28,7 @@ public sealed class Synthesizer : IDisposable
     private readonly Action<string> _log;
     private readonly SemaphoreSlim _checkGate = new(1);
 
-    public Synthesizer(
+    internal Synthesizer(
         SynthesisSettings settings,
         LlmGateway gateway,
         IProgramChecker checker,
@@ -48,7 +48,7 @@ public sealed class Synthesizer : IDisposable
         }
     }
 
-    public PromptBuilder Prompts => _prompts;
+    internal PromptBuilder Prompts => _prompts;
 
     /// <summary>Ends the checker's worker and compiler processes.</summary>
     public void Dispose()
@@ -65,7 +65,7 @@ public sealed class Synthesizer : IDisposable
         _ => $"synth-{sample:00}-docs-{KindOf(sample).ToString().ToLowerInvariant()}",
     };
 
-    public PriorKnowledgeKind KindOf(int sample) => _settings.Kinds[(sample - 1) % _settings.Kinds.Count];
+    internal PriorKnowledgeKind KindOf(int sample) => _settings.Kinds[(sample - 1) % _settings.Kinds.Count];
 
     /// <summary>
     /// Every call a run makes when no repair is needed, in order: for two-stage modes the second call carries a stand-in for

@@ -12,7 +12,7 @@ public sealed record ExtractionResult(string? Code, string? Rejection, IReadOnly
 {
     public bool Succeeded => Code is not null;
 
-    public static ExtractionResult Reject(string reason, IReadOnlyList<string>? notes = null) => new(null, reason, notes ?? []);
+    internal static ExtractionResult Reject(string reason, IReadOnlyList<string>? notes = null) => new(null, reason, notes ?? []);
 }
 
 /// <summary>

@@ -78,5 +78,5 @@ public sealed record CallRecord
     /// <summary>The ledger's copy: everything but the prompt and the reply text.</summary>
     public CallRecord WithoutContent() => this with { Messages = null, Reply = null };
 
-    public LlmReply ToReply() => new(Reply ?? "", InputTokens, OutputTokens, TokensEstimated, ModelReported, FinishReason);
+    internal LlmReply ToReply() => new(Reply ?? "", InputTokens, OutputTokens, TokensEstimated, ModelReported, FinishReason);
 }

@@ -77,7 +77,7 @@ public sealed class CostLedger
         }
     }
 
-    public void Append(CallRecord record)
+    internal void Append(CallRecord record)
     {
         var line = JsonSerializer.Serialize(record.WithoutContent(), LineJson);
         lock (_gate)

@@ -12,7 +12,7 @@ public sealed class ExchangeChatClient(string folder) : IChatClient
 {
     private readonly ChatClientMetadata _metadata = new(LlmEndpoint.Exchange);
 
-    public string Folder { get; } = folder;
+    internal string Folder { get; } = folder;
 
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {

@@ -22,9 +22,9 @@ public sealed record LlmEndpoint(string Provider, string? BaseUrl = null, string
     public const string Exchange = "exchange";
     public const string Replay = "replay";
 
-    public static IReadOnlyList<string> Kinds { get; } = [OpenAi, AzureOpenAi, OpenAiCompatible, Ollama, Vllm, LmStudio, Anthropic, Exchange, Replay];
+    internal static IReadOnlyList<string> Kinds { get; } = [OpenAi, AzureOpenAi, OpenAiCompatible, Ollama, Vllm, LmStudio, Anthropic, Exchange, Replay];
 
-    public string? EffectiveBaseUrl => BaseUrl ?? Provider switch
+    internal string? EffectiveBaseUrl => BaseUrl ?? Provider switch
     {
         Ollama => "http://localhost:11434/v1",
         Vllm => "http://localhost:8000/v1",
@@ -32,7 +32,7 @@ public sealed record LlmEndpoint(string Provider, string? BaseUrl = null, string
         _ => null,
     };
 
-    public string? EffectiveKeyVariable => ApiKeyVariable ?? Provider switch
+    internal string? EffectiveKeyVariable => ApiKeyVariable ?? Provider switch
     {
         OpenAi => "OPENAI_API_KEY",
         AzureOpenAi => "AZURE_OPENAI_API_KEY",

@@ -63,7 +63,7 @@ public sealed class LlmGateway
 
     public CostLedger Ledger { get; }
 
-    public string ProviderName { get; }
+    internal string ProviderName { get; }
 
     /// <summary>Requests that reached the provider in this process, retries included (cache hits excluded; an exchange reply picked up counts as one).</summary>
     public int CallsMade => _provider.Calls;

@@ -8,15 +8,15 @@ namespace Alchemist.Synthesis.Llm;
 /// <summary>One chat message; <see cref="Role"/> is system, user or assistant.</summary>
 public sealed record LlmMessage(string Role, string Content)
 {
-    public const string SystemRole = "system";
-    public const string UserRole = "user";
-    public const string AssistantRole = "assistant";
+    internal const string SystemRole = "system";
+    internal const string UserRole = "user";
+    internal const string AssistantRole = "assistant";
 
     public static LlmMessage System(string content) => new(SystemRole, content);
 
     public static LlmMessage User(string content) => new(UserRole, content);
 
-    public static LlmMessage Assistant(string content) => new(AssistantRole, content);
+    internal static LlmMessage Assistant(string content) => new(AssistantRole, content);
 }
 
 /// <summary>

@@ -13,7 +13,7 @@ public sealed record RetryPolicy(int MaxAttempts, TimeSpan BaseDelay, TimeSpan M
 {
     public static RetryPolicy Default { get; } = new(MaxAttempts: 6, BaseDelay: TimeSpan.FromSeconds(2), MaxDelay: TimeSpan.FromSeconds(60), AttemptTimeout: TimeSpan.FromMinutes(3));
 
-    public TimeSpan Delay(int failedAttempt, TimeSpan? retryAfter)
+    internal TimeSpan Delay(int failedAttempt, TimeSpan? retryAfter)
     {
         if (retryAfter is { } asked && asked > TimeSpan.Zero)
         {

@@ -8,7 +8,7 @@ namespace Alchemist.Synthesis.Prompts;
 /// </summary>
 public static class DataFence
 {
-    public static string Wrap(string label, string text)
+    internal static string Wrap(string label, string text)
     {
         var longestRun = 0;
         var run = 0;
