@@ -14,6 +14,7 @@ public sealed class ExchangeChatClient(string folder) : IChatClient
 
     internal string Folder { get; } = folder;
 
+    /// <inheritdoc/>
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var request = LlmChat.RequestOf(options);
@@ -39,16 +40,19 @@ public sealed class ExchangeChatClient(string folder) : IChatClient
         throw new ReplyPendingException(promptPath, replyPath, request.Purpose);
     }
 
+    /// <inheritdoc/>
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException("exchange answers whole replies from files; nothing streams");
 
+    /// <inheritdoc/>
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is not null ? null
         : serviceType == typeof(ChatClientMetadata) ? _metadata
         : serviceType.IsInstanceOfType(this) ? this
         : null;
 
+    /// <inheritdoc/>
     public void Dispose()
     {
     }
@@ -77,7 +81,9 @@ public sealed class ExchangeChatClient(string folder) : IChatClient
 public sealed class ReplyPendingException(string promptPath, string replyPath, string purpose)
     : SynthesisException($"{purpose}: waiting for a reply in {replyPath} (prompt in {promptPath})")
 {
+    /// <summary>The prompt file written for a person to send to a chat model.</summary>
     public string PromptPath { get; } = promptPath;
 
+    /// <summary>The file to paste the model's whole reply into; the next run reads it.</summary>
     public string ReplyPath { get; } = replyPath;
 }

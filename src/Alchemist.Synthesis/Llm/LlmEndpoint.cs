@@ -12,14 +12,23 @@ namespace Alchemist.Synthesis.Llm;
 /// </summary>
 public sealed record LlmEndpoint(string Provider, string? BaseUrl = null, string? ApiKeyVariable = null)
 {
+    /// <summary>OpenAI's API; the key is read from OPENAI_API_KEY unless another variable is named.</summary>
     public const string OpenAi = "openai";
+    /// <summary>Azure OpenAI's v1 endpoint, which needs a base URL; the key is read from AZURE_OPENAI_API_KEY unless another variable is named.</summary>
     public const string AzureOpenAi = "azure-openai";
+    /// <summary>Any server that speaks OpenAI's chat API at the given base URL (required); a key is read only where a variable is named.</summary>
     public const string OpenAiCompatible = "openai-compatible";
+    /// <summary>An Ollama server, by default on this machine at http://localhost:11434/v1.</summary>
     public const string Ollama = "ollama";
+    /// <summary>A vLLM server, by default on this machine at http://localhost:8000/v1.</summary>
     public const string Vllm = "vllm";
+    /// <summary>LM Studio's server, by default on this machine at http://localhost:1234/v1.</summary>
     public const string LmStudio = "lmstudio";
+    /// <summary>Anthropic's API; the key is read from ANTHROPIC_API_KEY unless another variable is named.</summary>
     public const string Anthropic = "anthropic";
+    /// <summary>No API: a person answers each prompt through files in the project's exchange folder (<see cref="ExchangeChatClient"/>).</summary>
     public const string Exchange = "exchange";
+    /// <summary>No API: calls are answered only from recordings in the cache (<see cref="ReplayChatClient"/>).</summary>
     public const string Replay = "replay";
 
     internal static IReadOnlyList<string> Kinds { get; } = [OpenAi, AzureOpenAi, OpenAiCompatible, Ollama, Vllm, LmStudio, Anthropic, Exchange, Replay];

@@ -12,8 +12,10 @@ public sealed record LlmMessage(string Role, string Content)
     internal const string UserRole = "user";
     internal const string AssistantRole = "assistant";
 
+    /// <summary>A system message: the instructions that frame the conversation.</summary>
     public static LlmMessage System(string content) => new(SystemRole, content);
 
+    /// <summary>A user message: what the model is asked.</summary>
     public static LlmMessage User(string content) => new(UserRole, content);
 
     internal static LlmMessage Assistant(string content) => new(AssistantRole, content);

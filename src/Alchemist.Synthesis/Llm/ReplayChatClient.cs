@@ -11,6 +11,7 @@ public sealed class ReplayChatClient(ResponseCache recordings) : IChatClient
 {
     private readonly ChatClientMetadata _metadata = new(LlmEndpoint.Replay);
 
+    /// <inheritdoc/>
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var request = LlmChat.RequestOf(options);
@@ -19,16 +20,19 @@ public sealed class ReplayChatClient(ResponseCache recordings) : IChatClient
             : throw new CacheMissException(request, recordings.Folder);
     }
 
+    /// <inheritdoc/>
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException("replay answers whole recorded replies; nothing streams");
 
+    /// <inheritdoc/>
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is not null ? null
         : serviceType == typeof(ChatClientMetadata) ? _metadata
         : serviceType.IsInstanceOfType(this) ? this
         : null;
 
+    /// <inheritdoc/>
     public void Dispose()
     {
     }
