@@ -14,6 +14,7 @@ public sealed record ZeroShotEstimate(string Model, long Rows, double MeanPrompt
 {
     internal const int DefaultReplyTokens = 5;
 
+    /// <summary>The estimate in US dollars: every row priced as one call of the mean prompt tokens (rounded) and the reply tokens.</summary>
     public decimal CostUsd => Rows * Price.Cost((int)Math.Round(MeanPromptTokens), ReplyTokens);
 
     /// <summary>Streams the sources once; nothing but running sums is kept.</summary>

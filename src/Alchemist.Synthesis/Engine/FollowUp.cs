@@ -33,6 +33,7 @@ public sealed record ClassFollowUp(int Class, IReadOnlyList<string> Examples) : 
     /// <summary>Examples of the class a follow-up prompt shows at most.</summary>
     public const int MaxExamples = 8;
 
+    /// <inheritdoc/>
     public override IReadOnlyList<LlmMessage> Prompt(PromptBuilder prompts) => prompts.ClassFollowUp(Class, Reason, Examples);
 
     /// <summary>
@@ -40,6 +41,10 @@ public sealed record ClassFollowUp(int Class, IReadOnlyList<string> Examples) : 
     /// train, and those where no program that votes for them is right more often than the class's share of the valid
     /// gold (its prior), so its votes say nothing a trivial guess would not. Classes absent from valid's gold are skipped.
     /// </summary>
+    /// <param name="validVotes">The programs' votes on the valid split, one column per program.</param>
+    /// <param name="trainVotes">The same programs' votes on train, which tell a class voted only there from one never voted.</param>
+    /// <param name="validGold">Valid's gold class of each row, negative where a row has none.</param>
+    /// <param name="classNames">The task's class names, in class order.</param>
     /// <param name="examplesOf">Examples of a class to show the LLM (texts of valid rows of that class), or none.</param>
     public static IReadOnlyList<ClassFollowUp> Plan(
         LabelMatrix validVotes,

@@ -91,6 +91,10 @@ public sealed class Synthesizer : IDisposable
         return calls;
     }
 
+    /// <summary>
+    /// Asks for <see cref="SynthesisSettings.Programs"/> programs at once, checks and repairs each, and writes the accepted ones
+    /// and notes on the others. A sample whose call fails or waits for an exchange reply is an outcome, not an exception.
+    /// </summary>
     public async Task<SynthesisReport> RunAsync(CancellationToken cancellationToken)
     {
         var callsBefore = _gateway.CallsMade;

@@ -10,6 +10,7 @@ namespace Alchemist.Synthesis.Extraction;
 /// <summary>The code found in a reply, or why there is none; <see cref="Notes"/> say what was done to get it.</summary>
 public sealed record ExtractionResult(string? Code, string? Rejection, IReadOnlyList<string> Notes)
 {
+    /// <summary>True when the reply held a program (<see cref="Code"/> is set).</summary>
     public bool Succeeded => Code is not null;
 
     internal static ExtractionResult Reject(string reason, IReadOnlyList<string>? notes = null) => new(null, reason, notes ?? []);
@@ -28,6 +29,10 @@ public static partial class ReplyExtractor
 
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest, DocumentationMode.None);
 
+    /// <summary>
+    /// The labeling program in an LLM reply, without usage examples and Main methods, or a rejection saying why there is none
+    /// (no code, no Label method, code in another language, a method cut off).
+    /// </summary>
     public static ExtractionResult Extract(string reply)
     {
         var notes = new List<string>();
