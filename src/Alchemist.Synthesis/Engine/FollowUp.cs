@@ -28,6 +28,8 @@ public abstract record FollowUpRequest
 /// no more often than the class's share of valid. Examples of the class from valid go along only where the spec lets rows
 /// into prompts (synthesis.rows_in_prompts).
 /// </summary>
+/// <param name="Class">The class's index in the task's classes.</param>
+/// <param name="Examples">Texts of valid rows of the class to show the LLM, chosen by the caller (up to <see cref="MaxExamples"/>); empty where rows may not go into prompts.</param>
 public sealed record ClassFollowUp(int Class, IReadOnlyList<string> Examples) : FollowUpRequest
 {
     /// <summary>Examples of the class a follow-up prompt shows at most.</summary>

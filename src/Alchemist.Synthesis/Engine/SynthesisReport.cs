@@ -1,6 +1,11 @@
 namespace Alchemist.Synthesis.Engine;
 
 /// <summary>One LLM call made (or answered from the cache) for a program.</summary>
+/// <param name="Purpose">What the call was for (such as "synth-01 repair 1").</param>
+/// <param name="Model">The model asked.</param>
+/// <param name="InputTokens">Prompt tokens, as the ledger counts them.</param>
+/// <param name="OutputTokens">Reply tokens, as the ledger counts them.</param>
+/// <param name="CostUsd">The call's cost in US dollars at its model's price.</param>
 public sealed record CallSummary(string Purpose, string Model, int InputTokens, int OutputTokens, decimal CostUsd);
 
 /// <summary>What became of one sample: an accepted program, a rejection, a reply still awaited, or an error.</summary>

@@ -449,6 +449,8 @@ public sealed class Synthesizer : IDisposable
     }
 
     /// <summary>A call a run will make; <paramref name="UnknownInputTokens"/> are prompt tokens not known before the run.</summary>
+    /// <param name="Request">The call as the run would send it, keyed and priced the same way.</param>
+    /// <param name="UnknownInputTokens">The first-stage reply a second-stage prompt will carry, counted at its full token allowance; 0 for other calls.</param>
     public sealed record PlannedCall(LlmRequest Request, int UnknownInputTokens);
 
     private sealed record Attempt(string Reply, string? Code, string? Problem);

@@ -8,6 +8,9 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace Alchemist.Synthesis.Extraction;
 
 /// <summary>The code found in a reply, or why there is none; <see cref="Notes"/> say what was done to get it.</summary>
+/// <param name="Code">The program's source, for the compiler; null when the reply was rejected.</param>
+/// <param name="Rejection">Why the reply holds no usable program; null when <paramref name="Code"/> is set.</param>
+/// <param name="Notes">What was done to get the code: the block chosen, helpers added, examples dropped, a block left open.</param>
 public sealed record ExtractionResult(string? Code, string? Rejection, IReadOnlyList<string> Notes)
 {
     /// <summary>True when the reply held a program (<see cref="Code"/> is set).</summary>

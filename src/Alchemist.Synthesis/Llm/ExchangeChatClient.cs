@@ -8,6 +8,7 @@ namespace Alchemist.Synthesis.Llm;
 /// into exchange/&lt;name&gt;.reply.md next to it, and the next run picks it up (and caches it like any other call).
 /// File names start with the call's purpose so that a person can tell them apart; the content address follows.
 /// </summary>
+/// <param name="folder">The exchange folder prompts and replies go to (.alchemist/exchange in a project).</param>
 public sealed class ExchangeChatClient(string folder) : IChatClient
 {
     private readonly ChatClientMetadata _metadata = new(LlmEndpoint.Exchange);
@@ -78,6 +79,9 @@ public sealed class ExchangeChatClient(string folder) : IChatClient
 }
 
 /// <summary>The exchange client is waiting for a person to fill in a reply file.</summary>
+/// <param name="promptPath">The prompt file written for the person.</param>
+/// <param name="replyPath">The reply file the person is to fill in.</param>
+/// <param name="purpose">The call's purpose, named in the message.</param>
 public sealed class ReplyPendingException(string promptPath, string replyPath, string purpose)
     : SynthesisException($"{purpose}: waiting for a reply in {replyPath} (prompt in {promptPath})")
 {

@@ -10,6 +10,9 @@ namespace Alchemist.Synthesis.Llm;
 /// Where the LLM lives: the provider kind, an optional base URL, and the name of the environment variable holding the key.
 /// The key itself is read from the environment at the moment a client is built and is never stored, logged or cached.
 /// </summary>
+/// <param name="Provider">The provider kind: one of the constants below, <see cref="OpenAi"/> to <see cref="Replay"/>.</param>
+/// <param name="BaseUrl">The server's http(s) URL; null for the kind's usual one (local kinds default to their port on localhost).</param>
+/// <param name="ApiKeyVariable">The environment variable holding the key; null for the kind's usual one. A variable named here must be set when the client is built.</param>
 public sealed record LlmEndpoint(string Provider, string? BaseUrl = null, string? ApiKeyVariable = null)
 {
     /// <summary>OpenAI's API; the key is read from OPENAI_API_KEY unless another variable is named.</summary>

@@ -6,6 +6,8 @@ using System.Text.Json;
 namespace Alchemist.Synthesis.Llm;
 
 /// <summary>One chat message; <see cref="Role"/> is system, user or assistant.</summary>
+/// <param name="Role">Who speaks: system, user or assistant.</param>
+/// <param name="Content">The message's text.</param>
 public sealed record LlmMessage(string Role, string Content)
 {
     internal const string SystemRole = "system";
@@ -26,6 +28,13 @@ public sealed record LlmMessage(string Role, string Content)
 /// sampling settings and the sample index (so that ten samples of one prompt are ten different cache entries).
 /// <see cref="Purpose"/> only labels the call in the ledger and in exchange files.
 /// </summary>
+/// <param name="Provider">The provider's name, part of the key (openai, anthropic, exchange...).</param>
+/// <param name="Model">The model id to ask.</param>
+/// <param name="Messages">The conversation, system message first.</param>
+/// <param name="Temperature">The sampling temperature.</param>
+/// <param name="MaxTokens">The reply's token allowance.</param>
+/// <param name="Sample">The sample index: the same prompt with another index is another call, with its own cache entry.</param>
+/// <param name="Purpose">What the call is for, named in the ledger and in exchange file names; not part of the key.</param>
 public sealed record LlmRequest(
     string Provider,
     string Model,
@@ -86,6 +95,12 @@ public sealed record LlmRequest(
 }
 
 /// <summary>What a provider answered. Token counts come from the provider's usage report when it gives one.</summary>
+/// <param name="Text">The reply's text.</param>
+/// <param name="InputTokens">Prompt tokens: the provider's count, or an estimate when <paramref name="TokensEstimated"/>.</param>
+/// <param name="OutputTokens">Reply tokens: the provider's count, or an estimate when <paramref name="TokensEstimated"/>.</param>
+/// <param name="TokensEstimated">True when the token counts are estimates from characters (<see cref="TokenEstimator"/>).</param>
+/// <param name="ModelReported">The model id the provider says answered; null when it reports none.</param>
+/// <param name="FinishReason">Why the provider stopped (such as stop or length); null when it gave no reason.</param>
 public sealed record LlmReply(
     string Text,
     int InputTokens,

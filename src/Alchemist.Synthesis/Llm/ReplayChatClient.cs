@@ -7,6 +7,7 @@ namespace Alchemist.Synthesis.Llm;
 /// content key), so that a run recorded with one provider replays under another with no network and no cost. A call
 /// with no recording is an error naming it.
 /// </summary>
+/// <param name="recordings">The cache whose entries, from any provider, answer the calls.</param>
 public sealed class ReplayChatClient(ResponseCache recordings) : IChatClient
 {
     private readonly ChatClientMetadata _metadata = new(LlmEndpoint.Replay);

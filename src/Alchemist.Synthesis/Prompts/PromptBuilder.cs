@@ -9,6 +9,7 @@ namespace Alchemist.Synthesis.Prompts;
 /// exact signature), two-stage (prior knowledge of one kind first, then the program with it pasted in), and two-stage with
 /// passages retrieved from the user's documents, fenced as data. Real rows appear only when the caller passes some.
 /// </summary>
+/// <param name="task">The task the prompts describe.</param>
 public sealed class PromptBuilder(SynthesisTask task)
 {
     private const string AllowedApis =
