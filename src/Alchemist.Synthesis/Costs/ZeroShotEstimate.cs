@@ -10,10 +10,16 @@ namespace Alchemist.Synthesis.Costs;
 /// reply tokens x output price). The prompt is the task, its classes and the row; the reply is a class name.
 /// Token counts are estimated from characters, the same way for every row.
 /// </summary>
+/// <param name="Model">The model priced.</param>
+/// <param name="Rows">Rows read, over every split given.</param>
+/// <param name="MeanPromptTokens">Mean estimated prompt tokens per row: the instructions and classes plus the row's text fields.</param>
+/// <param name="ReplyTokens">Reply tokens per row (a class name).</param>
+/// <param name="Price">The model's price per million tokens.</param>
 public sealed record ZeroShotEstimate(string Model, long Rows, double MeanPromptTokens, int ReplyTokens, ModelPrice Price)
 {
-    public const int DefaultReplyTokens = 5;
+    internal const int DefaultReplyTokens = 5;
 
+    /// <summary>The estimate in US dollars: every row priced as one call of the mean prompt tokens (rounded) and the reply tokens.</summary>
     public decimal CostUsd => Rows * Price.Cost((int)Math.Round(MeanPromptTokens), ReplyTokens);
 
     /// <summary>Streams the sources once; nothing but running sums is kept.</summary>

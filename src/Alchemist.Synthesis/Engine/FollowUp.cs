@@ -28,11 +28,14 @@ public abstract record FollowUpRequest
 /// no more often than the class's share of valid. Examples of the class from valid go along only where the spec lets rows
 /// into prompts (synthesis.rows_in_prompts).
 /// </summary>
+/// <param name="Class">The class's index in the task's classes.</param>
+/// <param name="Examples">Texts of valid rows of the class to show the LLM, chosen by the caller (up to <see cref="MaxExamples"/>); empty where rows may not go into prompts.</param>
 public sealed record ClassFollowUp(int Class, IReadOnlyList<string> Examples) : FollowUpRequest
 {
     /// <summary>Examples of the class a follow-up prompt shows at most.</summary>
     public const int MaxExamples = 8;
 
+    /// <inheritdoc/>
     public override IReadOnlyList<LlmMessage> Prompt(PromptBuilder prompts) => prompts.ClassFollowUp(Class, Reason, Examples);
 
     /// <summary>
@@ -40,6 +43,10 @@ public sealed record ClassFollowUp(int Class, IReadOnlyList<string> Examples) : 
     /// train, and those where no program that votes for them is right more often than the class's share of the valid
     /// gold (its prior), so its votes say nothing a trivial guess would not. Classes absent from valid's gold are skipped.
     /// </summary>
+    /// <param name="validVotes">The programs' votes on the valid split, one column per program.</param>
+    /// <param name="trainVotes">The same programs' votes on train, which tell a class voted only there from one never voted.</param>
+    /// <param name="validGold">Valid's gold class of each row, negative where a row has none.</param>
+    /// <param name="classNames">The task's class names, in class order.</param>
     /// <param name="examplesOf">Examples of a class to show the LLM (texts of valid rows of that class), or none.</param>
     public static IReadOnlyList<ClassFollowUp> Plan(
         LabelMatrix validVotes,

@@ -5,7 +5,7 @@ using Alchemist.Data;
 namespace Alchemist.Synthesis.Engine;
 
 /// <summary>Rows already in memory (a sample of the train split) as a data source the apply engine can read.</summary>
-public sealed class MemorySource(DataBatch rows, IReadOnlyList<string> classNames) : IDataSource
+internal sealed class MemorySource(DataBatch rows, IReadOnlyList<string> classNames) : IDataSource
 {
     private string? _hash;
 

@@ -9,7 +9,7 @@ using Alchemist.Spec;
 namespace Alchemist.Synthesis.Engine;
 
 /// <summary>Which check a program failed; null stage means it passed.</summary>
-public enum CheckStage
+internal enum CheckStage
 {
     Extract,
     Compile,
@@ -21,13 +21,13 @@ public enum CheckStage
 /// The verdict on one candidate program: accepted with its votes on the check sample (used to drop duplicates), or
 /// rejected with a short <see cref="Reason"/> for people and a <see cref="Feedback"/> text for the repair prompt.
 /// </summary>
-public sealed record ProgramCheck(bool Accepted, CheckStage? Stage, string? Reason, string? Feedback, sbyte[]? SampleVotes, double Coverage)
+internal sealed record ProgramCheck(bool Accepted, CheckStage? Stage, string? Reason, string? Feedback, sbyte[]? SampleVotes, double Coverage)
 {
     public static ProgramCheck Reject(CheckStage stage, string reason, string feedback) => new(false, stage, reason, feedback, null, 0);
 }
 
 /// <summary>Compiles, verifies and smoke-tests candidate programs.</summary>
-public interface IProgramChecker
+internal interface IProgramChecker
 {
     /// <summary>Rows the smoke test runs on.</summary>
     int SampleRows { get; }
@@ -41,7 +41,7 @@ public interface IProgramChecker
 /// sampled row (beyond a 1 % allowance for rows over the time budget on a busy machine), must return only valid labels, must
 /// vote on a non-trivial share of rows, and must not give one class to (nearly) every row.
 /// </summary>
-public sealed class SandboxProgramChecker : IProgramChecker, IDisposable
+internal sealed class SandboxProgramChecker : IProgramChecker, IDisposable
 {
     private readonly IsolatedProgramCompiler _compiler;
     private readonly DataBatch _sample;

@@ -6,7 +6,7 @@ namespace Alchemist.Synthesis.Engine;
 /// A seeded uniform sample of a source's rows (reservoir sampling while streaming, so the source may be larger than memory),
 /// in source order, keeping only the given text and number fields.
 /// </summary>
-public static class RowSampler
+internal static class RowSampler
 {
     public static DataBatch Sample(IDataSource source, int count, int seed, IReadOnlyList<string> textFields, IReadOnlyList<string> numberFields)
     {

@@ -14,6 +14,14 @@ namespace Alchemist.Synthesis.Engine;
 /// </summary>
 public static class SynthesisSession
 {
+    /// <summary>
+    /// A synthesizer for the project, ready to run: a gateway over the project's cache and ledger with the configured provider's
+    /// client, and the sandbox checker over <see cref="SampleRows"/> (real rows reach prompts only where
+    /// <see cref="SynthesisSettings.RowsInPrompts"/>). Dispose it to end the checker's worker and compiler processes.
+    /// </summary>
+    /// <param name="spec">The project's spec, whose train split is sampled.</param>
+    /// <param name="settings">The run's settings, usually <see cref="SynthesisSettings.FromSpec"/>.</param>
+    /// <param name="log">Receives progress lines (programs accepted, rejected or sent for repair, retries); null logs nothing.</param>
     public static Synthesizer Open(TaskSpec spec, SynthesisSettings settings, Action<string>? log = null)
     {
         var gateway = OpenGateway(settings, log);
@@ -41,7 +49,7 @@ public static class SynthesisSession
         new(settings.Endpoint.Provider, new PlanningChatClient(), new ResponseCache(settings.CacheFolder), new CostLedger(settings.LedgerPath),
             new PriceTable(settings.Prices), GatewayOptions(settings, log: null) with { Remote = false });
 
-    public static LlmGateway OpenGateway(SynthesisSettings settings, Action<string>? log = null)
+    internal static LlmGateway OpenGateway(SynthesisSettings settings, Action<string>? log = null)
     {
         var cache = new ResponseCache(settings.CacheFolder);
         return new(
@@ -72,6 +80,10 @@ public static class SynthesisSession
         };
     }
 
+    /// <summary>
+    /// The rows candidates are checked on: a seeded uniform sample of <see cref="SynthesisSettings.CheckRows"/> rows of train (all
+    /// of them when it has fewer), in source order, with only the signature's fields and no labels.
+    /// </summary>
     public static DataBatch SampleRows(IDataSource train, SynthesisSettings settings) =>
         RowSampler.Sample(train, settings.CheckRows, settings.Seed, settings.Signature.TextFields, settings.Signature.NumberFields);
 

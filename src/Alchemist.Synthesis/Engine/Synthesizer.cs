@@ -28,7 +28,7 @@ public sealed class Synthesizer : IDisposable
     private readonly Action<string> _log;
     private readonly SemaphoreSlim _checkGate = new(1);
 
-    public Synthesizer(
+    internal Synthesizer(
         SynthesisSettings settings,
         LlmGateway gateway,
         IProgramChecker checker,
@@ -48,7 +48,7 @@ public sealed class Synthesizer : IDisposable
         }
     }
 
-    public PromptBuilder Prompts => _prompts;
+    internal PromptBuilder Prompts => _prompts;
 
     /// <summary>Ends the checker's worker and compiler processes.</summary>
     public void Dispose()
@@ -65,7 +65,7 @@ public sealed class Synthesizer : IDisposable
         _ => $"synth-{sample:00}-docs-{KindOf(sample).ToString().ToLowerInvariant()}",
     };
 
-    public PriorKnowledgeKind KindOf(int sample) => _settings.Kinds[(sample - 1) % _settings.Kinds.Count];
+    internal PriorKnowledgeKind KindOf(int sample) => _settings.Kinds[(sample - 1) % _settings.Kinds.Count];
 
     /// <summary>
     /// Every call a run makes when no repair is needed, in order: for two-stage modes the second call carries a stand-in for
@@ -91,6 +91,10 @@ public sealed class Synthesizer : IDisposable
         return calls;
     }
 
+    /// <summary>
+    /// Asks for <see cref="SynthesisSettings.Programs"/> programs at once, checks and repairs each, and writes the accepted ones
+    /// and notes on the others. A sample whose call fails or waits for an exchange reply is an outcome, not an exception.
+    /// </summary>
     public async Task<SynthesisReport> RunAsync(CancellationToken cancellationToken)
     {
         var callsBefore = _gateway.CallsMade;
@@ -445,6 +449,8 @@ public sealed class Synthesizer : IDisposable
     }
 
     /// <summary>A call a run will make; <paramref name="UnknownInputTokens"/> are prompt tokens not known before the run.</summary>
+    /// <param name="Request">The call as the run would send it, keyed and priced the same way.</param>
+    /// <param name="UnknownInputTokens">The first-stage reply a second-stage prompt will carry, counted at its full token allowance; 0 for other calls.</param>
     public sealed record PlannedCall(LlmRequest Request, int UnknownInputTokens);
 
     private sealed record Attempt(string Reply, string? Code, string? Problem);

@@ -3,6 +3,9 @@ using Alchemist.Programs.Source;
 namespace Alchemist.Synthesis.Extraction;
 
 /// <summary>One fenced code block of a markdown reply: its info tag, its text, and whether the reply ended before its fence closed.</summary>
+/// <param name="Tag">The info string after the opening fence (such as csharp); empty when there is none.</param>
+/// <param name="Text">The block's content, without the fences.</param>
+/// <param name="Unterminated">True when the reply ended before the block's closing fence.</param>
 public sealed record FencedBlock(string Tag, string Text, bool Unterminated)
 {
     /// <summary>

@@ -8,11 +8,15 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace Alchemist.Synthesis.Extraction;
 
 /// <summary>The code found in a reply, or why there is none; <see cref="Notes"/> say what was done to get it.</summary>
+/// <param name="Code">The program's source, for the compiler; null when the reply was rejected.</param>
+/// <param name="Rejection">Why the reply holds no usable program; null when <paramref name="Code"/> is set.</param>
+/// <param name="Notes">What was done to get the code: the block chosen, helpers added, examples dropped, a block left open.</param>
 public sealed record ExtractionResult(string? Code, string? Rejection, IReadOnlyList<string> Notes)
 {
+    /// <summary>True when the reply held a program (<see cref="Code"/> is set).</summary>
     public bool Succeeded => Code is not null;
 
-    public static ExtractionResult Reject(string reason, IReadOnlyList<string>? notes = null) => new(null, reason, notes ?? []);
+    internal static ExtractionResult Reject(string reason, IReadOnlyList<string>? notes = null) => new(null, reason, notes ?? []);
 }
 
 /// <summary>
@@ -28,6 +32,10 @@ public static partial class ReplyExtractor
 
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest, DocumentationMode.None);
 
+    /// <summary>
+    /// The labeling program in an LLM reply, without usage examples and Main methods, or a rejection saying why there is none
+    /// (no code, no Label method, code in another language, a method cut off).
+    /// </summary>
     public static ExtractionResult Extract(string reply)
     {
         var notes = new List<string>();

@@ -16,6 +16,10 @@ public sealed class CostLedger
     private readonly List<CallRecord> _records = [];
     private readonly HashSet<string> _keys = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Opens the ledger at <paramref name="path"/> (a missing file is an empty ledger, created by the first call). A torn last
+    /// line, left by a kill during an append, is skipped; any other line that is not a call throws <see cref="SynthesisException"/>.
+    /// </summary>
     public CostLedger(string path)
     {
         _path = path;
@@ -53,8 +57,10 @@ public sealed class CostLedger
         }
     }
 
+    /// <summary>The ledger file (.alchemist/ledger.jsonl in a project).</summary>
     public string Path => _path;
 
+    /// <summary>Every call on the ledger in the order it was written, without prompts and replies; a copy, safe to read while calls run.</summary>
     public IReadOnlyList<CallRecord> Records
     {
         get
@@ -66,6 +72,7 @@ public sealed class CostLedger
         }
     }
 
+    /// <summary>What the project has spent on LLM calls, in US dollars: the sum of every line's <see cref="CallRecord.CostUsd"/>.</summary>
     public decimal TotalCostUsd
     {
         get
@@ -77,7 +84,7 @@ public sealed class CostLedger
         }
     }
 
-    public void Append(CallRecord record)
+    internal void Append(CallRecord record)
     {
         var line = JsonSerializer.Serialize(record.WithoutContent(), LineJson);
         lock (_gate)

@@ -8,12 +8,14 @@ namespace Alchemist.Synthesis.Llm;
 /// into exchange/&lt;name&gt;.reply.md next to it, and the next run picks it up (and caches it like any other call).
 /// File names start with the call's purpose so that a person can tell them apart; the content address follows.
 /// </summary>
+/// <param name="folder">The exchange folder prompts and replies go to (.alchemist/exchange in a project).</param>
 public sealed class ExchangeChatClient(string folder) : IChatClient
 {
     private readonly ChatClientMetadata _metadata = new(LlmEndpoint.Exchange);
 
-    public string Folder { get; } = folder;
+    internal string Folder { get; } = folder;
 
+    /// <inheritdoc/>
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var request = LlmChat.RequestOf(options);
@@ -39,16 +41,19 @@ public sealed class ExchangeChatClient(string folder) : IChatClient
         throw new ReplyPendingException(promptPath, replyPath, request.Purpose);
     }
 
+    /// <inheritdoc/>
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException("exchange answers whole replies from files; nothing streams");
 
+    /// <inheritdoc/>
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is not null ? null
         : serviceType == typeof(ChatClientMetadata) ? _metadata
         : serviceType.IsInstanceOfType(this) ? this
         : null;
 
+    /// <inheritdoc/>
     public void Dispose()
     {
     }
@@ -74,10 +79,15 @@ public sealed class ExchangeChatClient(string folder) : IChatClient
 }
 
 /// <summary>The exchange client is waiting for a person to fill in a reply file.</summary>
+/// <param name="promptPath">The prompt file written for the person.</param>
+/// <param name="replyPath">The reply file the person is to fill in.</param>
+/// <param name="purpose">The call's purpose, named in the message.</param>
 public sealed class ReplyPendingException(string promptPath, string replyPath, string purpose)
     : SynthesisException($"{purpose}: waiting for a reply in {replyPath} (prompt in {promptPath})")
 {
+    /// <summary>The prompt file written for a person to send to a chat model.</summary>
     public string PromptPath { get; } = promptPath;
 
+    /// <summary>The file to paste the model's whole reply into; the next run reads it.</summary>
     public string ReplyPath { get; } = replyPath;
 }

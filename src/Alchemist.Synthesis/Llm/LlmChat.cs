@@ -9,7 +9,7 @@ namespace Alchemist.Synthesis.Llm;
 /// purpose). A response becomes an <see cref="LlmReply"/>; what a ChatResponse has no field for (token counts that are
 /// estimates, an answer taken from a recording, attempts and seconds) rides in its additional properties.
 /// </summary>
-public static class LlmChat
+internal static class LlmChat
 {
     private const string CallKey = "alchemist.call";
     private const string TokensEstimatedKey = "alchemist.tokens_estimated";

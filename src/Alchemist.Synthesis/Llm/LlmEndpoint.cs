@@ -10,21 +10,33 @@ namespace Alchemist.Synthesis.Llm;
 /// Where the LLM lives: the provider kind, an optional base URL, and the name of the environment variable holding the key.
 /// The key itself is read from the environment at the moment a client is built and is never stored, logged or cached.
 /// </summary>
+/// <param name="Provider">The provider kind: one of the constants below, <see cref="OpenAi"/> to <see cref="Replay"/>.</param>
+/// <param name="BaseUrl">The server's http(s) URL; null for the kind's usual one (local kinds default to their port on localhost).</param>
+/// <param name="ApiKeyVariable">The environment variable holding the key; null for the kind's usual one. A variable named here must be set when the client is built.</param>
 public sealed record LlmEndpoint(string Provider, string? BaseUrl = null, string? ApiKeyVariable = null)
 {
+    /// <summary>OpenAI's API; the key is read from OPENAI_API_KEY unless another variable is named.</summary>
     public const string OpenAi = "openai";
+    /// <summary>Azure OpenAI's v1 endpoint, which needs a base URL; the key is read from AZURE_OPENAI_API_KEY unless another variable is named.</summary>
     public const string AzureOpenAi = "azure-openai";
+    /// <summary>Any server that speaks OpenAI's chat API at the given base URL (required); a key is read only where a variable is named.</summary>
     public const string OpenAiCompatible = "openai-compatible";
+    /// <summary>An Ollama server, by default on this machine at http://localhost:11434/v1.</summary>
     public const string Ollama = "ollama";
+    /// <summary>A vLLM server, by default on this machine at http://localhost:8000/v1.</summary>
     public const string Vllm = "vllm";
+    /// <summary>LM Studio's server, by default on this machine at http://localhost:1234/v1.</summary>
     public const string LmStudio = "lmstudio";
+    /// <summary>Anthropic's API; the key is read from ANTHROPIC_API_KEY unless another variable is named.</summary>
     public const string Anthropic = "anthropic";
+    /// <summary>No API: a person answers each prompt through files in the project's exchange folder (<see cref="ExchangeChatClient"/>).</summary>
     public const string Exchange = "exchange";
+    /// <summary>No API: calls are answered only from recordings in the cache (<see cref="ReplayChatClient"/>).</summary>
     public const string Replay = "replay";
 
-    public static IReadOnlyList<string> Kinds { get; } = [OpenAi, AzureOpenAi, OpenAiCompatible, Ollama, Vllm, LmStudio, Anthropic, Exchange, Replay];
+    internal static IReadOnlyList<string> Kinds { get; } = [OpenAi, AzureOpenAi, OpenAiCompatible, Ollama, Vllm, LmStudio, Anthropic, Exchange, Replay];
 
-    public string? EffectiveBaseUrl => BaseUrl ?? Provider switch
+    internal string? EffectiveBaseUrl => BaseUrl ?? Provider switch
     {
         Ollama => "http://localhost:11434/v1",
         Vllm => "http://localhost:8000/v1",
@@ -32,7 +44,7 @@ public sealed record LlmEndpoint(string Provider, string? BaseUrl = null, string
         _ => null,
     };
 
-    public string? EffectiveKeyVariable => ApiKeyVariable ?? Provider switch
+    internal string? EffectiveKeyVariable => ApiKeyVariable ?? Provider switch
     {
         OpenAi => "OPENAI_API_KEY",
         AzureOpenAi => "AZURE_OPENAI_API_KEY",

@@ -41,6 +41,7 @@ public sealed class PriceTable
 
     private readonly Dictionary<string, ModelPrice> _prices;
 
+    /// <summary>The built-in <see cref="Defaults"/>, with <paramref name="overrides"/> (model id to price, such as the spec's prices) replacing or adding entries.</summary>
     public PriceTable(IReadOnlyDictionary<string, ModelPrice>? overrides = null)
     {
         _prices = new Dictionary<string, ModelPrice>(Defaults, StringComparer.OrdinalIgnoreCase);
@@ -78,6 +79,7 @@ public sealed class PriceTable
         return best;
     }
 
+    /// <summary>The price of a model as <see cref="TryFind"/> finds it; an unknown model throws <see cref="SynthesisException"/> saying how to price it.</summary>
     public ModelPrice Find(string model) =>
         TryFind(model) ?? throw new SynthesisException(
             $"no price is known for model '{model}': add it to alchemist.yaml under prices (input and output US dollars per million tokens)");

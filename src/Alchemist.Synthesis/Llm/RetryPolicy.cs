@@ -9,11 +9,16 @@ namespace Alchemist.Synthesis.Llm;
 /// Which provider failures are worth another try (429, 5xx, timeouts, dropped connections) and how long to wait:
 /// exponential backoff with jitter, or the server's Retry-After when it sends one.
 /// </summary>
+/// <param name="MaxAttempts">Attempts in all, the first included (1: no retry).</param>
+/// <param name="BaseDelay">Wait before the first retry; each later wait doubles it, with jitter of 25 % either way.</param>
+/// <param name="MaxDelay">Longest wait between attempts, a server's Retry-After included.</param>
+/// <param name="AttemptTimeout">How long one attempt may take before it counts as failed and may be tried again; the SDK clients get it as their network timeout too.</param>
 public sealed record RetryPolicy(int MaxAttempts, TimeSpan BaseDelay, TimeSpan MaxDelay, TimeSpan AttemptTimeout)
 {
+    /// <summary>Six attempts, waits from 2 s doubling up to 60 s, and 3 minutes per attempt.</summary>
     public static RetryPolicy Default { get; } = new(MaxAttempts: 6, BaseDelay: TimeSpan.FromSeconds(2), MaxDelay: TimeSpan.FromSeconds(60), AttemptTimeout: TimeSpan.FromMinutes(3));
 
-    public TimeSpan Delay(int failedAttempt, TimeSpan? retryAfter)
+    internal TimeSpan Delay(int failedAttempt, TimeSpan? retryAfter)
     {
         if (retryAfter is { } asked && asked > TimeSpan.Zero)
         {

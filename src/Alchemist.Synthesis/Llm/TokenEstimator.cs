@@ -9,8 +9,10 @@ public static class TokenEstimator
 {
     private const int FramingTokensPerMessage = 4;
 
+    /// <summary>Estimated tokens of a text: its characters divided by four, rounded up.</summary>
     public static int Estimate(string text) => (text.Length + 3) / 4;
 
+    /// <summary>Estimated prompt tokens of a conversation: each message's text plus 4 tokens of framing per message, plus 3 for the whole.</summary>
     public static int EstimatePrompt(IReadOnlyList<LlmMessage> messages)
     {
         var total = 3;

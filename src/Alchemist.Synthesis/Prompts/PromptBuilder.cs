@@ -9,19 +9,20 @@ namespace Alchemist.Synthesis.Prompts;
 /// exact signature), two-stage (prior knowledge of one kind first, then the program with it pasted in), and two-stage with
 /// passages retrieved from the user's documents, fenced as data. Real rows appear only when the caller passes some.
 /// </summary>
+/// <param name="task">The task the prompts describe.</param>
 public sealed class PromptBuilder(SynthesisTask task)
 {
     private const string AllowedApis =
         "may use System.Text.RegularExpressions, System.Linq and System.Collections.Generic, and must not read files, use the network or keep state between calls";
 
-    public SynthesisTask Task { get; } = task;
+    internal SynthesisTask Task { get; } = task;
 
     // The task is named by its description, never by the spec's name: `init` names a project after its folder, and a
     // folder name such as "tmp.x81Qa" said nothing to the model.
-    public string ProgramSystemMessage =>
+    internal string ProgramSystemMessage =>
         $"You write labeling functions in C# for this task: {TaskInOneLine}. Be creative and original, and make each function consider the input as a whole.";
 
-    public string KnowledgeSystemMessage =>
+    internal string KnowledgeSystemMessage =>
         $"You are an expert on the data of this task ({TaskInOneLine}) and help people label it.";
 
     private string TaskInOneLine => string.Join(' ', Task.Description.Split((char[])['\n', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).TrimEnd('.');

@@ -4,7 +4,7 @@ namespace Alchemist.Synthesis.Retrieval;
 /// Okapi BM25 over document chunks: lexical, offline, deterministic. Terms are lower-cased letter/digit runs without
 /// common English stop words.
 /// </summary>
-public sealed class Bm25Index
+internal sealed class Bm25Index
 {
     private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
     {

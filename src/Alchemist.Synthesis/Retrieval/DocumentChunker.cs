@@ -3,7 +3,7 @@ using System.Text;
 namespace Alchemist.Synthesis.Retrieval;
 
 /// <summary>A piece of one of the user's documents: where it came from and its text.</summary>
-public sealed record DocumentChunk(string File, int FirstLine, string Text)
+internal sealed record DocumentChunk(string File, int FirstLine, string Text)
 {
     public string Citation => $"{File}, from line {FirstLine}";
 }
@@ -12,7 +12,7 @@ public sealed record DocumentChunk(string File, int FirstLine, string Text)
 /// Splits the text files of a documents folder into passages of about <see cref="TargetWords"/> words, along paragraph
 /// boundaries where possible, with a small overlap so that a rule spanning two passages is found in one of them.
 /// </summary>
-public sealed class DocumentChunker(int targetWords = 180, int overlapWords = 30)
+internal sealed class DocumentChunker(int targetWords = 180, int overlapWords = 30)
 {
     public static readonly string[] TextExtensions = [".md", ".markdown", ".txt", ".text", ".rst", ".csv", ".tsv", ".json", ".jsonl", ".yaml", ".yml", ".html", ".htm", ".xml"];
 
