@@ -33,8 +33,15 @@ public sealed class EndModelStage(
     IReadOnlyDictionary<string, LabelMatrix> votes,
     IReadOnlyDictionary<string, float[]> labelModel,
     Action<string> step,
-    IReadOnlyList<ValidFold>? validFolds = null)
+    IReadOnlyList<ValidFold>? validFolds = null,
+    IProgress<StageProgress>? progress = null)
 {
+    /// <summary>The end model's and the dev-only baseline's training, in <see cref="StageProgress"/>.</summary>
+    public const string TrainingStage = "end model";
+
+    /// <summary>The cross-fit of both on valid, in <see cref="StageProgress"/>.</summary>
+    public const string CrossFitStage = "end model cross-fit";
+
     private readonly int _classes = dataset.Classes;
     private readonly EndModel.EndModelInput _input = InputOf(spec);
 
@@ -55,8 +62,11 @@ public sealed class EndModelStage(
             throw new UserError("no train row has a vote and valid has no gold labels: the end model has nothing to learn from");
         }
 
+        var models = validLabeled.Length > 0 ? 2 : 1;
+        progress?.Report(new StageProgress(TrainingStage, 0, models, "models"));
         step($"training the end model on {coveredCount} covered train rows{(validLabeled.Length > 0 ? $" and {validLabeled.Length} valid gold rows (weight {validWeight:0.0} each)" : "")}");
         var model = Train(covered, validLabeled, validWeight);
+        progress?.Report(new StageProgress(TrainingStage, 1, models, "models"));
         var predictions = dataset.Splits.ToDictionary(s => s.Name, s => Predict(model, s.Name));
 
         Dictionary<string, float[]>? baseline = null;
@@ -67,12 +77,15 @@ public sealed class EndModelStage(
         {
             step($"training the dev-only baseline on the {validLabeled.Length} valid gold rows");
             baselineModel = Train(new bool[covered.Length], validLabeled, 1f);
+            progress?.Report(new StageProgress(TrainingStage, 2, models, "models"));
             baseline = dataset.Splits.ToDictionary(s => s.Name, s => Predict(baselineModel, s.Name));
 
             var folds = ValidFolds.Of(validLabeled);
             step($"cross-fitting the end model on valid ({folds.Count} folds) to choose the final labels fairly");
             outOfSample = (float[])predictions[SplitName.Valid].Clone();
             baselineOutOfSample = (float[])baseline[SplitName.Valid].Clone();
+            var foldsDone = 0;
+            progress?.Report(new StageProgress(CrossFitStage, 0, folds.Count, "folds"));
             foreach (var (inFold, outFold) in folds)
             {
                 // Where the programs' rules were learned from valid, the fold's model learns from targets made by rules
@@ -89,6 +102,8 @@ public sealed class EndModelStage(
                     foldPredictions.AsSpan(r * _classes, _classes).CopyTo(outOfSample.AsSpan(r * _classes, _classes));
                     foldBaseline.AsSpan(r * _classes, _classes).CopyTo(baselineOutOfSample.AsSpan(r * _classes, _classes));
                 }
+
+                progress?.Report(new StageProgress(CrossFitStage, ++foldsDone, folds.Count, "folds"));
             }
         }
 

@@ -24,6 +24,9 @@ public static class OfflineAugmentation
     /// <summary>Where a run writes the rule programs that vote, as ordinary program files for a person to read.</summary>
     public const string Folder = "offline-programs";
 
+    /// <summary>The decision's name in <see cref="StageProgress"/>.</summary>
+    public const string Stage = "offline rules beside the programs";
+
     /// <param name="Programs">The rules learned from all labeled valid rows.</param>
     /// <param name="ValidAccuracy">Valid accuracy (labeled rows) of the label model over the project's programs alone.</param>
     /// <param name="AugmentedValidAccuracy">The same, cross-fitted, with the offline rules voting too.</param>
@@ -38,7 +41,7 @@ public static class OfflineAugmentation
 
     /// <summary>Learns the offline synthesizer's rules from valid and measures, cross-fitted over the valid folds, whether the label model is better with them voting beside the programs.</summary>
     public static Decision Decide(TaskSpec spec, string labelModelName, ClassBalance balance, IReadOnlyDictionary<string, string[]> texts,
-        IReadOnlyDictionary<string, LabelMatrix> votes, float[] labelModelValid, int[] validGold)
+        IReadOnlyDictionary<string, LabelMatrix> votes, float[] labelModelValid, int[] validGold, IProgress<StageProgress>? progress = null)
     {
         var classes = spec.Classes.Count;
         var validTexts = texts[SplitName.Valid];
@@ -49,7 +52,9 @@ public static class OfflineAugmentation
         // strictness: those rules are learned from the same valid rows that judge them, and the decision below takes them on a
         // lead of a few valid rows.
         var options = OfflineShape.Of(spec).TextOptions with { MinimumClassRows = int.MaxValue };
-        foreach (var (predict, learn) in ValidFolds.Of(labeled))
+        var parts = ValidFolds.Of(labeled);
+        progress?.Report(new StageProgress(Stage, 0, parts.Count, "folds"));
+        foreach (var (predict, learn) in parts)
         {
             // A fold whose rows teach no rule is predicted by the programs alone rather than skipped: a skipped fold would
             // leave the end model's cross-fit with targets from rules learned from the rows it predicts.
@@ -59,6 +64,7 @@ public static class OfflineAugmentation
             model.Fit(trainVotes, balance);
             var predictVotes = Augment(votes[SplitName.Valid].SelectRows(predict), [.. predict.Select(r => validTexts[r])], [.. predict.Select(r => tokens[SplitName.Valid][r])], programs);
             folds.Add(ValidFold.Of(model, predict, trainVotes, predictVotes));
+            progress?.Report(new StageProgress(Stage, folds.Count, parts.Count, "folds"));
         }
 
         var augmented = ValidFold.Overlay(labelModelValid, folds, classes);

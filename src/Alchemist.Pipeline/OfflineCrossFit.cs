@@ -62,6 +62,9 @@ public sealed record ValidFold(int[] Predicted, float[] PredictedProbabilities, 
 /// </summary>
 public static class OfflineCrossFit
 {
+    /// <summary>The stage's name in <see cref="StageProgress"/>.</summary>
+    public const string Stage = "offline rules cross-fit";
+
     /// <summary>One fold per part of valid, each predicted by rules learned from the other parts.</summary>
     /// <param name="shape">What the programs look like for this task.</param>
     /// <param name="labelModelName">The label model fitted on each fold's votes.</param>
@@ -69,11 +72,14 @@ public static class OfflineCrossFit
     /// <param name="train">The train rows, as the programs read them.</param>
     /// <param name="valid">The valid rows, as the programs read them; <paramref name="validGold"/> holds their classes.</param>
     /// <param name="validGold">Valid's gold classes (-1: none).</param>
-    public static IReadOnlyList<ValidFold> Folds(OfflineShape shape, string labelModelName, ClassBalance balance, OfflineInputs train, OfflineInputs valid, int[] validGold)
+    /// <param name="progress">Hears of each fold done.</param>
+    public static IReadOnlyList<ValidFold> Folds(OfflineShape shape, string labelModelName, ClassBalance balance, OfflineInputs train, OfflineInputs valid, int[] validGold, IProgress<StageProgress>? progress = null)
     {
         var labeled = Enumerable.Range(0, validGold.Length).Where(r => validGold[r] >= 0).ToArray();
         var folds = new List<ValidFold>();
-        foreach (var (predict, learn) in ValidFolds.Of(labeled))
+        var parts = ValidFolds.Of(labeled);
+        progress?.Report(new StageProgress(Stage, 0, parts.Count, "folds"));
+        foreach (var (predict, learn) in parts)
         {
             var rules = OfflineRules.Learn(shape, valid.Select(learn), [.. learn.Select(r => validGold[r])]);
             var trainVotes = rules.Votes(train);
@@ -83,6 +89,7 @@ public static class OfflineCrossFit
             var model = LabelModelCatalog.Create(rules.Programs.Count == 0 ? "mv" : labelModelName);
             model.Fit(trainVotes, balance);
             folds.Add(ValidFold.Of(model, predict, trainVotes, rules.Votes(valid.Select(predict))));
+            progress?.Report(new StageProgress(Stage, folds.Count, parts.Count, "folds"));
         }
 
         return folds;

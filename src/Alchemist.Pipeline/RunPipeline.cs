@@ -39,6 +39,9 @@ public sealed class RunPipeline
     /// <summary>Run every stage again even when nothing changed since the last run.</summary>
     public bool Force { get; init; }
 
+    /// <summary>Hears how far the long stages have got (apply per split, cross-fits, end-model training), for a progress display; the log gets the same news as lines.</summary>
+    public IProgress<StageProgress>? Progress { get; init; }
+
     /// <summary>The user vouches for every program (<c>--trust-programs</c>): LLM-written ones may then run in this process.</summary>
     public bool TrustPrograms { get; init; }
 
@@ -203,12 +206,13 @@ public sealed class RunPipeline
     }
 
     /// <summary>Applies every program file in the sandbox (columns cached per program and data) and keeps those that ran on every split.</summary>
-    private (ProjectApplyResult Apply, Dictionary<string, LabelMatrix> Votes) ApplyPrograms(TaskSpec spec)
+    private (ProjectApplyResult Apply, Dictionary<string, LabelMatrix> Votes) ApplyPrograms(TaskSpec spec, Dataset dataset)
     {
         Step("applying programs in the sandbox");
         var lastReport = Stopwatch.StartNew();
         var progress = new LogProgress(p =>
         {
+            Progress?.Report(new StageProgress($"apply {p.Split}", p.Rows, dataset.Split(p.Split).Count, "rows"));
             if (lastReport.Elapsed.TotalSeconds >= 2)
             {
                 lastReport.Restart();
@@ -216,6 +220,12 @@ public sealed class RunPipeline
             }
         });
         var apply = ProjectApply.Run(spec, ProjectApply.OptionsFor(spec, null, TrustPrograms), progress, _cancellation);
+        foreach (var split in apply.Splits)
+        {
+            // A split read from the column cache, or finished between two reports, is reported whole here.
+            var rows = dataset.Split(split.Split).Count;
+            Progress?.Report(new StageProgress($"apply {split.Split}", rows, rows, "rows"));
+        }
         // The reason's first line only says that a program failed; the lines after it name the file, line and error.
         foreach (var rejected in apply.Rejected)
         {
@@ -305,10 +315,10 @@ public sealed class RunPipeline
 
     private RunArtifacts Analyze(TaskSpec spec, Dataset dataset, string synthesizer)
     {
-        var (apply, votes) = ApplyPrograms(spec);
+        var (apply, votes) = ApplyPrograms(spec, dataset);
         if (FollowUpRequests(spec, dataset, votes) is { Count: > 0 } followUps && FollowUp(spec, followUps))
         {
-            (apply, votes) = ApplyPrograms(spec);
+            (apply, votes) = ApplyPrograms(spec, dataset);
         }
 
         var classes = dataset.Classes;
@@ -356,7 +366,7 @@ public sealed class RunPipeline
             Step($"checking on valid ({validFoldCount} folds) whether the offline synthesizer's rules, learned from valid, help the programs");
             var validProbabilities = new float[votes[SplitName.Valid].Rows * classes];
             labelModel.PredictProbabilities(votes[SplitName.Valid], validProbabilities);
-            var decision = OfflineAugmentation.Decide(spec, labelModel.Name, balance, texts, votes, validProbabilities, validGold!);
+            var decision = OfflineAugmentation.Decide(spec, labelModel.Name, balance, texts, votes, validProbabilities, validGold!, Progress);
             Step($"offline rules beside the programs: {(decision.Use ? "yes" : "no")} ({decision.Programs.Count} rule programs; label-model valid accuracy / log-loss " +
                 $"{decision.ValidAccuracy:0.000}/{decision.ValidLogLoss:0.000} without, {decision.AugmentedValidAccuracy:0.000}/{decision.AugmentedValidLogLoss:0.000} with, cross-fitted)");
             if (decision.Use)
@@ -389,13 +399,13 @@ public sealed class RunPipeline
         if (hasValidGold && offlineOnly)
         {
             Step($"cross-fitting the offline synthesizer on valid ({validFoldCount} folds): its programs were chosen on valid");
-            validFolds = OfflineCrossFit.Folds(OfflineShape.Of(spec), labelModel.Name, balance, OfflineInputs.Of(spec, train), OfflineInputs.Of(spec, dataset.Valid!), validGold!);
+            validFolds = OfflineCrossFit.Folds(OfflineShape.Of(spec), labelModel.Name, balance, OfflineInputs.Of(spec, train), OfflineInputs.Of(spec, dataset.Valid!), validGold!, Progress);
         }
 
         // Under the folds lies what the label model said before rules learned from valid voted, so a row no fold predicted
         // is not judged by rules learned from it.
         var labelModelValid = hasValidGold ? ValidFold.Overlay(validWithoutRules ?? labelModelProbabilities[SplitName.Valid], validFolds ?? [], classes) : null;
-        var endModels = new EndModelStage(spec, dataset, texts, votes, labelModelProbabilities, Step, validFolds);
+        var endModels = new EndModelStage(spec, dataset, texts, votes, labelModelProbabilities, Step, validFolds, Progress);
         var endModel = endModels.Run();
 
         var final = new Dictionary<string, float[]>();

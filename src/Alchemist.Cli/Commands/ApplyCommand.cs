@@ -48,31 +48,38 @@ internal static class ApplyCommand
         using var projectLock = ProjectLock.Acquire(spec.ProjectDirectory);
         var options = ProjectApply.OptionsFor(spec, ProjectApply.ParseIsolation(isolation), trustPrograms) with { CheckRowOrder = checkRowOrder };
         ProjectApplyResult result = null!;
-        errors.Progress()
-            .AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new SpinnerColumn(), new ElapsedTimeColumn())
-            .Start(context =>
-            {
-                var tasks = new Dictionary<string, ProgressTask>();
-                var reporter = new SynchronousProgress(p =>
+        if (!StageDisplay.IsInteractive)
+        {
+            result = ProjectApply.Run(spec, options);
+        }
+        else
+        {
+            errors.Progress()
+                .AutoClear(true)
+                .Columns(new TaskDescriptionColumn(), new SpinnerColumn(), new ElapsedTimeColumn())
+                .Start(context =>
                 {
-                    lock (tasks)
+                    var tasks = new Dictionary<string, ProgressTask>();
+                    var reporter = new SynchronousProgress(p =>
                     {
-                        if (!tasks.TryGetValue(p.Split, out var task))
+                        lock (tasks)
                         {
-                            task = tasks[p.Split] = context.AddTask(p.Split).IsIndeterminate();
-                        }
+                            if (!tasks.TryGetValue(p.Split, out var task))
+                            {
+                                task = tasks[p.Split] = context.AddTask(p.Split).IsIndeterminate();
+                            }
 
-                        var disabled = p.ProgramsDisabled > 0 ? $", {p.ProgramsDisabled} disabled" : "";
-                        task.Description = string.Create(CultureInfo.InvariantCulture, $"{p.Split}: {p.Rows:N0} rows, {p.ProgramsRunning} programs{disabled}");
+                            var disabled = p.ProgramsDisabled > 0 ? $", {p.ProgramsDisabled} disabled" : "";
+                            task.Description = string.Create(CultureInfo.InvariantCulture, $"{p.Split}: {p.Rows:N0} rows, {p.ProgramsRunning} programs{disabled}");
+                        }
+                    });
+                    result = ProjectApply.Run(spec, options, reporter);
+                    foreach (var task in tasks.Values)
+                    {
+                        task.StopTask();
                     }
                 });
-                result = ProjectApply.Run(spec, options, reporter);
-                foreach (var task in tasks.Values)
-                {
-                    task.StopTask();
-                }
-            });
+        }
 
         if (json)
         {

@@ -38,7 +38,9 @@ internal static class PredictCommand
     private const string EndModelRule = "end-model";
     private const string FinalRule = "final";
 
-    private static RowsProgress Progress() => new(Program.Progress, "predict", TimeSpan.FromSeconds(2));
+    /// <summary>A bar where standard error is a terminal, else a line every 2 s with the count and rate.</summary>
+    private static IProgress<long> Progress(IProgress<StageProgress>? bars) =>
+        bars is null ? new RowsProgress(Program.Progress, "predict", TimeSpan.FromSeconds(2)) : new RowsToStage(bars);
 
     private static int Run(DirectoryInfo project, FileInfo file, string? format, FileInfo? output, LabelFileFormat? outputFormat, bool finalRule, CancellationToken cancellation)
     {
@@ -52,13 +54,22 @@ internal static class PredictCommand
         if (output is null)
         {
             // Console.Out is not ours to close: a caller in this process (a test, a script host) goes on writing to it.
-            predictor.Write(source, new TextWriterStream(Console.Out), writeAs, Progress(), cancellation);
+            StageDisplay.Run((_, bars) => predictor.Write(source, new TextWriterStream(Console.Out), writeAs, Progress(bars), cancellation));
             return 0;
         }
 
         long rows = 0;
-        AtomicFile.Write(output.FullName, stream => rows = predictor.Write(source, stream, writeAs, Progress(), cancellation), durable: false);
+        StageDisplay.Run((_, bars) =>
+        {
+            AtomicFile.Write(output.FullName, stream => rows = predictor.Write(source, stream, writeAs, Progress(bars), cancellation), durable: false);
+            return rows;
+        });
         Program.Progress.WriteLine(string.Create(CultureInfo.InvariantCulture, $"labeled {rows:N0} rows into {output.FullName}"));
         return 0;
+    }
+
+    private sealed class RowsToStage(IProgress<StageProgress> bars) : IProgress<long>
+    {
+        public void Report(long value) => bars.Report(new StageProgress("predict", value, null, "rows"));
     }
 }

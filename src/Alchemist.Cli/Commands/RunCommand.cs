@@ -36,7 +36,8 @@ internal static class RunCommand
 
     private static int Run(DirectoryInfo project, bool json, bool force, bool trustPrograms, CancellationToken cancellationToken)
     {
-        var summary = new RunPipeline(Program.Progress) { Force = force, TrustPrograms = trustPrograms }.Run(project.FullName, cancellationToken);
+        var summary = StageDisplay.Run((log, progress) =>
+            new RunPipeline(log) { Force = force, TrustPrograms = trustPrograms, Progress = progress }.Run(project.FullName, cancellationToken));
         if (json)
         {
             Console.Out.WriteLine(JsonSerializer.Serialize(summary, RunSummary.Json));
