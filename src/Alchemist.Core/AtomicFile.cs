@@ -11,6 +11,10 @@ public static class AtomicFile
 {
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
+    /// <summary>
+    /// Writes <paramref name="text"/> as UTF-8 (no byte-order mark), as one file that lands whole or not at all; the folder is
+    /// created when missing.
+    /// </summary>
     public static void WriteAllText(string path, string text) => Write(path, stream => stream.Write(Utf8NoBom.GetBytes(text)));
 
     /// <summary>Writes UTF-8 text (no byte-order mark) through a writer, as one file.</summary>

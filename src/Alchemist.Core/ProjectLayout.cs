@@ -9,17 +9,28 @@ namespace Alchemist;
 /// </summary>
 public sealed record ProjectLayout(string Root)
 {
+    /// <summary>Folder under the project root that holds the program files.</summary>
     public const string ProgramsFolderName = "programs";
+
+    /// <summary>Folder under the project root that holds the tool's state: caches, votes, ledger, run state and lock.</summary>
     public const string StateFolderName = ".alchemist";
+
+    /// <summary>Folder under the project root where a run publishes its outputs.</summary>
     public const string OutputFolderName = "out";
+
+    /// <summary>Folder under the outputs that holds the end model.</summary>
     public const string EndModelFolderName = "model";
 
+    /// <summary>The task spec, alchemist.yaml at the project root.</summary>
     public string SpecFile => Path.Combine(Root, TaskSpec.FileName);
 
+    /// <summary>The program files, one per labeling program.</summary>
     public string ProgramsFolder => Path.Combine(Root, ProgramsFolderName);
 
+    /// <summary>One note per program the synthesizer rejected: the reason and the replies it was given.</summary>
     public string RejectedFolder => Path.Combine(ProgramsFolder, "rejected");
 
+    /// <summary>The tool's state between commands (.alchemist).</summary>
     public string StateFolder => Path.Combine(Root, StateFolderName);
 
     /// <summary>LLM calls, content-addressed.</summary>
@@ -28,16 +39,23 @@ public sealed record ProjectLayout(string Root)
     /// <summary>Program vote columns, per program and data.</summary>
     public string ColumnCacheFolder => Path.Combine(CacheFolder, "columns");
 
+    /// <summary>Vote matrices of the current programs, one per split.</summary>
     public string VotesFolder => Path.Combine(StateFolder, "votes");
 
+    /// <summary>One JSON line per LLM call made, with its tokens and cost.</summary>
     public string LedgerPath => Path.Combine(StateFolder, "ledger.jsonl");
 
+    /// <summary>Prompt and reply files of the exchange provider, which hands each call to a person or another tool.</summary>
     public string ExchangeFolder => Path.Combine(StateFolder, "exchange");
 
+    /// <summary>
+    /// What the last run was given (a fingerprint of spec, data and programs), so that an unchanged project is not run again.
+    /// </summary>
     public string RunStatePath => Path.Combine(StateFolder, "run.json");
 
-    public string LockPath => Path.Combine(StateFolder, "run.lock");
+    internal string LockPath => Path.Combine(StateFolder, "run.lock");
 
+    /// <summary>The outputs of the last run, replaced as one set by the next.</summary>
     public string OutputFolder => Path.Combine(Root, OutputFolderName);
 
     /// <summary>The end model of the last run, which `predict` labels new rows with.</summary>

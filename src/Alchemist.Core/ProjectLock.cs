@@ -13,6 +13,7 @@ public sealed class ProjectLock : IDisposable
 
     private ProjectLock(FileStream stream) => _stream = stream;
 
+    /// <summary>The lock file of the project in <paramref name="projectDirectory"/> (.alchemist/run.lock).</summary>
     public static string PathIn(string projectDirectory) => new ProjectLayout(projectDirectory).LockPath;
 
     /// <summary>Takes the lock, or fails with a <see cref="UserError"/> that names the process holding it.</summary>
@@ -42,5 +43,6 @@ public sealed class ProjectLock : IDisposable
         }
     }
 
+    /// <summary>Releases the lock; run.lock and run.lock.owner stay behind and do not block the next run.</summary>
     public void Dispose() => _stream.Dispose();
 }

@@ -8,6 +8,12 @@ namespace Alchemist;
 /// </summary>
 public class UserError : Exception
 {
+    /// <summary>A problem the user can fix, with where it is when known.</summary>
+    /// <param name="message">What is wrong and, where it helps, what to do about it; printed alone.</param>
+    /// <param name="file">The file the problem is in, or null.</param>
+    /// <param name="line">1-based line in <paramref name="file"/>, or null.</param>
+    /// <param name="key">The spec key or data field involved, or null.</param>
+    /// <param name="inner">The exception that revealed the problem, or null.</param>
     public UserError(string message, string? file = null, long? line = null, string? key = null, Exception? inner = null)
         : base(message, inner)
     {

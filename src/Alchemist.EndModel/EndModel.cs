@@ -9,11 +9,17 @@ namespace Alchemist.EndModel;
 /// <summary>What the end model reads from a row: its text, a vector of numeric features used as they are, or both.</summary>
 public enum EndModelInput
 {
+    /// <summary>The row's text alone, as word and character n-grams.</summary>
     Text,
+
+    /// <summary>The row's numeric features alone, scaled to the training mean and standard deviation.</summary>
     Features,
+
+    /// <summary>The row's text n-grams and its scaled numeric features side by side.</summary>
     TextAndFeatures,
 }
 
+/// <summary>How <see cref="EndModel"/> trains: n-gram lengths, regularization, iterations and seed; the defaults are what `run` uses.</summary>
 public sealed record EndModelOptions
 {
     /// <summary>Word n-grams up to this length (all shorter lengths included).</summary>
@@ -80,8 +86,10 @@ public sealed class EndModel
     /// <summary>The files <see cref="Save"/> writes into its folder; a folder without all of them holds no model this version reads.</summary>
     public static IReadOnlyList<string> SavedFiles { get; } = [WeightsFile, InfoFile];
 
+    /// <summary>What the model reads (<see cref="EndModelInfo.Input"/>), how many classes and features it has, and how many weighted rows trained it.</summary>
     public EndModelInfo Info { get; }
 
+    /// <summary>Number of classes; every prediction gives this many probabilities per row.</summary>
     public int Classes => Info.Classes;
 
     private int TextSlots => _text?.Slots ?? 0;
@@ -127,6 +135,12 @@ public sealed class EndModel
         return Predict(texts.Count, texts, null);
     }
 
+    /// <summary>
+    /// Row-major class probabilities, features.Length x <see cref="Classes"/>, for a model trained by <see cref="TrainOnFeatures"/>.
+    /// A missing (NaN) or infinite value takes its feature's training mean.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model does not read numeric features alone.</exception>
+    /// <exception cref="ArgumentException">A row has another number of features than the model was trained on.</exception>
     public float[] PredictFeatures(float[][] features)
     {
         RequireInput(EndModelInput.Features);
@@ -134,6 +148,12 @@ public sealed class EndModel
         return Predict(features.Length, null, features);
     }
 
+    /// <summary>
+    /// Row-major class probabilities, texts.Count x <see cref="Classes"/>, for a model trained by <see cref="TrainOnTextAndFeatures"/>;
+    /// row i is texts[i] with features[i].
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model does not read both text and numeric features.</exception>
+    /// <exception cref="ArgumentException">The two lists differ in length, or a row has another number of features than the model was trained on.</exception>
     public float[] PredictTextAndFeatures(IReadOnlyList<string> texts, float[][] features)
     {
         RequireInput(EndModelInput.TextAndFeatures);
@@ -173,6 +193,11 @@ public sealed class EndModel
         AtomicFile.WriteAllText(Path.Combine(directory, InfoFile), JsonSerializer.Serialize(Info, EndModelInfo.JsonOptions));
     }
 
+    /// <summary>Reads the model that <see cref="Save"/> wrote into <paramref name="directory"/>.</summary>
+    /// <exception cref="FileNotFoundException">The folder lacks endmodel.bin or endmodel.json.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The files are damaged, disagree with each other, or were written by an earlier version (endmodel.zip); the message names the file.
+    /// </exception>
     public static EndModel Load(string directory)
     {
         var infoPath = Path.Combine(directory, InfoFile);
@@ -508,6 +533,9 @@ public sealed class EndModel
 }
 
 /// <summary>What a saved end model reads and predicts.</summary>
+/// <param name="Input">What the model reads from a row: text, numeric features or both.</param>
+/// <param name="Classes">Number of classes it predicts.</param>
+/// <param name="Dimensions">Numeric features per row; 0 when it reads text alone.</param>
 /// <param name="TrainingRows">Weighted rows it was trained on (one per row and class with enough probability).</param>
 public sealed record EndModelInfo(EndModelInput Input, int Classes, int Dimensions, int TrainingRows)
 {

@@ -4,6 +4,7 @@ using System.Text;
 
 namespace Alchemist.Programs;
 
+/// <summary>Who wrote a program.</summary>
 public enum ProgramAuthorKind
 {
     /// <summary>Written by a language model; <see cref="ProgramProvenance.Provider"/> and <see cref="ProgramProvenance.Model"/> say which.</summary>
@@ -19,6 +20,7 @@ public enum ProgramAuthorKind
 /// <summary>Who wrote a program, from which prompt, at what cost, and when.</summary>
 public sealed record ProgramProvenance
 {
+    /// <summary>Who wrote the program: an LLM, the offline synthesizer or a person.</summary>
     public required ProgramAuthorKind Kind { get; init; }
 
     /// <summary>LLM provider ("anthropic", "openai", ...); null for other authors.</summary>
@@ -33,17 +35,25 @@ public sealed record ProgramProvenance
     /// <summary>SHA-256 (hex) of the prompt that produced the program.</summary>
     public string? PromptHash { get; init; }
 
+    /// <summary>Prompt tokens of the LLM calls that produced the program, repairs included; null for other authors.</summary>
     public int? PromptTokens { get; init; }
 
+    /// <summary>Reply tokens of those calls; null for other authors.</summary>
     public int? CompletionTokens { get; init; }
 
+    /// <summary>What those calls cost, in US dollars; null for other authors.</summary>
     public decimal? CostUsd { get; init; }
 
+    /// <summary>When the program was written.</summary>
     public required DateTimeOffset Created { get; init; }
 
-    public static ProgramProvenance ByPerson(string? name, DateTimeOffset created) =>
+    internal static ProgramProvenance ByPerson(string? name, DateTimeOffset created) =>
         new() { Kind = ProgramAuthorKind.Person, AuthorName = name, Created = created };
 
+    /// <summary>
+    /// The author as the header's <c>author:</c> line and reports give it: "llm PROVIDER/MODEL", "offline-synthesizer
+    /// [strategy]" or "person [name]".
+    /// </summary>
     public string DescribeAuthor() => Kind switch
     {
         ProgramAuthorKind.Llm => $"llm {Provider ?? "unknown"}/{Model ?? "unknown"}",
@@ -69,9 +79,15 @@ public sealed record ProgramProvenance
 /// </example>
 public sealed class ProgramFile
 {
+    /// <summary>The extension of program files.</summary>
     public const string Extension = ".cs";
     private const string Marker = "alchemist-program:";
 
+    /// <summary>A program file in memory; line endings of <paramref name="source"/> become "\n".</summary>
+    /// <param name="name">The program's name: 1 to 100 letters, digits, '_' or '-'.</param>
+    /// <param name="provenance">Who wrote it.</param>
+    /// <param name="source">The C# source, without the header.</param>
+    /// <exception cref="ArgumentException"><paramref name="name"/> cannot name a file and a column.</exception>
     public ProgramFile(string name, ProgramProvenance provenance, string source)
     {
         if (!IsValidName(name))
@@ -87,6 +103,7 @@ public sealed class ProgramFile
     /// <summary>The program's name: its file name without ".cs", and its column name in the label matrix.</summary>
     public string Name { get; }
 
+    /// <summary>Who wrote the program and how, as its header says.</summary>
     public ProgramProvenance Provenance { get; }
 
     /// <summary>The C# source without the header.</summary>
@@ -98,7 +115,7 @@ public sealed class ProgramFile
     /// <summary>Number of lines before <see cref="Source"/> in <see cref="Render"/>'s text (header plus blank line).</summary>
     public int HeaderLines => RenderHeader().Count(c => c == '\n');
 
-    public static bool IsValidName(string name) =>
+    internal static bool IsValidName(string name) =>
         name.Length is > 0 and <= 100 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 
     /// <summary>The file's text: header, a blank line, then the source.</summary>
@@ -118,6 +135,10 @@ public sealed class ProgramFile
     /// <summary>Lines before <see cref="Source"/> in the file it was read from; null for a program made in memory.</summary>
     private int? LinesBeforeSourceInFile { get; init; }
 
+    /// <summary>
+    /// Writes the file (<see cref="Name"/>.cs, header and source) into <paramref name="directory"/>, replacing any file there
+    /// as one step.
+    /// </summary>
     public void Save(string directory)
     {
         AtomicFile.WriteAllText(Path.Combine(directory, Name + Extension), Render());

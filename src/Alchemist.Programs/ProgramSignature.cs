@@ -10,8 +10,17 @@ namespace Alchemist.Programs;
 /// </summary>
 public sealed class ProgramSignature
 {
-    public const string RowTypeName = "Row";
+    internal const string RowTypeName = "Row";
 
+    /// <summary>
+    /// The signature of programs that read <paramref name="fields"/> and vote for one of <paramref name="classNames"/>.
+    /// </summary>
+    /// <param name="fields">The task's inputs, in the spec's order.</param>
+    /// <param name="classNames">The classes in index order, 2 to 127.</param>
+    /// <exception cref="ArgumentException">
+    /// No field; fewer than 2 or more than 127 classes; a field name that is not a C# identifier, appears twice, or would be
+    /// read as the same member of the row as another or as the row record itself.
+    /// </exception>
     public ProgramSignature(IReadOnlyList<InputField> fields, IReadOnlyList<string> classNames)
     {
         if (fields.Count == 0)
@@ -67,16 +76,19 @@ public sealed class ProgramSignature
     public static ProgramSignature SingleText(string field, IReadOnlyList<string> classNames) =>
         new([new InputField(field, InputType.Text)], classNames);
 
+    /// <summary>The task's input fields, in the spec's order.</summary>
     public IReadOnlyList<InputField> Fields { get; }
 
+    /// <summary>The class names in index order: a vote k means <c>ClassNames[k]</c>.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
-    /// <summary>Text field names in the order the columns are passed to <see cref="ProgramColumns"/>.</summary>
+    /// <summary>Text field names in the order the columns are passed to <see cref="Loading.ProgramColumns"/>.</summary>
     public IReadOnlyList<string> TextFields { get; }
 
-    /// <summary>Numeric field names in the order the columns are passed to <see cref="ProgramColumns"/>.</summary>
+    /// <summary>Numeric field names in the order the columns are passed to <see cref="Loading.ProgramColumns"/>.</summary>
     public IReadOnlyList<string> NumberFields { get; }
 
+    /// <summary>Number of classes.</summary>
     public int Classes => ClassNames.Count;
 
     /// <summary>True when programs take one string (<c>Label(string text)</c>) rather than a generated record.</summary>

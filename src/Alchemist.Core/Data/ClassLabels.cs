@@ -111,7 +111,7 @@ public static class ClassLabels
         return null;
     }
 
-    public static int? CheckIndex(long index, IReadOnlyList<string>? classNames, out string? problem)
+    internal static int? CheckIndex(long index, IReadOnlyList<string>? classNames, out string? problem)
     {
         problem = null;
         if (index == DataBatch.NoLabel)

@@ -4,7 +4,7 @@ using System.Text;
 namespace Alchemist.Data;
 
 /// <summary>SHA-256 of a file's bytes plus a description of how it is read; streams the file, so any size works.</summary>
-public static class ContentHash
+internal static class ContentHash
 {
     public static string OfFile(string path, string howRead)
     {

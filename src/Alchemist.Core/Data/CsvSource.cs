@@ -10,6 +10,13 @@ namespace Alchemist.Data;
 /// </summary>
 public sealed class CsvSource : IDataSource, IFieldMapped
 {
+    /// <summary>A CSV file read through <paramref name="fields"/>; nothing is read until <see cref="ReadBatches"/>.</summary>
+    /// <param name="path">The file; its first row names the columns.</param>
+    /// <param name="fields">Which columns hold texts, numbers, label and row id.</param>
+    /// <param name="separator">The column separator; null means a tab for a .tsv file and a comma otherwise.</param>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="fields"/> names no text or numeric field, or names a field twice.
+    /// </exception>
     public CsvSource(string path, FieldMap fields, char? separator = null)
     {
         fields.Validate();
@@ -18,20 +25,26 @@ public sealed class CsvSource : IDataSource, IFieldMapped
         Separator = separator ?? (path.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) ? '\t' : ',');
     }
 
+    /// <inheritdoc/>
     public string Path { get; }
 
+    /// <inheritdoc/>
     public string Format => "csv";
 
+    /// <summary>Which fields of each row are read, and as what.</summary>
     public FieldMap Fields { get; }
 
-    public char Separator { get; }
+    internal char Separator { get; }
 
     private bool _utf8Checked;
 
+    /// <inheritdoc/>
     public IReadOnlyList<string>? ClassNames => Fields.ClassNames;
 
+    /// <inheritdoc/>
     public string ContentHash() => Data.ContentHash.OfFile(Path, $"csv;sep={(int)Separator};{Fields.Describe()}");
 
+    /// <inheritdoc/>
     public IEnumerable<DataBatch> ReadBatches(int batchSize = DataBatch.DefaultSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);

@@ -9,11 +9,21 @@ namespace Alchemist.Data;
 /// </summary>
 public sealed class DataBatch
 {
+    /// <summary>Rows per batch when the caller does not say.</summary>
     public const int DefaultSize = 65_536;
 
     /// <summary>Gold label of a row that has none.</summary>
     public const int NoLabel = -1;
 
+    /// <summary>A batch over the given columns, each with one entry per row id; the arrays are kept, not copied.</summary>
+    /// <param name="firstRow">Position of the first row in its source (0-based).</param>
+    /// <param name="rowIds">Row ids, one per row.</param>
+    /// <param name="texts">Text columns by field name.</param>
+    /// <param name="numbers">Numeric columns by field name (NaN for a missing value).</param>
+    /// <param name="labels">Gold class index per row, <see cref="NoLabel"/> where none.</param>
+    /// <param name="weakLabels">Weak labels the source carries (WRENCH), one row per row; null when it has none.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="firstRow"/> is negative.</exception>
+    /// <exception cref="ArgumentException">A column's length differs from the number of row ids.</exception>
     public DataBatch(
         long firstRow,
         string[] rowIds,
@@ -51,26 +61,40 @@ public sealed class DataBatch
     /// <summary>Position of this batch's first row in its source (0-based), so batches can be reassembled in order.</summary>
     public long FirstRow { get; }
 
+    /// <summary>Number of rows.</summary>
     public int Count => RowIds.Length;
 
+    /// <summary>
+    /// Each row's id: the id field's value, or the row's 0-based position in the file when there is no id field.
+    /// </summary>
     public string[] RowIds { get; }
 
+    /// <summary>Text columns by field name, each with one entry per row.</summary>
     public IReadOnlyDictionary<string, string[]> Texts { get; }
 
+    /// <summary>Numeric columns by field name, each with one entry per row; NaN where a value is missing.</summary>
     public IReadOnlyDictionary<string, double[]> Numbers { get; }
 
     /// <summary>Gold class index per row, <see cref="NoLabel"/> where the row has none.</summary>
     public int[] Labels { get; }
 
+    /// <summary>
+    /// Weak labels that came with the data (a WRENCH file's weak_labels), one row per row; null when the source has none.
+    /// </summary>
     public LabelMatrix? WeakLabels { get; }
 
+    /// <summary>Whether at least one row has a gold label.</summary>
     public bool HasAnyGold => Labels.AsSpan().IndexOfAnyExcept(NoLabel) >= 0;
 
+    /// <summary>The text column <paramref name="field"/>.</summary>
+    /// <exception cref="KeyNotFoundException">The batch has no such text field; the message lists those it has.</exception>
     public string[] Text(string field) =>
         Texts.TryGetValue(field, out var column)
             ? column
             : throw new KeyNotFoundException($"no text field '{field}'; the data has {Describe(Texts.Keys)}");
 
+    /// <summary>The numeric column <paramref name="field"/>.</summary>
+    /// <exception cref="KeyNotFoundException">The batch has no such numeric field; the message lists those it has.</exception>
     public double[] Number(string field) =>
         Numbers.TryGetValue(field, out var column)
             ? column

@@ -6,6 +6,13 @@ namespace Alchemist.Data;
 /// </summary>
 public sealed class DataFormatException : UserError
 {
+    /// <summary>A problem in <paramref name="file"/>, at the place given; the message leads with the file and place.</summary>
+    /// <param name="file">The data file.</param>
+    /// <param name="problem">What is wrong, without the place.</param>
+    /// <param name="line">1-based line in the file, or null.</param>
+    /// <param name="rowId">The row's id, or null.</param>
+    /// <param name="field">The field involved, or null.</param>
+    /// <param name="inner">The exception that revealed the problem, or null.</param>
     public DataFormatException(string file, string problem, long? line = null, string? rowId = null, string? field = null, Exception? inner = null)
         : base(Compose(file, problem, line, rowId, field), file, line, field, inner)
     {
@@ -17,10 +24,13 @@ public sealed class DataFormatException : UserError
     /// <summary>The file the row is in (never null here).</summary>
     public new string File => base.File!;
 
+    /// <summary>What is wrong, without the file and place the message leads with.</summary>
     public string Problem { get; }
 
+    /// <summary>The id of the row the problem is in, when known.</summary>
     public string? RowId { get; }
 
+    /// <summary>The field the problem is in, when one is.</summary>
     public string? Field { get; }
 
     /// <summary>

@@ -3,6 +3,7 @@ namespace Alchemist.Data;
 /// <summary>One split read into memory: its rows and the data set's class names.</summary>
 public sealed record DataSplit(string Name, IDataSource Source, DataBatch Rows, IReadOnlyList<string> ClassNames)
 {
+    /// <summary>Number of rows.</summary>
     public int Count => Rows.Count;
 }
 
@@ -12,7 +13,7 @@ public sealed record DataSplit(string Name, IDataSource Source, DataBatch Rows, 
 /// </summary>
 public sealed class Dataset
 {
-    public Dataset(string name, IReadOnlyList<string> classNames, DataSplit train, DataSplit? valid, DataSplit? test)
+    internal Dataset(string name, IReadOnlyList<string> classNames, DataSplit train, DataSplit? valid, DataSplit? test)
     {
         Name = name;
         ClassNames = classNames;
@@ -21,20 +22,32 @@ public sealed class Dataset
         Test = test;
     }
 
+    /// <summary>
+    /// The data set's name, for reports: a WRENCH folder's name, or the name given to <see cref="FromSources"/>.
+    /// </summary>
     public string Name { get; }
 
+    /// <summary>Class names in index order; every split's labels index into them.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
+    /// <summary>Number of classes.</summary>
     public int Classes => ClassNames.Count;
 
+    /// <summary>The rows to label (<see cref="SplitName.Train"/>); always present.</summary>
     public DataSplit Train { get; }
 
+    /// <summary>The labeled rows choices are made on; null when the data set has none.</summary>
     public DataSplit? Valid { get; }
 
+    /// <summary>The rows only read to report figures; null when the data set has none.</summary>
     public DataSplit? Test { get; }
 
+    /// <summary>The splits present, in the order train, valid, test.</summary>
     public IEnumerable<DataSplit> Splits => new[] { Train, Valid, Test }.OfType<DataSplit>();
 
+    /// <summary>The split named <paramref name="name"/> (<see cref="SplitName"/>).</summary>
+    /// <exception cref="InvalidOperationException">The data set has no such split.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is not train, valid or test.</exception>
     public DataSplit Split(string name) =>
         name switch
         {

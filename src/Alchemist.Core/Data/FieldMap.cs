@@ -6,23 +6,31 @@ namespace Alchemist.Data;
 /// </summary>
 public sealed record FieldMap
 {
+    /// <summary>Text fields and an optional label field; set the other fields with an initializer.</summary>
+    /// <param name="textFields">The fields read as text, in the order programs receive them.</param>
+    /// <param name="labelField">The field holding the gold label, or null when the file has none.</param>
     public FieldMap(IReadOnlyList<string> textFields, string? labelField = null)
     {
         TextFields = textFields;
         LabelField = labelField;
     }
 
+    /// <summary>The fields read as text, in the order programs receive them.</summary>
     public IReadOnlyList<string> TextFields { get; init; }
 
+    /// <summary>The fields read as numbers (a missing value reads as NaN); none by default.</summary>
     public IReadOnlyList<string> NumberFields { get; init; } = [];
 
+    /// <summary>The field holding the gold label (a class index or name); null when the file has none.</summary>
     public string? LabelField { get; init; }
 
+    /// <summary>The field holding each row's id; null numbers rows by their 0-based position.</summary>
     public string? IdField { get; init; }
 
     /// <summary>Class names in index order; without them labels must be non-negative integers.</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
 
+    /// <summary>One text field and an optional label field: the common case.</summary>
     public static FieldMap Text(string textField = "text", string? labelField = null) => new([textField], labelField);
 
     internal IEnumerable<string> AllFields()

@@ -15,6 +15,12 @@ public interface IDataSource
     /// <summary>Class names when the source knows them (WRENCH label.json, or given by the caller); null otherwise.</summary>
     IReadOnlyList<string>? ClassNames { get; }
 
+    /// <summary>
+    /// The rows in file order, at most <paramref name="batchSize"/> per batch; each enumeration reads the file again.
+    /// </summary>
+    /// <exception cref="DataFormatException">
+    /// The file is missing or a row cannot be read; the message names the file, line and field.
+    /// </exception>
     IEnumerable<DataBatch> ReadBatches(int batchSize = DataBatch.DefaultSize);
 
     /// <summary>
@@ -33,6 +39,7 @@ internal interface IFieldMapped
     FieldMap? Fields { get; }
 }
 
+/// <summary>Helpers over any <see cref="IDataSource"/>.</summary>
 public static class DataSourceExtensions
 {
     /// <summary>Reads every row into one batch; for files that fit in memory (splits for label models, tests).</summary>

@@ -11,6 +11,14 @@ namespace Alchemist.Data;
 /// </summary>
 public sealed class JsonlSource : IDataSource, IFieldMapped
 {
+    /// <summary>
+    /// A JSON Lines file read through <paramref name="fields"/>; nothing is read until <see cref="ReadBatches"/>.
+    /// </summary>
+    /// <param name="path">The file, one JSON object per line.</param>
+    /// <param name="fields">Which properties hold texts, numbers, label and row id.</param>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="fields"/> names no text or numeric field, or names a field twice.
+    /// </exception>
     public JsonlSource(string path, FieldMap fields)
     {
         fields.Validate();
@@ -18,16 +26,22 @@ public sealed class JsonlSource : IDataSource, IFieldMapped
         Fields = fields;
     }
 
+    /// <inheritdoc/>
     public string Path { get; }
 
+    /// <inheritdoc/>
     public string Format => "jsonl";
 
+    /// <summary>Which fields of each row are read, and as what.</summary>
     public FieldMap Fields { get; }
 
+    /// <inheritdoc/>
     public IReadOnlyList<string>? ClassNames => Fields.ClassNames;
 
+    /// <inheritdoc/>
     public string ContentHash() => Data.ContentHash.OfFile(Path, $"jsonl;{Fields.Describe()}");
 
+    /// <inheritdoc/>
     public IEnumerable<DataBatch> ReadBatches(int batchSize = DataBatch.DefaultSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);

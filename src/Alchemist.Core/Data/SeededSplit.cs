@@ -9,6 +9,8 @@ namespace Alchemist.Data;
 /// </summary>
 public sealed record SeededSplit(double ValidFraction, double TestFraction, int Seed)
 {
+    /// <summary>This split rule, checked.</summary>
+    /// <exception cref="ArgumentException">A fraction is outside [0, 1), or the two leave no rows for train.</exception>
     public SeededSplit Validate()
     {
         if (ValidFraction is < 0 or >= 1 || TestFraction is < 0 or >= 1 || ValidFraction + TestFraction >= 1 || double.IsNaN(ValidFraction + TestFraction))

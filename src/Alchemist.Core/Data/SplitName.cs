@@ -12,5 +12,6 @@ public static class SplitName
     /// <summary>The rows that are only ever read to report figures.</summary>
     public const string Test = "test";
 
+    /// <summary>The three split names in the order train, valid, test.</summary>
     public static IReadOnlyList<string> All { get; } = [Train, Valid, Test];
 }

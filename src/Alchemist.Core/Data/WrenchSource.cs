@@ -10,16 +10,25 @@ namespace Alchemist.Data;
 /// </summary>
 public sealed class WrenchSource : IDataSource
 {
+    /// <summary>
+    /// One WRENCH split file, labels read against <paramref name="classNames"/>; <see cref="Open"/> finds the file and its
+    /// label.json.
+    /// </summary>
+    /// <param name="path">The split file (train.json, valid.json or test.json).</param>
+    /// <param name="classNames">Class names in index order, as label.json gives them.</param>
     public WrenchSource(string path, IReadOnlyList<string> classNames)
     {
         Path = path;
         ClassNames = classNames;
     }
 
+    /// <inheritdoc/>
     public string Path { get; }
 
+    /// <inheritdoc/>
     public string Format => "wrench";
 
+    /// <summary>Class names in index order, from the folder's label.json.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
     IReadOnlyList<string>? IDataSource.ClassNames => ClassNames;
@@ -42,8 +51,10 @@ public sealed class WrenchSource : IDataSource
         return new WrenchSource(path, classes);
     }
 
+    /// <inheritdoc/>
     public string ContentHash() => Data.ContentHash.OfFile(Path, $"wrench;classes=[{string.Join(',', ClassNames)}]");
 
+    /// <inheritdoc/>
     public IEnumerable<DataBatch> ReadBatches(int batchSize = DataBatch.DefaultSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -374,6 +385,9 @@ public sealed class WrenchSource : IDataSource
         }
     }
 
+    /// <param name="Name">The field's name in <c>data</c>.</param>
+    /// <param name="Utf8Name">The name as UTF-8 bytes, to match property names without decoding them.</param>
+    /// <param name="IsNumber">Whether the field holds numbers rather than text.</param>
     /// <param name="Column">Index among the text fields, or among the numeric fields.</param>
     /// <param name="Position">Index among all fields.</param>
     private readonly record struct Field(string Name, byte[] Utf8Name, bool IsNumber, int Column, int Position);

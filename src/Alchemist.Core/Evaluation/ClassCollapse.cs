@@ -12,9 +12,9 @@ public sealed record CollapsedClass(int Class, double GoldShare, double Predicte
 /// </summary>
 public static class ClassCollapse
 {
-    public const double MinimumGoldShare = 0.05;
+    internal const double MinimumGoldShare = 0.05;
 
-    public const double MinimumFractionOfGoldShare = 1.0 / 3;
+    internal const double MinimumFractionOfGoldShare = 1.0 / 3;
 
     /// <summary>The collapsed classes, comparing shares given per class.</summary>
     public static IReadOnlyList<CollapsedClass> Find(IReadOnlyList<double> goldShares, IReadOnlyList<double> predictedShares)

@@ -3,7 +3,11 @@ using Alchemist.Labeling;
 namespace Alchemist.Evaluation;
 
 /// <summary>Accuracy, macro-F1 and per-class F1 of hard predictions against gold labels.</summary>
+/// <param name="Classes">Number of classes.</param>
 /// <param name="Rows">Rows scored: those with a gold label (gold &gt;= 0).</param>
+/// <param name="Accuracy">Share of scored rows predicted right.</param>
+/// <param name="MacroF1">Mean over classes of each class's F1.</param>
+/// <param name="F1PerClass">Each class's F1, by class index.</param>
 /// <param name="Confusion">[gold * Classes + predicted] counts.</param>
 public sealed record ClassificationMetrics(int Classes, int Rows, double Accuracy, double MacroF1, IReadOnlyList<double> F1PerClass, IReadOnlyList<long> Confusion)
 {

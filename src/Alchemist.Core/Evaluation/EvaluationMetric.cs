@@ -13,6 +13,7 @@ public enum EvaluationMetric
     MacroF1,
 }
 
+/// <summary>Names, parsing and values of <see cref="EvaluationMetric"/>.</summary>
 public static class EvaluationMetrics
 {
     /// <summary>The spec's spelling of each metric.</summary>
@@ -31,6 +32,10 @@ public static class EvaluationMetrics
         _ => throw new ArgumentOutOfRangeException(nameof(metric)),
     };
 
+    /// <summary>
+    /// The metric whose spec spelling (accuracy or macro_f1, case-sensitive) is <paramref name="text"/>; false for anything
+    /// else, null included.
+    /// </summary>
     public static bool TryParse(string? text, out EvaluationMetric metric)
     {
         foreach (var candidate in Enum.GetValues<EvaluationMetric>())

@@ -6,6 +6,9 @@ namespace Alchemist.Evaluation;
 /// either score. Choices on valid replace a default only when the lead exceeds a few standard errors: on a valid split of a
 /// few hundred rows candidates are often a row or two apart, and picking the best there mostly picks noise.
 /// </summary>
+/// <param name="Metric">The metric both were judged by.</param>
+/// <param name="Lead">a's score minus b's, in the metric's units; negative when b is ahead.</param>
+/// <param name="StandardError">Standard error of <paramref name="Lead"/> over the rows.</param>
 /// <param name="Rows">Labeled rows both were judged on.</param>
 public readonly record struct PairedLead(EvaluationMetric Metric, double Lead, double StandardError, int Rows)
 {

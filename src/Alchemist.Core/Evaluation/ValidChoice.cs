@@ -1,16 +1,22 @@
 namespace Alchemist.Evaluation;
 
 /// <summary>One candidate of a choice on valid: its predicted class for every valid row.</summary>
+/// <param name="Name">The candidate's name, for notes and reports.</param>
+/// <param name="Predicted">Its predicted class for every valid row.</param>
 /// <param name="TieBreak">Among equal scores the lower wins (for example log-loss); 0 where nothing breaks ties.</param>
 public sealed record ValidCandidate(string Name, int[] Predicted, double TieBreak = 0);
 
 /// <summary>A candidate's valid figures.</summary>
+/// <param name="Name">The candidate's name.</param>
 /// <param name="Score">By the metric of the choice.</param>
+/// <param name="Valid">Its figures on valid.</param>
 /// <param name="Collapsed">Classes of valid's gold it leaves out (<see cref="ClassCollapse"/>).</param>
 public sealed record ScoredCandidate(string Name, double Score, ClassificationMetrics Valid, IReadOnlyList<CollapsedClass> Collapsed);
 
+/// <summary>The outcome of <see cref="ValidChoice.Choose"/>.</summary>
 /// <param name="Chosen">Index of the chosen candidate.</param>
 /// <param name="Best">Index of the best candidate on valid among those allowed to compete.</param>
+/// <param name="Scored">Every candidate's valid figures, in the order given.</param>
 /// <param name="LeadOverDefault">The best's lead over the default, when the best is not the default.</param>
 /// <param name="Reason">Why the chosen one was chosen, for notes and logs.</param>
 /// <param name="Warning">Set when the chosen candidate leaves out a class, because every candidate does.</param>
@@ -35,6 +41,13 @@ public sealed record ValidChoiceResult(
 /// </summary>
 public static class ValidChoice
 {
+    /// <summary>Chooses among <paramref name="candidates"/> by the rule of <see cref="ValidChoice"/>.</summary>
+    /// <param name="candidates">The candidates, each with a prediction for every valid row.</param>
+    /// <param name="defaultIndex">The candidate that stays unless another clearly leads it.</param>
+    /// <param name="gold">Valid's gold class per row; negative where a row has none.</param>
+    /// <param name="classes">Number of classes.</param>
+    /// <param name="metric">What the candidates are judged by.</param>
+    /// <param name="classNames">Names for the classes in the reason and warning; null says "class 2".</param>
     /// <param name="requiredStandardErrors">How far the best must lead the default to replace it; the product uses <see cref="PairedLead.RequiredStandardErrors"/>, the quality bench tries others.</param>
     public static ValidChoiceResult Choose(
         IReadOnlyList<ValidCandidate> candidates,

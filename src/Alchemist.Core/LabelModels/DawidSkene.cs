@@ -18,6 +18,7 @@ public sealed class DawidSkene : LabelModelBase
     private double[] _weights = [];
     private double[] _bias = [];
 
+    /// <inheritdoc/>
     public override string Name => "ds";
 
     /// <summary>
@@ -42,6 +43,7 @@ public sealed class DawidSkene : LabelModelBase
     /// <summary>[program][class y][output o], o = k meaning abstain. Valid after Fit.</summary>
     public double[,,] Confusion { get; private set; } = new double[0, 0, 0];
 
+    /// <inheritdoc/>
     public override void Fit(LabelMatrix votes, ClassBalance balance)
     {
         BeginFit(votes.Programs, votes.Classes);
@@ -99,7 +101,7 @@ public sealed class DawidSkene : LabelModelBase
         CompleteFit(prior, accuracies);
     }
 
-    protected override void PredictShard(SparseVotes.Shard shard, Span<float> probabilities) =>
+    private protected override void PredictShard(SparseVotes.Shard shard, Span<float> probabilities) =>
         PredictLogLinear(shard, Classes, _weights, _bias, probabilities);
 
     private void MaximizationStep(ExpectedCounts counts, double[] prior, bool learnPrior, int m, int k)

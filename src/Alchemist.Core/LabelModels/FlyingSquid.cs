@@ -11,7 +11,7 @@ namespace Alchemist.LabelModels;
 /// the median over all triplets whose denominator is clearly non-zero, and the sign assumes better-than-random programs.
 /// All moments come from the merged overlap matrix of <see cref="LabelStatistics"/>; no pass over rows.
 /// </summary>
-public sealed class FlyingSquid : LabelModelBase, IStatisticsLabelModel
+internal sealed class FlyingSquid : LabelModelBase, IStatisticsLabelModel
 {
     /// <summary>Accuracy assumed for a program that shares no usable triplet (Snorkel's prec_init).</summary>
     public const double FallbackAccuracy = 0.7;
@@ -20,14 +20,17 @@ public sealed class FlyingSquid : LabelModelBase, IStatisticsLabelModel
     private double[] _bias = [];
     private bool _oneVersusRest;
 
+    /// <inheritdoc/>
     public override string Name => "fs";
 
     /// <summary>[class][program]: accuracy of the program's one-vs-rest vote for the class when it votes.</summary>
     public double[][] ClassAccuracies { get; private set; } = [];
 
+    /// <inheritdoc/>
     public override void Fit(LabelMatrix votes, ClassBalance balance) =>
         Fit(LabelStatistics.Compute(votes, withOverlaps: true, maxDegreeOfParallelism: MaxDegreeOfParallelism), balance);
 
+    /// <inheritdoc/>
     public void Fit(LabelStatistics statistics, ClassBalance balance)
     {
         if (statistics.Overlaps is null)
@@ -123,7 +126,7 @@ public sealed class FlyingSquid : LabelModelBase, IStatisticsLabelModel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void PredictShard(SparseVotes.Shard shard, Span<float> probabilities)
+    private protected override void PredictShard(SparseVotes.Shard shard, Span<float> probabilities)
     {
         if (!_oneVersusRest)
         {

@@ -11,6 +11,13 @@ public interface ILabelModel
     /// <summary>Short name used on the command line and in reports (mv, wmv, ds, metal, fs).</summary>
     string Name { get; }
 
+    /// <summary>
+    /// Fits the model to <paramref name="votes"/> (rows x programs, no gold) under the class prior <paramref name="balance"/>
+    /// describes; fitting again starts afresh.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// The votes do not match what the model was set up with, or a given balance has another number of classes.
+    /// </exception>
     void Fit(LabelMatrix votes, ClassBalance balance);
 
     /// <summary>Writes row-major class probabilities: <paramref name="probabilities"/> has votes.Rows x votes.Classes entries.</summary>
@@ -30,25 +37,42 @@ public interface ILabelModel
 }
 
 /// <summary>A label model that can be fitted from <see cref="LabelStatistics"/> merged over shards, without the rows.</summary>
-public interface IStatisticsLabelModel : ILabelModel
+internal interface IStatisticsLabelModel : ILabelModel
 {
+    /// <summary>Fits from statistics merged over shards of rows, with the same result as fitting on those rows' votes.</summary>
+    /// <exception cref="ArgumentException">
+    /// The model needs the overlap matrix and <paramref name="statistics"/> were computed without it.
+    /// </exception>
     void Fit(LabelStatistics statistics, ClassBalance balance);
 }
 
+/// <summary>Where a <see cref="ClassBalance"/> takes its class prior from.</summary>
 public enum ClassBalanceMode
 {
+    /// <summary>Every class equally likely.</summary>
     Uniform,
+
+    /// <summary>The weights in <see cref="ClassBalance.Given"/>, one per class, normalized to sum to one.</summary>
     Given,
+
+    /// <summary>
+    /// From the votes: each class's share of the rows whose majority vote it wins outright, with one pseudo-row per class.
+    /// </summary>
     Estimated,
 }
 
 /// <summary>The prior over classes a label model assumes: uniform, given by the user, or estimated from the votes.</summary>
 public sealed record ClassBalance(ClassBalanceMode Mode, IReadOnlyList<double>? Given = null)
 {
+    /// <summary>Every class equally likely.</summary>
     public static ClassBalance Uniform { get; } = new(ClassBalanceMode.Uniform);
 
+    /// <summary>The prior estimated from the votes (<see cref="ClassBalanceMode.Estimated"/>).</summary>
     public static ClassBalance Estimated { get; } = new(ClassBalanceMode.Estimated);
 
+    /// <summary>
+    /// A prior given as one positive, finite weight per class; the weights need not sum to one (checked when resolved).
+    /// </summary>
     public static ClassBalance FromGiven(IReadOnlyList<double> prior) => new(ClassBalanceMode.Given, prior);
 
     /// <summary>
@@ -122,6 +146,7 @@ public sealed record ClassBalance(ClassBalanceMode Mode, IReadOnlyList<double>? 
         return prior;
     }
 
+    /// <summary>The balance as notes and reports show it: "uniform", "estimated", or "given [0.2, 0.8]".</summary>
     public override string ToString() => Mode switch
     {
         ClassBalanceMode.Given => $"given [{string.Join(", ", Given!.Select(p => p.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)))}]",

@@ -10,25 +10,39 @@ public abstract class LabelModelBase : ILabelModel
     private double[]? _prior;
     private double[]? _accuracies;
 
+    /// <inheritdoc/>
     public abstract string Name { get; }
 
     /// <summary>Threads used by fit and prediction; -1 uses every core.</summary>
     public int MaxDegreeOfParallelism { get; init; } = -1;
 
+    /// <summary>Programs (vote columns) the model was fitted on; 0 before <see cref="Fit"/>.</summary>
     public int Programs { get; private set; }
 
+    /// <summary>Classes the model was fitted on; 0 before <see cref="Fit"/>.</summary>
     public int Classes { get; private set; }
 
-    public bool IsFitted => _prior is not null;
+    internal bool IsFitted => _prior is not null;
 
+    /// <inheritdoc/>
     public IReadOnlyList<double> EstimatedAccuracies => _accuracies ?? throw NotFitted();
 
+    /// <inheritdoc/>
     public IReadOnlyList<double> ClassPrior => _prior ?? throw NotFitted();
 
+    /// <inheritdoc/>
     public IReadOnlyList<string> Notes => _notes;
 
+    /// <inheritdoc/>
     public abstract void Fit(LabelMatrix votes, ClassBalance balance);
 
+    /// <summary>
+    /// Writes row-major class probabilities: <paramref name="probabilities"/> has votes.Rows x votes.Classes entries.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model is not fitted.</exception>
+    /// <exception cref="ArgumentException">
+    /// The votes have another number of programs or classes than the model was fitted on.
+    /// </exception>
     public void PredictProbabilities(LabelMatrix votes, Span<float> probabilities)
     {
         CheckShape(votes.Programs, votes.Classes);
@@ -67,9 +81,9 @@ public abstract class LabelModelBase : ILabelModel
     }
 
     /// <summary>Probabilities for one shard of rows into its slice of the output.</summary>
-    protected abstract void PredictShard(SparseVotes.Shard shard, Span<float> probabilities);
+    private protected abstract void PredictShard(SparseVotes.Shard shard, Span<float> probabilities);
 
-    protected void BeginFit(int programs, int classes)
+    private protected void BeginFit(int programs, int classes)
     {
         Programs = programs;
         Classes = classes;
@@ -78,17 +92,17 @@ public abstract class LabelModelBase : ILabelModel
         _notes.Clear();
     }
 
-    protected void CompleteFit(double[] prior, double[] accuracies)
+    private protected void CompleteFit(double[] prior, double[] accuracies)
     {
         _prior = prior;
         _accuracies = accuracies;
     }
 
-    protected void Note(string note) => _notes.Add(note);
+    private protected void Note(string note) => _notes.Add(note);
 
-    protected double[] Prior => _prior ?? throw NotFitted();
+    private protected double[] Prior => _prior ?? throw NotFitted();
 
-    protected void CheckShape(int programs, int classes)
+    private protected void CheckShape(int programs, int classes)
     {
         if (!IsFitted)
         {
@@ -101,7 +115,7 @@ public abstract class LabelModelBase : ILabelModel
         }
     }
 
-    protected static string Format(IEnumerable<double> values) =>
+    private protected static string Format(IEnumerable<double> values) =>
         "[" + string.Join(", ", values.Select(v => v.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture))) + "]";
 
     private InvalidOperationException NotFitted() => new($"label model '{Name}' is used before Fit");
@@ -112,7 +126,7 @@ public abstract class LabelModelBase : ILabelModel
     /// (<see cref="KeepVotedClasses"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected static void PredictLogLinear(SparseVotes.Shard shard, int classes, double[] weights, double[] bias, Span<float> probabilities)
+    private protected static void PredictLogLinear(SparseVotes.Shard shard, int classes, double[] weights, double[] bias, Span<float> probabilities)
     {
         Span<double> scores = stackalloc double[classes];
         for (var r = 0; r < shard.RowCount; r++)
@@ -142,7 +156,7 @@ public abstract class LabelModelBase : ILabelModel
     /// ds 0.483 → 0.504; majority vote does it by construction. Rows without votes keep every class.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected static void KeepVotedClasses(ReadOnlySpan<int> codes, Span<double> scores)
+    private protected static void KeepVotedClasses(ReadOnlySpan<int> codes, Span<double> scores)
     {
         if (codes.IsEmpty)
         {
@@ -166,7 +180,7 @@ public abstract class LabelModelBase : ILabelModel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected static void WriteSoftmax(ReadOnlySpan<double> scores, Span<float> output)
+    private protected static void WriteSoftmax(ReadOnlySpan<double> scores, Span<float> output)
     {
         var max = double.NegativeInfinity;
         foreach (var s in scores)

@@ -6,12 +6,13 @@ namespace Alchemist.LabelModels;
 /// <summary>The label models by their command-line names, and the <c>auto</c> selector.</summary>
 public static class LabelModelCatalog
 {
+    /// <summary>The name of the <see cref="AutoLabelModel"/> selector, which is not a model of its own.</summary>
     public const string Auto = "auto";
 
     /// <summary>Model names in catalog order; majority vote comes first, so it wins every tie in <see cref="AutoLabelModel"/>.</summary>
     public static IReadOnlyList<string> Names { get; } = ["mv", "wmv", "ds", "metal", "fs"];
 
-    public static IReadOnlyDictionary<string, string> Descriptions { get; } = new Dictionary<string, string>
+    internal static IReadOnlyDictionary<string, string> Descriptions { get; } = new Dictionary<string, string>
     {
         ["mv"] = "majority vote; ties split by the class prior, rows without votes get the prior",
         ["wmv"] = "weighted majority vote, weights from accuracies estimated without gold",
@@ -33,6 +34,17 @@ public static class LabelModelCatalog
         _ => throw new ArgumentException($"unknown label model '{name}'; known: {string.Join(", ", Names)}, {Auto}"),
     };
 
+    /// <summary>
+    /// An unfitted <c>auto</c> selector that will judge the catalog's models on the valid split's votes and gold labels.
+    /// </summary>
+    /// <param name="validVotes">
+    /// The valid split's votes, with the same programs and classes as the votes it will be fitted on.
+    /// </param>
+    /// <param name="validGold">The valid split's gold class per row, negative where a row has none.</param>
+    /// <param name="metric">What the candidates are judged by.</param>
+    /// <param name="maxDegreeOfParallelism">Threads for fitting and prediction; -1 uses every core.</param>
+    /// <param name="classNames">Names for the classes in notes and warnings; null says "class 2".</param>
+    /// <exception cref="ArgumentException">The gold labels do not match the votes' rows, or none is present.</exception>
     public static AutoLabelModel CreateAuto(LabelMatrix validVotes, IReadOnlyList<int> validGold, EvaluationMetric metric, int maxDegreeOfParallelism = -1, IReadOnlyList<string>? classNames = null) =>
         new(validVotes, validGold) { Metric = metric, MaxDegreeOfParallelism = maxDegreeOfParallelism, ClassNames = classNames };
 
@@ -61,6 +73,15 @@ public sealed class AutoLabelModel : ILabelModel
     private readonly List<string> _notes = [];
     private ILabelModel? _chosen;
 
+    /// <summary>
+    /// A selector that will judge the candidates on <paramref name="validVotes"/> against <paramref name="validGold"/>;
+    /// <see cref="LabelModelCatalog.CreateAuto"/> sets the metric and class names too.
+    /// </summary>
+    /// <param name="validVotes">
+    /// The valid split's votes, with the same programs and classes as the votes it will be fitted on.
+    /// </param>
+    /// <param name="validGold">The valid split's gold class per row, negative where a row has none.</param>
+    /// <exception cref="ArgumentException">The gold labels do not match the votes' rows, or none is present.</exception>
     public AutoLabelModel(LabelMatrix validVotes, IReadOnlyList<int> validGold)
     {
         if (validGold.Count != validVotes.Rows)
@@ -77,8 +98,10 @@ public sealed class AutoLabelModel : ILabelModel
         _validGold = validGold.ToArray();
     }
 
+    /// <inheritdoc/>
     public string Name => LabelModelCatalog.Auto;
 
+    /// <summary>Threads used by each candidate's fit and prediction; -1 uses every core.</summary>
     public int MaxDegreeOfParallelism { get; init; } = -1;
 
     /// <summary>What the candidates are judged by on valid.</summary>
@@ -96,13 +119,17 @@ public sealed class AutoLabelModel : ILabelModel
     /// </summary>
     public double RequiredStandardErrors { get; init; } = DefaultRequiredStandardErrors;
 
-    public const double DefaultRequiredStandardErrors = 1;
+    internal const double DefaultRequiredStandardErrors = 1;
 
     /// <summary>Candidates tried, in order; "mv" must be among them.</summary>
     public IReadOnlyList<string> Candidates { get; init; } = LabelModelCatalog.Names;
 
+    /// <summary>The name of the model chosen on valid.</summary>
+    /// <exception cref="InvalidOperationException">Used before <see cref="Fit"/>.</exception>
     public string Chosen => (_chosen ?? throw NotFitted()).Name;
 
+    /// <summary>The model chosen on valid, fitted on the training votes; the selector predicts with it.</summary>
+    /// <exception cref="InvalidOperationException">Used before <see cref="Fit"/>.</exception>
     public ILabelModel ChosenModel => _chosen ?? throw NotFitted();
 
     /// <summary>Every candidate's valid figures, in <see cref="Candidates"/> order (majority vote first).</summary>
@@ -111,12 +138,20 @@ public sealed class AutoLabelModel : ILabelModel
     /// <summary>Set when the chosen model leaves out a class of valid's gold, because every candidate does.</summary>
     public string? Warning { get; private set; }
 
+    /// <inheritdoc/>
     public IReadOnlyList<double> EstimatedAccuracies => ChosenModel.EstimatedAccuracies;
 
+    /// <inheritdoc/>
     public IReadOnlyList<double> ClassPrior => ChosenModel.ClassPrior;
 
+    /// <inheritdoc/>
     public IReadOnlyList<string> Notes => _notes;
 
+    /// <summary>
+    /// Fits every candidate on <paramref name="votes"/> and keeps the one the valid split chooses; the notes say why.
+    /// </summary>
+    /// <exception cref="InvalidOperationException"><see cref="Candidates"/> lacks majority vote.</exception>
+    /// <exception cref="ArgumentException">The training votes have other programs or classes than the valid votes.</exception>
     public void Fit(LabelMatrix votes, ClassBalance balance)
     {
         if (!Candidates.Contains("mv"))
@@ -158,6 +193,7 @@ public sealed class AutoLabelModel : ILabelModel
         _notes.AddRange(_chosen.Notes);
     }
 
+    /// <inheritdoc/>
     public void PredictProbabilities(LabelMatrix votes, Span<float> probabilities) => ChosenModel.PredictProbabilities(votes, probabilities);
 
     private InvalidOperationException NotFitted() => new("label model 'auto' is used before Fit");

@@ -23,6 +23,20 @@ public sealed class LabelStatistics
     /// <summary>Largest one-hot dimension (programs x classes) for which the overlap matrix is kept (a 32 MiB matrix).</summary>
     public const int MaxOverlapDimension = 2048;
 
+    /// <summary>
+    /// Empty statistics (no rows) for votes of this shape, to <see cref="AddRows"/> to or <see cref="Merge"/> shards into.
+    /// </summary>
+    /// <param name="programs">Programs (vote columns).</param>
+    /// <param name="classes">Classes, 2 to 127.</param>
+    /// <param name="withOverlaps">
+    /// Whether to keep the overlap matrix, which matrix completion and the triplet method need and majority vote does not.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="programs"/> is negative, or <paramref name="classes"/> outside 2..127.
+    /// </exception>
+    /// <exception cref="ArgumentException">
+    /// The overlap matrix would exceed <see cref="MaxOverlapDimension"/> indicators a side.
+    /// </exception>
     public LabelStatistics(int programs, int classes, bool withOverlaps)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(programs);
@@ -49,13 +63,16 @@ public sealed class LabelStatistics
         }
     }
 
+    /// <summary>Programs (vote columns).</summary>
     public int Programs { get; }
 
+    /// <summary>Number of classes.</summary>
     public int Classes { get; }
 
     /// <summary>Programs x Classes: the size of one row's one-hot vote vector.</summary>
     public int Dimension => Programs * Classes;
 
+    /// <summary>Rows counted so far.</summary>
     public long Rows { get; private set; }
 
     /// <summary>Rows where every program abstains.</summary>
@@ -79,6 +96,7 @@ public sealed class LabelStatistics
     /// <summary>[program]: votes cast on rows that have a unique majority winner.</summary>
     public long[] MajorityDecidedVotes { get; }
 
+    /// <summary>How many rows <paramref name="program"/> voted on (any class): its coverage times <see cref="Rows"/>.</summary>
     public long ProgramVotes(int program)
     {
         long total = 0;

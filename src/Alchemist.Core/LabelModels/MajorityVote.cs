@@ -15,15 +15,19 @@ namespace Alchemist.LabelModels;
 /// </summary>
 public sealed class MajorityVote : LabelModelBase, IStatisticsLabelModel
 {
+    /// <summary>The tie rule as the model's notes state it.</summary>
     public const string TieRule = "ties split the probability among the tied classes in proportion to 1 / mean coverage of their voters (the most specific side wins)";
 
     private double[] _coverage = [];
 
+    /// <inheritdoc/>
     public override string Name => "mv";
 
+    /// <inheritdoc/>
     public override void Fit(LabelMatrix votes, ClassBalance balance) =>
         Fit(LabelStatistics.Compute(votes, withOverlaps: false, maxDegreeOfParallelism: MaxDegreeOfParallelism), balance);
 
+    /// <inheritdoc/>
     public void Fit(LabelStatistics statistics, ClassBalance balance)
     {
         BeginFit(statistics.Programs, statistics.Classes);
@@ -60,7 +64,7 @@ public sealed class MajorityVote : LabelModelBase, IStatisticsLabelModel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void PredictShard(SparseVotes.Shard shard, Span<float> probabilities)
+    private protected override void PredictShard(SparseVotes.Shard shard, Span<float> probabilities)
     {
         var k = Classes;
         var prior = Prior;

@@ -15,6 +15,7 @@ public sealed class MatrixCompletion : LabelModelBase, IStatisticsLabelModel
     private double[] _weights = [];
     private double[] _bias = [];
 
+    /// <inheritdoc/>
     public override string Name => "metal";
 
     /// <summary>Precision every program is assumed to have at the start (Snorkel's prec_init).</summary>
@@ -29,9 +30,11 @@ public sealed class MatrixCompletion : LabelModelBase, IStatisticsLabelModel
     /// <summary>Fitted mu, row-major (programs x classes) x classes.</summary>
     public IReadOnlyList<double> ConditionalProbabilities { get; private set; } = [];
 
+    /// <inheritdoc/>
     public override void Fit(LabelMatrix votes, ClassBalance balance) =>
         Fit(LabelStatistics.Compute(votes, withOverlaps: true, maxDegreeOfParallelism: MaxDegreeOfParallelism), balance);
 
+    /// <inheritdoc/>
     public void Fit(LabelStatistics statistics, ClassBalance balance)
     {
         if (statistics.Overlaps is null)
@@ -127,7 +130,7 @@ public sealed class MatrixCompletion : LabelModelBase, IStatisticsLabelModel
         CompleteFit(prior, accuracies);
     }
 
-    protected override void PredictShard(SparseVotes.Shard shard, Span<float> probabilities) =>
+    private protected override void PredictShard(SparseVotes.Shard shard, Span<float> probabilities) =>
         PredictLogLinear(shard, Classes, _weights, _bias, probabilities);
 
     /// <summary>

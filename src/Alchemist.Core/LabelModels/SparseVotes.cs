@@ -21,17 +21,22 @@ public sealed class SparseVotes
         Shards = shards;
     }
 
-    public int Rows { get; }
+    internal int Rows { get; }
 
-    public int Programs { get; }
+    internal int Programs { get; }
 
-    public int Classes { get; }
+    internal int Classes { get; }
 
+    /// <summary>The shards in row order; together they hold every row once.</summary>
     public IReadOnlyList<Shard> Shards { get; }
 
     /// <summary>Rows per shard: 2^13 keeps a shard's codes (about 8192 x votes per row x 4 bytes) in the core's L2 cache while columns are scattered into them.</summary>
     public const int DefaultShardRows = 1 << 13;
 
+    /// <summary>
+    /// The votes of <paramref name="votes"/> in sparse form, shards of <paramref name="shardRows"/> rows built in parallel.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="shardRows"/> is less than 1.</exception>
     public static SparseVotes Build(LabelMatrix votes, int shardRows = DefaultShardRows, int maxDegreeOfParallelism = -1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(shardRows, 1);
@@ -99,14 +104,20 @@ public sealed class SparseVotes
             Codes = codes;
         }
 
+        /// <summary>Index of the shard's first row in the whole matrix.</summary>
         public int FirstRow { get; }
 
+        /// <summary>Number of rows in the shard.</summary>
         public int RowCount { get; }
 
-        public int[] Starts { get; }
+        internal int[] Starts { get; }
 
-        public int[] Codes { get; }
+        internal int[] Codes { get; }
 
+        /// <summary>
+        /// The vote codes (program * Classes + class) of the shard's row <paramref name="row"/> (0-based within the shard), in
+        /// program order; empty when every program abstains.
+        /// </summary>
         public ReadOnlySpan<int> RowCodes(int row) => Codes.AsSpan(Starts[row], Starts[row + 1] - Starts[row]);
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]

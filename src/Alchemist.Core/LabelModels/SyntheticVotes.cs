@@ -19,8 +19,10 @@ public sealed class SyntheticVotes
         Coverage = coverage;
     }
 
+    /// <summary>The drawn votes, rows x programs.</summary>
     public LabelMatrix Votes { get; }
 
+    /// <summary>The class each row was drawn with.</summary>
     public int[] Gold { get; }
 
     /// <summary>The accuracy each program was drawn with.</summary>

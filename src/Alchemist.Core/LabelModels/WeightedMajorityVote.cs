@@ -26,6 +26,7 @@ public sealed class WeightedMajorityVote : LabelModelBase
     private double[] _weights = [];
     private double[] _logPrior = [];
 
+    /// <inheritdoc/>
     public override string Name => "wmv";
 
     /// <summary>EM rounds after the leave-one-out start; 0 keeps the leave-one-out accuracies.</summary>
@@ -37,8 +38,13 @@ public sealed class WeightedMajorityVote : LabelModelBase
     /// <summary>Pseudo-votes of the Beta prior on each accuracy, split evenly between right and wrong.</summary>
     public double PriorVotes { get; init; } = 2;
 
+    /// <summary>
+    /// Per program, its vote's weight w_j = max(0, log(a_j (k - 1) / (1 - a_j))) from the estimated accuracy a_j; empty before
+    /// <see cref="Fit"/>.
+    /// </summary>
     public IReadOnlyList<double> Weights => _weights;
 
+    /// <inheritdoc/>
     public override void Fit(LabelMatrix votes, ClassBalance balance)
     {
         BeginFit(votes.Programs, votes.Classes);
@@ -87,7 +93,7 @@ public sealed class WeightedMajorityVote : LabelModelBase
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void PredictShard(SparseVotes.Shard shard, Span<float> probabilities)
+    private protected override void PredictShard(SparseVotes.Shard shard, Span<float> probabilities)
     {
         var k = Classes;
         Span<double> scores = stackalloc double[k];

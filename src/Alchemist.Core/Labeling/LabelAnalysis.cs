@@ -31,9 +31,13 @@ public sealed record LabelAnalysisReport(
     long GoldRows,
     IReadOnlyList<ProgramAnalysis> Programs)
 {
+    /// <summary>
+    /// Whether any row had a gold label, so that the correct, incorrect and empirical-accuracy columns mean something.
+    /// </summary>
     public bool HasGold => GoldRows > 0;
 }
 
+/// <summary>Computes a <see cref="LabelAnalysisReport"/> from a label matrix.</summary>
 public static class LabelAnalysis
 {
     private const int RowsPerChunk = 1 << 16;

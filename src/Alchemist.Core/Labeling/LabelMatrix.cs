@@ -7,10 +7,20 @@ namespace Alchemist.Labeling;
 /// </summary>
 public sealed class LabelMatrix
 {
+    /// <summary>The vote of a program that abstains on a row.</summary>
     public const sbyte Abstain = -1;
 
     private readonly sbyte[][] _columns;
 
+    /// <summary>
+    /// A matrix of <paramref name="rows"/> rows in which every program abstains everywhere, one column per name.
+    /// </summary>
+    /// <param name="rows">Number of rows.</param>
+    /// <param name="classes">Number of classes, 2 to 127 (a vote is a signed byte).</param>
+    /// <param name="programNames">One name per program, in column order.</param>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="rows"/> is negative, or <paramref name="classes"/> outside 2..127.
+    /// </exception>
     public LabelMatrix(int rows, int classes, IReadOnlyList<string> programNames)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
@@ -57,20 +67,28 @@ public sealed class LabelMatrix
         return new LabelMatrix(rows, classes, programNames.ToArray(), columns);
     }
 
+    /// <summary>Number of rows.</summary>
     public int Rows { get; }
 
+    /// <summary>Number of classes; every vote is <see cref="Abstain"/> or in [0, Classes).</summary>
     public int Classes { get; }
 
+    /// <summary>Number of programs (columns).</summary>
     public int Programs => _columns.Length;
 
+    /// <summary>Each column's program name, in column order.</summary>
     public IReadOnlyList<string> ProgramNames { get; }
 
+    /// <summary>
+    /// The vote of <paramref name="program"/> on <paramref name="row"/>: a class index or <see cref="Abstain"/>.
+    /// </summary>
     public sbyte this[int row, int program]
     {
         get => _columns[program][row];
         set => _columns[program][row] = value;
     }
 
+    /// <summary>The votes of <paramref name="program"/> on every row, without a copy.</summary>
     public ReadOnlySpan<sbyte> Column(int program) => _columns[program];
 
     /// <summary>The writable column; the apply engine writes program outputs here directly.</summary>

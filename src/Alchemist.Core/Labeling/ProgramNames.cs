@@ -19,7 +19,7 @@ public static class ProgramNames
         return slug.Length <= MaxSlugLength ? slug : slug[..MaxSlugLength].TrimEnd('-');
     }
 
-    public static string Slug(string name)
+    internal static string Slug(string name)
     {
         var chars = name.ToLowerInvariant().Select(ch => char.IsAsciiLetterOrDigit(ch) ? ch : '-').ToArray();
         var slug = string.Join('-', new string(chars).Split('-', StringSplitOptions.RemoveEmptyEntries));

@@ -39,7 +39,7 @@ public sealed class NaiveBayesScorer
         }
     }
 
-    public RuleFamily Family { get; }
+    internal RuleFamily Family { get; }
 
     /// <summary>Per feature key, the log-score it adds to each class; patterns are tried in this order.</summary>
     public IReadOnlyList<(string Key, double[] Weights)> Weights { get; }
@@ -47,7 +47,7 @@ public sealed class NaiveBayesScorer
     /// <summary>Per class, the log prior every text starts from.</summary>
     public IReadOnlyList<double> Bias { get; }
 
-    public double Margin { get; }
+    internal double Margin { get; }
 
     /// <summary>The class the scorer votes for, or -1 where it abstains.</summary>
     public int Decide(string text, string[] tokens)

@@ -5,8 +5,10 @@ using Alchemist.Labeling;
 namespace Alchemist.OfflineSynthesis;
 
 /// <summary>One rule: where <see cref="Key"/> fires the rule votes <see cref="Class"/>; everywhere else it abstains.</summary>
+/// <param name="Family">What kind of feature the rule looks for.</param>
 /// <param name="Key">The word, the two words, the opening, or the pattern name (length rules: "words&lt;=N" or "words&gt;=N");
 /// for a scoring rule, "naive-bayes".</param>
+/// <param name="Class">The class the rule votes.</param>
 /// <param name="Fires">Labeled sample rows where the rule fires (for a scoring rule: with leave-one-out scores).</param>
 /// <param name="Correct">Of those, rows whose gold label is <see cref="Class"/>.</param>
 /// <param name="Precision">Smoothed precision on the sample, shrunk toward the class prior (scoring rules: leave-one-out precision).</param>
@@ -29,6 +31,9 @@ public sealed record OfflineProgram(string Name, int Class, RuleFamily Family, I
 /// <summary>A class with enough sample rows that still got no program, and why.</summary>
 public sealed record UncoveredClass(int Class, string Name, int SampleRows, string Reason);
 
+/// <summary>
+/// How <see cref="OfflineSynthesizer"/> writes programs; settings left null are chosen by cross-validation on the sample.
+/// </summary>
 public sealed record OfflineSynthesisOptions
 {
     /// <summary>
@@ -37,6 +42,7 @@ public sealed record OfflineSynthesisOptions
     /// </summary>
     public double? Strictness { get; init; }
 
+    /// <summary>The strictnesses the cross-validation tries when <see cref="Strictness"/> is null.</summary>
     public IReadOnlyList<double> StrictnessCandidates { get; init; } = [0.35, 0.5, 0.6, 0.65, 0.8];
 
     /// <summary>
@@ -51,6 +57,10 @@ public sealed record OfflineSynthesisOptions
     /// </summary>
     public ScoringSettings? Scoring { get; init; }
 
+    /// <summary>
+    /// The scoring settings the cross-validation tries when <see cref="Scoring"/> is null, each with every strictness
+    /// candidate.
+    /// </summary>
     public IReadOnlyList<ScoringSettings> ScoringCandidates { get; init; } =
     [
         ScoringSettings.None,
@@ -89,7 +99,7 @@ public sealed record OfflineSynthesisOptions
     /// <summary>Least number of sample rows of the class a rule must fire on; 0 picks it from the sample size.</summary>
     public int MinSupport { get; init; }
 
-    public int MaxRulesPerProgram { get; init; } = 40;
+    internal int MaxRulesPerProgram { get; init; } = 40;
 
     /// <summary>At most this many rule programs; scoring programs come on top (at most one per class and family).</summary>
     public int MaxPrograms { get; init; } = 20;
@@ -108,8 +118,10 @@ public sealed record OfflineSynthesisOptions
     public string? TextFromRow { get; init; }
 }
 
+/// <summary>Which scoring (naive Bayes) programs the offline synthesizer writes.</summary>
 public enum ScoringScope
 {
+    /// <summary>No scoring programs: rule programs only.</summary>
     None,
 
     /// <summary>One scoring program over single words.</summary>
@@ -122,8 +134,13 @@ public enum ScoringScope
 /// <summary>Which scoring programs to write, and the leave-one-out precision on the sample their margin must reach.</summary>
 public sealed record ScoringSettings(ScoringScope Scope, double Precision)
 {
+    /// <summary>No scoring programs.</summary>
     public static ScoringSettings None { get; } = new(ScoringScope.None, 1);
 
+    /// <summary>
+    /// The settings in words, as program headers state them: "no scoring programs", or e.g. "scoring programs over words at
+    /// leave-one-out precision 0.90".
+    /// </summary>
     public override string ToString() => Scope == ScoringScope.None
         ? "no scoring programs"
         : string.Create(CultureInfo.InvariantCulture, $"scoring programs over {(Scope == ScoringScope.Keywords ? "words" : "every family")} at leave-one-out precision {Precision:0.00}");
@@ -141,8 +158,20 @@ public sealed record ScoringSettings(ScoringScope Scope, double Precision)
 /// </summary>
 public static class OfflineSynthesizer
 {
+    /// <summary>The author name programs of this synthesizer carry in their provenance, and that reports show.</summary>
     public const string Provenance = "offline synthesizer";
 
+    /// <summary>
+    /// Programs written from a labeled sample, with the settings of <paramref name="options"/> or those chosen by
+    /// cross-validation on the sample.
+    /// </summary>
+    /// <param name="texts">The sample's texts.</param>
+    /// <param name="labels">Each text's class, an index into <paramref name="classNames"/>.</param>
+    /// <param name="classNames">The task's classes, at least two; they name the programs.</param>
+    /// <param name="options">Settings; null takes the defaults.</param>
+    /// <exception cref="ArgumentException">
+    /// The sample is empty, the counts differ, a label is not a class index, or there are fewer than two classes.
+    /// </exception>
     public static IReadOnlyList<OfflineProgram> Synthesize(
         IReadOnlyList<string> texts,
         IReadOnlyList<int> labels,
@@ -749,9 +778,10 @@ public static class OfflineSynthesizer
 /// <summary>Held-out majority-vote accuracy (and macro-F1) of one candidate pair of settings in the cross-validation on the sample.</summary>
 public sealed record CrossValidationScore(double Strictness, ScoringSettings Scoring, double Accuracy)
 {
+    /// <summary>Held-out majority-vote macro-F1 of the candidate.</summary>
     public double MacroF1 { get; init; }
 
-    public double Score(EvaluationMetric metric) => metric == EvaluationMetric.Accuracy ? Accuracy : MacroF1;
+    internal double Score(EvaluationMetric metric) => metric == EvaluationMetric.Accuracy ? Accuracy : MacroF1;
 }
 
 /// <summary>The programs, the settings they were written with, and the cross-validation scores that chose them (empty when given).</summary>

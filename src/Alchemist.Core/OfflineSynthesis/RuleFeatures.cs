@@ -30,7 +30,7 @@ public static class RuleFeatures
     /// <summary>Tokens are maximal runs of letters and digits of the lower-cased text.</summary>
     public const string TokenRegex = @"[\p{L}\p{N}]+";
 
-    public static IReadOnlyList<SurfacePattern> Patterns { get; } =
+    internal static IReadOnlyList<SurfacePattern> Patterns { get; } =
     [
         new("link", @"https?://|www\.|\b[\w-]+\.(com|net|org|ly|info|co|uk|be)\b", true, "a web link"),
         new("email", @"[\w.+-]+@[\w-]+\.[\w.]+", false, "an e-mail address"),

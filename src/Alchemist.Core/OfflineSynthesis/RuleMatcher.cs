@@ -12,6 +12,8 @@ public sealed class RuleMatcher
     private readonly List<(bool AtMost, int Words)> _lengths = [];
     private readonly List<(NaiveBayesScorer Scorer, int Class)> _scorers = [];
 
+    /// <summary>A matcher that fires where any of <paramref name="rules"/> fires.</summary>
+    /// <exception cref="ArgumentException">A pattern rule names a pattern the synthesizer does not know.</exception>
     public RuleMatcher(IEnumerable<OfflineRule> rules)
     {
         foreach (var rule in rules)
@@ -45,8 +47,14 @@ public sealed class RuleMatcher
         }
     }
 
+    /// <summary>
+    /// Whether any rule fires on <paramref name="text"/>; never on an empty text, where written programs abstain.
+    /// </summary>
     public bool Fires(string text) => Fires(text, RuleFeatures.Tokenize(text));
 
+    /// <summary>
+    /// As <see cref="Fires(string)"/>, with the text's tokens (<see cref="RuleFeatures.Tokenize"/>) already computed.
+    /// </summary>
     public bool Fires(string text, string[] tokens)
     {
         // The written programs abstain on empty text before any rule is tried; so must their evaluation in process.

@@ -3,16 +3,28 @@ using Alchemist.Labeling;
 
 namespace Alchemist.OfflineSynthesis;
 
+/// <summary>Which side of its threshold a <see cref="ThresholdRule"/> fires on.</summary>
 public enum ThresholdDirection
 {
+    /// <summary>Fires where the feature is at least the threshold.</summary>
     AtLeast,
+
+    /// <summary>Fires where the feature is at most the threshold.</summary>
     AtMost,
 }
 
 /// <summary>Votes <see cref="Class"/> where the feature is at least (or at most) the threshold; abstains elsewhere and on NaN.</summary>
+/// <param name="Feature">The feature's name.</param>
+/// <param name="FeatureIndex">The feature's position among the features given to the synthesizer.</param>
+/// <param name="Direction">Which side of the threshold the rule fires on.</param>
+/// <param name="Threshold">The threshold, halfway between the last sample value inside the region and the first outside.</param>
+/// <param name="Class">The class the rule votes.</param>
+/// <param name="Fires">Labeled sample rows where the rule fires.</param>
+/// <param name="Correct">Of those, rows whose gold label is <paramref name="Class"/>.</param>
 /// <param name="Precision">Smoothed precision on the sample, shrunk toward the class prior, as the text rules' is.</param>
 public sealed record ThresholdRule(string Feature, int FeatureIndex, ThresholdDirection Direction, double Threshold, int Class, int Fires, int Correct, double Precision)
 {
+    /// <summary>Whether the rule fires on a row whose feature is <paramref name="value"/>; never on NaN.</summary>
     public bool FiresOn(double value) => Direction == ThresholdDirection.AtLeast ? value >= Threshold : value <= Threshold;
 }
 
@@ -34,8 +46,18 @@ public static class ThresholdSynthesizer
     /// <summary>Two rules of one class firing on sample row sets this similar (Jaccard) are one rule too many.</summary>
     private const double MaxOverlap = 0.8;
 
+    /// <summary>Threshold programs written from the labeled sample; none when the sample is empty.</summary>
     /// <param name="features">One column per feature, each holding the labeled sample rows' values (NaN: missing).</param>
+    /// <param name="featureNames">Each feature's name; it names the programs.</param>
+    /// <param name="labels">Each sample row's class, an index into <paramref name="classNames"/>.</param>
+    /// <param name="classNames">The task's classes.</param>
     /// <param name="memberNames">How a program reads each feature from its row (<c>row.Name</c>); the feature names when null.</param>
+    /// <param name="options">
+    /// Strictness, least support, prior weight and most programs, as for text rules; null takes the defaults.
+    /// </param>
+    /// <exception cref="ArgumentException">
+    /// The counts of columns and names differ, a column has another length than the labels, or a label is not a class index.
+    /// </exception>
     public static IReadOnlyList<ThresholdProgram> Synthesize(IReadOnlyList<double[]> features, IReadOnlyList<string> featureNames, IReadOnlyList<int> labels, IReadOnlyList<string> classNames, IReadOnlyList<string>? memberNames = null, OfflineSynthesisOptions? options = null)
     {
         options ??= new OfflineSynthesisOptions();

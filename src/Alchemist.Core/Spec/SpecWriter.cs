@@ -17,6 +17,9 @@ public static class SpecWriter
         return file;
     }
 
+    /// <summary>
+    /// The spec as the text of alchemist.yaml, defaults written out, in the layout <see cref="SpecReader"/> reads.
+    /// </summary>
     public static string ToYaml(TaskSpec spec)
     {
         var root = new YamlMappingNode

@@ -9,26 +9,41 @@ namespace Alchemist.Spec;
 /// </summary>
 public sealed record TaskSpec
 {
+    /// <summary>The spec's file name in a project folder.</summary>
     public const string FileName = "alchemist.yaml";
 
+    /// <summary>The task's name (<c>name</c>), shown in reports and prompts.</summary>
     public required string Name { get; init; }
 
+    /// <summary>What the task is (<c>description</c>), in words an LLM or a person writing programs can act on.</summary>
     public required string Description { get; init; }
 
+    /// <summary>The fields of each row that programs read (<c>inputs</c>), in the order programs receive them.</summary>
     public required IReadOnlyList<InputField> Inputs { get; init; }
 
+    /// <summary>The classes (<c>classes</c>), 2 to 127, in index order: class k is the label k.</summary>
     public required IReadOnlyList<ClassSpec> Classes { get; init; }
 
+    /// <summary>Where the rows come from (<c>data</c>).</summary>
     public required DataSpec Data { get; init; }
 
+    /// <summary>How programs are written (<c>synthesis</c>).</summary>
     public SynthesisSpec Synthesis { get; init; } = new();
 
+    /// <summary>Which LLM writes programs, if any (<c>llm</c>); offline by default.</summary>
     public LlmSpec Llm { get; init; } = new();
 
+    /// <summary>
+    /// How programs are run (<c>isolation</c>); null when the spec has no such section, which means the defaults.
+    /// </summary>
     public IsolationSpec? Isolation { get; init; }
 
+    /// <summary>
+    /// Per-row limits on programs (<c>budgets</c>); null when the spec has no such section, which means the defaults.
+    /// </summary>
     public BudgetSpec? Budgets { get; init; }
 
+    /// <summary>How candidates are judged on the valid split (<c>evaluation</c>).</summary>
     public EvaluationSpec Evaluation { get; init; } = new();
 
     /// <summary>The folder the spec was loaded from (or will be saved to); relative paths resolve against it.</summary>
@@ -40,6 +55,7 @@ public sealed record TaskSpec
     /// <summary>Line of each key in the spec file, by dotted path (llm.provider, inputs[0].name); empty when built in code.</summary>
     public IReadOnlyDictionary<string, long> KeyLines { get; init; } = new Dictionary<string, long>();
 
+    /// <summary>The classes' names in index order.</summary>
     public IReadOnlyList<string> ClassNames => Classes.Select(c => c.Name).ToArray();
 
     /// <summary>
@@ -62,18 +78,26 @@ public sealed record TaskSpec
         return null;
     }
 
+    /// <summary>The full path of <paramref name="path"/>, which may be relative to <see cref="ProjectDirectory"/>.</summary>
     public string ResolvePath(string path) => Path.GetFullPath(Path.Combine(ProjectDirectory, path));
 }
 
+/// <summary>What an input field holds.</summary>
 public enum InputType
 {
+    /// <summary>A string.</summary>
     Text,
+
+    /// <summary>A number, read as a double; a missing value is NaN.</summary>
     Number,
 }
 
 /// <summary>A field of each row that programs read: text (a string) or number (a double, e.g. an image concept score).</summary>
 public sealed record InputField(string Name, InputType Type = InputType.Text, string? Description = null);
 
+/// <summary>One class of the task.</summary>
+/// <param name="Name">The class's name; names are unique, ignoring case.</param>
+/// <param name="Description">What belongs in the class, for prompts and reports; null when not given.</param>
 public sealed record ClassSpec(string Name, string? Description = null);
 
 /// <summary>
@@ -86,45 +110,92 @@ public sealed record DataSpec
     /// <summary>wrench, csv or jsonl.</summary>
     public required string Format { get; init; }
 
+    /// <summary>
+    /// The train file (<c>data.train</c>), relative to the project folder; null when the data come from one <see cref="File"/>.
+    /// </summary>
     public string? Train { get; init; }
 
+    /// <summary>
+    /// The valid file (<c>data.valid</c>): labeled rows every choice is made on; null when absent or split from
+    /// <see cref="File"/>.
+    /// </summary>
     public string? Valid { get; init; }
 
+    /// <summary>
+    /// The test file (<c>data.test</c>): labeled rows only read to report figures; null when absent or split from
+    /// <see cref="File"/>.
+    /// </summary>
     public string? Test { get; init; }
 
+    /// <summary>
+    /// One file that <see cref="Split"/> divides into train, valid and test (<c>data.file</c>); null when <see cref="Train"/>
+    /// is given.
+    /// </summary>
     public string? File { get; init; }
 
+    /// <summary>How <see cref="File"/> is divided (<c>data.split</c>); null with separate files.</summary>
     public SplitSpec? Split { get; init; }
 
     /// <summary>Column or property with gold labels (CSV, JSONL); null when the files have none. WRENCH always uses "label".</summary>
     public string? LabelField { get; init; }
 
+    /// <summary>Column or property with each row's id (<c>data.id_field</c>); null numbers rows by their position.</summary>
     public string? IdField { get; init; }
 }
 
+/// <summary>How one data file is divided into splits by a seeded hash of each row's position (<c>data.split</c>).</summary>
+/// <param name="Valid">Share of rows for valid, 0 to 0.9.</param>
+/// <param name="Test">Share of rows for test, 0 to 0.9; with <paramref name="Valid"/> under 1.</param>
+/// <param name="Seed">Seed of the hash: the same seed gives the same split on every run.</param>
 public sealed record SplitSpec(double Valid = 0.1, double Test = 0.1, int Seed = 42);
 
+/// <summary>How the LLM is asked for programs (<c>synthesis.mode</c>).</summary>
 public enum SynthesisMode
 {
+    /// <summary>One call per program asks for the program directly (<c>one-stage</c>).</summary>
     OneStage,
+
+    /// <summary>
+    /// A first call asks for prior knowledge of a kind in <see cref="SynthesisSpec.PriorKnowledge"/>, a second for a program
+    /// that uses it (<c>two-stage</c>).
+    /// </summary>
     TwoStage,
+
+    /// <summary>
+    /// As two-stage, with passages retrieved from the user's documents in <see cref="SynthesisSpec.DocsFolder"/>
+    /// (<c>retrieval</c>).
+    /// </summary>
     Retrieval,
 }
 
+/// <summary>
+/// What the first stage of two-stage and retrieval synthesis asks the LLM for (<c>synthesis.prior_knowledge</c>).
+/// </summary>
 public enum PriorKnowledgeKind
 {
+    /// <summary>Labeling heuristics, rules and guidance.</summary>
     Heuristics,
+
+    /// <summary>Keywords and phrases typical of each class.</summary>
     Keywords,
+
+    /// <summary>A description of the data and of each class.</summary>
     Descriptions,
+
+    /// <summary>Made-up example inputs for each class.</summary>
     Examples,
 }
 
+/// <summary>How programs are written (<c>synthesis</c>).</summary>
 public sealed record SynthesisSpec
 {
+    /// <summary>Programs asked for when the spec does not say.</summary>
     public const int DefaultPrograms = 10;
 
+    /// <summary>How many programs to ask the LLM for (<c>synthesis.programs</c>), 1 to 1000; one call each.</summary>
     public int Programs { get; init; } = DefaultPrograms;
 
+    /// <summary>How the LLM is asked (<c>synthesis.mode</c>).</summary>
     public SynthesisMode Mode { get; init; } = SynthesisMode.OneStage;
 
     /// <summary>Kinds of prior knowledge asked for in the first stage (two-stage and retrieval modes).</summary>
@@ -136,7 +207,7 @@ public sealed record SynthesisSpec
     /// <summary>Whether real data rows may be put into prompts (fenced as data); off unless the user says so.</summary>
     public bool RowsInPrompts { get; init; }
 
-    public const int DefaultFollowUpCalls = 2;
+    internal const int DefaultFollowUpCalls = 2;
 
     /// <summary>
     /// At most this many extra LLM calls after the first programs, each asking for programs for the classes that are left
@@ -148,36 +219,54 @@ public sealed record SynthesisSpec
 /// <summary>How the run judges candidates on the valid split.</summary>
 public sealed record EvaluationSpec
 {
+    /// <summary>The metric when the spec does not say: accuracy.</summary>
     public const EvaluationMetric DefaultMetric = EvaluationMetric.Accuracy;
 
     /// <summary>What every choice on valid maximises (the label model auto keeps, the final labels' source, the offline synthesizer's settings).</summary>
     public EvaluationMetric Metric { get; init; } = DefaultMetric;
 }
 
+/// <summary>Who answers the LLM calls (<c>llm.provider</c>).</summary>
 public enum LlmProvider
 {
+    /// <summary>OpenAI's API, or any OpenAI-compatible server at <see cref="LlmSpec.BaseUrl"/> (<c>openai</c>).</summary>
     OpenAI,
+
+    /// <summary>Anthropic's API (<c>anthropic</c>).</summary>
     Anthropic,
+
+    /// <summary>
+    /// Prompts written to files in the project's exchange folder, for a person or another tool to answer (<c>exchange</c>).
+    /// </summary>
     Exchange,
+
+    /// <summary>Answers from the cache of earlier calls only (<c>replay</c>).</summary>
     Replay,
+
+    /// <summary>No LLM: the offline synthesizer writes programs from the valid split's labeled rows (<c>offline</c>).</summary>
     Offline,
 }
 
 /// <summary>Stage names for per-stage models: the prior-knowledge call, the program call, and repair calls.</summary>
 public static class LlmStages
 {
+    /// <summary>The first-stage call that asks for prior knowledge.</summary>
     public const string Knowledge = "knowledge";
+    /// <summary>The call that asks for a program.</summary>
     public const string Program = "program";
+    /// <summary>A call that sends a failed program back to be repaired.</summary>
     public const string Repair = "repair";
 
-    public static readonly string[] All = [Knowledge, Program, Repair];
+    internal static readonly string[] All = [Knowledge, Program, Repair];
 }
 
 /// <summary>US dollars per million tokens of prompt (input) and reply (output): a price from the spec, or a list price.</summary>
 public sealed record ModelPrice(decimal InputPerMillion, decimal OutputPerMillion)
 {
+    /// <summary>No cost: local models, and calls a person answers through the exchange folder.</summary>
     public static ModelPrice Free { get; } = new(0m, 0m);
 
+    /// <summary>The cost in US dollars of one call with these token counts.</summary>
     public decimal Cost(int inputTokens, int outputTokens) =>
         ((inputTokens * InputPerMillion) + (outputTokens * OutputPerMillion)) / 1_000_000m;
 }
@@ -188,6 +277,7 @@ public sealed record ModelPrice(decimal InputPerMillion, decimal OutputPerMillio
 /// </summary>
 public sealed record LlmSpec
 {
+    /// <summary>Who answers the calls (<c>llm.provider</c>); offline by default.</summary>
     public LlmProvider Provider { get; init; } = LlmProvider.Offline;
 
     /// <summary>The model for every stage that <see cref="StageModels"/> does not name.</summary>
@@ -196,17 +286,30 @@ public sealed record LlmSpec
     /// <summary>Per-stage models, keyed by <see cref="LlmStages"/> names.</summary>
     public IReadOnlyDictionary<string, string> StageModels { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The http(s) address of an OpenAI-compatible server (<c>llm.base_url</c>); null uses the provider's own.</summary>
     public string? BaseUrl { get; init; }
 
+    /// <summary>
+    /// The name of the environment variable holding the API key (<c>llm.api_key_env</c>), never the key; null uses the
+    /// provider's usual one (<see cref="EffectiveApiKeyEnv"/>).
+    /// </summary>
     public string? ApiKeyEnv { get; init; }
 
+    /// <summary>
+    /// Sampling temperature, 0 to 2 (<c>llm.temperature</c>); null uses 1.0 for one-stage synthesis and 0.7 otherwise.
+    /// </summary>
     public double? Temperature { get; init; }
 
+    /// <summary>Most tokens one reply may have (<c>llm.max_tokens</c>); null uses the synthesizer's default.</summary>
     public int? MaxTokens { get; init; }
 
     /// <summary>Prices per model that override the built-in table, USD per million tokens.</summary>
     public IReadOnlyDictionary<string, ModelPrice> Prices { get; init; } = new Dictionary<string, ModelPrice>();
 
+    /// <summary>
+    /// The most the project's LLM calls may cost in all, in US dollars, counting the whole ledger
+    /// (<c>llm.spending_cap_usd</c>); a call that could pass it is refused. Null sets no cap.
+    /// </summary>
     public decimal? SpendingCapUsd { get; init; }
 
     /// <summary>The model used for <paramref name="stage"/>: its own entry, else <see cref="Model"/>; null when neither is set.</summary>
@@ -227,10 +330,18 @@ public sealed record IsolationSpec
     /// <summary>process (killable worker processes) or none (in this process, trusted programs only).</summary>
     public string? Mode { get; init; }
 
+    /// <summary>Worker processes running programs (<c>isolation.workers</c>), 1 to 1024; null runs one per core.</summary>
     public int? Workers { get; init; }
 
+    /// <summary>
+    /// Managed heap cap of each worker process in MiB (<c>isolation.worker_memory_mb</c>), at least 32; null means 512.
+    /// </summary>
     public int? WorkerMemoryMb { get; init; }
 
+    /// <summary>
+    /// CPU seconds a program may use on one batch before its worker is killed and the program disabled
+    /// (<c>isolation.cpu_seconds_per_batch</c>); null means 10.
+    /// </summary>
     public double? CpuSecondsPerBatch { get; init; }
 
     /// <summary>Largest program source the sandbox compiles, in KiB.</summary>
@@ -252,10 +363,18 @@ public sealed record IsolationSpec
 /// <summary>Limits on one program call (one row); null means the runtime's default.</summary>
 public sealed record BudgetSpec
 {
+    /// <summary>
+    /// Loop iterations and calls a program may make on one row (<c>budgets.steps_per_row</c>), at least 1,000; null means 50
+    /// million.
+    /// </summary>
     public long? StepsPerRow { get; init; }
 
+    /// <summary>
+    /// Wall-clock milliseconds a program may take on one row (<c>budgets.milliseconds_per_row</c>); null means 1,000.
+    /// </summary>
     public double? MillisecondsPerRow { get; init; }
 
+    /// <summary>MiB a program may allocate on one row (<c>budgets.memory_mb_per_row</c>); null means 256.</summary>
     public int? MemoryMbPerRow { get; init; }
 
     /// <summary>A program failing on more than this share of rows is disabled.</summary>

@@ -16,6 +16,9 @@ internal sealed class YamlMap
     private readonly HashSet<string> _known = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _lines;
 
+    /// <param name="file">The spec file, for messages.</param>
+    /// <param name="path">The map's dotted path in the document (empty at the top), which qualifies its keys in messages.</param>
+    /// <param name="node">The YAML mapping read.</param>
     /// <param name="lines">Collects the line of every key read, by dotted path; shared by a document's maps.</param>
     public YamlMap(string file, string path, YamlMappingNode node, Dictionary<string, long> lines)
     {

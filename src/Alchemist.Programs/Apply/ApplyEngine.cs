@@ -17,6 +17,13 @@ public sealed class ApplyEngine : IDisposable
     private IsolatedExecutor? _workers;
     private Isolation.SandboxWalls? _lastWalls;
 
+    /// <summary>
+    /// An engine that runs programs as <paramref name="options"/> say; no worker process starts before the first
+    /// <see cref="Apply"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// An option is out of its range (parallelism, batch size, fault share, limits).
+    /// </exception>
     public ApplyEngine(ApplyOptions options)
     {
         options.Validate();
@@ -24,7 +31,7 @@ public sealed class ApplyEngine : IDisposable
         Cache = options.CacheDirectory is null ? null : new ColumnCache(options.CacheDirectory);
     }
 
-    public ColumnCache? Cache { get; }
+    internal ColumnCache? Cache { get; }
 
     /// <summary>Time spent starting worker processes so far (isolated mode); workers are reused while the programs stay the same.</summary>
     public TimeSpan WorkerStartupTime => _workers?.StartupTime ?? TimeSpan.Zero;
@@ -35,12 +42,26 @@ public sealed class ApplyEngine : IDisposable
     /// <summary>Peak resident memory of each live worker process (Linux VmHWM); empty in process or elsewhere.</summary>
     public IReadOnlyList<long> WorkerPeakResidentBytes() => _workers?.WorkerPeakResidentBytes() ?? [];
 
+    /// <summary>Stops the worker processes the engine started.</summary>
     public void Dispose()
     {
         _workers?.Dispose();
         _workers = null;
     }
 
+    /// <summary>
+    /// Applies <paramref name="programs"/> to every row of <paramref name="source"/> and returns their votes, one column per
+    /// program in the order given.
+    /// </summary>
+    /// <param name="split">The split's name, for the result, progress reports and messages.</param>
+    /// <param name="source">The rows.</param>
+    /// <param name="programs">The programs; their names become the matrix's column names.</param>
+    /// <param name="classes">
+    /// Number of classes; a vote outside -1..classes-1 is an invalid result and counts as a fault.
+    /// </param>
+    /// <param name="progress">Receives the rows labeled so far; null for none.</param>
+    /// <param name="cancel">Stops the pass between batches.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was triggered.</exception>
     public SplitApplyResult Apply(
         string split,
         IDataSource source,

@@ -1,5 +1,6 @@
 namespace Alchemist.Programs.Apply;
 
+/// <summary>Where labeling programs run.</summary>
 public enum IsolationMode
 {
     /// <summary>Programs run in worker processes that the engine can kill (the default).</summary>
@@ -15,6 +16,7 @@ public enum IsolationMode
 /// <summary>How the apply engine runs programs over rows.</summary>
 public sealed record ApplyOptions
 {
+    /// <summary>Where programs run: worker processes (the default) or this process.</summary>
     public IsolationMode Isolation { get; init; } = IsolationMode.Process;
 
     /// <summary>Threads (in process) or worker processes (isolated); defaults to the processor count.</summary>
@@ -38,7 +40,7 @@ public sealed record ApplyOptions
     /// </summary>
     public TimeSpan? WallLimitPerBatch { get; init; }
 
-    public TimeSpan EffectiveWallLimit => WallLimitPerBatch ?? (CpuLimitPerBatch * 3) + TimeSpan.FromSeconds(10);
+    internal TimeSpan EffectiveWallLimit => WallLimitPerBatch ?? (CpuLimitPerBatch * 3) + TimeSpan.FromSeconds(10);
 
     /// <summary>Managed heap limit of each worker (DOTNET_GCHeapHardLimit); the OS data limit is this plus <see cref="NativeHeadroomBytes"/>.</summary>
     public long WorkerHeapLimitBytes { get; init; } = 512L << 20;
@@ -63,7 +65,7 @@ public sealed record ApplyOptions
     /// <summary>The worker executable (alchemist-worker.dll); null looks beside this assembly.</summary>
     public string? WorkerPath { get; init; }
 
-    public void Validate()
+    internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(Parallelism, 1, nameof(Parallelism));
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));

@@ -2,9 +2,16 @@ using Alchemist.Labeling;
 
 namespace Alchemist.Programs.Apply;
 
+/// <summary>Whether a program's votes on a split were kept.</summary>
 public enum ProgramStatus
 {
+    /// <summary>The program ran and its votes are in the matrix.</summary>
     Ok,
+
+    /// <summary>
+    /// The program was stopped (too many faults, a killed worker, changed static state, among others) and its column is all
+    /// abstain.
+    /// </summary>
     Disabled,
 }
 
@@ -31,9 +38,10 @@ public sealed record ProgramApplyResult(
 /// </summary>
 public sealed record SplitApplyResult(string Split, string DataHash, LabelMatrix Matrix, IReadOnlyList<ProgramApplyResult> Programs, TimeSpan Elapsed)
 {
+    /// <summary>Programs whose column was read from the column cache instead of being computed.</summary>
     public int CacheHits => Programs.Count(p => p.FromCache);
 
-    public int CacheMisses => Programs.Count(p => !p.FromCache);
+    internal int CacheMisses => Programs.Count(p => !p.FromCache);
 
     /// <summary>Programs run a second time over the rows in reverse order (<see cref="ApplyOptions.CheckRowOrder"/>); 0 when not asked.</summary>
     public int ProgramsOrderChecked { get; init; }

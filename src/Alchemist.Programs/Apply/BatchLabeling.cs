@@ -9,6 +9,10 @@ namespace Alchemist.Programs.Apply;
 /// </summary>
 public interface IBatchLabeler
 {
+    /// <summary>
+    /// Writes one vote per row of <paramref name="batch"/> into <paramref name="votes"/> (a class index or -1 to abstain) and
+    /// adds the rows that failed to <paramref name="faults"/> (rows numbered within the batch).
+    /// </summary>
     void Label(DataBatch batch, Span<sbyte> votes, ref RowFaults faults);
 
     /// <summary>
@@ -21,6 +25,7 @@ public interface IBatchLabeler
 /// <summary>A labeling program as the apply engine sees it: compiled and verified, runnable here and loadable in a worker.</summary>
 public interface IApplyProgram
 {
+    /// <summary>The program's name; it names the program's column in the label matrix.</summary>
     string Name { get; }
 
     /// <summary>Hash of everything that decides the program's votes (source, budgets, class names); part of the cache key.</summary>
@@ -53,13 +58,16 @@ public sealed record WorkerProgramImage(string Kind, byte[] Payload);
 /// <summary>Faults of one program over some rows: exceptions, budget violations, and the first message seen.</summary>
 public struct RowFaults
 {
+    /// <summary>Rows on which the program threw or returned something that is not a label.</summary>
     public int Errors;
 
+    /// <summary>Rows on which the program exceeded a step, time, allocation, stack or regex budget.</summary>
     public int BudgetExceeded;
 
     /// <summary>Row (within the batch, or absolute once merged) of the first fault; -1 when none.</summary>
     public long FirstFaultRow;
 
+    /// <summary>The message of the first fault; null when none.</summary>
     public string? FirstFault;
 
     /// <summary>
@@ -68,16 +76,20 @@ public struct RowFaults
     /// </summary>
     public string? DisableReason;
 
+    /// <summary>No faults yet (<see cref="FirstFaultRow"/> is -1).</summary>
     public static RowFaults None => new() { FirstFaultRow = -1 };
 
+    /// <summary>All faults: <see cref="Errors"/> plus <see cref="BudgetExceeded"/>.</summary>
     public readonly int Total => Errors + BudgetExceeded;
 
+    /// <summary>Counts an error on <paramref name="row"/>; its message is kept when it is the first fault.</summary>
     public void RecordError(long row, string message)
     {
         Errors++;
         Remember(row, message);
     }
 
+    /// <summary>Counts a budget violation on <paramref name="row"/>; its message is kept when it is the first fault.</summary>
     public void RecordBudget(long row, string message)
     {
         BudgetExceeded++;

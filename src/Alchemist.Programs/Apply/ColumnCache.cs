@@ -10,7 +10,7 @@ namespace Alchemist.Programs.Apply;
 /// editing one program recomputes only its column. Files are written to a temporary name and renamed, so a crash leaves
 /// either the old file or the new one; a file that does not read back whole is treated as missing.
 /// </summary>
-public sealed class ColumnCache
+internal sealed class ColumnCache
 {
     /// <summary>Changes whenever the engine's meaning of a cached column changes.</summary>
     private const string FormatVersion = "alchemist-column-v1";
@@ -134,4 +134,4 @@ public sealed class ColumnCache
 }
 
 /// <summary>A program's whole column on one data set and the faults it had computing it.</summary>
-public sealed record CachedColumn(sbyte[] Votes, int Errors, int BudgetExceeded, long FirstFaultRow, string? FirstFault, TimeSpan Time);
+internal sealed record CachedColumn(sbyte[] Votes, int Errors, int BudgetExceeded, long FirstFaultRow, string? FirstFault, TimeSpan Time);

@@ -14,7 +14,7 @@ public sealed class InMemoryDataSource : IDataSource
     private readonly int _rows;
     private string? _hash;
 
-    public InMemoryDataSource(string name, IReadOnlyDictionary<string, string[]> texts)
+    internal InMemoryDataSource(string name, IReadOnlyDictionary<string, string[]> texts)
     {
         if (texts.Count == 0)
         {
@@ -34,14 +34,21 @@ public sealed class InMemoryDataSource : IDataSource
         _texts = texts;
     }
 
+    /// <summary>
+    /// One text column <paramref name="field"/> holding <paramref name="texts"/>, as a source named <paramref name="name"/>.
+    /// </summary>
     public static InMemoryDataSource FromTexts(string name, string field, string[] texts) => new(name, new Dictionary<string, string[]> { [field] = texts });
 
+    /// <summary>The name given; there is no file.</summary>
     public string Path { get; }
 
+    /// <inheritdoc/>
     public string Format => "memory";
 
+    /// <summary>Always null: the rows carry no labels.</summary>
     public IReadOnlyList<string>? ClassNames => null;
 
+    /// <inheritdoc/>
     public IEnumerable<DataBatch> ReadBatches(int batchSize = DataBatch.DefaultSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -55,6 +62,7 @@ public sealed class InMemoryDataSource : IDataSource
         }
     }
 
+    /// <inheritdoc/>
     public string ContentHash()
     {
         if (_hash is not null)

@@ -10,9 +10,11 @@ namespace Alchemist.Programs.Apply;
 /// </summary>
 public static class LabelMatrixFile
 {
+    /// <summary>The extension of label matrix files.</summary>
     public const string Extension = ".votes";
     private static readonly byte[] Magic = "ALCLM001"u8.ToArray();
 
+    /// <summary>Writes <paramref name="matrix"/> to <paramref name="path"/>, replacing any file there as one step.</summary>
     public static void Write(string path, LabelMatrix matrix)
     {
         AtomicFile.Write(path, stream =>
@@ -38,6 +40,11 @@ public static class LabelMatrixFile
         }, durable: false);
     }
 
+    /// <summary>Reads a matrix that <see cref="Write"/> wrote.</summary>
+    /// <exception cref="InvalidDataException">
+    /// The file is not a label matrix, its header is corrupt, or a vote is outside -1..classes-1.
+    /// </exception>
+    /// <exception cref="EndOfStreamException">The file ends early.</exception>
     public static LabelMatrix Read(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);

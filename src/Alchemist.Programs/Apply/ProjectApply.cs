@@ -16,11 +16,16 @@ namespace Alchemist.Programs.Apply;
 /// </summary>
 public static class ProjectApply
 {
+    /// <summary>The project's folder of program files (<see cref="ProjectLayout.ProgramsFolderName"/>).</summary>
     public const string ProgramsFolder = ProjectLayout.ProgramsFolderName;
-    public const string StateFolder = ProjectLayout.StateFolderName;
+    internal const string StateFolder = ProjectLayout.StateFolderName;
 
-    public static string VotesFolder(string projectDirectory) => new ProjectLayout(projectDirectory).VotesFolder;
+    internal static string VotesFolder(string projectDirectory) => new ProjectLayout(projectDirectory).VotesFolder;
 
+    /// <summary>
+    /// Where <c>apply</c> writes the label matrix of <paramref name="split"/> in the project at
+    /// <paramref name="projectDirectory"/>.
+    /// </summary>
     public static string MatrixPath(string projectDirectory, string split) => Path.Combine(VotesFolder(projectDirectory), split + LabelMatrixFile.Extension);
 
     /// <summary>
@@ -68,7 +73,7 @@ public static class ProjectApply
         };
     }
 
-    public static ProgramBudgets BudgetsFor(TaskSpec spec)
+    internal static ProgramBudgets BudgetsFor(TaskSpec spec)
     {
         var budgets = ProgramBudgets.Default;
         if (spec.Budgets is not { } given)
@@ -85,9 +90,17 @@ public static class ProjectApply
         };
     }
 
+    /// <summary>The shape of the task's programs: the spec's inputs and classes.</summary>
+    /// <exception cref="ArgumentException">
+    /// An input name is not a C# identifier, or two inputs would be read as the same member of the row.
+    /// </exception>
     public static ProgramSignature SignatureFor(TaskSpec spec) =>
         new([.. spec.Inputs.Select(i => new InputField(i.Name, i.Type))], spec.ClassNames);
 
+    /// <summary>
+    /// The isolation mode named by <paramref name="text"/> ("process" or "none", ignoring case and surrounding spaces); null
+    /// for null or any other text.
+    /// </summary>
     public static IsolationMode? ParseIsolation(string? text) => text?.Trim().ToLowerInvariant() switch
     {
         null => null,
@@ -304,8 +317,23 @@ public static class ProjectApply
     }
 }
 
+/// <summary>
+/// A program file that could not be read, did not compile or was refused by the sandbox verifier, and so has no column.
+/// </summary>
+/// <param name="Name">The program's name.</param>
+/// <param name="Reason">Why it was rejected: the reader's, compiler's or verifier's message.</param>
 public sealed record RejectedProgram(string Name, string Reason);
 
+/// <summary>What <see cref="ProjectApply.Run"/> did.</summary>
+/// <param name="Isolation">Where the programs ran.</param>
+/// <param name="Splits">Each split's votes and per-program figures.</param>
+/// <param name="Rejected">Program files that could not be read, did not compile or were refused.</param>
+/// <param name="ProgramsInMatrix">
+/// Programs whose columns are in the written matrices: neither rejected nor disabled on any split.
+/// </param>
+/// <param name="MatrixFiles">The label matrix files written, one per split.</param>
+/// <param name="ProgramsCompiled">Programs compiled in this run; those whose columns all came from the cache are not.</param>
+/// <param name="Elapsed">Wall-clock time of the whole run.</param>
 public sealed record ProjectApplyResult(
     IsolationMode Isolation,
     IReadOnlyList<SplitApplyResult> Splits,

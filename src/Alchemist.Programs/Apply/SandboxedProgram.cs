@@ -20,6 +20,13 @@ public sealed class SandboxedProgram : IApplyProgram, IDisposable
     private readonly Stack<Copy> _idleCopies = new();
     private bool _disposed;
 
+    /// <summary>The program <paramref name="compiled"/>, run under <paramref name="budgets"/>.</summary>
+    /// <param name="compiled">The compiled program.</param>
+    /// <param name="budgets">Per-row budgets; null takes <see cref="ProgramBudgets.Default"/>.</param>
+    /// <param name="unloadable">
+    /// False keeps its code loaded until the process exits (faster code, copies shared by the process); true frees it on
+    /// <see cref="Dispose"/>.
+    /// </param>
     public SandboxedProgram(CompiledProgram compiled, ProgramBudgets? budgets = null, bool unloadable = true)
     {
         Compiled = compiled;
@@ -29,17 +36,22 @@ public sealed class SandboxedProgram : IApplyProgram, IDisposable
         WorkerImage = new WorkerProgramImage(Isolation.WorkerProgramLoader.CompiledProgramKind, Isolation.WorkerProgramLoader.Encode(compiled, Budgets));
     }
 
+    /// <summary>The compiled program.</summary>
     public CompiledProgram Compiled { get; }
 
+    /// <summary>The per-row budgets it runs under.</summary>
     public ProgramBudgets Budgets { get; }
 
+    /// <inheritdoc/>
     public string Name => Compiled.Name;
 
+    /// <inheritdoc/>
     public string ContentHash => ContentHashOf(Compiled.CacheKey, Budgets);
 
     /// <summary>The content hash of a program compiled to <paramref name="cacheKey"/> and run under <paramref name="budgets"/>.</summary>
     public static string ContentHashOf(string cacheKey, ProgramBudgets budgets) => $"{cacheKey};{budgets.Fingerprint()}";
 
+    /// <inheritdoc/>
     public WorkerProgramImage? WorkerImage { get; }
 
     /// <summary>Loaded copies the program holds: at most the number of threads that ever labeled with it at once.</summary>
@@ -102,6 +114,7 @@ public sealed class SandboxedProgram : IApplyProgram, IDisposable
         });
     }
 
+    /// <summary>Releases the program's loaded copies; <see cref="CreateLabeler"/> throws afterwards.</summary>
     public void Dispose()
     {
         lock (_copies)
@@ -150,7 +163,7 @@ public sealed class SandboxedProgram : IApplyProgram, IDisposable
 /// the end of the split. Disposing it runs <paramref name="release"/> once (a <see cref="SandboxedProgram"/> takes its
 /// loaded copy back).
 /// </summary>
-public sealed class InvokerLabeler(ProgramInvoker invoker, LoadedProgram? loaded = null, Action? release = null) : IBatchLabeler, IDisposable
+internal sealed class InvokerLabeler(ProgramInvoker invoker, LoadedProgram? loaded = null, Action? release = null) : IBatchLabeler, IDisposable
 {
     /// <summary>Labeling time between two checks of the static state, as a multiple of what the last check took.</summary>
     private const int GuardSpacing = 32;

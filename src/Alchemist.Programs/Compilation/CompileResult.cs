@@ -12,13 +12,16 @@ public sealed class CompileResult
         Elapsed = elapsed;
     }
 
+    /// <summary>Whether the program compiled and passed verification; <see cref="Program"/> is then set.</summary>
     public bool Succeeded => Program is not null;
 
+    /// <summary>The loadable program; null when it was rejected.</summary>
     public CompiledProgram? Program { get; }
 
     /// <summary>Why the program was rejected (empty on success).</summary>
     public IReadOnlyList<ProgramDiagnostic> Diagnostics { get; }
 
+    /// <summary>Time spent checking, compiling and verifying the program.</summary>
     public TimeSpan Elapsed { get; }
 
     /// <summary>True when the C# itself is fine and the sandbox verifier rejected it.</summary>
@@ -50,5 +53,6 @@ public sealed class CompileResult
         return builder.ToString();
     }
 
+    /// <summary>"compiled in N ms" on success, otherwise <see cref="FeedbackForLlm"/>.</summary>
     public override string ToString() => Succeeded ? $"compiled in {Elapsed.TotalMilliseconds:0} ms" : FeedbackForLlm();
 }

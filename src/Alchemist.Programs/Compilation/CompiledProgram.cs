@@ -25,11 +25,13 @@ public sealed class CompiledProgram
         CacheKey = cacheKey;
     }
 
+    /// <summary>The program's name, as given to the compiler.</summary>
     public string Name { get; }
 
     /// <summary>SHA-256 (hex) of the source text that was compiled.</summary>
     public string SourceHash { get; }
 
+    /// <summary>The task signature the program was compiled for.</summary>
     public ProgramSignature Signature { get; }
 
     /// <summary>The instrumented assembly (PE bytes).</summary>

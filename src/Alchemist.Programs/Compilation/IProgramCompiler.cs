@@ -7,8 +7,10 @@ namespace Alchemist.Programs.Compilation;
 /// </summary>
 public interface IProgramCompiler
 {
+    /// <summary>The inputs and classes programs are compiled for.</summary>
     ProgramSignature Signature { get; }
 
+    /// <summary>Limits on a program's source and on compiling it.</summary>
     SourceLimits Limits { get; }
 
     /// <summary>Compiles source text (an LLM's code block, a file's text); diagnostics carry line numbers of that text.</summary>

@@ -32,8 +32,10 @@ public sealed class IsolatedProgramCompiler : IProgramCompiler, IDisposable
         _workerPath = WorkerProcess.LocateWorker(workerPath);
     }
 
+    /// <inheritdoc/>
     public ProgramSignature Signature { get; }
 
+    /// <inheritdoc/>
     public SourceLimits Limits { get; }
 
     /// <summary>The walls the compiler process reported around itself; null before the first compile.</summary>
@@ -42,8 +44,10 @@ public sealed class IsolatedProgramCompiler : IProgramCompiler, IDisposable
     /// <summary>Compiler processes started so far (one, unless a compile crashed or overran its time).</summary>
     public int ProcessesStarted { get; private set; }
 
+    /// <inheritdoc/>
     public string CacheKeyOf(string source) => ProgramCompiler.CacheKeyOf(Signature, source);
 
+    /// <inheritdoc/>
     public CompileResult Compile(string source, string name = "program") => Compile(source, name, instrument: true);
 
     /// <summary>Like <see cref="Compile(string, string)"/> without the run-time budgets (benchmarks' native baseline).</summary>
@@ -157,6 +161,7 @@ public sealed class IsolatedProgramCompiler : IProgramCompiler, IDisposable
         }
     }
 
+    /// <summary>Hands the compiler process to a pool for the next compiler of this process, instead of ending it.</summary>
     public void Dispose()
     {
         lock (_gate)

@@ -46,6 +46,9 @@ public sealed class ProgramCompiler : IProgramCompiler
 
     private readonly SyntaxTree? _rowTree;
 
+    /// <summary>A compiler for programs of one task.</summary>
+    /// <param name="signature">The task's inputs and classes.</param>
+    /// <param name="limits">Limits on a program's source; null takes <see cref="SourceLimits.Default"/>.</param>
     public ProgramCompiler(ProgramSignature signature, SourceLimits? limits = null)
     {
         Signature = signature;
@@ -55,8 +58,10 @@ public sealed class ProgramCompiler : IProgramCompiler
             : null;
     }
 
+    /// <inheritdoc/>
     public ProgramSignature Signature { get; }
 
+    /// <inheritdoc/>
     public SourceLimits Limits { get; }
 
     /// <summary>The instrumented source of the last program this thread compiled (for tests and for debugging the rewriter).</summary>

@@ -1,5 +1,6 @@
 namespace Alchemist.Programs.Compilation;
 
+/// <summary>The step at which a program was rejected.</summary>
 public enum DiagnosticStage
 {
     /// <summary>The source is larger or more deeply nested than the sandbox compiles, or compiling it ran out of time or memory.</summary>
@@ -24,5 +25,6 @@ public enum DiagnosticStage
 /// </summary>
 public sealed record ProgramDiagnostic(DiagnosticStage Stage, int Line, int Column, string Message)
 {
+    /// <summary>The message, led by "line N: " when it has a line.</summary>
     public override string ToString() => Line > 0 ? $"line {Line}: {Message}" : Message;
 }

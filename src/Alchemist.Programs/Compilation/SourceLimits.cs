@@ -14,6 +14,7 @@ public sealed record SourceLimits
     /// <summary>1 MiB: the offline synthesizer's largest programs are about 35 KB, LLM programs a few KB.</summary>
     public const long DefaultMaxBytes = 1L << 20;
 
+    /// <summary>The limits when the spec sets none.</summary>
     public static SourceLimits Default { get; } = new();
 
     /// <summary>Largest source in bytes (UTF-8); a larger program file is not even read.</summary>
@@ -49,7 +50,7 @@ public sealed record SourceLimits
             : null;
     }
 
-    public string Fingerprint() => string.Create(CultureInfo.InvariantCulture, $"bytes={MaxBytes};nesting={MaxNesting};depth={MaxSyntaxDepth}");
+    internal string Fingerprint() => string.Create(CultureInfo.InvariantCulture, $"bytes={MaxBytes};nesting={MaxNesting};depth={MaxSyntaxDepth}");
 }
 
 /// <summary>

@@ -15,6 +15,10 @@ public static class WorkerHost
     /// <summary>Match timeout of a regex built without one (every regex of a program gets one from the rewriter).</summary>
     private static readonly TimeSpan DefaultRegexTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The worker executable's main loop: with one socket path it serves an apply engine, with <c>--compile</c> and a socket
+    /// path it compiles programs. Returns the exit code, 2 for wrong arguments.
+    /// </summary>
     public static int Run(string[] args)
     {
         WorkerWallBuilder.ExitWhenOrphaned();

@@ -10,7 +10,7 @@ namespace Alchemist.Programs.Isolation;
 /// Turns a <see cref="WorkerProgramImage"/> back into a runnable program inside a worker process. The image carries the
 /// instrumented assembly and everything its invoker needs (signature, budgets), so the worker never touches Roslyn.
 /// </summary>
-public static class WorkerProgramLoader
+internal static class WorkerProgramLoader
 {
     public const string CompiledProgramKind = "compiled-program-v1";
 

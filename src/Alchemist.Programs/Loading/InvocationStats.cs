@@ -1,6 +1,6 @@
 namespace Alchemist.Programs.Loading;
 
-public enum ProgramErrorKind
+internal enum ProgramErrorKind
 {
     /// <summary>The program threw an exception.</summary>
     Exception,
@@ -13,13 +13,13 @@ public enum ProgramErrorKind
 }
 
 /// <summary>One failed row, kept for the report (only the first few are kept).</summary>
-public sealed record ProgramError(long Row, ProgramErrorKind Kind, string Message)
+internal sealed record ProgramError(long Row, ProgramErrorKind Kind, string Message)
 {
     public override string ToString() => $"row {Row}: {Message}";
 }
 
 /// <summary>What one invoker saw: rows, votes, abstentions and errors (an erroring row is an abstention in the matrix).</summary>
-public sealed class InvocationStats
+internal sealed class InvocationStats
 {
     public const int KeptErrors = 5;
 

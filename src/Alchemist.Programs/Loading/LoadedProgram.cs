@@ -51,8 +51,10 @@ public sealed class LoadedProgram : IDisposable
     /// <summary>The entry of multi-field programs: the row's fields are read from the columns at <paramref name="row"/>.</summary>
     internal delegate int ColumnsEntry(string[][] texts, double[][] numbers, int row);
 
+    /// <summary>The program's name.</summary>
     public string Name { get; }
 
+    /// <summary>The task signature the program was compiled for.</summary>
     public ProgramSignature Signature { get; }
 
     /// <summary>
@@ -99,6 +101,7 @@ public sealed class LoadedProgram : IDisposable
         return new ProgramInvoker(Name, Signature, budgets ?? ProgramBudgets.Default, _text, _columns);
     }
 
+    /// <summary>Unloads the program's code if it was loaded unloadable; its invokers must not be used afterwards.</summary>
     public void Dispose()
     {
         if (!_disposed)

@@ -8,6 +8,13 @@ namespace Alchemist.Programs.Loading;
 /// </summary>
 public sealed class ProgramColumns
 {
+    /// <summary>
+    /// Columns of at least <paramref name="count"/> rows each; rows past <paramref name="count"/> are not read.
+    /// </summary>
+    /// <param name="texts">Text columns, in the signature's text-field order.</param>
+    /// <param name="numbers">Numeric columns, in the signature's number-field order.</param>
+    /// <param name="count">Number of rows.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A column is shorter than <paramref name="count"/>.</exception>
     public ProgramColumns(string[][] texts, double[][] numbers, int count)
     {
         foreach (var column in texts)
@@ -25,10 +32,13 @@ public sealed class ProgramColumns
         Count = count;
     }
 
+    /// <summary>Text columns, in the signature's text-field order.</summary>
     public string[][] Texts { get; }
 
+    /// <summary>Numeric columns, in the signature's number-field order.</summary>
     public double[][] Numbers { get; }
 
+    /// <summary>Number of rows.</summary>
     public int Count { get; }
 
     /// <summary>The columns of <paramref name="batch"/> a program with <paramref name="signature"/> reads; names a missing field.</summary>

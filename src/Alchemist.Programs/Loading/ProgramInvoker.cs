@@ -10,7 +10,7 @@ namespace Alchemist.Programs.Loading;
 /// </summary>
 public sealed class ProgramInvoker
 {
-    public const sbyte Abstain = -1;
+    internal const sbyte Abstain = -1;
 
     private readonly Func<string?, int>? _text;
     private readonly LoadedProgram.ColumnsEntry? _columns;
@@ -28,13 +28,13 @@ public sealed class ProgramInvoker
         _state = new Budget.CallState(budgets, [.. signature.ClassNames]);
     }
 
-    public string Name { get; }
+    internal string Name { get; }
 
-    public ProgramSignature Signature { get; }
+    internal ProgramSignature Signature { get; }
 
-    public ProgramBudgets Budgets { get; }
+    internal ProgramBudgets Budgets { get; }
 
-    public InvocationStats Stats { get; } = new();
+    internal InvocationStats Stats { get; } = new();
 
     /// <summary>
     /// True once the program has failed on more than <see cref="ProgramBudgets.MaxErrorShare"/> of at least

@@ -80,6 +80,11 @@ public static class Budget
     /// <summary>The match timeout to use for a regex the program builds or calls (its own timeout only when shorter).</summary>
     public static TimeSpan RegexTimeout => t_call?.Budgets.RegexMatchTimeout ?? ProgramBudgets.Default.RegexMatchTimeout;
 
+    /// <summary>
+    /// The match timeout a regex gets when the program asks for <paramref name="requested"/>: that when positive and shorter
+    /// than <see cref="RegexTimeout"/>, else <see cref="RegexTimeout"/>. The rewriter passes every timeout a program gives
+    /// through here.
+    /// </summary>
     public static TimeSpan ClampRegexTimeout(TimeSpan requested)
     {
         var limit = RegexTimeout;

@@ -1,11 +1,21 @@
 namespace Alchemist.Programs.Runtime;
 
+/// <summary>Which per-row budget a program exceeded.</summary>
 public enum BudgetKind
 {
+    /// <summary>More loop iterations and calls on one row than <see cref="ProgramBudgets.MaxStepsPerCall"/>.</summary>
     Steps,
+
+    /// <summary>Longer on one row than <see cref="ProgramBudgets.MaxTimePerCall"/>.</summary>
     Time,
+
+    /// <summary>More bytes allocated on one row than <see cref="ProgramBudgets.MaxAllocatedBytesPerCall"/>.</summary>
     Allocation,
+
+    /// <summary>More stack below the invoker's frame than <see cref="ProgramBudgets.MaxStackBytes"/>.</summary>
     Stack,
+
+    /// <summary>A regular expression ran past its match timeout (<see cref="ProgramBudgets.RegexMatchTimeout"/>).</summary>
     RegexTimeout,
 }
 
@@ -16,11 +26,12 @@ public enum BudgetKind
 /// </summary>
 public sealed class BudgetExceededException : Exception
 {
-    public BudgetExceededException(BudgetKind kind, string message)
+    internal BudgetExceededException(BudgetKind kind, string message)
         : base(message)
     {
         Kind = kind;
     }
 
+    /// <summary>Which budget the program exceeded.</summary>
     public BudgetKind Kind { get; }
 }

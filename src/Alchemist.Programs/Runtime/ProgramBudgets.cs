@@ -6,6 +6,7 @@ namespace Alchemist.Programs.Runtime;
 /// </summary>
 public sealed record ProgramBudgets
 {
+    /// <summary>The budgets when the spec sets none.</summary>
     public static ProgramBudgets Default { get; } = new();
 
     /// <summary>Loop iterations, labels reached and method/lambda entries per call.</summary>
@@ -35,8 +36,8 @@ public sealed record ProgramBudgets
     /// <summary>A program failing on more than this share of its rows (after <see cref="MinRowsBeforeDisabling"/>) is disabled.</summary>
     public double MaxErrorShare { get; init; } = 0.05;
 
-    public int MinRowsBeforeDisabling { get; init; } = 200;
+    internal int MinRowsBeforeDisabling { get; init; } = 200;
 
-    public string Fingerprint() =>
+    internal string Fingerprint() =>
         FormattableString.Invariant($"steps={MaxStepsPerCall};time={MaxTimePerCall.Ticks};alloc={MaxAllocatedBytesPerCall};stack={MaxStackBytes};regex={RegexMatchTimeout.Ticks};every={CheckInterval}");
 }

@@ -7,7 +7,7 @@ namespace Alchemist.Programs.Runtime;
 /// (<see cref="ProgramBudgets.MaxStackBytes"/>, measured from the call's start) stops it. A default 8 MiB stack ends the
 /// process there instead. Frames themselves are bounded by the verifier (no value over 64 KiB, no stackalloc in a loop).
 /// </summary>
-public static class ProgramThread
+internal static class ProgramThread
 {
     /// <summary>512 MiB: room for the deepest library recursion the per-row allocation budget lets a program build.</summary>
     public const int StackBytes = 512 << 20;
