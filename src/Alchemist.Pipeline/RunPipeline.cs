@@ -137,6 +137,17 @@ public sealed class RunPipeline
         Step("reading data");
         var dataset = SpecData.LoadDataset(spec);
         Step($"data: {string.Join(", ", dataset.Splits.Select(s => $"{s.Name} {s.Count} rows"))}");
+        if (spec.Data.InvalidUtf8 == InvalidUtf8.Replace)
+        {
+            foreach (var file in new[] { spec.Data.File, spec.Data.Train, spec.Data.Valid, spec.Data.Test }.OfType<string>().Select(spec.ResolvePath))
+            {
+                if (Utf8Check.InvalidLines(file) is ( > 0 and var lines, { } first))
+                {
+                    Warn($"{file}: {lines:N0} line{(lines == 1 ? "" : "s")} held invalid UTF-8, read with U+FFFD in its place (data.invalid_utf8: replace), the first at line {first:N0}");
+                }
+            }
+        }
+
         return dataset;
     }
 

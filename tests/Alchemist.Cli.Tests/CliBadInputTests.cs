@@ -90,6 +90,35 @@ public sealed class CliBadInputTests : IDisposable
     }
 
     [Fact]
+    public void Invalid_utf8_fails_the_run_naming_the_line_and_with_invalid_utf8_replace_the_run_counts_the_lines_in_its_warnings()
+    {
+        var lines = Comments(400);
+        var data = Path.Combine(_root, "comments.csv");
+        var bytes = System.Text.Encoding.UTF8.GetBytes(string.Join('\n', ["body,tag", .. lines[..100]]) + "\n").ToList();
+        bytes.AddRange([(byte)'"', (byte)'b', 0xFF, (byte)'d', (byte)'"', (byte)',', (byte)'h', (byte)'a', (byte)'m', (byte)'\n']);
+        bytes.AddRange(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', lines[100..]) + "\n"));
+        File.WriteAllBytes(data, [.. bytes]);
+        var project = Path.Combine(_root, "project");
+
+        // init reads the data once, so the strict reading stops it there, naming line 102 (the header is line 1).
+        var strict = InitComments(project, "--data", data);
+        Assert.Equal(1, strict.Code);
+        Assert.Contains(data, strict.Error, StringComparison.Ordinal);
+        Assert.Contains("102", strict.Error, StringComparison.Ordinal);
+        Assert.Contains("not valid UTF-8", strict.Error, StringComparison.Ordinal);
+
+        var spec = Alchemist.Spec.SpecReader.Parse($"name: p\ndescription: d\ninputs: [{{name: body}}]\nclasses: [ham, spam]\ndata: {{file: {data}, label_field: tag, invalid_utf8: replace}}\n", "alchemist.yaml", project);
+        Directory.CreateDirectory(project);
+        Alchemist.Spec.SpecWriter.Save(spec, project);
+        var result = Invoke("run", project, "--json");
+
+        Assert.True(result.Code == 0, result.Error);
+        using var summary = System.Text.Json.JsonDocument.Parse(result.Output);
+        var warnings = summary.RootElement.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToArray();
+        Assert.Contains($"{data}: 1 line held invalid UTF-8, read with U+FFFD in its place (data.invalid_utf8: replace), the first at line 102", warnings);
+    }
+
+    [Fact]
     public void A_test_file_without_the_label_column_reads_as_unlabeled_rows()
     {
         var train = Write("train.csv", ["body,tag", .. Comments(30)]);

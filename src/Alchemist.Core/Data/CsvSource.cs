@@ -75,7 +75,7 @@ public sealed class CsvSource : IDataSource, IFieldMapped
             {
                 var text = csv.GetString(columns.Texts[i]);
                 // The CSV reader substitutes U+FFFD for invalid UTF-8; a byte scan tells that from a real U+FFFD.
-                if (text.Contains('\uFFFD', StringComparison.Ordinal) && !_utf8Checked)
+                if (!Fields.ReplaceInvalidUtf8 && text.Contains('\uFFFD', StringComparison.Ordinal) && !_utf8Checked)
                 {
                     _utf8Checked = true;
                     if (Utf8Check.FirstInvalidLine(Path) is { } invalid)

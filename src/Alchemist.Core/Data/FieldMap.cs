@@ -70,7 +70,10 @@ public sealed record FieldMap
         }
     }
 
+    /// <summary>Reads invalid UTF-8 as U+FFFD instead of failing with the file and line (<c>data.invalid_utf8: replace</c>).</summary>
+    public bool ReplaceInvalidUtf8 { get; init; }
+
     internal string Describe() =>
         $"text=[{string.Join(',', TextFields)}];number=[{string.Join(',', NumberFields)}];label={LabelField};id={IdField};" +
-        $"classes=[{string.Join(',', ClassNames ?? [])}]";
+        $"classes=[{string.Join(',', ClassNames ?? [])}]{(ReplaceInvalidUtf8 ? ";utf8=replace" : "")}";
 }

@@ -65,7 +65,7 @@ public sealed class JsonlSource : IDataSource, IFieldMapped
 
             if (!System.Text.Unicode.Utf8.IsValid(bytes.Span))
             {
-                throw Utf8Check.Error(Path, line);
+                bytes = Fields.ReplaceInvalidUtf8 ? Utf8Check.Replaced(bytes.Span) : throw Utf8Check.Error(Path, line);
             }
 
             if (!scanner.TryRead(bytes.Span, row, builder))

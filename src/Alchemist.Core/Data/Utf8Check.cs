@@ -49,6 +49,32 @@ public static class Utf8Check
         return Decodes(decoder, [], chars, flush: true) ? null : line;
     }
 
+    /// <summary>
+    /// How many lines of the file hold invalid UTF-8, and the first of them (1-based; null when none): what
+    /// <c>data.invalid_utf8: replace</c> read as U+FFFD, for the run's report.
+    /// </summary>
+    public static (long Lines, long? FirstLine) InvalidLines(string path)
+    {
+        long lines = 0;
+        long? first = null;
+        long line = 0;
+        using var reader = new Utf8LineReader(path);
+        while (reader.TryReadLine(out var bytes))
+        {
+            line++;
+            if (!System.Text.Unicode.Utf8.IsValid(bytes.Span))
+            {
+                lines++;
+                first ??= line;
+            }
+        }
+
+        return (lines, first);
+    }
+
+    /// <summary>The bytes with each invalid UTF-8 sequence replaced by U+FFFD's encoding, as a lenient decoder reads them.</summary>
+    public static ReadOnlyMemory<byte> Replaced(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(bytes));
+
     /// <summary>The error for a file with invalid UTF-8 at <paramref name="line"/>.</summary>
     public static DataFormatException Error(string path, long line, Exception? inner = null) =>
         new(path, "not valid UTF-8 (save the file as UTF-8)", line, inner: inner);

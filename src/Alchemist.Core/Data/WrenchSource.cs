@@ -51,8 +51,11 @@ public sealed class WrenchSource : IDataSource
         return new WrenchSource(path, classes);
     }
 
+    /// <summary>Reads invalid UTF-8 in a text as U+FFFD instead of failing with the file and row (<c>data.invalid_utf8: replace</c>).</summary>
+    public bool ReplaceInvalidUtf8 { get; init; }
+
     /// <inheritdoc/>
-    public string ContentHash() => Data.ContentHash.OfFile(Path, $"wrench;classes=[{string.Join(',', ClassNames)}]");
+    public string ContentHash() => Data.ContentHash.OfFile(Path, $"wrench;classes=[{string.Join(',', ClassNames)}]{(ReplaceInvalidUtf8 ? ";utf8=replace" : "")}");
 
     /// <inheritdoc/>
     public IEnumerable<DataBatch> ReadBatches(int batchSize = DataBatch.DefaultSize)
@@ -72,6 +75,7 @@ public sealed class WrenchSource : IDataSource
             if (parser is null)
             {
                 parser = RowParser.FromFirstRow(value.Span, Path, id, line, ClassNames);
+                parser.ReplaceInvalidUtf8 = ReplaceInvalidUtf8;
                 builder = new DataBatchBuilder(parser.TextFields, parser.NumberFields, parser.WeakPrograms, ClassNames.Count, batchSize);
             }
 
@@ -108,6 +112,8 @@ public sealed class WrenchSource : IDataSource
         }
 
         public string[] TextFields { get; }
+
+        public bool ReplaceInvalidUtf8 { get; set; }
 
         public string[] NumberFields { get; }
 
@@ -356,8 +362,18 @@ public sealed class WrenchSource : IDataSource
             }
             catch (InvalidOperationException e)
             {
-                throw new DataFormatException(_path, "not valid UTF-8 (save the file as UTF-8)", line, id, "data." + field, e);
+                return ReplaceInvalidUtf8 ? Lenient(ref reader) : throw new DataFormatException(_path, "not valid UTF-8 (save the file as UTF-8)", line, id, "data." + field, e);
             }
+        }
+
+        /// <summary>
+        /// The string with each invalid UTF-8 sequence read as U+FFFD. Its raw bytes are still JSON-escaped, so, decoded
+        /// leniently and quoted again, they parse as a JSON string whatever escapes they hold.
+        /// </summary>
+        private static string Lenient(ref Utf8JsonReader reader)
+        {
+            var raw = reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan.ToArray();
+            return JsonSerializer.Deserialize<string>("\"" + Encoding.UTF8.GetString(raw) + "\"")!;
         }
 
         private static string RawJson(ref Utf8JsonReader reader)

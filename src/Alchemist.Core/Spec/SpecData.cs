@@ -12,6 +12,7 @@ public static class SpecData
             NumberFields = spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => i.Name).ToArray(),
             IdField = spec.Data.IdField,
             ClassNames = spec.ClassNames,
+            ReplaceInvalidUtf8 = spec.Data.InvalidUtf8 == InvalidUtf8.Replace,
         };
 
     /// <summary>
@@ -146,6 +147,6 @@ public static class SpecData
                 $"the spec lists {string.Join(", ", spec.ClassNames)} but {labelJson} has {string.Join(", ", classes)}; list them in the same order");
         }
 
-        return new WrenchSource(path, spec.ClassNames);
+        return new WrenchSource(path, spec.ClassNames) { ReplaceInvalidUtf8 = spec.Data.InvalidUtf8 == InvalidUtf8.Replace };
     }
 }

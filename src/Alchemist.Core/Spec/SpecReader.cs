@@ -199,6 +199,12 @@ public static partial class SpecReader
             Split = split,
             LabelField = map.OptionalString("label_field"),
             IdField = map.OptionalString("id_field"),
+            InvalidUtf8 = map.OptionalString("invalid_utf8") switch
+            {
+                null or "error" => InvalidUtf8.Error,
+                "replace" => InvalidUtf8.Replace,
+                var other => throw map.Error("invalid_utf8", $"'{other}' is not error or replace"),
+            },
         };
         map.RejectUnknownKeys();
 

@@ -81,7 +81,8 @@ public static class SpecWriter
             ("test", data.Test),
             ("file", data.File),
             ("label_field", data.LabelField),
-            ("id_field", data.IdField));
+            ("id_field", data.IdField),
+            ("invalid_utf8", data.InvalidUtf8 == InvalidUtf8.Replace ? "replace" : null));
         if (data.Split is { } split)
         {
             map.Add("split", Mapping(("valid", Number(split.Valid)), ("test", Number(split.Test)), ("seed", Number(split.Seed))));

@@ -141,6 +141,22 @@ public sealed record DataSpec
 
     /// <summary>Column or property with each row's id (<c>data.id_field</c>); null numbers rows by their position.</summary>
     public string? IdField { get; init; }
+
+    /// <summary>
+    /// What invalid UTF-8 in a data file does (<c>data.invalid_utf8</c>): an error naming the file and line (the default), or
+    /// each invalid sequence read as U+FFFD, with the lines counted in the run's warnings and report.
+    /// </summary>
+    public InvalidUtf8 InvalidUtf8 { get; init; } = InvalidUtf8.Error;
+}
+
+/// <summary>What invalid UTF-8 in a data file does (<c>data.invalid_utf8</c>).</summary>
+public enum InvalidUtf8
+{
+    /// <summary>An error that names the file and line (<c>error</c>).</summary>
+    Error,
+
+    /// <summary>Each invalid sequence reads as U+FFFD, and the lines are counted in the report (<c>replace</c>).</summary>
+    Replace,
 }
 
 /// <summary>How one data file is divided into splits by a seeded hash of each row's position (<c>data.split</c>).</summary>

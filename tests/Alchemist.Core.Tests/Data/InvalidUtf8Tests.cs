@@ -37,6 +37,27 @@ public sealed class InvalidUtf8Tests : IDisposable
     }
 
     [Fact]
+    public void With_replace_every_format_reads_the_invalid_bytes_as_one_replacement_character_each_and_the_lines_are_counted()
+    {
+        // 0xFF and 0xFE are each an invalid sequence of their own: two U+FFFD, as any lenient UTF-8 decoder reads them.
+        var csv = WriteBytes("rows.csv", "text,label\nfine,a\nbad ", Invalid, " here,a\n\"quoted, ", Invalid, "\",b\n");
+        var jsonl = WriteBytes("rows.jsonl", "{\"text\": \"fine\", \"label\": \"a\"}\n{\"text\": \"bad ", Invalid, " \\\"escaped\\\"\", \"label\": \"b\"}\n");
+        var wrench = WriteBytes("train.json", "{\"0\": {\"data\": {\"text\": \"fine\"}, \"label\": 0, \"weak_labels\": []},\n \"1\": {\"data\": {\"text\": \"bad ", Invalid, " \\u00e9\\n\"}, \"label\": 1, \"weak_labels\": []}}\n");
+        var fields = FieldMap.Text("text", "label") with { ClassNames = ["a", "b"], ReplaceInvalidUtf8 = true };
+
+        Assert.Equal(["fine", "bad \uFFFD\uFFFD here", "quoted, \uFFFD\uFFFD"], new CsvSource(csv, fields).ReadAll().Text("text"));
+        Assert.Equal(["fine", "bad \uFFFD\uFFFD \"escaped\""], new JsonlSource(jsonl, fields).ReadAll().Text("text"));
+        Assert.Equal(["fine", "bad \uFFFD\uFFFD \u00e9\n"], new WrenchSource(wrench, ["a", "b"]) { ReplaceInvalidUtf8 = true }.ReadAll().Text("text"));
+
+        Assert.Equal((2L, 3L), Utf8Check.InvalidLines(csv));
+        Assert.Equal((1L, 2L), Utf8Check.InvalidLines(jsonl));
+        Assert.Equal((0L, (long?)null), Utf8Check.InvalidLines(WriteBytes("clean.csv", "text\nfine\n")));
+
+        // Replacing changes what the rows say, so cached columns of the strict reading are not reused for it.
+        Assert.NotEqual(new CsvSource(csv, fields with { ReplaceInvalidUtf8 = false }).ContentHash(), new CsvSource(csv, fields).ContentHash());
+    }
+
+    [Fact]
     public void A_real_replacement_character_and_a_character_cut_by_the_read_buffer_are_valid()
     {
         var csv = WriteBytes("rows.csv", "text,label\nsays \uFFFD on purpose,a\n");

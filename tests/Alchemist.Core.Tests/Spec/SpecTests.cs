@@ -30,6 +30,7 @@ public class SpecTests
           test: data/test.csv
           label_field: label
           id_field: id
+          invalid_utf8: replace
         synthesis:
           programs: 12
           mode: two-stage
@@ -78,6 +79,8 @@ public class SpecTests
         Assert.Equal(["HAM", "SPAM"], spec.ClassNames);
         Assert.Equal("a genuine comment", spec.Classes[0].Description);
         Assert.Equal(("csv", "data/valid.csv", "label", "id"), (spec.Data.Format, spec.Data.Valid, spec.Data.LabelField, spec.Data.IdField));
+        Assert.Equal(InvalidUtf8.Replace, spec.Data.InvalidUtf8);
+        Assert.True(SpecData.FieldMap(spec).ReplaceInvalidUtf8);
         Assert.Equal((12, SynthesisMode.TwoStage, "docs", true), (spec.Synthesis.Programs, spec.Synthesis.Mode, spec.Synthesis.DocsFolder, spec.Synthesis.RowsInPrompts));
         Assert.Equal([PriorKnowledgeKind.Keywords, PriorKnowledgeKind.Examples], spec.Synthesis.PriorKnowledge);
         Assert.Equal(LlmProvider.OpenAI, spec.Llm.Provider);
@@ -87,7 +90,7 @@ public class SpecTests
         Assert.Equal(new ModelPrice(0.15m, 0.6m), spec.Llm.Prices["gpt-4o-mini"]);
         Assert.Equal(("process", 2), (spec.Isolation!.Mode, spec.Isolation.Workers));
         Assert.Equal(50, spec.Budgets!.MillisecondsPerRow);
-        Assert.Equal(29, spec.KeyLines["llm.provider"]);
+        Assert.Equal(30, spec.KeyLines["llm.provider"]);
     }
 
     [Fact]
@@ -148,6 +151,10 @@ public class SpecTests
     [Fact]
     public void Data_section_contradictions_are_refused()
     {
+        var utf8 = Fails(Minimal.Replace("data: {train: train.jsonl}", "data: {train: train.jsonl, invalid_utf8: ignore}"));
+        Assert.Equal("data.invalid_utf8", utf8.Key);
+        Assert.Contains("'ignore' is not error or replace", utf8.Message, StringComparison.Ordinal);
+        Assert.Equal(InvalidUtf8.Error, Parse(Minimal).Data.InvalidUtf8);
         Assert.Equal("data.file", Fails(Minimal.Replace("data: {train: train.jsonl}", "data: {train: a.csv, file: b.csv}")).Key);
         Assert.Equal("data.split", Fails(Minimal.Replace("data: {train: train.jsonl}", "data: {train: a.csv, split: {valid: 0.1}}")).Key);
         Assert.Equal("data.split", Fails(Minimal.Replace("data: {train: train.jsonl}", "data: {file: a.csv, split: {valid: 0.5, test: 0.5}}")).Key);
