@@ -114,7 +114,7 @@ public static class QualityBenchmark
                 var product = Picked(choice);
                 var tally = byMetric[metric];
                 byMetric[metric] = (tally.Right + Right(scores[product]), tally.RightUnseen + Right(scoresUnseen[product]), tally.MacroF1 + scores[product].MacroF1, tally.MacroF1Unseen + scoresUnseen[product].MacroF1);
-                Console.WriteLine($"{project} ({metric.SpecName()}): {rows} train rows with gold; label model {run.LabelModelName}, final source {choice.Describe()}: " +
+                Console.WriteLine($"{project} ({metric.SpecName()}): {rows} train rows with gold; label model {run.LabelModel.Name}, final source {choice.Describe()}: " +
                     string.Create(CultureInfo.InvariantCulture, $"accuracy {scores[product].Accuracy:0.0000} (unseen {scoresUnseen[product].Accuracy:0.0000}), macro-F1 {scores[product].MacroF1:0.0000} (unseen {scoresUnseen[product].MacroF1:0.0000})"));
                 if (metric != metrics[0])
                 {

@@ -40,7 +40,7 @@ public static class OfflineAugmentation
     }
 
     /// <summary>Learns the offline synthesizer's rules from valid and measures, cross-fitted over the valid folds, whether the label model is better with them voting beside the programs.</summary>
-    public static Decision Decide(TaskSpec spec, string labelModelName, ClassBalance balance, IReadOnlyDictionary<string, string[]> texts,
+    public static Decision Decide(TaskSpec spec, Func<ILabelModel> newLabelModel, ClassBalance balance, IReadOnlyDictionary<string, string[]> texts,
         IReadOnlyDictionary<string, LabelMatrix> votes, float[] labelModelValid, int[] validGold, IProgress<StageProgress>? progress = null)
     {
         var classes = spec.Classes.Count;
@@ -59,7 +59,7 @@ public static class OfflineAugmentation
             // A fold whose rows teach no rule is predicted by the programs alone rather than skipped: a skipped fold would
             // leave the end model's cross-fit with targets from rules learned from the rows it predicts.
             var programs = OfflineSynthesizer.Synthesize(learn.Select(r => validTexts[r]).ToArray(), learn.Select(r => validGold[r]).ToArray(), spec.ClassNames, options);
-            var model = LabelModelCatalog.Create(labelModelName);
+            var model = newLabelModel();
             var trainVotes = Augment(votes[SplitName.Train], texts[SplitName.Train], tokens[SplitName.Train], programs);
             model.Fit(trainVotes, balance);
             var predictVotes = Augment(votes[SplitName.Valid].SelectRows(predict), [.. predict.Select(r => validTexts[r])], [.. predict.Select(r => tokens[SplitName.Valid][r])], programs);

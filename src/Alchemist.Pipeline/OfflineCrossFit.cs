@@ -67,13 +67,13 @@ public static class OfflineCrossFit
 
     /// <summary>One fold per part of valid, each predicted by rules learned from the other parts.</summary>
     /// <param name="shape">What the programs look like for this task.</param>
-    /// <param name="labelModelName">The label model fitted on each fold's votes.</param>
+    /// <param name="newLabelModel">Makes the unfitted label model that each fold's votes are fitted with.</param>
     /// <param name="balance">The class balance it is fitted with.</param>
     /// <param name="train">The train rows, as the programs read them.</param>
     /// <param name="valid">The valid rows, as the programs read them; <paramref name="validGold"/> holds their classes.</param>
     /// <param name="validGold">Valid's gold classes (-1: none).</param>
     /// <param name="progress">Hears of each fold done.</param>
-    public static IReadOnlyList<ValidFold> Folds(OfflineShape shape, string labelModelName, ClassBalance balance, OfflineInputs train, OfflineInputs valid, int[] validGold, IProgress<StageProgress>? progress = null)
+    public static IReadOnlyList<ValidFold> Folds(OfflineShape shape, Func<ILabelModel> newLabelModel, ClassBalance balance, OfflineInputs train, OfflineInputs valid, int[] validGold, IProgress<StageProgress>? progress = null)
     {
         var labeled = Enumerable.Range(0, validGold.Length).Where(r => validGold[r] >= 0).ToArray();
         var folds = new List<ValidFold>();
@@ -86,7 +86,7 @@ public static class OfflineCrossFit
 
             // A fold whose rows teach no rule is still predicted, as rows no program votes on (the class prior), not skipped:
             // a skipped fold's rows would be judged by rules learned from them.
-            var model = LabelModelCatalog.Create(rules.Programs.Count == 0 ? "mv" : labelModelName);
+            var model = rules.Programs.Count == 0 ? new MajorityVote() : newLabelModel();
             model.Fit(trainVotes, balance);
             folds.Add(ValidFold.Of(model, predict, trainVotes, rules.Votes(valid.Select(predict))));
             progress?.Report(new StageProgress(Stage, folds.Count, parts.Count, "folds"));

@@ -32,8 +32,8 @@ public sealed record RunArtifacts
     /// <summary>Each split's per-program analysis (coverage, overlaps, conflicts, accuracies), by split name.</summary>
     public required IReadOnlyDictionary<string, LabelAnalysisReport> Analyses { get; init; }
 
-    /// <summary>The label model's name in the catalog (mv, wmv, ds, metal, fs).</summary>
-    public required string LabelModelName { get; init; }
+    /// <summary>The fitted label model (its <see cref="ILabelModel.Name"/> is the catalog's: mv, wmv, ds, metal, fs).</summary>
+    public required ILabelModel LabelModel { get; init; }
 
     /// <summary>Every label model's valid figures when auto chose among them; empty without valid gold.</summary>
     public required IReadOnlyList<ScoredCandidate> LabelModelValidScores { get; init; }
@@ -42,7 +42,7 @@ public sealed record RunArtifacts
     public string? LabelModelChoiceReason { get; init; }
 
     /// <summary>The class prior the fitted label model uses.</summary>
-    public required IReadOnlyList<double> ClassPrior { get; init; }
+    public IReadOnlyList<double> ClassPrior => LabelModel.ClassPrior;
 
     /// <summary>The class balance the label model was fitted with: valid's gold shares, or estimated from the votes.</summary>
     public required ClassBalance Balance { get; init; }

@@ -333,100 +333,149 @@ public sealed class RunPipeline
         }
 
         var classes = dataset.Classes;
-        var train = dataset.Train;
         var validGold = dataset.Valid?.Rows.Labels;
         var hasValidGold = validGold is not null && validGold.Any(g => g >= 0);
-
-        Step("fitting the label model");
-        var balance = hasValidGold ? ClassBalance.FromGold(validGold!, classes) : ClassBalance.Estimated;
         var texts = dataset.Splits.ToDictionary(s => s.Name, s => RowText.Of(spec, s));
-        var programFiles = LoadReadablePrograms(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder));
-        var offlineOnly = programFiles.All(p => p.Provenance.Kind == ProgramAuthorKind.Synthesizer);
-        var hasText = spec.Inputs.Any(i => i.Type == InputType.Text);
+        var offlineOnly = LoadReadablePrograms(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder)).All(p => p.Provenance.Kind == ProgramAuthorKind.Synthesizer);
         var validFoldCount = hasValidGold ? ValidFolds.CountFor(validGold!.Count(g => g >= 0)) : 0;
-        ILabelModel labelModel;
-        IReadOnlyList<ScoredCandidate> labelModelScores = [];
-        string? labelModelChoiceReason = null;
-        IReadOnlyList<ValidFold>? validFolds = null;
-        float[]? validWithoutRules = null;
-        if (hasValidGold)
-        {
-            // Where the programs were learned from valid, every candidate is scored on the same flattering votes, so the
-            // choice between them stays in sample (docs/architecture.md, "Choosing on valid", says what was measured).
-            var auto = LabelModelCatalog.CreateAuto(votes[SplitName.Valid], validGold!, spec.Evaluation.Metric, classNames: dataset.ClassNames);
-            auto.Fit(votes[SplitName.Train], balance);
-            labelModel = auto.ChosenModel;
-            labelModelScores = auto.ValidScores;
-            labelModelChoiceReason = auto.Notes[0];
-            if (auto.Warning is { } warning)
-            {
-                Warn(warning);
-            }
-        }
-        else
-        {
-            labelModel = LabelModelCatalog.Create("mv");
-            labelModel.Fit(votes[SplitName.Train], balance);
-        }
 
-        Step($"label model: {labelModelChoiceReason ?? labelModel.Name}");
-        var offlineRulesFolder = Path.Combine(_staging, OfflineAugmentation.Folder);
-        IReadOnlyList<ProgramFile> offlineRuleFiles = OfflineAugmentation.Write(offlineRulesFolder, []);
-        if (hasValidGold && !offlineOnly && hasText)
+        var fit = FitLabelModel(spec, dataset, votes, hasValidGold ? validGold : null);
+        var rules = hasValidGold && !offlineOnly && spec.Inputs.Any(i => i.Type == InputType.Text)
+            ? AddOfflineRules(spec, texts, votes, fit, validGold!, validFoldCount)
+            : new OfflineRulesOutcome(fit.Model, OfflineAugmentation.Write(Path.Combine(_staging, OfflineAugmentation.Folder), []), null, null);
+        var labelModel = rules.Model;
+        var labelModelProbabilities = votes.ToDictionary(kv => kv.Key, kv =>
         {
-            Step($"checking on valid ({validFoldCount} folds) whether the offline synthesizer's rules, learned from valid, help the programs");
-            var validProbabilities = new float[votes[SplitName.Valid].Rows * classes];
-            labelModel.PredictProbabilities(votes[SplitName.Valid], validProbabilities);
-            var decision = OfflineAugmentation.Decide(spec, labelModel.Name, balance, texts, votes, validProbabilities, validGold!, Progress);
-            Step($"offline rules beside the programs: {(decision.Use ? "yes" : "no")} ({decision.Programs.Count} rule programs; label-model valid accuracy / log-loss " +
-                $"{decision.ValidAccuracy:0.000}/{decision.ValidLogLoss:0.000} without, {decision.AugmentedValidAccuracy:0.000}/{decision.AugmentedValidLogLoss:0.000} with, cross-fitted)");
-            if (decision.Use)
-            {
-                foreach (var name in votes.Keys.ToArray())
-                {
-                    votes[name] = OfflineAugmentation.Augment(votes[name], texts[name], texts[name].Select(RuleFeatures.Tokenize).ToArray(), decision.Programs);
-                }
-
-                labelModel = LabelModelCatalog.Create(labelModel.Name);
-                labelModel.Fit(votes[SplitName.Train], balance);
-                validFolds = decision.Folds;
-                validWithoutRules = validProbabilities;
-                offlineRuleFiles = OfflineAugmentation.Write(offlineRulesFolder, decision.Programs);
-                Step($"wrote the {offlineRuleFiles.Count} offline rule programs that vote to {Path.Combine(spec.ProjectDirectory, OutputFolder, OfflineAugmentation.Folder)}");
-            }
-        }
-
-        var labelModelProbabilities = new Dictionary<string, float[]>();
-        foreach (var (name, matrix) in votes)
-        {
-            var p = new float[matrix.Rows * classes];
-            labelModel.PredictProbabilities(matrix, p);
-            labelModelProbabilities[name] = p;
-        }
+            var p = new float[kv.Value.Rows * classes];
+            labelModel.PredictProbabilities(kv.Value, p);
+            return p;
+        });
 
         // Where rules were learned from valid (offline programs, or offline rules beside LLM programs), every valid figure
         // used to choose comes from rules learned without the rows it is about: label-model probabilities, coverage, and
         // the end model's targets.
+        var validFolds = rules.ValidFolds;
         if (hasValidGold && offlineOnly)
         {
             Step($"cross-fitting the offline synthesizer on valid ({validFoldCount} folds): its programs were chosen on valid");
-            validFolds = OfflineCrossFit.Folds(OfflineShape.Of(spec), labelModel.Name, balance, OfflineInputs.Of(spec, train), OfflineInputs.Of(spec, dataset.Valid!), validGold!, Progress);
+            validFolds = OfflineCrossFit.Folds(OfflineShape.Of(spec), fit.NewModel, fit.Balance, OfflineInputs.Of(spec, dataset.Train), OfflineInputs.Of(spec, dataset.Valid!), validGold!, Progress);
         }
 
         // Under the folds lies what the label model said before rules learned from valid voted, so a row no fold predicted
         // is not judged by rules learned from it.
-        var labelModelValid = hasValidGold ? ValidFold.Overlay(validWithoutRules ?? labelModelProbabilities[SplitName.Valid], validFolds ?? [], classes) : null;
-        var endModels = new EndModelStage(spec, dataset, texts, votes, labelModelProbabilities, Step, validFolds, Progress);
-        var endModel = endModels.Run();
+        var labelModelValid = hasValidGold ? ValidFold.Overlay(rules.ValidWithoutRules ?? labelModelProbabilities[SplitName.Valid], validFolds ?? [], classes) : null;
+        var endModel = new EndModelStage(spec, dataset, texts, votes, labelModelProbabilities, Step, validFolds, Progress).Run();
+        var (choice, final) = ChooseFinalLabels(spec, dataset, votes, labelModelProbabilities, labelModelValid, validFolds, endModel);
 
-        var final = new Dictionary<string, float[]>();
+        var analyses = votes.ToDictionary(
+            kv => kv.Key,
+            kv => LabelAnalysis.Analyze(kv.Value, dataset.Split(kv.Key).Rows.HasAnyGold ? dataset.Split(kv.Key).Rows.Labels : null, labelModel.EstimatedAccuracies));
+        var figures = FinalFigures.Of(dataset, spec.Evaluation.Metric, final, labelModelProbabilities, endModel.Predictions, endModel.BaselinePredictions);
+        CheckFinalLabels(dataset, analyses.Values, final, figures);
+        return new RunArtifacts
+        {
+            Spec = spec,
+            Dataset = dataset,
+            Synthesizer = synthesizer,
+            Apply = apply,
+            Programs = [.. LoadReadablePrograms(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder)), .. rules.Files],
+            Votes = votes,
+            Analyses = analyses,
+            LabelModel = labelModel,
+            LabelModelValidScores = fit.Scores,
+            LabelModelChoiceReason = fit.Reason,
+            Warnings = _warnings,
+            Balance = fit.Balance,
+            LabelModelProbabilities = labelModelProbabilities,
+            EndModel = endModel,
+            FinalChoice = choice,
+            FinalProbabilities = final,
+            Figures = figures,
+        };
+    }
+
+    /// <summary>The fitted label model, how to make another of its kind, the class balance it assumes, and why it was chosen.</summary>
+    private sealed record LabelModelFit(ILabelModel Model, Func<ILabelModel> NewModel, ClassBalance Balance, IReadOnlyList<ScoredCandidate> Scores, string? Reason);
+
+    /// <summary>
+    /// With valid gold, <c>auto</c> chooses among the catalog's models on valid (the programs' votes there, in sample: docs/architecture.md,
+    /// "Choosing on valid", says what was measured), with valid's class shares as the balance; without it, majority vote with
+    /// the balance estimated from the votes.
+    /// </summary>
+    private LabelModelFit FitLabelModel(TaskSpec spec, Dataset dataset, Dictionary<string, LabelMatrix> votes, int[]? validGold)
+    {
+        Step("fitting the label model");
+        if (validGold is null)
+        {
+            var majority = new MajorityVote();
+            majority.Fit(votes[SplitName.Train], ClassBalance.Estimated);
+            Step($"label model: {majority.Name}");
+            return new LabelModelFit(majority, () => new MajorityVote(), ClassBalance.Estimated, [], null);
+        }
+
+        var balance = ClassBalance.FromGold(validGold, dataset.Classes);
+        var auto = LabelModelCatalog.CreateAuto(votes[SplitName.Valid], validGold, spec.Evaluation.Metric, classNames: dataset.ClassNames);
+        auto.Fit(votes[SplitName.Train], balance);
+        if (auto.Warning is { } warning)
+        {
+            Warn(warning);
+        }
+
+        // The chosen model's name is looked up here once; the stages after this one get the model, or this factory.
+        var chosen = auto.ChosenModel.Name;
+        Step($"label model: {auto.Notes[0]}");
+        return new LabelModelFit(auto.ChosenModel, () => LabelModelCatalog.Create(chosen), balance, auto.ValidScores, auto.Notes[0]);
+    }
+
+    /// <summary>What <see cref="AddOfflineRules"/> decided: the label model to use, the rule files that vote, and, when they vote, the valid folds and valid probabilities without them.</summary>
+    private sealed record OfflineRulesOutcome(ILabelModel Model, IReadOnlyList<ProgramFile> Files, IReadOnlyList<ValidFold>? ValidFolds, float[]? ValidWithoutRules);
+
+    /// <summary>
+    /// Beside programs a person or an LLM wrote, the offline synthesizer's rules learned from valid vote too when, cross-fitted
+    /// on valid, they make the label model better in accuracy and log-loss both; <paramref name="votes"/> then gets their
+    /// columns and the label model is fitted again.
+    /// </summary>
+    private OfflineRulesOutcome AddOfflineRules(TaskSpec spec, Dictionary<string, string[]> texts, Dictionary<string, LabelMatrix> votes, LabelModelFit fit, int[] validGold, int validFoldCount)
+    {
+        var folder = Path.Combine(_staging, OfflineAugmentation.Folder);
+        Step($"checking on valid ({validFoldCount} folds) whether the offline synthesizer's rules, learned from valid, help the programs");
+        var validProbabilities = new float[votes[SplitName.Valid].Rows * spec.Classes.Count];
+        fit.Model.PredictProbabilities(votes[SplitName.Valid], validProbabilities);
+        var decision = OfflineAugmentation.Decide(spec, fit.NewModel, fit.Balance, texts, votes, validProbabilities, validGold, Progress);
+        Step($"offline rules beside the programs: {(decision.Use ? "yes" : "no")} ({decision.Programs.Count} rule programs; label-model valid accuracy / log-loss " +
+            $"{decision.ValidAccuracy:0.000}/{decision.ValidLogLoss:0.000} without, {decision.AugmentedValidAccuracy:0.000}/{decision.AugmentedValidLogLoss:0.000} with, cross-fitted)");
+        if (!decision.Use)
+        {
+            return new OfflineRulesOutcome(fit.Model, OfflineAugmentation.Write(folder, []), null, null);
+        }
+
+        foreach (var name in votes.Keys.ToArray())
+        {
+            votes[name] = OfflineAugmentation.Augment(votes[name], texts[name], texts[name].Select(RuleFeatures.Tokenize).ToArray(), decision.Programs);
+        }
+
+        var model = fit.NewModel();
+        model.Fit(votes[SplitName.Train], fit.Balance);
+        var files = OfflineAugmentation.Write(folder, decision.Programs);
+        Step($"wrote the {files.Count} offline rule programs that vote to {Path.Combine(spec.ProjectDirectory, OutputFolder, OfflineAugmentation.Folder)}");
+        return new OfflineRulesOutcome(model, files, decision.Folds, validProbabilities);
+    }
+
+    /// <summary>
+    /// Chooses on valid (out of sample) where the final labels come from, and makes them for every split; without valid gold
+    /// the label model's probabilities are the final ones.
+    /// </summary>
+    private (FinalChoice.Choice? Choice, Dictionary<string, float[]> Final) ChooseFinalLabels(
+        TaskSpec spec, Dataset dataset, Dictionary<string, LabelMatrix> votes, Dictionary<string, float[]> labelModelProbabilities,
+        float[]? labelModelValid, IReadOnlyList<ValidFold>? validFolds, EndModelResult endModel)
+    {
+        var classes = dataset.Classes;
         var covered = votes.ToDictionary(kv => kv.Key, kv => kv.Value.CoveredRows());
         var validCoveredOutOfSample = ValidFold.OverlayCovered(covered[SplitName.Valid], validFolds ?? []);
-
         FinalChoice.Choice? choice = null;
-        if (hasValidGold)
+        if (labelModelValid is not null)
         {
-            choice = FinalChoice.Choose(labelModelValid!, endModel.ValidOutOfSample!, endModel.BaselineValidOutOfSample, validCoveredOutOfSample, validGold!, classes, spec.Evaluation.Metric, dataset.ClassNames);
+            choice = FinalChoice.Choose(labelModelValid, endModel.ValidOutOfSample!, endModel.BaselineValidOutOfSample, validCoveredOutOfSample, dataset.Valid!.Rows.Labels, classes, spec.Evaluation.Metric, dataset.ClassNames);
             Step($"final labels: {choice.Describe()} (label model where programs voted, end model elsewhere; temperatures {choice.LabelModelTemperature:0.00} / {choice.EndModelTemperature:0.00}; " +
                 $"valid accuracy / macro-F1 / log-loss by label-model weight: {string.Join(", ", choice.Scores.Select((s, k) => $"w={s.Weight:0.00} {s.ValidAccuracy:0.000}/{choice.Scored[k].Valid.MacroF1:0.000}/{s.ValidLogLoss:0.000}"))}" +
                 $"{(choice.DevOnly is { } d ? $", dev-only baseline {d.ValidAccuracy:0.000}/{choice.Scored[^1].Valid.MacroF1:0.000}/{d.ValidLogLoss:0.000}" : "")}; ranked by {choice.Metric.DisplayName()}: {choice.Reason})");
@@ -436,6 +485,7 @@ public sealed class RunPipeline
             }
         }
 
+        var final = new Dictionary<string, float[]>();
         foreach (var split in dataset.Splits)
         {
             var endSide = split.Name == SplitName.Valid && endModel.ValidOutOfSample is { } outOfSample ? outOfSample : endModel.Predictions[split.Name];
@@ -449,32 +499,7 @@ public sealed class RunPipeline
             };
         }
 
-        var analyses = votes.ToDictionary(
-            kv => kv.Key,
-            kv => LabelAnalysis.Analyze(kv.Value, dataset.Split(kv.Key).Rows.HasAnyGold ? dataset.Split(kv.Key).Rows.Labels : null, labelModel.EstimatedAccuracies));
-        var figures = FinalFigures.Of(dataset, spec.Evaluation.Metric, final, labelModelProbabilities, endModel.Predictions, endModel.BaselinePredictions);
-        CheckFinalLabels(dataset, analyses.Values, final, figures);
-        return new RunArtifacts
-        {
-            Spec = spec,
-            Dataset = dataset,
-            Synthesizer = synthesizer,
-            Apply = apply,
-            Programs = [.. LoadReadablePrograms(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder)), .. offlineRuleFiles],
-            Votes = votes,
-            Analyses = analyses,
-            LabelModelName = labelModel.Name,
-            LabelModelValidScores = labelModelScores,
-            LabelModelChoiceReason = labelModelChoiceReason,
-            Warnings = _warnings,
-            ClassPrior = labelModel.ClassPrior,
-            Balance = balance,
-            LabelModelProbabilities = labelModelProbabilities,
-            EndModel = endModel,
-            FinalChoice = choice,
-            FinalProbabilities = final,
-            Figures = figures,
-        };
+        return (choice, final);
     }
 
     /// <summary>
@@ -534,7 +559,7 @@ public sealed class RunPipeline
         var classes = artifacts.Dataset.Classes;
         var modelFolder = Path.Combine(outFolder, ProjectLayout.EndModelFolderName);
         artifacts.EndModel.Model.Save(modelFolder);
-        FinalRule.Of(artifacts.LabelModelName, artifacts.Balance, artifacts.Votes[SplitName.Train], artifacts.FinalChoice)
+        FinalRule.Of(artifacts.LabelModel.Name, artifacts.Balance, artifacts.Votes[SplitName.Train], artifacts.FinalChoice)
             .Save(outFolder, artifacts.Votes[SplitName.Train], artifacts.EndModel.BaselineModel);
 
         var csv = Path.Combine(outFolder, "labels.csv");
@@ -549,7 +574,7 @@ public sealed class RunPipeline
         {
             Programs = artifacts.Votes[SplitName.Train].Programs,
             Coverage = Math.Round(artifacts.Analyses[SplitName.Train].Coverage, 4),
-            LabelModel = artifacts.LabelModelName,
+            LabelModel = artifacts.LabelModel.Name,
             FinalTestAccuracy = Round(figures.FinalTest?.Accuracy),
             LabelModelTestAccuracy = Round(figures.LabelModelTest?.Accuracy),
             EndModelTestAccuracy = Round(figures.EndModelTest?.Accuracy),

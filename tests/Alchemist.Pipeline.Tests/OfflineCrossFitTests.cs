@@ -17,7 +17,7 @@ public class OfflineCrossFitTests
         Assert.Empty(OfflineSynthesizer.Synthesize(validTexts, validGold, classNames));
         string[] trainTexts = ["the same words on every row", "other words", "more words"];
 
-        var folds = OfflineCrossFit.Folds(new OfflineShape(classNames, true, [], [], null), "metal", ClassBalance.FromGiven([0.3, 0.7]),
+        var folds = OfflineCrossFit.Folds(new OfflineShape(classNames, true, [], [], null), () => LabelModelCatalog.Create("metal"), ClassBalance.FromGiven([0.3, 0.7]),
             new OfflineInputs(trainTexts, [], trainTexts.Length), new OfflineInputs(validTexts, [], validTexts.Length), validGold);
 
         Assert.Equal(ValidFolds.MaxFolds, folds.Count);

@@ -97,7 +97,7 @@ public static class HtmlReport
         foreach (var (name, probabilities) in new (string, IReadOnlyDictionary<string, float[]>?)[]
         {
             ("final (" + summary.FinalSource + ")", run.FinalProbabilities),
-            ("label model (" + run.LabelModelName + ")", run.LabelModelProbabilities),
+            ("label model (" + run.LabelModel.Name + ")", run.LabelModelProbabilities),
             ("end model (valid: cross-fitted)", validEnd),
             ("dev-only baseline (valid: trained on it)", run.EndModel.BaselinePredictions),
         })
@@ -180,7 +180,7 @@ public static class HtmlReport
         html.Append("<h2>Label models on valid</h2>\n");
         if (run.LabelModelValidScores.Count == 0)
         {
-            html.Append(CultureInfo.InvariantCulture, $"<p>No gold labels on valid: {E(run.LabelModelName)} was used without comparison.</p>\n");
+            html.Append(CultureInfo.InvariantCulture, $"<p>No gold labels on valid: {E(run.LabelModel.Name)} was used without comparison.</p>\n");
             return;
         }
 
@@ -188,7 +188,7 @@ public static class HtmlReport
         foreach (var candidate in run.LabelModelValidScores)
         {
             var leftOut = candidate.Collapsed.Count == 0 ? "" : ClassCollapse.Describe(candidate.Collapsed, run.Dataset.ClassNames);
-            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(candidate.Name)}</td><td>{Num(candidate.Valid.Accuracy)}</td><td>{Num(candidate.Valid.MacroF1)}</td><td>{E(leftOut)}</td><td>{(candidate.Name == run.LabelModelName ? "chosen" : "")}</td></tr>");
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(candidate.Name)}</td><td>{Num(candidate.Valid.Accuracy)}</td><td>{Num(candidate.Valid.MacroF1)}</td><td>{E(leftOut)}</td><td>{(candidate.Name == run.LabelModel.Name ? "chosen" : "")}</td></tr>");
         }
 
         html.Append("</table>\n");
