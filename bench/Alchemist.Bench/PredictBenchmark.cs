@@ -27,7 +27,7 @@ internal static class PredictBenchmark
         {
             var project = Path.Combine(root, "project");
             CopyExample(project);
-            var trainSeconds = Time(() => new RunPipeline(TextWriter.Null).Run(project));
+            var trainSeconds = Time(() => new RunPipeline(TextWriter.Null).RunAsync(project).GetAwaiter().GetResult());
             var spec = SpecReader.Load(project);
             var comments = Predictor.OpenRows(spec, spec.ResolvePath(spec.Data.Train!), "wrench").ReadAll().Text("text");
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"predict benchmark: example trained in {trainSeconds:0.0} s; {Environment.ProcessorCount} processors"));

@@ -94,7 +94,7 @@ public static class QualityBenchmark
             {
                 ResynthesizeOffline(project);
                 var pipeline = new RunPipeline(TextWriter.Null) { Force = true, Metric = metric };
-                pipeline.Run(project);
+                pipeline.RunAsync(project).GetAwaiter().GetResult();
                 var run = pipeline.Artifacts ?? throw new InvalidOperationException($"{project}: the run computed nothing");
                 var train = run.Dataset.Train;
                 if (!train.Rows.HasAnyGold)

@@ -37,6 +37,26 @@ internal static class StageDisplay
             });
     }
 
+    /// <inheritdoc cref="Run"/>
+    public static async Task<T> RunAsync<T>(Func<TextWriter, IProgress<StageProgress>?, Task<T>> work)
+    {
+        if (!IsInteractive)
+        {
+            return await work(Program.Progress, null).ConfigureAwait(false);
+        }
+
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        return await console.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .StartAsync(async context =>
+            {
+                using var log = new ConsoleLineWriter(console);
+                return await work(log, new Bars(context)).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+    }
+
     /// <summary>One bar a stage, made when the stage first reports; a stage whose total is not known spins.</summary>
     private sealed class Bars(ProgressContext context) : IProgress<StageProgress>
     {

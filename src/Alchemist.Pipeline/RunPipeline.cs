@@ -48,7 +48,7 @@ public sealed class RunPipeline
     /// <summary>Ranks choices on valid by this instead of the spec's evaluation.metric (the quality bench compares the two).</summary>
     public EvaluationMetric? Metric { get; init; }
 
-    /// <summary>What the last <see cref="Run"/> computed; null when it reused an earlier run's outputs.</summary>
+    /// <summary>What the last <see cref="RunAsync"/> computed; null when it reused an earlier run's outputs.</summary>
     public RunArtifacts? Artifacts { get; private set; }
 
     /// <summary>
@@ -56,7 +56,7 @@ public sealed class RunPipeline
     /// into a staging folder and replace <c>out/</c> as one set at the end, so a cancelled or killed run leaves the previous
     /// run's outputs whole, and what finished (LLM calls, program columns) is cached for the rerun.
     /// </summary>
-    public RunSummary Run(string projectDirectory, CancellationToken cancellationToken = default)
+    public async Task<RunSummary> RunAsync(string projectDirectory, CancellationToken cancellationToken = default)
     {
         _cancellation = cancellationToken;
         var spec = SpecReader.Load(projectDirectory);
@@ -74,7 +74,7 @@ public sealed class RunPipeline
         if (ProgramFile.PathsIn(programsFolder).Count == 0)
         {
             dataset = LoadData(spec);
-            synthesizer = Synthesize(spec, dataset, programsFolder);
+            synthesizer = await SynthesizeAsync(spec, dataset, programsFolder).ConfigureAwait(false);
         }
 
         var fingerprint = RunState.Fingerprint(spec, programsFolder);
@@ -92,7 +92,7 @@ public sealed class RunPipeline
             Directory.Delete(_staging, recursive: true);
         }
 
-        var artifacts = Artifacts = Analyze(spec, dataset, synthesizer);
+        var artifacts = Artifacts = await AnalyzeAsync(spec, dataset, synthesizer).ConfigureAwait(false);
         _cancellation.ThrowIfCancellationRequested();
         var summary = WriteOutputs(spec, artifacts);
         // Follow-up programs change the folder the fingerprint was taken of; the saved state is of what the outputs saw. A
@@ -151,11 +151,11 @@ public sealed class RunPipeline
         return dataset;
     }
 
-    private string Synthesize(TaskSpec spec, Dataset dataset, string programsFolder)
+    private async Task<string> SynthesizeAsync(TaskSpec spec, Dataset dataset, string programsFolder)
     {
         if (spec.Llm.Provider != LlmProvider.Offline)
         {
-            return SynthesizeWithLlm(spec);
+            return await SynthesizeWithLlmAsync(spec).ConfigureAwait(false);
         }
 
         var valid = dataset.Valid ?? throw spec.Error("data.valid", "the offline synthesizer learns from the valid split's gold labels, and the project has no valid split");
@@ -194,12 +194,12 @@ public sealed class RunPipeline
     }
 
     /// <summary>The LLM path: the synthesis engine over the project's response cache and ledger, so a rerun repeats no call.</summary>
-    private string SynthesizeWithLlm(TaskSpec spec)
+    private async Task<string> SynthesizeWithLlmAsync(TaskSpec spec)
     {
         var settings = SynthesisSettings.FromSpec(spec);
         Step($"synthesizing {settings.Programs} programs with {settings.Endpoint.Provider}, model {settings.ProgramModel}");
         using var synthesizer = SynthesisSession.Open(spec, settings, line => Log("  " + line));
-        var report = synthesizer.RunAsync(_cancellation).GetAwaiter().GetResult();
+        var report = await synthesizer.RunAsync(_cancellation).ConfigureAwait(false);
         Step($"synthesis: {report.Accepted.Count()} accepted of {report.Outcomes.Count}; {report.CallsMade} calls made, {report.CacheHits} from the cache, ${report.SpentThisRunUsd:0.0000} spent now");
         if (report.Pending.Any())
         {
@@ -301,12 +301,12 @@ public sealed class RunPipeline
     /// True when a program was written (the programs are then applied again). What could not be done is a warning, never a
     /// failure: the run goes on with the programs it has.
     /// </summary>
-    private bool FollowUp(TaskSpec spec, IReadOnlyList<ClassFollowUp> requests)
+    private async Task<bool> FollowUpAsync(TaskSpec spec, IReadOnlyList<ClassFollowUp> requests)
     {
         var settings = SynthesisSettings.FromSpec(spec);
         Step($"asking {settings.Endpoint.Provider} for programs for {requests.Count} weak class(es), at most {spec.Synthesis.FollowUpCalls} call(s) (synthesis.follow_up_calls)");
         using var synthesizer = SynthesisSession.Open(spec, settings, line => Log("  " + line));
-        var (report, notAsked) = synthesizer.FollowUpAsync(requests, spec.Synthesis.FollowUpCalls, _cancellation).GetAwaiter().GetResult();
+        var (report, notAsked) = await synthesizer.FollowUpAsync(requests, spec.Synthesis.FollowUpCalls, _cancellation).ConfigureAwait(false);
         Step($"follow-up: {report.Accepted.Count()} accepted of {report.Outcomes.Count}; {report.CallsMade} calls made, ${report.SpentThisRunUsd:0.0000} spent now");
         _followUpPending = report.Pending.Any();
         foreach (var outcome in report.Outcomes.Where(o => o.Kind != OutcomeKind.Accepted))
@@ -324,10 +324,10 @@ public sealed class RunPipeline
         return report.Accepted.Any();
     }
 
-    private RunArtifacts Analyze(TaskSpec spec, Dataset dataset, string synthesizer)
+    private async Task<RunArtifacts> AnalyzeAsync(TaskSpec spec, Dataset dataset, string synthesizer)
     {
         var (apply, votes) = ApplyPrograms(spec, dataset);
-        if (FollowUpRequests(spec, dataset, votes) is { Count: > 0 } followUps && FollowUp(spec, followUps))
+        if (FollowUpRequests(spec, dataset, votes) is { Count: > 0 } followUps && await FollowUpAsync(spec, followUps).ConfigureAwait(false))
         {
             (apply, votes) = ApplyPrograms(spec, dataset);
         }

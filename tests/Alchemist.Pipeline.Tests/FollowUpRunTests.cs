@@ -25,9 +25,9 @@ public sealed class FollowUpRunTests : IDisposable
     public void Dispose() => _project.Dispose();
 
     [Fact]
-    public void A_class_without_a_program_gets_one_follow_up_call_whose_program_is_checked_written_and_applied()
+    public async Task A_class_without_a_program_gets_one_follow_up_call_whose_program_is_checked_written_and_applied()
     {
-        var first = new RunPipeline(new StringWriter()).Run(_project.Root, TestContext.Current.CancellationToken);
+        var first = await new RunPipeline(new StringWriter()).RunAsync(_project.Root, TestContext.Current.CancellationToken);
         Assert.Contains(first.Warnings, w => w.StartsWith("no program votes for spam", StringComparison.Ordinal));
         var pending = Assert.Single(first.Warnings, w => w.StartsWith("the follow-up followup-spam waits for its reply in ", StringComparison.Ordinal));
         var exchange = Path.Combine(_project.Root, ".alchemist", "exchange");
@@ -41,7 +41,7 @@ public sealed class FollowUpRunTests : IDisposable
         File.WriteAllText(prompt.Replace(".prompt.md", ".reply.md", StringComparison.Ordinal),
             "Here it is:\n```csharp\npublic static int Label(string text) => text.Contains(\"winner\") ? 2 : -1;\n```\n");
         var log = new StringWriter();
-        var second = new RunPipeline(log).Run(_project.Root, TestContext.Current.CancellationToken);
+        var second = await new RunPipeline(log).RunAsync(_project.Root, TestContext.Current.CancellationToken);
 
         Assert.False(second.Reused, "a run that waited for a follow-up reply is not reused");
         var program = File.ReadAllText(Path.Combine(_project.Root, "programs", "followup-spam.cs"));
@@ -52,7 +52,7 @@ public sealed class FollowUpRunTests : IDisposable
         Assert.Equal(1.0, second.FinalTestPerClass.Single(c => c.Class == "spam").Recall);
         Assert.Single(File.ReadAllLines(Path.Combine(_project.Root, ".alchemist", "ledger.jsonl")), line => line.Contains("followup-spam", StringComparison.Ordinal));
 
-        var third = new RunPipeline(new StringWriter()).Run(_project.Root, TestContext.Current.CancellationToken);
+        var third = await new RunPipeline(new StringWriter()).RunAsync(_project.Root, TestContext.Current.CancellationToken);
         Assert.True(third.Reused, "with the class covered nothing is asked and the run is reused");
     }
 }

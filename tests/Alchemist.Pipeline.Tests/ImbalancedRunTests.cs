@@ -24,10 +24,10 @@ public sealed class ImbalancedRunTests : IDisposable
     public void Dispose() => _project.Dispose();
 
     [Fact]
-    public void The_run_warns_and_reports_every_class_where_collapse_is_the_easy_answer()
+    public async Task The_run_warns_and_reports_every_class_where_collapse_is_the_easy_answer()
     {
         var log = new StringWriter();
-        var summary = new RunPipeline(log).Run(_project.Root, TestContext.Current.CancellationToken);
+        var summary = await new RunPipeline(log).RunAsync(_project.Root, TestContext.Current.CancellationToken);
 
         // Hand-computed from the layout: test has 200 rows, 160 routine, 30 urgent, 10 spam.
         Assert.Equal("routine", summary.MajorityClass);

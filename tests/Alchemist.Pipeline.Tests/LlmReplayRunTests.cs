@@ -54,7 +54,7 @@ public sealed class LlmReplayRunTests : IDisposable
         }, recordings, ct);
 
         var log = new StringWriter();
-        var summary = new RunPipeline(log).Run(project, TestContext.Current.CancellationToken);
+        var summary = await new RunPipeline(log).RunAsync(project, TestContext.Current.CancellationToken);
 
         Assert.StartsWith("llm exchange", summary.Synthesizer, StringComparison.Ordinal);
         var figures = $"final {summary.FinalTestAccuracy} ({summary.FinalSource}), label model {summary.LabelModelTestAccuracy}, end model {summary.EndModelTestAccuracy}, " +

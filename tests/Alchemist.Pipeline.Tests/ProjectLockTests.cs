@@ -11,7 +11,7 @@ public sealed class ProjectLockTests : IDisposable
     public void Dispose() => Directory.Delete(_project, recursive: true);
 
     [Fact]
-    public void A_second_run_on_the_same_project_is_refused_naming_the_process_that_holds_it_and_may_go_once_it_ends()
+    public async Task A_second_run_on_the_same_project_is_refused_naming_the_process_that_holds_it_and_may_go_once_it_ends()
     {
         using (ProjectLock.Acquire(_project))
         {
@@ -19,7 +19,7 @@ public sealed class ProjectLockTests : IDisposable
             Assert.Contains($"another alchemist run is using {_project} (pid {Environment.ProcessId}, since ", refused.Message, StringComparison.Ordinal);
             Assert.Equal(ProjectLock.PathIn(_project), refused.File);
 
-            var run = Assert.Throws<UserError>(() => new RunPipeline(TextWriter.Null).Run(_project, TestContext.Current.CancellationToken));
+            var run = await Assert.ThrowsAsync<UserError>(() => new RunPipeline(TextWriter.Null).RunAsync(_project, TestContext.Current.CancellationToken));
             Assert.StartsWith("another alchemist run", run.Message, StringComparison.Ordinal);
         }
 

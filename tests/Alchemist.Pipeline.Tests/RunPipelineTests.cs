@@ -13,23 +13,21 @@ namespace Alchemist.Pipeline.Tests;
 /// </summary>
 public sealed class RunPipelineTests(RunPipelineTests.YoutubeRun run) : IClassFixture<RunPipelineTests.YoutubeRun>
 {
-    public sealed class YoutubeRun : IDisposable
+    public sealed class YoutubeRun : IAsyncLifetime
     {
-        public YoutubeRun()
+        public string Directory { get; } = ExampleProject.CopyTo(Path.Combine(Path.GetTempPath(), "alchemist-run-" + Guid.NewGuid().ToString("N")));
+
+        public StringWriter Log { get; } = new();
+
+        public RunSummary Summary { get; private set; } = null!;
+
+        public async ValueTask InitializeAsync() => Summary = await new RunPipeline(Log).RunAsync(Directory);
+
+        public ValueTask DisposeAsync()
         {
-            Directory = ExampleProject.CopyTo(Path.Combine(Path.GetTempPath(), "alchemist-run-" + Guid.NewGuid().ToString("N")));
-
-            Log = new StringWriter();
-            Summary = new RunPipeline(Log).Run(Directory);
+            System.IO.Directory.Delete(Directory, recursive: true);
+            return ValueTask.CompletedTask;
         }
-
-        public string Directory { get; }
-
-        public StringWriter Log { get; }
-
-        public RunSummary Summary { get; }
-
-        public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
     }
 
     [Fact]
@@ -105,9 +103,9 @@ public sealed class RunPipelineTests(RunPipelineTests.YoutubeRun run) : IClassFi
     }
 
     [Fact]
-    public void A_rerun_with_nothing_changed_reuses_the_results()
+    public async Task A_rerun_with_nothing_changed_reuses_the_results()
     {
-        var again = new RunPipeline(TextWriter.Null).Run(run.Directory, TestContext.Current.CancellationToken);
+        var again = await new RunPipeline(TextWriter.Null).RunAsync(run.Directory, TestContext.Current.CancellationToken);
         Assert.True(again.Reused);
         Assert.Equal(run.Summary.FinalTestAccuracy, again.FinalTestAccuracy);
     }

@@ -19,7 +19,7 @@ public sealed class ThresholdRunTests : IDisposable
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [Fact]
-    public void A_project_with_number_inputs_only_runs_offline_end_to_end_with_cross_fitted_valid_figures()
+    public async Task A_project_with_number_inputs_only_runs_offline_end_to_end_with_cross_fitted_valid_figures()
     {
         var random = new Random(11);
         var files = new Dictionary<string, string>();
@@ -30,7 +30,7 @@ public sealed class ThresholdRunTests : IDisposable
         }
 
         var log = new StringWriter();
-        var summary = InitAndRun(log, new NewProject { Data = files["train"], Valid = files["valid"], Test = files["test"], NumberFields = ["catScore", "dogScore"] });
+        var summary = await InitAndRun(log, new NewProject { Data = files["train"], Valid = files["valid"], Test = files["test"], NumberFields = ["catScore", "dogScore"] });
 
         Assert.Contains("cross-fitting the offline synthesizer on valid", log.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("rejected", log.ToString(), StringComparison.Ordinal);
@@ -43,7 +43,7 @@ public sealed class ThresholdRunTests : IDisposable
     }
 
     [Fact]
-    public void Surface_features_of_the_real_sms_split_label_it_offline_far_above_the_majority_class()
+    public async Task Surface_features_of_the_real_sms_split_label_it_offline_far_above_the_majority_class()
     {
         var folder = SharedFolder.Dataset("sms");
         string[] names = ["length", "digits", "upperShare", "exclamations"];
@@ -66,7 +66,7 @@ public sealed class ThresholdRunTests : IDisposable
             testLabels = split == "test" ? labels : testLabels;
         }
 
-        var summary = InitAndRun(new StringWriter(), new NewProject { Data = files["train"], Valid = files["valid"], Test = files["test"], NumberFields = names, Classes = "ham,spam" });
+        var summary = await InitAndRun(new StringWriter(), new NewProject { Data = files["train"], Valid = files["valid"], Test = files["test"], NumberFields = names, Classes = "ham,spam" });
 
         var majority = testLabels.GroupBy(l => l).Max(g => g.Count()) / (double)testLabels.Length;
         Assert.True(summary.FinalTestAccuracy >= majority + 0.05, $"final {summary.FinalTestAccuracy}, majority class {majority:0.000}");
@@ -74,7 +74,7 @@ public sealed class ThresholdRunTests : IDisposable
     }
 
     [Fact]
-    public void A_project_with_text_and_number_inputs_gets_text_rules_and_threshold_programs_that_all_compile()
+    public async Task A_project_with_text_and_number_inputs_gets_text_rules_and_threshold_programs_that_all_compile()
     {
         // The youtube comments with their length in characters as a number input beside the text.
         var folder = SharedFolder.Dataset("youtube");
@@ -92,7 +92,7 @@ public sealed class ThresholdRunTests : IDisposable
         }
 
         var log = new StringWriter();
-        var summary = InitAndRun(log, new NewProject { Data = files["train"], Valid = files["valid"], Test = files["test"], TextFields = ["text"], NumberFields = ["length"], Classes = "ham,spam" });
+        var summary = await InitAndRun(log, new NewProject { Data = files["train"], Valid = files["valid"], Test = files["test"], TextFields = ["text"], NumberFields = ["length"], Classes = "ham,spam" });
 
         Assert.DoesNotContain("rejected", log.ToString(), StringComparison.Ordinal);
         Assert.Contains("cross-fitting the offline synthesizer on valid", log.ToString(), StringComparison.Ordinal);
@@ -125,10 +125,10 @@ public sealed class ThresholdRunTests : IDisposable
         return path;
     }
 
-    private RunSummary InitAndRun(StringWriter log, NewProject data)
+    private Task<RunSummary> InitAndRun(StringWriter log, NewProject data)
     {
         var project = Path.Combine(_root, "project");
         ProjectInit.Create(project, data with { LabelField = "label", IdField = "id", Classes = data.Classes ?? string.Join(',', Classes) });
-        return new RunPipeline(log).Run(project);
+        return new RunPipeline(log).RunAsync(project, TestContext.Current.CancellationToken);
     }
 }

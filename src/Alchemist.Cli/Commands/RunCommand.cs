@@ -30,14 +30,14 @@ internal static class RunCommand
         // On a thread of its own, so that Ctrl-C ends the command within Program.CancelGrace even while a stage that cannot
         // stop midway (the end model's training) runs: its outputs are staged, so out/ stays whole.
         command.SetAction((result, cancellationToken) => Task.Run(
-            () => Run(result.GetValue(project)!, result.GetValue(json), result.GetValue(force), result.GetValue(trust), cancellationToken), cancellationToken));
+            () => RunAsync(result.GetValue(project)!, result.GetValue(json), result.GetValue(force), result.GetValue(trust), cancellationToken), cancellationToken));
         return command;
     }
 
-    private static int Run(DirectoryInfo project, bool json, bool force, bool trustPrograms, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(DirectoryInfo project, bool json, bool force, bool trustPrograms, CancellationToken cancellationToken)
     {
-        var summary = StageDisplay.Run((log, progress) =>
-            new RunPipeline(log) { Force = force, TrustPrograms = trustPrograms, Progress = progress }.Run(project.FullName, cancellationToken));
+        var summary = await StageDisplay.RunAsync((log, progress) =>
+            new RunPipeline(log) { Force = force, TrustPrograms = trustPrograms, Progress = progress }.RunAsync(project.FullName, cancellationToken)).ConfigureAwait(false);
         if (json)
         {
             Console.Out.WriteLine(JsonSerializer.Serialize(summary, RunSummary.Json));

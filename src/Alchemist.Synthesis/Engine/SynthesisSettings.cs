@@ -152,7 +152,7 @@ public sealed record SynthesisSettings
             Prices = FromSpecPrices(spec),
             SpendingCapUsd = llm.SpendingCapUsd,
             // Candidates are LLM-written: they run in this process only where the spec says to trust them.
-            Isolation = spec.Isolation is { Mode: "none", TrustPrograms: true } ? IsolationMode.None : IsolationMode.Process,
+            Isolation = spec.Isolation?.TrustPrograms == true && ProjectApply.ParseIsolation(spec.Isolation.Mode) == IsolationMode.None ? IsolationMode.None : IsolationMode.Process,
             Limits = ProjectApply.LimitsFor(spec),
         };
     }
