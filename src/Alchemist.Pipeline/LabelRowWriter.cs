@@ -27,6 +27,14 @@ internal sealed class LabelRowWriter : IDisposable
     private readonly CsvWriter? _csv;
     private readonly Utf8JsonWriter? _json;
     private readonly IReadOnlyList<string> _classNames;
+
+    // Property names encoded once: encoding and escape-checking them again for each of millions of rows cost predict's writer.
+    private static readonly JsonEncodedText SplitName = JsonEncodedText.Encode("split");
+    private static readonly JsonEncodedText IdName = JsonEncodedText.Encode("id");
+    private static readonly JsonEncodedText LabelName = JsonEncodedText.Encode("label");
+    private static readonly JsonEncodedText ProbabilitiesName = JsonEncodedText.Encode("probabilities");
+    private static readonly JsonEncodedText VotesName = JsonEncodedText.Encode("votes");
+    private readonly JsonEncodedText[] _jsonClassNames;
     private readonly bool _withSplit;
     private readonly bool _withVotes;
 
@@ -37,6 +45,7 @@ internal sealed class LabelRowWriter : IDisposable
         _classNames = classNames;
         _withSplit = withSplit;
         _withVotes = withVotes;
+        _jsonClassNames = [.. classNames.Select(c => JsonEncodedText.Encode(c))];
         if (format == LabelFileFormat.Jsonl)
         {
             _json = new Utf8JsonWriter(stream, new JsonWriterOptions { SkipValidation = true });
@@ -79,21 +88,21 @@ internal sealed class LabelRowWriter : IDisposable
         json.WriteStartObject();
         if (_withSplit)
         {
-            json.WriteString("split", split);
+            json.WriteString(SplitName, split);
         }
 
-        json.WriteString("id", id);
-        json.WriteString("label", _classNames[label]);
-        json.WriteStartObject("probabilities");
+        json.WriteString(IdName, id);
+        json.WriteString(LabelName, _jsonClassNames[label]);
+        json.WriteStartObject(ProbabilitiesName);
         for (var c = 0; c < probabilities.Length; c++)
         {
-            json.WriteNumber(_classNames[c], Math.Round(probabilities[c], 5));
+            json.WriteNumber(_jsonClassNames[c], Math.Round(probabilities[c], 5));
         }
 
         json.WriteEndObject();
         if (_withVotes)
         {
-            json.WriteStartObject("votes");
+            json.WriteStartObject(VotesName);
             foreach (var (program, vote) in votes ?? [])
             {
                 json.WriteString(program, vote);
