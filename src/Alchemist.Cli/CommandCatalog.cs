@@ -14,5 +14,6 @@ internal static class CommandCatalog
         yield return Commands.LabelModelCommand.Create();
         yield return Commands.SynthesizeCommand.Create();
         yield return Commands.CostCommand.Create();
+        yield return Commands.StudioCommand.Create();
     }
 }

@@ -11,10 +11,11 @@ namespace Alchemist.Pipeline;
 /// Remembers what the last run saw (spec, program files, data files, the tool itself) so that a rerun with nothing changed
 /// reuses its outputs instead of doing the work again.
 /// </summary>
-internal static class RunState
+public static class RunState
 {
     private const string FileName = "run.json";
 
+    /// <summary>The project's run.json.</summary>
     public static string PathIn(string projectDirectory) => new ProjectLayout(projectDirectory).RunStatePath;
 
     /// <summary>What a run's results depend on: this build of the pipeline and <see cref="InputsFingerprint"/>.</summary>
@@ -81,6 +82,7 @@ internal static class RunState
         hash.AppendData(Encoding.UTF8.GetBytes($"{info.Length} {info.LastWriteTimeUtc.Ticks} not read\n"));
     }
 
+    /// <summary>The last run's summary when its <see cref="Fingerprint"/> is <paramref name="fingerprint"/> and its outputs are all there; else null.</summary>
     public static RunSummary? TryReuse(string projectDirectory, string fingerprint)
     {
         var path = PathIn(projectDirectory);
@@ -112,6 +114,7 @@ internal static class RunState
         }
     }
 
+    /// <summary>Records a finished run: its fingerprints and summary.</summary>
     public static void Save(TaskSpec spec, string programsFolder, RunSummary summary)
     {
         var path = PathIn(spec.ProjectDirectory);

@@ -115,7 +115,11 @@ public sealed class ProgramFile
     /// <summary>Number of lines before <see cref="Source"/> in <see cref="Render"/>'s text (header plus blank line).</summary>
     public int HeaderLines => RenderHeader().Count(c => c == '\n');
 
-    internal static bool IsValidName(string name) =>
+    /// <summary>
+    /// Whether <paramref name="name"/> can name a program: 1 to 100 ASCII letters, digits, '_' or '-'. Such a name is a safe
+    /// file name and column name; anything else (a path, "..", a control character) never names one.
+    /// </summary>
+    public static bool IsValidName(string name) =>
         name.Length is > 0 and <= 100 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 
     /// <summary>The file's text: header, a blank line, then the source.</summary>
