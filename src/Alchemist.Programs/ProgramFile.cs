@@ -47,7 +47,8 @@ public sealed record ProgramProvenance
     /// <summary>When the program was written.</summary>
     public required DateTimeOffset Created { get; init; }
 
-    internal static ProgramProvenance ByPerson(string? name, DateTimeOffset created) =>
+    /// <summary>Written or last edited by a person (<c>author: person NAME</c>), at <paramref name="created"/>.</summary>
+    public static ProgramProvenance ByPerson(string? name, DateTimeOffset created) =>
         new() { Kind = ProgramAuthorKind.Person, AuthorName = name, Created = created };
 
     /// <summary>

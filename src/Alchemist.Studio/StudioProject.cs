@@ -5,49 +5,58 @@ using Alchemist.LabelModels;
 using Alchemist.Pipeline;
 using Alchemist.Programs;
 using Alchemist.Programs.Apply;
+using Alchemist.Programs.Compilation;
 using Alchemist.Spec;
 
 namespace Alchemist.Studio;
 
 /// <summary>
-/// A project as its last run left it, read for review: each program's figures (coverage, overlaps and conflicts on train,
-/// right and wrong on valid, the accuracy the label model estimates) and the rows that are its evidence. The votes are
-/// those the last apply wrote, and the label model is fitted again on the run's saved train votes, so the figures are the run's.
+/// A project opened for review and correction: each program's figures (coverage, overlaps and conflicts on train, right and
+/// wrong on valid, the accuracy the label model estimates), the rows that are its evidence, and saving a corrected program.
+/// The figures are of the programs' votes as the last apply wrote them, with the last run's label model (its kind and class
+/// balance) fitted on them; after a save, <see cref="ChangedSinceRun"/> says that the end model and final labels are the
+/// last run's until <c>alchemist run</c> runs again.
 /// </summary>
 public sealed class StudioProject
 {
     /// <summary>Rows of each kind of evidence sent at once: enough to judge a program, few enough for a page to show at once.</summary>
     public const int EvidenceRows = 50;
 
+    private readonly Lock _gate = new();
     private readonly Dataset _dataset;
     private readonly IReadOnlyDictionary<string, string[]> _texts;
-    private readonly IReadOnlyDictionary<string, LabelMatrix> _votes;
-    private readonly int[] _trainLabelModelClass;
-    private readonly IReadOnlyDictionary<string, ProgramFile> _files;
+    private readonly string _labelModel;
+    private readonly ClassBalance _balance;
+    private readonly ApplyOptions _apply;
+    private Snapshot _now;
 
-    private StudioProject(TaskSpec spec, Dataset dataset, IReadOnlyDictionary<string, LabelMatrix> votes, IReadOnlyList<ProgramRow> programs,
-        int[] trainLabelModelClass, IReadOnlyDictionary<string, ProgramFile> files)
+    private StudioProject(TaskSpec spec, Dataset dataset, string labelModel, ClassBalance balance, ApplyOptions apply, Snapshot now)
     {
         Spec = spec;
         _dataset = dataset;
         _texts = dataset.Splits.ToDictionary(s => s.Name, s => RowText.Of(spec, s));
-        _votes = votes;
-        Programs = programs;
-        _trainLabelModelClass = trainLabelModelClass;
-        _files = files;
+        _labelModel = labelModel;
+        _balance = balance;
+        _apply = apply;
+        _now = now;
     }
 
     /// <summary>The project's spec.</summary>
     public TaskSpec Spec { get; }
 
-    /// <summary>One row per program file: the programs that voted in the last run first, in the run's order, then those left out.</summary>
-    public IReadOnlyList<ProgramRow> Programs { get; }
+    /// <summary>One row per program file: the programs in the vote matrices first, in their order, then those left out.</summary>
+    public IReadOnlyList<ProgramRow> Programs => Volatile.Read(ref _now).Rows;
+
+    /// <summary>True once a program was saved here: the end model, final labels and report are then the last run's, not the programs'.</summary>
+    public bool ChangedSinceRun => Volatile.Read(ref _now).ChangedSinceRun;
 
     /// <summary>
     /// Reads the project after <c>alchemist run</c>; a project never run, or changed since its last run, is a
     /// <see cref="UserError"/> that says to run it.
     /// </summary>
-    public static StudioProject Load(string projectDirectory)
+    /// <param name="projectDirectory">The project folder.</param>
+    /// <param name="apply">How saved programs are applied again; null: as the spec says.</param>
+    public static StudioProject Load(string projectDirectory, ApplyOptions? apply = null)
     {
         var spec = SpecReader.Load(projectDirectory);
         var layout = new ProjectLayout(spec.ProjectDirectory);
@@ -64,50 +73,19 @@ public sealed class StudioProject
             votes[split.Name] = File.Exists(path) ? LabelMatrixFile.Read(path) : throw new UserError($"{path} is missing: run `alchemist run {spec.ProjectDirectory}` again", path);
         }
 
-        var (rule, trainVotes, _) = FinalRule.Load(layout.OutputFolder);
-        var labelModel = LabelModelCatalog.Create(rule.LabelModel);
-        labelModel.Fit(trainVotes, rule.Balance);
-        var probabilities = new float[trainVotes.Rows * trainVotes.Classes];
-        labelModel.PredictProbabilities(trainVotes, probabilities);
-        var trainClass = ClassificationMetrics.ArgMax(probabilities, trainVotes.Classes);
-        var estimated = trainVotes.ProgramNames.Select((name, j) => (name, j)).ToDictionary(p => p.name, p => labelModel.EstimatedAccuracies[p.j]);
-
-        var unreadable = new List<(string Name, string Error)>();
-        var files = ProgramFile.LoadFolder(layout.ProgramsFolder, unreadable, ProjectApply.LimitsFor(spec).MaxBytes).ToDictionary(f => f.Name);
-        var train = LabelAnalysis.Analyze(votes[SplitName.Train]);
-        var valid = dataset.Valid is { } validSplit && validSplit.Rows.HasAnyGold ? LabelAnalysis.Analyze(votes[SplitName.Valid], validSplit.Rows.Labels) : null;
-        var rows = new List<ProgramRow>();
-        for (var j = 0; j < train.Programs.Count; j++)
-        {
-            var p = train.Programs[j];
-            var v = valid?.Programs[j];
-            files.TryGetValue(p.Name, out var file);
-            rows.Add(new ProgramRow(p.Name, Author(file), [.. p.Polarity.Select(c => spec.ClassNames[c])], p.Coverage, p.Overlaps, p.Conflicts,
-                v?.Correct, v?.Incorrect, v?.EmpiricalAccuracy is { } a && double.IsFinite(a) ? a : null,
-                estimated.TryGetValue(p.Name, out var e) ? e : null, "active", null));
-        }
-
-        foreach (var (name, file) in files.Where(f => !rows.Any(r => r.Name == f.Key)).OrderBy(f => f.Key, StringComparer.Ordinal))
-        {
-            rows.Add(new ProgramRow(name, Author(file), [], 0, 0, 0, null, null, null, null, "left out",
-                "the last apply rejected or disabled it: `alchemist apply` says why"));
-        }
-
-        foreach (var (name, error) in unreadable)
-        {
-            rows.Add(new ProgramRow(name, "?", [], 0, 0, 0, null, null, null, null, "unreadable", error));
-        }
-
-        return new StudioProject(spec, dataset, votes, rows, trainClass, files);
+        var (rule, _, _) = FinalRule.Load(layout.OutputFolder);
+        return new StudioProject(spec, dataset, rule.LabelModel, rule.Balance, apply ?? ProjectApply.OptionsFor(spec, null),
+            Compute(spec, dataset, votes, rule.LabelModel, rule.Balance, changedSinceRun: false));
     }
 
     /// <summary>
     /// The rows that show what a program does: the valid rows it labeled right and wrong, train rows it fired on, and train
-    /// rows where the label model gave another class. Null for a name that is not a program of the last run.
+    /// rows where the label model gave another class. Null for a name that is not a program in the vote matrices.
     /// </summary>
     public ProgramEvidence? Evidence(string name)
     {
-        var j = IndexOf(_votes[SplitName.Train].ProgramNames, name);
+        var now = Volatile.Read(ref _now);
+        var j = IndexOf(now.Votes[SplitName.Train].ProgramNames, name);
         if (j < 0)
         {
             return null;
@@ -115,7 +93,7 @@ public sealed class StudioProject
 
         var right = new List<EvidenceRow>();
         var wrong = new List<EvidenceRow>();
-        if (_dataset.Valid is { } valid && _votes.TryGetValue(SplitName.Valid, out var validVotes))
+        if (_dataset.Valid is { } valid && now.Votes.TryGetValue(SplitName.Valid, out var validVotes))
         {
             var column = validVotes.Column(j);
             var gold = valid.Rows.Labels;
@@ -136,7 +114,7 @@ public sealed class StudioProject
 
         var fired = new List<EvidenceRow>();
         var disagrees = new List<EvidenceRow>();
-        var train = _votes[SplitName.Train].Column(j);
+        var train = now.Votes[SplitName.Train].Column(j);
         for (var r = 0; r < train.Length && (fired.Count < EvidenceRows || disagrees.Count < EvidenceRows); r++)
         {
             if (train[r] == LabelMatrix.Abstain)
@@ -149,13 +127,145 @@ public sealed class StudioProject
                 fired.Add(Row(SplitName.Train, r, train[r], null));
             }
 
-            if (train[r] != _trainLabelModelClass[r] && disagrees.Count < EvidenceRows)
+            if (train[r] != now.LabelModelClass[SplitName.Train][r] && disagrees.Count < EvidenceRows)
             {
-                disagrees.Add(Row(SplitName.Train, r, train[r], null) with { LabelModel = Spec.ClassNames[_trainLabelModelClass[r]] });
+                disagrees.Add(Row(SplitName.Train, r, train[r], null) with { LabelModel = Spec.ClassNames[now.LabelModelClass[SplitName.Train][r]] });
             }
         }
 
-        return new ProgramEvidence(name, _files.TryGetValue(name, out var file) ? file.Source : null, right, wrong, fired, disagrees);
+        var file = now.Files.GetValueOrDefault(name);
+        return new ProgramEvidence(name, file?.Source, file?.SourceHash, right, wrong, fired, disagrees);
+    }
+
+    /// <summary>
+    /// Saves a person's version of a program: it must compile and pass the sandbox verifier (else nothing changes on disk but
+    /// a draft of the text, and the errors come back on their lines of <paramref name="source"/>), and the file must still be
+    /// the version the person started from (<paramref name="baseHash"/>; else the save is refused as a conflict). The old
+    /// version is kept in .alchemist/history, the program is applied again (the other programs' columns come from the
+    /// cache), the label model is fitted again, and the result gives the figures before and after and the valid rows whose
+    /// label changed.
+    /// </summary>
+    public SaveResult Save(string name, string source, string baseHash, string? author)
+    {
+        lock (_gate)
+        {
+            var layout = new ProjectLayout(Spec.ProjectDirectory);
+            var path = Path.Combine(layout.ProgramsFolder, name + ProgramFile.Extension);
+            var before = _now;
+            if (!ProgramFile.IsValidName(name) || !before.Files.TryGetValue(name, out var current))
+            {
+                return SaveResult.Refused($"no program named '{ProgramFile.Printable(name)}'");
+            }
+
+            if (current.SourceHash != baseHash)
+            {
+                return SaveResult.Refused($"{path} changed since you opened it (by {current.Provenance.DescribeAuthor()}): reload it, and bring your change over", conflict: true);
+            }
+
+            var edited = new ProgramFile(name, ProgramProvenance.ByPerson(author, DateTimeOffset.UtcNow), source);
+            using (var compiler = new IsolatedProgramCompiler(ProjectApply.SignatureFor(Spec), ProjectApply.LimitsFor(Spec), _apply.WorkerPath))
+            {
+                var compiled = compiler.Compile(edited);
+                if (!compiled.Succeeded)
+                {
+                    // The text is kept where the next session finds it, whatever happens to the page.
+                    AtomicFile.WriteAllText(Path.Combine(layout.StateFolder, "drafts", name + ProgramFile.Extension), edited.Render());
+                    return SaveResult.Failed([.. compiled.Diagnostics.Select(d => new EditorError(Math.Max(0, d.Line - edited.HeaderLines), d.Column, Describe(d.Stage), d.Message))]);
+                }
+            }
+
+            var history = Path.Combine(layout.StateFolder, "history", name);
+            Directory.CreateDirectory(history);
+            File.Copy(path, Path.Combine(history, DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture) + ProgramFile.Extension));
+            edited.Save(layout.ProgramsFolder);
+
+            var applied = ProjectApply.Run(Spec, _apply);
+            var votes = new Dictionary<string, LabelMatrix>();
+            foreach (var split in applied.Splits)
+            {
+                var kept = applied.ProgramsInMatrix.Select(p => IndexOf(split.Matrix.ProgramNames, p)).ToArray();
+                votes[split.Split] = split.Matrix.SelectPrograms(kept);
+            }
+
+            var after = Compute(Spec, _dataset, votes, _labelModel, _balance, changedSinceRun: true);
+            Volatile.Write(ref _now, after);
+            var changed = new List<ChangedRow>();
+            if (_dataset.Valid is { } valid)
+            {
+                var old = before.LabelModelClass[SplitName.Valid];
+                var fresh = after.LabelModelClass[SplitName.Valid];
+                for (var r = 0; r < old.Length; r++)
+                {
+                    if (old[r] != fresh[r])
+                    {
+                        changed.Add(new ChangedRow(valid.Rows.RowIds[r], _texts[SplitName.Valid][r], Spec.ClassNames[old[r]], Spec.ClassNames[fresh[r]],
+                            valid.Rows.Labels[r] >= 0 ? Spec.ClassNames[valid.Rows.Labels[r]] : null));
+                    }
+                }
+            }
+
+            return new SaveResult(true, false, null, [], edited.SourceHash,
+                before.Rows.FirstOrDefault(r => r.Name == name), after.Rows.FirstOrDefault(r => r.Name == name), before.ValidAccuracy, after.ValidAccuracy, changed);
+        }
+    }
+
+    private static string Describe(DiagnosticStage stage) => stage switch
+    {
+        DiagnosticStage.Verify => "the sandbox does not allow this",
+        DiagnosticStage.Shape => "a program needs a Label method",
+        DiagnosticStage.Limits => "too large or too deeply nested for the sandbox",
+        DiagnosticStage.Internal => "Alchemist could not instrument this (a bug in Alchemist)",
+        _ => "C# error",
+    };
+
+    /// <summary>Everything the table and the evidence read, for one state of the programs; replaced whole, so readers never see half a save.</summary>
+    private sealed record Snapshot(
+        IReadOnlyDictionary<string, LabelMatrix> Votes,
+        IReadOnlyList<ProgramRow> Rows,
+        IReadOnlyDictionary<string, int[]> LabelModelClass,
+        IReadOnlyDictionary<string, ProgramFile> Files,
+        double? ValidAccuracy,
+        bool ChangedSinceRun);
+
+    private static Snapshot Compute(TaskSpec spec, Dataset dataset, IReadOnlyDictionary<string, LabelMatrix> votes, string labelModelName, ClassBalance balance, bool changedSinceRun)
+    {
+        var labelModel = LabelModelCatalog.Create(labelModelName);
+        labelModel.Fit(votes[SplitName.Train], balance);
+        var classOf = votes.ToDictionary(kv => kv.Key, kv =>
+        {
+            var p = new float[kv.Value.Rows * kv.Value.Classes];
+            labelModel.PredictProbabilities(kv.Value, p);
+            return ClassificationMetrics.ArgMax(p, kv.Value.Classes);
+        });
+
+        var layout = new ProjectLayout(spec.ProjectDirectory);
+        var unreadable = new List<(string Name, string Error)>();
+        var files = ProgramFile.LoadFolder(layout.ProgramsFolder, unreadable, ProjectApply.LimitsFor(spec).MaxBytes).ToDictionary(f => f.Name);
+        var train = LabelAnalysis.Analyze(votes[SplitName.Train], null, labelModel.EstimatedAccuracies);
+        var validGold = dataset.Valid is { } v && v.Rows.HasAnyGold ? v.Rows.Labels : null;
+        var valid = validGold is null ? null : LabelAnalysis.Analyze(votes[SplitName.Valid], validGold);
+        var rows = new List<ProgramRow>();
+        for (var j = 0; j < train.Programs.Count; j++)
+        {
+            var p = train.Programs[j];
+            var scored = valid?.Programs[j];
+            rows.Add(new ProgramRow(p.Name, Author(files.GetValueOrDefault(p.Name)), [.. p.Polarity.Select(c => spec.ClassNames[c])], p.Coverage, p.Overlaps, p.Conflicts,
+                scored?.Correct, scored?.Incorrect, scored?.EmpiricalAccuracy is { } a && double.IsFinite(a) ? a : null, p.EstimatedAccuracy, "active", null));
+        }
+
+        foreach (var (name, _) in files.Where(f => !rows.Any(r => r.Name == f.Key)).OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            rows.Add(new ProgramRow(name, Author(files[name]), [], 0, 0, 0, null, null, null, null, "left out",
+                "the last apply rejected or disabled it: `alchemist apply` says why"));
+        }
+
+        foreach (var (name, error) in unreadable)
+        {
+            rows.Add(new ProgramRow(name, "?", [], 0, 0, 0, null, null, null, null, "unreadable", error));
+        }
+
+        double? validAccuracy = validGold is null ? null : ClassificationMetrics.Compute(validGold, classOf[SplitName.Valid], spec.Classes.Count).Accuracy;
+        return new Snapshot(votes, rows, classOf, files, validAccuracy, changedSinceRun);
     }
 
     private EvidenceRow Row(string split, int row, int vote, int? gold) =>
@@ -174,18 +284,12 @@ public sealed class StudioProject
         return -1;
     }
 
-    private static string Author(ProgramFile? file) => file?.Provenance switch
-    {
-        null => "?",
-        { Kind: ProgramAuthorKind.Llm } p => $"llm {p.Provider}/{p.Model}",
-        { Kind: ProgramAuthorKind.Synthesizer } => "offline synthesizer",
-        var p => $"person {p.AuthorName}".TrimEnd(),
-    };
+    private static string Author(ProgramFile? file) => file?.Provenance.DescribeAuthor() ?? "?";
 }
 
 /// <summary>One program in the studio's table.</summary>
 /// <param name="Name">The program's name (its file name without .cs).</param>
-/// <param name="Author">Who wrote it: "llm provider/model", "offline synthesizer" or "person name".</param>
+/// <param name="Author">Who wrote it, as its header says: "llm provider/model", "offline-synthesizer" or "person name".</param>
 /// <param name="Classes">The classes it votes for on train.</param>
 /// <param name="Coverage">Share of train rows it votes on.</param>
 /// <param name="Overlaps">Share of train rows where it and another program vote.</param>
@@ -194,7 +298,7 @@ public sealed class StudioProject
 /// <param name="ValidWrong">Valid rows with gold it labeled wrong; null without valid gold.</param>
 /// <param name="ValidAccuracy">Right / (right + wrong) on valid; null when it never votes on a valid row with gold.</param>
 /// <param name="EstimatedAccuracy">The accuracy the label model estimates from train votes without labels.</param>
-/// <param name="State">active (it voted in the last run), left out (rejected or disabled by the last apply) or unreadable.</param>
+/// <param name="State">active (it votes), left out (rejected or disabled by the last apply) or unreadable.</param>
 /// <param name="Reason">Why it is not active; null when it is.</param>
 public sealed record ProgramRow(string Name, string Author, IReadOnlyList<string> Classes, double Coverage, double Overlaps, double Conflicts,
     long? ValidRight, long? ValidWrong, double? ValidAccuracy, double? EstimatedAccuracy, string State, string? Reason);
@@ -202,11 +306,12 @@ public sealed record ProgramRow(string Name, string Author, IReadOnlyList<string
 /// <summary>What a program did, row by row.</summary>
 /// <param name="Name">The program.</param>
 /// <param name="Source">Its C# source without the header; null when the file is gone.</param>
+/// <param name="SourceHash">The source's SHA-256: a save names it to say which version it changes.</param>
 /// <param name="Right">Valid rows it labeled as their gold says.</param>
 /// <param name="Wrong">Valid rows it labeled otherwise than their gold.</param>
 /// <param name="Fired">Train rows it voted on.</param>
 /// <param name="DisagreesWithLabelModel">Train rows where the label model gave another class than its vote.</param>
-public sealed record ProgramEvidence(string Name, string? Source, IReadOnlyList<EvidenceRow> Right, IReadOnlyList<EvidenceRow> Wrong,
+public sealed record ProgramEvidence(string Name, string? Source, string? SourceHash, IReadOnlyList<EvidenceRow> Right, IReadOnlyList<EvidenceRow> Wrong,
     IReadOnlyList<EvidenceRow> Fired, IReadOnlyList<EvidenceRow> DisagreesWithLabelModel);
 
 /// <summary>One row of evidence.</summary>
@@ -217,3 +322,39 @@ public sealed record ProgramEvidence(string Name, string? Source, IReadOnlyList<
 /// <param name="Gold">The row's gold class; null on train.</param>
 /// <param name="LabelModel">The label model's class, where it differs from the vote.</param>
 public sealed record EvidenceRow(string Split, string Id, string Text, string Vote, string? Gold, string? LabelModel);
+
+/// <summary>One reason a save was refused, on its line of the text the person wrote.</summary>
+/// <param name="Line">1-based line in the saved source (0: no place).</param>
+/// <param name="Column">1-based column (0: no place).</param>
+/// <param name="Kind">What kind of problem, in a person's words.</param>
+/// <param name="Message">The compiler's or verifier's message.</param>
+public sealed record EditorError(int Line, int Column, string Kind, string Message);
+
+/// <summary>A valid row whose label-model class changed with a save.</summary>
+/// <param name="Id">The row's id.</param>
+/// <param name="Text">Its text.</param>
+/// <param name="Before">The class before the save.</param>
+/// <param name="After">The class after it.</param>
+/// <param name="Gold">Its gold class, if it has one.</param>
+public sealed record ChangedRow(string Id, string Text, string Before, string After, string? Gold);
+
+/// <summary>What a save did.</summary>
+/// <param name="Saved">Whether the program file was replaced.</param>
+/// <param name="Conflict">True when the file changed since the person opened it.</param>
+/// <param name="Refusal">Why nothing was tried (an unknown program, a conflict); null otherwise.</param>
+/// <param name="Errors">The compiler's and verifier's objections, on their lines; empty when it saved.</param>
+/// <param name="SourceHash">The saved source's hash, for the next save.</param>
+/// <param name="Before">The program's figures before.</param>
+/// <param name="After">Its figures after.</param>
+/// <param name="ValidAccuracyBefore">The label model's valid accuracy before.</param>
+/// <param name="ValidAccuracyAfter">The label model's valid accuracy after.</param>
+/// <param name="Changed">The valid rows whose label-model class changed.</param>
+public sealed record SaveResult(bool Saved, bool Conflict, string? Refusal, IReadOnlyList<EditorError> Errors, string? SourceHash,
+    ProgramRow? Before, ProgramRow? After, double? ValidAccuracyBefore, double? ValidAccuracyAfter, IReadOnlyList<ChangedRow> Changed)
+{
+    /// <summary>Nothing was tried.</summary>
+    public static SaveResult Refused(string why, bool conflict = false) => new(false, conflict, why, [], null, null, null, null, null, []);
+
+    /// <summary>The source does not compile or pass the verifier.</summary>
+    public static SaveResult Failed(IReadOnlyList<EditorError> errors) => new(false, false, null, errors, null, null, null, null, null, []);
+}

@@ -84,12 +84,42 @@ public sealed class StudioServer : IAsyncDisposable
             description = project.Spec.Description,
             classes = project.Spec.ClassNames,
             folder = project.Spec.ProjectDirectory,
+            changedSinceRun = project.ChangedSinceRun,
         }, Json));
         app.MapGet("/api/programs", () => Results.Json(project.Programs, Json));
         app.MapGet("/api/programs/{name}/evidence", (string name) =>
             ProgramFile.IsValidName(name) && project.Evidence(name) is { } evidence
                 ? Results.Json(evidence, Json)
                 : Results.Json(new { error = $"no program named '{ProgramFile.Printable(name)}' voted in the last run" }, Json, statusCode: 404));
+
+        app.MapPut("/api/programs/{name}", async (string name, HttpRequest request) =>
+        {
+            ProgramSave? save;
+            try
+            {
+                save = await request.ReadFromJsonAsync<ProgramSave>(Json).ConfigureAwait(false);
+            }
+            catch (JsonException e)
+            {
+                return Results.Json(new { error = $"the request body is not a program to save: {e.Message}" }, Json, statusCode: 400);
+            }
+
+            if (save is null || string.IsNullOrWhiteSpace(save.Source) || string.IsNullOrEmpty(save.BaseHash))
+            {
+                return Results.Json(new { error = "a save needs the source and the hash of the version it changes" }, Json, statusCode: 400);
+            }
+
+            // Compiling and applying take seconds; Kestrel's thread pool has other requests to answer meanwhile.
+            var result = await Task.Run(() => project.Save(name, save.Source, save.BaseHash, save.Author)).ConfigureAwait(false);
+            var status = result switch
+            {
+                { Saved: true } => 200,
+                { Conflict: true } => 409,
+                { Refusal: not null } => 404,
+                _ => 422,
+            };
+            return Results.Json(result, Json, statusCode: status);
+        });
 
         await app.StartAsync(cancellation).ConfigureAwait(false);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -109,3 +139,9 @@ public sealed class StudioServer : IAsyncDisposable
         return reader.ReadToEnd();
     });
 }
+
+/// <summary>The body of a save: the new source, the hash of the version it changes, and who wrote it.</summary>
+/// <param name="Source">The program's C# source, without the header.</param>
+/// <param name="BaseHash">The <see cref="ProgramEvidence.SourceHash"/> of the version the person started from.</param>
+/// <param name="Author">The person's name, for the header's <c>author: person NAME</c>.</param>
+public sealed record ProgramSave(string Source, string BaseHash, string? Author);
