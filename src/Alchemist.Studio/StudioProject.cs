@@ -17,7 +17,7 @@ namespace Alchemist.Studio;
 /// balance) fitted on them; after a save, <see cref="ChangedSinceRun"/> says that the end model and final labels are the
 /// last run's until <c>alchemist run</c> runs again.
 /// </summary>
-public sealed class StudioProject
+public sealed class StudioProject : IDisposable
 {
     /// <summary>Rows of each kind of evidence sent at once: enough to judge a program, few enough for a page to show at once.</summary>
     public const int EvidenceRows = 50;
@@ -28,6 +28,11 @@ public sealed class StudioProject
     private readonly string _labelModel;
     private readonly ClassBalance _balance;
     private readonly ApplyOptions _apply;
+    private readonly IReadOnlyDictionary<string, IDataSource> _sources;
+
+    // Kept for the studio's life: a save then compiles in a warm Roslyn and runs in warm workers, not in new processes.
+    private readonly Lazy<IsolatedProgramCompiler> _compiler;
+    private readonly Lazy<ApplyEngine> _engine;
     private Snapshot _now;
 
     private StudioProject(TaskSpec spec, Dataset dataset, string labelModel, ClassBalance balance, ApplyOptions apply, Snapshot now)
@@ -39,7 +44,42 @@ public sealed class StudioProject
         _balance = balance;
         _apply = apply;
         _now = now;
+        var (train, valid, test) = SpecData.OpenSources(spec);
+        _sources = new[] { (SplitName.Train, train), (SplitName.Valid, valid), (SplitName.Test, test) }
+            .Where(s => s.Item2 is not null && now.Votes.ContainsKey(s.Item1))
+            .ToDictionary(s => s.Item1, s => s.Item2!.WithContentHashOnce());
+        _compiler = new(() => new IsolatedProgramCompiler(ProjectApply.SignatureFor(spec), ProjectApply.LimitsFor(spec), apply.WorkerPath));
+        _engine = new(() => new ApplyEngine(apply));
     }
+
+    /// <summary>Stops the compiler process and the workers.</summary>
+    public void Dispose()
+    {
+        if (_compiler.IsValueCreated)
+        {
+            _compiler.Value.Dispose();
+        }
+
+        if (_engine.IsValueCreated)
+        {
+            _engine.Value.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Starts the compiler process and compiles one program in it, off the caller's thread, so that the first save does not
+    /// also pay for starting Roslyn.
+    /// </summary>
+    public Task WarmUpAsync() => Task.Run(() =>
+    {
+        lock (_gate)
+        {
+            if (Volatile.Read(ref _now).Files.Values.FirstOrDefault() is { } any)
+            {
+                _compiler.Value.Compile(any);
+            }
+        }
+    });
 
     /// <summary>The project's spec.</summary>
     public TaskSpec Spec { get; }
@@ -163,15 +203,12 @@ public sealed class StudioProject
             }
 
             var edited = new ProgramFile(name, ProgramProvenance.ByPerson(author, DateTimeOffset.UtcNow), source);
-            using (var compiler = new IsolatedProgramCompiler(ProjectApply.SignatureFor(Spec), ProjectApply.LimitsFor(Spec), _apply.WorkerPath))
+            var compiled = _compiler.Value.Compile(edited);
+            if (!compiled.Succeeded)
             {
-                var compiled = compiler.Compile(edited);
-                if (!compiled.Succeeded)
-                {
-                    // The text is kept where the next session finds it, whatever happens to the page.
-                    AtomicFile.WriteAllText(Path.Combine(layout.StateFolder, "drafts", name + ProgramFile.Extension), edited.Render());
-                    return SaveResult.Failed([.. compiled.Diagnostics.Select(d => new EditorError(Math.Max(0, d.Line - edited.HeaderLines), d.Column, Describe(d.Stage), d.Message))]);
-                }
+                // The text is kept where the next session finds it, whatever happens to the page.
+                AtomicFile.WriteAllText(Path.Combine(layout.StateFolder, "drafts", name + ProgramFile.Extension), edited.Render());
+                return SaveResult.Failed([.. compiled.Diagnostics.Select(d => new EditorError(Math.Max(0, d.Line - edited.HeaderLines), d.Column, Describe(d.Stage), d.Message))]);
             }
 
             var history = Path.Combine(layout.StateFolder, "history", name);
@@ -179,12 +216,30 @@ public sealed class StudioProject
             File.Copy(path, Path.Combine(history, DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture) + ProgramFile.Extension));
             edited.Save(layout.ProgramsFolder);
 
-            var applied = ProjectApply.Run(Spec, _apply);
+            // Only the edited program runs; every other column is the one the matrices already hold. The engine caches the
+            // new column, so the next `alchemist run` finds it there.
             var votes = new Dictionary<string, LabelMatrix>();
-            foreach (var split in applied.Splits)
+            string? disabled = null;
+            using (var program = new SandboxedProgram(compiled.Program!, ProjectApply.BudgetsFor(Spec), unloadable: false))
             {
-                var kept = applied.ProgramsInMatrix.Select(p => IndexOf(split.Matrix.ProgramNames, p)).ToArray();
-                votes[split.Split] = split.Matrix.SelectPrograms(kept);
+                foreach (var (split, data) in _sources)
+                {
+                    var applied = _engine.Value.Apply(split, data, [program], Spec.Classes.Count);
+                    var outcome = applied.Programs[0];
+                    disabled ??= outcome.Status == ProgramStatus.Ok ? null : $"disabled on {split}: {outcome.Reason}";
+                    votes[split] = WithColumn(before.Votes[split], name, applied.Matrix.ColumnArray(0));
+                }
+            }
+
+            if (disabled is not null)
+            {
+                // As `alchemist apply` does, a program disabled on any split is left out of every split's matrix.
+                votes = votes.ToDictionary(kv => kv.Key, kv => kv.Value.SelectPrograms([.. Enumerable.Range(0, kv.Value.Programs).Where(j => kv.Value.ProgramNames[j] != name)]));
+            }
+
+            foreach (var (split, matrix) in votes)
+            {
+                LabelMatrixFile.Write(ProjectApply.MatrixPath(Spec.ProjectDirectory, split), matrix);
             }
 
             var after = Compute(Spec, _dataset, votes, _labelModel, _balance, changedSinceRun: true);
@@ -207,6 +262,25 @@ public sealed class StudioProject
             return new SaveResult(true, false, null, [], edited.SourceHash,
                 before.Rows.FirstOrDefault(r => r.Name == name), after.Rows.FirstOrDefault(r => r.Name == name), before.ValidAccuracy, after.ValidAccuracy, changed);
         }
+    }
+
+    /// <summary>The matrix with <paramref name="name"/>'s column replaced, or added when it had none.</summary>
+    private static LabelMatrix WithColumn(LabelMatrix matrix, string name, sbyte[] column)
+    {
+        var names = matrix.ProgramNames.ToList();
+        var columns = Enumerable.Range(0, matrix.Programs).Select(matrix.ColumnArray).ToList();
+        var j = names.IndexOf(name);
+        if (j < 0)
+        {
+            names.Add(name);
+            columns.Add(column);
+        }
+        else
+        {
+            columns[j] = column;
+        }
+
+        return LabelMatrix.FromColumns(matrix.Rows, matrix.Classes, names, [.. columns]);
     }
 
     private static string Describe(DiagnosticStage stage) => stage switch

@@ -15,12 +15,14 @@ public sealed class StudioEditTests : IAsyncLifetime
     private const string Program = "spam-keywords";
     private readonly string _directory = ExampleProject.CopyTo(Path.Combine(Path.GetTempPath(), "alchemist-studio-edit-" + Guid.NewGuid().ToString("N")));
     private readonly HttpClient _client = new();
+    private StudioProject _project = null!;
     private StudioServer _server = null!;
 
     public async ValueTask InitializeAsync()
     {
         await new RunPipeline(TextWriter.Null).RunAsync(_directory);
-        _server = await StudioServer.StartAsync(StudioProject.Load(_directory));
+        _project = StudioProject.Load(_directory);
+        _server = await StudioServer.StartAsync(_project);
         _client.DefaultRequestHeaders.Add(StudioAccess.HeaderName, _server.Access.Token);
     }
 
@@ -28,6 +30,7 @@ public sealed class StudioEditTests : IAsyncLifetime
     {
         _client.Dispose();
         await _server.DisposeAsync();
+        _project.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
 
@@ -89,6 +92,14 @@ public sealed class StudioEditTests : IAsyncLifetime
         Assert.Equal(old, File.ReadAllText(Assert.Single(Directory.GetFiles(Path.Combine(_directory, ".alchemist", "history", Program)))));
         using var project = JsonDocument.Parse(await _client.GetStringAsync(new Uri(_server.Address, "/api/project"), TestContext.Current.CancellationToken));
         Assert.True(project.RootElement.GetProperty("changedSinceRun").GetBoolean());
+
+        // The vote files hold the new column, and the next run takes it from the cache instead of running it again.
+        var votes = Alchemist.Programs.Apply.LabelMatrixFile.Read(Alchemist.Programs.Apply.ProjectApply.MatrixPath(_directory, Alchemist.Data.SplitName.Train));
+        var j = votes.ProgramNames.ToList().IndexOf(Program);
+        Assert.Equal(expected, votes.Column(j).ToArray().Count(v => v != Alchemist.Labeling.LabelMatrix.Abstain) / (double)votes.Rows, 12);
+        var log = new StringWriter();
+        await new RunPipeline(log).RunAsync(_directory, TestContext.Current.CancellationToken);
+        Assert.Contains($"applied {votes.Programs} programs ({votes.Programs * 3} columns from cache)", log.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

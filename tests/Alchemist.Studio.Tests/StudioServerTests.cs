@@ -19,18 +19,22 @@ public sealed class StudioServerTests(StudioServerTests.ServedExample served) : 
 
         public StudioServer Server { get; private set; } = null!;
 
+        public StudioProject Project { get; private set; } = null!;
+
         public HttpClient Client { get; } = new(new HttpClientHandler { UseCookies = false });
 
         public async ValueTask InitializeAsync()
         {
             await new RunPipeline(TextWriter.Null).RunAsync(Directory);
-            Server = await StudioServer.StartAsync(StudioProject.Load(Directory));
+            Project = StudioProject.Load(Directory);
+            Server = await StudioServer.StartAsync(Project);
         }
 
         public async ValueTask DisposeAsync()
         {
             Client.Dispose();
             await Server.DisposeAsync();
+            Project.Dispose();
             System.IO.Directory.Delete(Directory, recursive: true);
         }
     }

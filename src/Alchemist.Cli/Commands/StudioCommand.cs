@@ -21,7 +21,10 @@ internal static class StudioCommand
 
     private static async Task<int> RunAsync(DirectoryInfo project, int port, CancellationToken cancellation)
     {
-        var studio = StudioProject.Load(project.FullName);
+        using var studio = StudioProject.Load(project.FullName);
+        // Roslyn starts while the person opens the page, so the first save is as quick as the next; a warm-up that fails
+        // costs nothing but that head start, and the save that needs the compiler reports any real problem.
+        _ = studio.WarmUpAsync().ContinueWith(warmUp => _ = warmUp.Exception, TaskScheduler.Default);
         await using var server = await StudioServer.StartAsync(studio, port, cancellation).ConfigureAwait(false);
         // The address carries the token: it goes to the person who started the studio, on standard output, and nowhere else.
         Console.Out.WriteLine($"studio for {studio.Spec.Name}: open {server.PageAddress}");

@@ -73,7 +73,8 @@ public static class ProjectApply
         };
     }
 
-    internal static ProgramBudgets BudgetsFor(TaskSpec spec)
+    /// <summary>Each program's per-row budgets (steps, time, memory, fault share) from the spec's budgets section.</summary>
+    public static ProgramBudgets BudgetsFor(TaskSpec spec)
     {
         var budgets = ProgramBudgets.Default;
         if (spec.Budgets is not { } given)
