@@ -178,6 +178,111 @@ public sealed class StudioProject : IDisposable
     }
 
     /// <summary>
+    /// The project-wide views: train rows no program votes on, rows where programs vote different classes, and each class's
+    /// coverage and its programs' precision on valid, weakest first.
+    /// </summary>
+    public ProjectViews Views()
+    {
+        var now = Volatile.Read(ref _now);
+        var train = now.Votes[SplitName.Train];
+        var uncovered = new List<EvidenceRow>();
+        var conflicts = new List<ConflictRow>();
+        long uncoveredCount = 0, conflictCount = 0;
+        var votesOfRow = new List<string>();
+        for (var r = 0; r < train.Rows; r++)
+        {
+            votesOfRow.Clear();
+            var first = -1;
+            var conflicted = false;
+            for (var j = 0; j < train.Programs; j++)
+            {
+                var vote = train[r, j];
+                if (vote == LabelMatrix.Abstain)
+                {
+                    continue;
+                }
+
+                votesOfRow.Add($"{train.ProgramNames[j]}={Spec.ClassNames[vote]}");
+                conflicted |= first >= 0 && vote != first;
+                first = first < 0 ? vote : first;
+            }
+
+            if (first < 0)
+            {
+                uncoveredCount++;
+                if (uncovered.Count < EvidenceRows)
+                {
+                    uncovered.Add(new EvidenceRow(SplitName.Train, _dataset.Train.Rows.RowIds[r], _texts[SplitName.Train][r], "-", null,
+                        Spec.ClassNames[now.LabelModelClass[SplitName.Train][r]]));
+                }
+            }
+            else if (conflicted)
+            {
+                conflictCount++;
+                if (conflicts.Count < EvidenceRows)
+                {
+                    conflicts.Add(new ConflictRow(_dataset.Train.Rows.RowIds[r], _texts[SplitName.Train][r], [.. votesOfRow], Spec.ClassNames[now.LabelModelClass[SplitName.Train][r]]));
+                }
+            }
+        }
+
+        var classes = new List<ClassView>();
+        var validVotes = now.Votes.GetValueOrDefault(SplitName.Valid);
+        var gold = _dataset.Valid is { } valid && valid.Rows.HasAnyGold ? valid.Rows.Labels : null;
+        for (var c = 0; c < Spec.Classes.Count; c++)
+        {
+            long covered = 0, right = 0, wrong = 0;
+            var programs = 0;
+            for (var j = 0; j < train.Programs; j++)
+            {
+                var column = train.Column(j);
+                if (column.IndexOf((sbyte)c) >= 0)
+                {
+                    programs++;
+                }
+            }
+
+            for (var r = 0; r < train.Rows; r++)
+            {
+                for (var j = 0; j < train.Programs; j++)
+                {
+                    if (train[r, j] == c)
+                    {
+                        covered++;
+                        break;
+                    }
+                }
+            }
+
+            if (gold is not null && validVotes is not null)
+            {
+                for (var r = 0; r < validVotes.Rows; r++)
+                {
+                    for (var j = 0; j < validVotes.Programs; j++)
+                    {
+                        if (validVotes[r, j] == c && gold[r] >= 0)
+                        {
+                            if (gold[r] == c)
+                            {
+                                right++;
+                            }
+                            else
+                            {
+                                wrong++;
+                            }
+                        }
+                    }
+                }
+            }
+
+            classes.Add(new ClassView(Spec.ClassNames[c], programs, covered / (double)Math.Max(1, train.Rows), right + wrong == 0 ? null : right / (double)(right + wrong)));
+        }
+
+        return new ProjectViews(train.Rows, uncoveredCount, uncovered, conflictCount, conflicts,
+            [.. classes.OrderBy(c => c.Programs == 0 ? -1 : c.Coverage)]);
+    }
+
+    /// <summary>
     /// Saves a person's version of a program: it must compile and pass the sandbox verifier (else nothing changes on disk but
     /// a draft of the text, and the errors come back on their lines of <paramref name="source"/>), and the file must still be
     /// the version the person started from (<paramref name="baseHash"/>; else the save is refused as a conflict). The old
@@ -432,3 +537,27 @@ public sealed record SaveResult(bool Saved, bool Conflict, string? Refusal, IRea
     /// <summary>The source does not compile or pass the verifier.</summary>
     public static SaveResult Failed(IReadOnlyList<EditorError> errors) => new(false, false, null, errors, null, null, null, null, null, []);
 }
+
+/// <summary>The studio's views of the whole project.</summary>
+/// <param name="TrainRows">Train rows in all.</param>
+/// <param name="Uncovered">Train rows no program votes on.</param>
+/// <param name="UncoveredRows">The first of them, with the class the label model gives them (the class prior's).</param>
+/// <param name="Conflicting">Train rows where programs vote different classes.</param>
+/// <param name="ConflictingRows">The first of them, with every vote.</param>
+/// <param name="Classes">Each class's programs, coverage and precision on valid, the weakest first.</param>
+public sealed record ProjectViews(int TrainRows, long Uncovered, IReadOnlyList<EvidenceRow> UncoveredRows, long Conflicting,
+    IReadOnlyList<ConflictRow> ConflictingRows, IReadOnlyList<ClassView> Classes);
+
+/// <summary>A train row where programs disagree.</summary>
+/// <param name="Id">The row's id.</param>
+/// <param name="Text">Its text.</param>
+/// <param name="Votes">Every vote, as "program=class".</param>
+/// <param name="LabelModel">The class the label model gives it.</param>
+public sealed record ConflictRow(string Id, string Text, IReadOnlyList<string> Votes, string LabelModel);
+
+/// <summary>How well one class is served by the programs.</summary>
+/// <param name="Name">The class.</param>
+/// <param name="Programs">Programs that vote for it on train.</param>
+/// <param name="Coverage">Share of train rows some program votes it on.</param>
+/// <param name="ValidPrecision">Of the votes for it on valid rows with gold, the share that are right; null when none.</param>
+public sealed record ClassView(string Name, int Programs, double Coverage, double? ValidPrecision);

@@ -87,6 +87,7 @@ public sealed class StudioServer : IAsyncDisposable
             changedSinceRun = project.ChangedSinceRun,
         }, Json));
         app.MapGet("/api/programs", () => Results.Json(project.Programs, Json));
+        app.MapGet("/api/views", () => Results.Json(project.Views(), Json));
         app.MapGet("/api/programs/{name}/evidence", (string name) =>
             ProgramFile.IsValidName(name) && project.Evidence(name) is { } evidence
                 ? Results.Json(evidence, Json)

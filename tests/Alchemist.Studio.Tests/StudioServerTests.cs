@@ -128,6 +128,24 @@ public sealed class StudioServerTests(StudioServerTests.ServedExample served) : 
     }
 
     [Fact]
+    public async Task The_project_views_count_uncovered_and_conflicting_rows_and_each_classs_coverage_as_the_votes_say()
+    {
+        using var views = JsonDocument.Parse(await (await Get("/api/views", served.Server.Access.Token)).Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var root = views.RootElement;
+
+        // Counted here from the run's train vote file.
+        var votes = LabelMatrixFile.Read(ProjectApply.MatrixPath(served.Directory, SplitName.Train));
+        var rows = Enumerable.Range(0, votes.Rows).Select(r => Enumerable.Range(0, votes.Programs).Select(j => votes[r, j]).Where(v => v != LabelMatrix.Abstain).ToArray()).ToArray();
+        Assert.Equal(votes.Rows, root.GetProperty("trainRows").GetInt32());
+        Assert.Equal(rows.Count(v => v.Length == 0), root.GetProperty("uncovered").GetInt64());
+        Assert.Equal(rows.Count(v => v.Distinct().Count() > 1), root.GetProperty("conflicting").GetInt64());
+        Assert.Equal(Math.Min(StudioProject.EvidenceRows, rows.Count(v => v.Length == 0)), root.GetProperty("uncoveredRows").GetArrayLength());
+        var classes = root.GetProperty("classes").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("coverage").GetDouble());
+        Assert.Equal(rows.Count(v => v.Contains((sbyte)0)) / (double)votes.Rows, classes["HAM"], 12);
+        Assert.Equal(rows.Count(v => v.Contains((sbyte)1)) / (double)votes.Rows, classes["SPAM"], 12);
+    }
+
+    [Fact]
     public async Task A_programs_evidence_is_its_right_and_wrong_valid_rows_and_path_tricks_name_no_program()
     {
         var token = served.Server.Access.Token;
