@@ -323,49 +323,14 @@ public sealed class StudioProject : IDisposable
 
             // Only the edited program runs; every other column is the one the matrices already hold. The engine caches the
             // new column, so the next `alchemist run` finds it there.
-            var votes = new Dictionary<string, LabelMatrix>();
-            string? disabled = null;
-            using (var program = new SandboxedProgram(compiled.Program!, ProjectApply.BudgetsFor(Spec), unloadable: false))
-            {
-                foreach (var (split, data) in _sources)
-                {
-                    var applied = _engine.Value.Apply(split, data, [program], Spec.Classes.Count);
-                    var outcome = applied.Programs[0];
-                    disabled ??= outcome.Status == ProgramStatus.Ok ? null : $"disabled on {split}: {outcome.Reason}";
-                    votes[split] = WithColumn(before.Votes[split], name, applied.Matrix.ColumnArray(0));
-                }
-            }
-
+            var votes = Apply(before, name, compiled.Program!, out var disabled);
             if (disabled is not null)
             {
                 // As `alchemist apply` does, a program disabled on any split is left out of every split's matrix.
                 votes = votes.ToDictionary(kv => kv.Key, kv => kv.Value.SelectPrograms([.. Enumerable.Range(0, kv.Value.Programs).Where(j => kv.Value.ProgramNames[j] != name)]));
             }
 
-            foreach (var (split, matrix) in votes)
-            {
-                LabelMatrixFile.Write(ProjectApply.MatrixPath(Spec.ProjectDirectory, split), matrix);
-            }
-
-            var after = Compute(Spec, _dataset, votes, _labelModel, _balance, changedSinceRun: true);
-            Volatile.Write(ref _now, after);
-            var changed = new List<ChangedRow>();
-            if (_dataset.Valid is { } valid)
-            {
-                var old = before.LabelModelClass[SplitName.Valid];
-                var fresh = after.LabelModelClass[SplitName.Valid];
-                for (var r = 0; r < old.Length; r++)
-                {
-                    if (old[r] != fresh[r])
-                    {
-                        changed.Add(new ChangedRow(valid.Rows.RowIds[r], _texts[SplitName.Valid][r], Spec.ClassNames[old[r]], Spec.ClassNames[fresh[r]],
-                            valid.Rows.Labels[r] >= 0 ? Spec.ClassNames[valid.Rows.Labels[r]] : null));
-                    }
-                }
-            }
-
-            return new SaveResult(true, false, null, [], edited.SourceHash,
-                before.Rows.FirstOrDefault(r => r.Name == name), after.Rows.FirstOrDefault(r => r.Name == name), before.ValidAccuracy, after.ValidAccuracy, changed);
+            return Commit(before, name, votes, edited.SourceHash);
         }
     }
 
@@ -386,6 +351,102 @@ public sealed class StudioProject : IDisposable
         }
 
         return LabelMatrix.FromColumns(matrix.Rows, matrix.Classes, names, [.. columns]);
+    }
+
+    /// <summary>
+    /// Takes a program out of the vote (its file moves to programs/disabled/, where nothing reads it) or puts it back (it is
+    /// compiled and applied again), then refits the label model. Null when there is no such program to move.
+    /// </summary>
+    public SaveResult? SetEnabled(string name, bool enabled)
+    {
+        lock (_gate)
+        {
+            var layout = new ProjectLayout(Spec.ProjectDirectory);
+            var active = Path.Combine(layout.ProgramsFolder, name + ProgramFile.Extension);
+            var parked = Path.Combine(layout.ProgramsFolder, DisabledFolder, name + ProgramFile.Extension);
+            var (from, to) = enabled ? (parked, active) : (active, parked);
+            if (!ProgramFile.IsValidName(name) || !File.Exists(from) || File.Exists(to))
+            {
+                return null;
+            }
+
+            var before = _now;
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Move(from, to);
+            Dictionary<string, LabelMatrix> votes;
+            if (enabled)
+            {
+                var file = ProgramFile.Load(to, ProjectApply.LimitsFor(Spec).MaxBytes);
+                var compiled = _compiler.Value.Compile(file);
+                if (!compiled.Succeeded)
+                {
+                    File.Move(to, from);
+                    return SaveResult.Failed([.. compiled.Diagnostics.Select(d => new EditorError(Math.Max(0, d.Line - file.HeaderLines), d.Column, Describe(d.Stage), d.Message))]);
+                }
+
+                votes = Apply(before, name, compiled.Program!, out var disabled);
+                if (disabled is not null)
+                {
+                    File.Move(to, from);
+                    return SaveResult.Refused($"{name} was not put back: {disabled}");
+                }
+            }
+            else
+            {
+                votes = before.Votes.ToDictionary(kv => kv.Key, kv => kv.Value.SelectPrograms([.. Enumerable.Range(0, kv.Value.Programs).Where(j => kv.Value.ProgramNames[j] != name)]));
+            }
+
+            return Commit(before, name, votes, sourceHash: null);
+        }
+    }
+
+    /// <summary>Where disabled programs wait, inside the programs folder but out of the apply's reach (it reads the top level only).</summary>
+    public const string DisabledFolder = "disabled";
+
+    /// <summary>Runs one compiled program on every split; the matrices with its column replaced or added, and why it was disabled, if it was.</summary>
+    private Dictionary<string, LabelMatrix> Apply(Snapshot before, string name, CompiledProgram compiled, out string? disabled)
+    {
+        var votes = new Dictionary<string, LabelMatrix>();
+        disabled = null;
+        using var program = new SandboxedProgram(compiled, ProjectApply.BudgetsFor(Spec), unloadable: false);
+        foreach (var (split, data) in _sources)
+        {
+            var applied = _engine.Value.Apply(split, data, [program], Spec.Classes.Count);
+            var outcome = applied.Programs[0];
+            disabled ??= outcome.Status == ProgramStatus.Ok ? null : $"disabled on {split}: {outcome.Reason}";
+            votes[split] = WithColumn(before.Votes[split], name, applied.Matrix.ColumnArray(0));
+        }
+
+        return votes;
+    }
+
+    /// <summary>Writes the vote matrices, refits the label model, publishes the new state and says what changed.</summary>
+    private SaveResult Commit(Snapshot before, string name, Dictionary<string, LabelMatrix> votes, string? sourceHash)
+    {
+        foreach (var (split, matrix) in votes)
+        {
+            LabelMatrixFile.Write(ProjectApply.MatrixPath(Spec.ProjectDirectory, split), matrix);
+        }
+
+        var after = Compute(Spec, _dataset, votes, _labelModel, _balance, changedSinceRun: true);
+        Volatile.Write(ref _now, after);
+        var changed = new List<ChangedRow>();
+        if (_dataset.Valid is { } valid)
+        {
+            var old = before.LabelModelClass[SplitName.Valid];
+            var fresh = after.LabelModelClass[SplitName.Valid];
+            for (var r = 0; r < old.Length; r++)
+            {
+                if (old[r] != fresh[r])
+                {
+                    changed.Add(new ChangedRow(valid.Rows.RowIds[r], _texts[SplitName.Valid][r], Spec.ClassNames[old[r]], Spec.ClassNames[fresh[r]],
+                        valid.Rows.Labels[r] >= 0 ? Spec.ClassNames[valid.Rows.Labels[r]] : null));
+                }
+            }
+        }
+
+        return new SaveResult(true, false, null, [], sourceHash,
+            before.Rows.FirstOrDefault(r => r.Name == name), after.Rows.FirstOrDefault(r => r.Name == name), before.ValidAccuracy, after.ValidAccuracy, changed);
     }
 
     private static string Describe(DiagnosticStage stage) => stage switch
@@ -443,6 +504,12 @@ public sealed class StudioProject : IDisposable
             rows.Add(new ProgramRow(name, "?", [], 0, 0, 0, null, null, null, null, "unreadable", error));
         }
 
+        foreach (var path in ProgramFile.PathsIn(Path.Combine(layout.ProgramsFolder, DisabledFolder)))
+        {
+            var name = Path.GetFileNameWithoutExtension(path);
+            rows.Add(new ProgramRow(name, "", [], 0, 0, 0, null, null, null, null, "disabled", $"kept in programs/{DisabledFolder}/ where nothing reads it; enable it to put it back"));
+        }
+
         double? validAccuracy = validGold is null ? null : ClassificationMetrics.Compute(validGold, classOf[SplitName.Valid], spec.Classes.Count).Accuracy;
         return new Snapshot(votes, rows, classOf, files, validAccuracy, changedSinceRun);
     }
@@ -477,7 +544,7 @@ public sealed class StudioProject : IDisposable
 /// <param name="ValidWrong">Valid rows with gold it labeled wrong; null without valid gold.</param>
 /// <param name="ValidAccuracy">Right / (right + wrong) on valid; null when it never votes on a valid row with gold.</param>
 /// <param name="EstimatedAccuracy">The accuracy the label model estimates from train votes without labels.</param>
-/// <param name="State">active (it votes), left out (rejected or disabled by the last apply) or unreadable.</param>
+/// <param name="State">active (it votes), left out (rejected or disabled by the last apply), disabled (by a person) or unreadable.</param>
 /// <param name="Reason">Why it is not active; null when it is.</param>
 public sealed record ProgramRow(string Name, string Author, IReadOnlyList<string> Classes, double Coverage, double Overlaps, double Conflicts,
     long? ValidRight, long? ValidWrong, double? ValidAccuracy, double? EstimatedAccuracy, string State, string? Reason);

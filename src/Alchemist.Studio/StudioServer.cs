@@ -93,6 +93,14 @@ public sealed class StudioServer : IAsyncDisposable
                 ? Results.Json(evidence, Json)
                 : Results.Json(new { error = $"no program named '{ProgramFile.Printable(name)}' voted in the last run" }, Json, statusCode: 404));
 
+        foreach (var (verb, enabled) in new[] { ("enable", true), ("disable", false) })
+        {
+            app.MapPost($"/api/programs/{{name}}/{verb}", async (string name) =>
+                await Task.Run(() => project.SetEnabled(name, enabled)).ConfigureAwait(false) is { } result
+                    ? Results.Json(result, Json, statusCode: result.Saved ? 200 : 422)
+                    : Results.Json(new { error = $"no {(enabled ? "disabled" : "active")} program named '{ProgramFile.Printable(name)}'" }, Json, statusCode: 404));
+        }
+
         app.MapPut("/api/programs/{name}", async (string name, HttpRequest request) =>
         {
             ProgramSave? save;

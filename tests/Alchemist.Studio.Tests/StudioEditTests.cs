@@ -103,6 +103,33 @@ public sealed class StudioEditTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Disabling_a_program_parks_its_file_and_drops_its_column_and_enabling_it_brings_both_back()
+    {
+        var matrix = Alchemist.Programs.Apply.ProjectApply.MatrixPath(_directory, Alchemist.Data.SplitName.Train);
+        var before = Alchemist.Programs.Apply.LabelMatrixFile.Read(matrix);
+        var column = before.Column(before.ProgramNames.ToList().IndexOf(Program)).ToArray();
+
+        var disable = await _client.PostAsync(new Uri(_server.Address, $"/api/programs/{Program}/disable"), null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, disable.StatusCode);
+        Assert.False(File.Exists(ProgramPath));
+        Assert.True(File.Exists(Path.Combine(_directory, "programs", StudioProject.DisabledFolder, Program + ".cs")));
+        Assert.DoesNotContain(Program, Alchemist.Programs.Apply.LabelMatrixFile.Read(matrix).ProgramNames);
+        using (var table = JsonDocument.Parse(await _client.GetStringAsync(new Uri(_server.Address, "/api/programs"), TestContext.Current.CancellationToken)))
+        {
+            Assert.Equal("disabled", table.RootElement.EnumerateArray().Single(p => p.GetProperty("name").GetString() == Program).GetProperty("state").GetString());
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.PostAsync(new Uri(_server.Address, $"/api/programs/{Program}/disable"), null, TestContext.Current.CancellationToken)).StatusCode);
+        var enable = await _client.PostAsync(new Uri(_server.Address, $"/api/programs/{Program}/enable"), null, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, enable.StatusCode);
+        Assert.True(File.Exists(ProgramPath));
+        var after = Alchemist.Programs.Apply.LabelMatrixFile.Read(matrix);
+        Assert.Equal(column, after.Column(after.ProgramNames.ToList().IndexOf(Program)).ToArray());
+    }
+
+    [Fact]
     public async Task Of_two_saves_from_the_same_version_one_is_kept_and_the_other_is_told_of_the_conflict()
     {
         var baseHash = await BaseHash();
