@@ -104,20 +104,10 @@ public static class SynthesisSession
     }
 
     /// <summary>Stands for the configured provider in a dry run, whose name keys the calls as the real ones are keyed; it answers nothing.</summary>
-    private sealed class PlanningChatClient : IChatClient
+    private sealed class PlanningChatClient() : LocalChatClient("planning")
     {
-        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
             throw new InvalidOperationException($"a dry run sends no call ({LlmChat.RequestOf(options).Purpose})");
-
-        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-            IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            throw new InvalidOperationException("a dry run sends no call");
-
-        public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-        public void Dispose()
-        {
-        }
     }
 
     private sealed class NoChecks : IProgramChecker

@@ -9,14 +9,12 @@ namespace Alchemist.Synthesis.Llm;
 /// File names start with the call's purpose so that a person can tell them apart; the content address follows.
 /// </summary>
 /// <param name="folder">The exchange folder prompts and replies go to (.alchemist/exchange in a project).</param>
-public sealed class ExchangeChatClient(string folder) : IChatClient
+public sealed class ExchangeChatClient(string folder) : LocalChatClient(LlmEndpoint.Exchange)
 {
-    private readonly ChatClientMetadata _metadata = new(LlmEndpoint.Exchange);
-
     internal string Folder { get; } = folder;
 
     /// <inheritdoc/>
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var request = LlmChat.RequestOf(options);
         var stem = StemOf(request);
@@ -39,23 +37,6 @@ public sealed class ExchangeChatClient(string folder) : IChatClient
         }
 
         throw new ReplyPendingException(promptPath, replyPath, request.Purpose);
-    }
-
-    /// <inheritdoc/>
-    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("exchange answers whole replies from files; nothing streams");
-
-    /// <inheritdoc/>
-    public object? GetService(Type serviceType, object? serviceKey = null) =>
-        serviceKey is not null ? null
-        : serviceType == typeof(ChatClientMetadata) ? _metadata
-        : serviceType.IsInstanceOfType(this) ? this
-        : null;
-
-    /// <inheritdoc/>
-    public void Dispose()
-    {
     }
 
     /// <summary>Purpose in file-name form plus the first 12 hex digits of the content address.</summary>

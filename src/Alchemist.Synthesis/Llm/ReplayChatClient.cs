@@ -8,33 +8,14 @@ namespace Alchemist.Synthesis.Llm;
 /// with no recording is an error naming it.
 /// </summary>
 /// <param name="recordings">The cache whose entries, from any provider, answer the calls.</param>
-public sealed class ReplayChatClient(ResponseCache recordings) : IChatClient
+public sealed class ReplayChatClient(ResponseCache recordings) : LocalChatClient(LlmEndpoint.Replay)
 {
-    private readonly ChatClientMetadata _metadata = new(LlmEndpoint.Replay);
-
     /// <inheritdoc/>
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var request = LlmChat.RequestOf(options);
         return recordings.TryGetAnyProvider(request, out var recorded)
             ? Task.FromResult(LlmChat.FromRecord(recorded))
             : throw new CacheMissException(request, recordings.Folder);
-    }
-
-    /// <inheritdoc/>
-    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-        throw new NotSupportedException("replay answers whole recorded replies; nothing streams");
-
-    /// <inheritdoc/>
-    public object? GetService(Type serviceType, object? serviceKey = null) =>
-        serviceKey is not null ? null
-        : serviceType == typeof(ChatClientMetadata) ? _metadata
-        : serviceType.IsInstanceOfType(this) ? this
-        : null;
-
-    /// <inheritdoc/>
-    public void Dispose()
-    {
     }
 }
