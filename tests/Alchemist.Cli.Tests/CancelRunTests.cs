@@ -54,7 +54,15 @@ public sealed class CancelRunTests : IDisposable
             await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
         }
 
-        Assert.True(process.WaitForExit(TimeSpan.FromSeconds(10)), "the run did not stop after SIGINT");
+        if (!process.WaitForExit(TimeSpan.FromSeconds(10)))
+        {
+            process.Kill(entireProcessTree: true);
+            lock (log)
+            {
+                Assert.Fail($"the run did not stop within 10 s of SIGINT; its log:\n{log}");
+            }
+        }
+
         await process.WaitForExitAsync(TestContext.Current.CancellationToken);
         // One second of grace for the stage to stop, plus the process's own exit; a loaded 2-core machine gets some slack.
         Assert.True(signalled.Elapsed < TimeSpan.FromSeconds(3), $"stopped {signalled.Elapsed.TotalSeconds:0.0} s after SIGINT");
