@@ -33,6 +33,23 @@ public sealed class CancelRunTests : IDisposable
         var labels = File.ReadAllBytes(Path.Combine(project, "out", "labels.csv"));
 
         using var process = Start("run", project, "--force");
+
+        // A process started with SIGINT ignored keeps ignoring it (as a background job does, by design); where this test
+        // process hands that on to its children, SIGINT cannot be tested here, and outside CI the test says so.
+        var ignored = File.ReadLines($"/proc/{process.Id}/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal)) is { } line
+            && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << 1)) != 0;
+        if (ignored)
+        {
+            process.Kill(entireProcessTree: true);
+            var why = "the child process was started with SIGINT ignored, inherited from this test process, so SIGINT cannot reach it";
+            if (SharedFolder.IsCi)
+            {
+                Assert.Fail(why);
+            }
+
+            Assert.Skip(why);
+        }
+
         var log = new System.Text.StringBuilder();
         var training = new TaskCompletionSource();
         process.ErrorDataReceived += (_, e) =>
