@@ -8,9 +8,6 @@ namespace Alchemist.Cli.Tests;
 /// Ctrl-C (SIGINT) during `run`, sent to the command line in a child process while the end model trains: it exits 130 within
 /// about a second, the previous run's outputs are untouched, nothing half-written is left, and the rerun picks up.
 /// </summary>
-// Not beside a command run in this test process: while one runs, its SIGINT handling is registered here, and a child
-// started then was seen (twice, in a full non-CI run) to ignore the SIGINT this test sends.
-[Collection(nameof(ConsoleCapture))]
 public sealed class CancelRunTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "alchemist-cancel-" + Guid.NewGuid().ToString("N"));
