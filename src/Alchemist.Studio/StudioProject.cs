@@ -87,6 +87,14 @@ public sealed class StudioProject : IDisposable
     /// <summary>One row per program file: the programs in the vote matrices first, in their order, then those left out.</summary>
     public IReadOnlyList<ProgramRow> Programs => Volatile.Read(ref _now).Rows;
 
+    /// <summary>
+    /// Valid accuracy of always answering valid's most common class: what the label model's valid accuracy after a save
+    /// must be read against. Null without valid gold.
+    /// </summary>
+    public double? ValidMajorityAccuracy => _dataset.Valid is { } valid && valid.Rows.HasAnyGold
+        ? valid.Rows.Labels.Where(g => g >= 0).GroupBy(g => g).Max(g => g.Count()) / (double)valid.Rows.Labels.Count(g => g >= 0)
+        : null;
+
     /// <summary>True once a program was saved here: the end model, final labels and report are then the last run's, not the programs'.</summary>
     public bool ChangedSinceRun => Volatile.Read(ref _now).ChangedSinceRun;
 
@@ -327,12 +335,16 @@ public sealed class StudioProject : IDisposable
             if (disabled is not null)
             {
                 // As `alchemist apply` does, a program disabled on any split is left out of every split's matrix.
-                votes = votes.ToDictionary(kv => kv.Key, kv => kv.Value.SelectPrograms([.. Enumerable.Range(0, kv.Value.Programs).Where(j => kv.Value.ProgramNames[j] != name)]));
+                votes = WithoutColumn(votes, name);
             }
 
             return Commit(before, name, votes, edited.SourceHash);
         }
     }
+
+    /// <summary>Every split's matrix without <paramref name="name"/>'s column.</summary>
+    private static Dictionary<string, LabelMatrix> WithoutColumn(IReadOnlyDictionary<string, LabelMatrix> votes, string name) =>
+        votes.ToDictionary(kv => kv.Key, kv => kv.Value.SelectPrograms([.. Enumerable.Range(0, kv.Value.Programs).Where(j => kv.Value.ProgramNames[j] != name)]));
 
     /// <summary>The matrix with <paramref name="name"/>'s column replaced, or added when it had none.</summary>
     private static LabelMatrix WithColumn(LabelMatrix matrix, string name, sbyte[] column)
@@ -393,7 +405,7 @@ public sealed class StudioProject : IDisposable
             }
             else
             {
-                votes = before.Votes.ToDictionary(kv => kv.Key, kv => kv.Value.SelectPrograms([.. Enumerable.Range(0, kv.Value.Programs).Where(j => kv.Value.ProgramNames[j] != name)]));
+                votes = WithoutColumn(before.Votes, name);
             }
 
             return Commit(before, name, votes, sourceHash: null);

@@ -85,6 +85,7 @@ public sealed class StudioServer : IAsyncDisposable
             classes = project.Spec.ClassNames,
             folder = project.Spec.ProjectDirectory,
             changedSinceRun = project.ChangedSinceRun,
+            validMajorityAccuracy = project.ValidMajorityAccuracy,
         }, Json));
         app.MapGet("/api/programs", () => Results.Json(project.Programs, Json));
         app.MapGet("/api/views", () => Results.Json(project.Views(), Json));

@@ -98,6 +98,8 @@ public sealed class StudioServerTests(StudioServerTests.ServedExample served) : 
         Assert.Equal(HttpStatusCode.OK, withCookie.StatusCode);
         using var project = JsonDocument.Parse(await withCookie.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Equal(["HAM", "SPAM"], project.RootElement.GetProperty("classes").EnumerateArray().Select(c => c.GetString()));
+        // The example's valid split: 120 rows, 64 of them HAM.
+        Assert.Equal(64 / 120.0, project.RootElement.GetProperty("validMajorityAccuracy").GetDouble(), 12);
     }
 
     [Fact]
