@@ -15,5 +15,6 @@ internal static class CommandCatalog
         yield return Commands.SynthesizeCommand.Create();
         yield return Commands.CostCommand.Create();
         yield return Commands.StudioCommand.Create();
+        yield return Commands.ClassesCommand.Create();
     }
 }

@@ -27,6 +27,15 @@ public sealed record ProjectLayout(string Root)
     /// <summary>The program files, one per labeling program.</summary>
     public string ProgramsFolder => Path.Combine(Root, ProgramsFolderName);
 
+    /// <summary>Programs taken out of the vote (by a person, or because their classes were removed), out of the apply's reach.</summary>
+    public string DisabledProgramsFolder => Path.Combine(ProgramsFolder, "disabled");
+
+    /// <summary>Earlier versions of a program, one file per change, named by the time it was replaced.</summary>
+    public string HistoryFolder(string programName) => Path.Combine(StateFolder, "history", programName);
+
+    /// <summary>Texts a person wrote that did not compile, kept until a save succeeds.</summary>
+    public string DraftsFolder => Path.Combine(StateFolder, "drafts");
+
     /// <summary>One note per program the synthesizer rejected: the reason and the replies it was given.</summary>
     public string RejectedFolder => Path.Combine(ProgramsFolder, "rejected");
 

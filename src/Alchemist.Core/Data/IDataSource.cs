@@ -56,6 +56,55 @@ public static class DataSourceExtensions
     public static IDataSource WithContentHashOnce(this IDataSource source) =>
         source as HashedOnceSource ?? new HashedOnceSource(source);
 
+    /// <summary>
+    /// The same rows with each gold label d read as <paramref name="dataToClass"/>[d] (-1: no gold), and the classes named
+    /// <paramref name="classNames"/>: the data's labels seen through classes that changed after the data were labeled.
+    /// </summary>
+    /// <param name="source">Rows whose labels index the data's own classes.</param>
+    /// <param name="dataToClass">For each data label, the class it is gold for, or -1.</param>
+    /// <param name="classNames">The classes the mapped labels index.</param>
+    public static IDataSource WithLabelsMapped(this IDataSource source, IReadOnlyList<int> dataToClass, IReadOnlyList<string> classNames) =>
+        new RelabeledSource(source, dataToClass.ToArray(), classNames);
+
+    private sealed class RelabeledSource(IDataSource inner, int[] dataToClass, IReadOnlyList<string> classNames) : IDataSource, IFieldMapped
+    {
+        private readonly bool _keepsIndices = dataToClass.Length == classNames.Count && dataToClass.Select((c, d) => c == d).All(same => same);
+
+        public FieldMap? Fields => (inner as IFieldMapped)?.Fields;
+
+        public string Path => inner.Path;
+
+        public string Format => inner.Format;
+
+        public IReadOnlyList<string>? ClassNames => classNames;
+
+        public IEnumerable<DataBatch> ReadBatches(int batchSize = DataBatch.DefaultSize)
+        {
+            foreach (var batch in inner.ReadBatches(batchSize))
+            {
+                if (_keepsIndices)
+                {
+                    yield return batch;
+                    continue;
+                }
+
+                var labels = new int[batch.Count];
+                for (var r = 0; r < labels.Length; r++)
+                {
+                    var d = batch.Labels[r];
+                    labels[r] = d >= 0 && d < dataToClass.Length ? dataToClass[d] : DataBatch.NoLabel;
+                }
+
+                // A WRENCH file's own weak labels vote the data's classes, which no longer line up with these.
+                yield return new DataBatch(batch.FirstRow, batch.RowIds, batch.Texts, batch.Numbers, labels);
+            }
+        }
+
+        // A rename keeps every label, and so every cache keyed by the rows; a changed mapping changes the gold they carry.
+        public string ContentHash() =>
+            _keepsIndices ? inner.ContentHash() : inner.ContentHash() + ";labels=" + string.Join(',', dataToClass);
+    }
+
     private sealed class HashedOnceSource(IDataSource inner) : IDataSource, IFieldMapped
     {
         private readonly Lazy<string> _hash = new(inner.ContentHash);

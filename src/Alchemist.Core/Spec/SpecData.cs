@@ -11,7 +11,7 @@ public static class SpecData
         {
             NumberFields = spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => i.Name).ToArray(),
             IdField = spec.Data.IdField,
-            ClassNames = spec.ClassNames,
+            ClassNames = spec.Data.Classes ?? spec.ClassNames,
             ReplaceInvalidUtf8 = spec.Data.InvalidUtf8 == InvalidUtf8.Replace,
         };
 
@@ -125,6 +125,15 @@ public static class SpecData
 
     private static IDataSource Open(TaskSpec spec, string relative, string key)
     {
+        var source = OpenAsLabeled(spec, relative, key);
+        return ClassMapping.Of(spec) is { } mapping ? source.WithLabelsMapped(mapping.DataToSpec, spec.ClassNames) : source;
+    }
+
+    /// <summary>A data file read with its own labels (<see cref="DataSpec.Classes"/>, or the spec's classes).</summary>
+    private static IDataSource OpenAsLabeled(TaskSpec spec, string relative, string key)
+    {
+        var dataClasses = spec.Data.Classes ?? spec.ClassNames;
+        var classesKey = spec.Data.Classes is null ? "classes" : "data.classes";
         var path = spec.ResolvePath(relative);
         if (!File.Exists(path))
         {
@@ -138,15 +147,15 @@ public static class SpecData
 
         var folder = Path.GetDirectoryName(path)!;
         var labelJson = Path.Combine(folder, "label.json");
-        var classes = File.Exists(labelJson) ? ClassLabels.ReadLabelJson(labelJson) : spec.ClassNames;
-        if (classes.Count != spec.Classes.Count
-            || classes.Zip(spec.ClassNames).Any(p => !string.Equals(p.First, p.Second, StringComparison.OrdinalIgnoreCase)))
+        var classes = File.Exists(labelJson) ? ClassLabels.ReadLabelJson(labelJson) : dataClasses;
+        if (classes.Count != dataClasses.Count
+            || classes.Zip(dataClasses).Any(p => !string.Equals(p.First, p.Second, StringComparison.OrdinalIgnoreCase)))
         {
             throw spec.Error(
-                "classes",
-                $"the spec lists {string.Join(", ", spec.ClassNames)} but {labelJson} has {string.Join(", ", classes)}; list them in the same order");
+                classesKey,
+                $"the spec lists {string.Join(", ", dataClasses)} but {labelJson} has {string.Join(", ", classes)}; list them in the same order");
         }
 
-        return new WrenchSource(path, spec.ClassNames) { ReplaceInvalidUtf8 = spec.Data.InvalidUtf8 == InvalidUtf8.Replace };
+        return new WrenchSource(path, dataClasses) { ReplaceInvalidUtf8 = spec.Data.InvalidUtf8 == InvalidUtf8.Replace };
     }
 }

@@ -108,6 +108,9 @@ public static partial class SpecReader
             KeyLines = lines,
         };
         top.RejectUnknownKeys();
+
+        // Checked here so that a wrong data_labels is named before any data is read.
+        _ = ClassMapping.Of(spec);
         return spec;
     }
 
@@ -148,7 +151,7 @@ public static partial class SpecReader
             else
             {
                 var item = Item(top, "classes", i, items[i]);
-                entry = new ClassSpec(item.RequiredString("name"), item.OptionalString("description"));
+                entry = new ClassSpec(item.RequiredString("name"), item.OptionalString("description"), StringList(item, "data_labels"));
                 item.RejectUnknownKeys();
             }
 
@@ -199,6 +202,7 @@ public static partial class SpecReader
             Split = split,
             LabelField = map.OptionalString("label_field"),
             IdField = map.OptionalString("id_field"),
+            Classes = StringList(map, "classes"),
             InvalidUtf8 = map.OptionalString("invalid_utf8") switch
             {
                 null or "error" => InvalidUtf8.Error,
@@ -244,6 +248,28 @@ public static partial class SpecReader
         }
 
         return data.File is not null && data.Split is null ? data with { Split = new SplitSpec() } : data;
+    }
+
+    /// <summary>A list of non-empty names (a single scalar is a one-name list); null when the key is absent.</summary>
+    private static List<string>? StringList(YamlMap map, string key)
+    {
+        if (map.OptionalList(key) is not { } items)
+        {
+            return null;
+        }
+
+        var names = new List<string>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is not YamlScalarNode { Value: { } value } || value.Trim().Length == 0)
+            {
+                throw new SpecException(map.File, items[i].Start.Line, map.Qualify($"{key}[{i}]"), $"expected a name, found a {YamlMap.Describe(items[i])}");
+            }
+
+            names.Add(value.Trim());
+        }
+
+        return names;
     }
 
     private static string GuessFormat(YamlMap map, string? path) =>

@@ -70,7 +70,16 @@ public static class SpecWriter
     private static YamlMappingNode Input(InputField input) =>
         Mapping(("name", input.Name), ("type", input.Type == InputType.Number ? "number" : "text"), ("description", input.Description));
 
-    private static YamlMappingNode Class(ClassSpec c) => Mapping(("name", c.Name), ("description", c.Description));
+    private static YamlMappingNode Class(ClassSpec c)
+    {
+        var map = Mapping(("name", c.Name), ("description", c.Description));
+        if (c.DataLabels is { } labels)
+        {
+            map.Add("data_labels", new YamlSequenceNode(labels.Select(Scalar)));
+        }
+
+        return map;
+    }
 
     private static YamlMappingNode Data(DataSpec data)
     {
@@ -83,6 +92,11 @@ public static class SpecWriter
             ("label_field", data.LabelField),
             ("id_field", data.IdField),
             ("invalid_utf8", data.InvalidUtf8 == InvalidUtf8.Replace ? "replace" : null));
+        if (data.Classes is { } classes)
+        {
+            map.Add("classes", new YamlSequenceNode(classes.Select(Scalar)));
+        }
+
         if (data.Split is { } split)
         {
             map.Add("split", Mapping(("valid", Number(split.Valid)), ("test", Number(split.Test)), ("seed", Number(split.Seed))));

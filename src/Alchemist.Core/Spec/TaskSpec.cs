@@ -98,7 +98,12 @@ public sealed record InputField(string Name, InputType Type = InputType.Text, st
 /// <summary>One class of the task.</summary>
 /// <param name="Name">The class's name; names are unique, ignoring case.</param>
 /// <param name="Description">What belongs in the class, for prompts and reports; null when not given.</param>
-public sealed record ClassSpec(string Name, string? Description = null);
+/// <param name="DataLabels">
+/// The labels of the data files (names from <see cref="DataSpec.Classes"/>) whose rows are gold for this class
+/// (<c>data_labels</c>); null takes the data label of the same name, if there is one. Written by <c>alchemist classes</c> when
+/// the classes change after the data were labeled: a merged class takes both labels, a new class none.
+/// </param>
+public sealed record ClassSpec(string Name, string? Description = null, IReadOnlyList<string>? DataLabels = null);
 
 /// <summary>
 /// Where the rows come from: train (and optionally valid and test) files, or one <see cref="File"/> split by
@@ -138,6 +143,14 @@ public sealed record DataSpec
 
     /// <summary>Column or property with gold labels (CSV, JSONL); null when the files have none. WRENCH always uses "label".</summary>
     public string? LabelField { get; init; }
+
+    /// <summary>
+    /// The classes as the data files label them, in their index order (<c>data.classes</c>); null when they are the spec's
+    /// classes. <c>alchemist classes</c> sets it when it first changes the classes, so the gold labels keep their meaning:
+    /// each spec class takes the data labels it names (<see cref="ClassSpec.DataLabels"/>), and a data label no class takes
+    /// leaves its rows without gold.
+    /// </summary>
+    public IReadOnlyList<string>? Classes { get; init; }
 
     /// <summary>Column or property with each row's id (<c>data.id_field</c>); null numbers rows by their position.</summary>
     public string? IdField { get; init; }

@@ -105,6 +105,16 @@ public sealed record ClassFollowUp(int Class, IReadOnlyList<string> Examples) : 
         {
             if (goldCount[c] == 0)
             {
+                // A class valid has no gold for yet (one just added or split off) still needs programs, if none votes it.
+                if (!votedOnTrain[c] && Enumerable.Range(0, validVotes.Programs).All(j => fires[j, c] == 0 && !validVotes.Column(j).Contains((sbyte)c)))
+                {
+                    requests.Add(new ClassFollowUp(c, [])
+                    {
+                        Name = $"followup-{slugs[c]}",
+                        Reason = $"no program votes {classNames[c]}, and no valid row is labeled {classNames[c]} yet",
+                    });
+                }
+
                 continue;
             }
 
