@@ -135,6 +135,16 @@ try {
   escapes = await page.evaluate(() => pageKeys.filter(k => k.key === "Escape"));
   check(escapes.length === 2, "the next Esc reaches the page again");
 
+  // Tab indents; Esc then Tab leaves the editor.
+  await page.evaluate(() => { editor.setText("x"); editor.focus(); });
+  await page.keyboard.press("Home"); // any key but Esc ends the tab-focus mode that the Esc above started
+  await page.keyboard.press("Tab");
+  check(await page.evaluate(() => editor.getText()) === "    x" && await content.evaluate(e => e === document.activeElement),
+    "Tab indents and keeps the focus");
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Tab");
+  check(await content.evaluate(e => e !== document.activeElement), "Esc then Tab moves the focus out of the editor");
+
   // Read-only: keys do not change the text; destroy removes the editor.
   await page.evaluate(() => {
     const div = document.body.appendChild(document.createElement("div"));
