@@ -17,7 +17,7 @@ namespace Alchemist.Studio;
 /// balance) fitted on them; after a save, <see cref="ChangedSinceRun"/> says that the end model and final labels are the
 /// last run's until <c>alchemist run</c> runs again.
 /// </summary>
-public sealed class StudioProject : IDisposable
+public sealed partial class StudioProject : IDisposable
 {
     /// <summary>Rows of each kind of evidence sent at once: enough to judge a program, few enough for a page to show at once.</summary>
     public const int EvidenceRows = 50;
@@ -104,11 +104,13 @@ public sealed class StudioProject : IDisposable
     /// </summary>
     /// <param name="projectDirectory">The project folder.</param>
     /// <param name="apply">How saved programs are applied again; null: as the spec says.</param>
-    public static StudioProject Load(string projectDirectory, ApplyOptions? apply = null)
+    public static StudioProject Load(string projectDirectory, ApplyOptions? apply = null) => Load(projectDirectory, apply, afterClassChange: false);
+
+    private static StudioProject Load(string projectDirectory, ApplyOptions? apply, bool afterClassChange)
     {
         var spec = SpecReader.Load(projectDirectory);
         var layout = new ProjectLayout(spec.ProjectDirectory);
-        if (!RunState.InputsUnchanged(spec, layout.ProgramsFolder))
+        if (!afterClassChange && !RunState.InputsUnchanged(spec, layout.ProgramsFolder))
         {
             throw new UserError($"{spec.ProjectDirectory} has no finished run of its programs as they are now: run `alchemist run {spec.ProjectDirectory}` first", layout.SpecFile);
         }
@@ -122,8 +124,30 @@ public sealed class StudioProject : IDisposable
         }
 
         var (rule, _, _) = FinalRule.Load(layout.OutputFolder);
-        return new StudioProject(spec, dataset, rule.LabelModel, rule.Balance, apply ?? ProjectApply.OptionsFor(spec, null),
-            Compute(spec, dataset, votes, rule.LabelModel, rule.Balance, changedSinceRun: false));
+
+        // The run's class balance speaks of the classes it knew; after a change, valid's gold under the new classes does.
+        var balance = rule.Balance.Given is { } given && given.Count != spec.Classes.Count
+            ? dataset.Valid is { } valid && valid.Rows.HasAnyGold ? ClassBalance.FromGold(valid.Rows.Labels, spec.Classes.Count) : ClassBalance.Uniform
+            : rule.Balance;
+        return new StudioProject(spec, dataset, rule.LabelModel, balance, apply ?? ProjectApply.OptionsFor(spec, null),
+            Compute(spec, dataset, votes, rule.LabelModel, balance, changedSinceRun: afterClassChange));
+    }
+
+    /// <summary>
+    /// Changes the classes (<see cref="ProjectClasses.Change"/>: the spec, the programs rewritten, the vote files mapped the
+    /// way the rewritten programs vote) and answers with the project as it is now; this one is stopped. The figures come
+    /// from the mapped votes, refitted, so they are on the page at once; the next `alchemist run` applies the rewritten
+    /// programs again.
+    /// </summary>
+    public (StudioProject Project, ClassChangeResult Change) ChangeClasses(ClassEdit edit)
+    {
+        lock (_gate)
+        {
+            var change = ProjectClasses.Change(Spec.ProjectDirectory, edit);
+            var next = Load(Spec.ProjectDirectory, _apply, afterClassChange: true);
+            Dispose();
+            return (next, change);
+        }
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Alchemist.Pipeline;
 using Alchemist.Programs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -78,6 +79,7 @@ public sealed class StudioServer : IAsyncDisposable
         });
 
         app.MapGet("/", () => Results.Content(Page.Value, "text/html; charset=utf-8"));
+        app.MapGet("/assets/editor.js", () => Results.Content(Editor.Value, "text/javascript; charset=utf-8"));
         app.MapGet("/api/project", () => Results.Json(new
         {
             name = project.Spec.Name,
@@ -131,6 +133,70 @@ public sealed class StudioServer : IAsyncDisposable
             return Results.Json(result, Json, statusCode: status);
         });
 
+        app.MapPost("/api/llm/estimate", async (HttpRequest request) =>
+            await ReadBody<LlmAsk>(request).ConfigureAwait(false) is not { } ask
+                ? BadBody("an ask")
+                : Answer(() => Results.Json(project.Estimate(ask), Json)));
+        app.MapPost("/api/llm/ask", async (HttpRequest request, CancellationToken aborted) =>
+        {
+            if (await ReadBody<LlmAsk>(request).ConfigureAwait(false) is not { } ask)
+            {
+                return BadBody("an ask");
+            }
+
+            try
+            {
+                return Results.Json(await project.AskAsync(ask, aborted).ConfigureAwait(false), Json);
+            }
+            catch (UserError e)
+            {
+                return Results.Json(new { error = e.Message }, Json, statusCode: 422);
+            }
+        });
+        app.MapPost("/api/programs", async (HttpRequest request) =>
+        {
+            if (await ReadBody<ProgramCreate>(request).ConfigureAwait(false) is not { Name: { } name } create)
+            {
+                return BadBody("a new program (its name, and the program to copy if any)");
+            }
+
+            var result = await Task.Run(() => project.Create(name, create.CopyOf, create.Author)).ConfigureAwait(false);
+            return Results.Json(result, Json, statusCode: result.Saved ? 200 : result.Conflict ? 409 : 422);
+        });
+        app.MapDelete("/api/programs/{name}", async (string name) =>
+            await Task.Run(() => project.Delete(name)).ConfigureAwait(false) is { } result
+                ? Results.Json(result, Json)
+                : Results.Json(new { error = $"no active program named '{ProgramFile.Printable(name)}'" }, Json, statusCode: 404));
+
+        app.MapPost("/api/classes", async (HttpRequest request) =>
+        {
+            ClassChangeRequest? body;
+            try
+            {
+                body = await request.ReadFromJsonAsync<ClassChangeRequest>(Json).ConfigureAwait(false);
+            }
+            catch (JsonException e)
+            {
+                return Results.Json(new { error = $"the request body is not a class change: {e.Message}" }, Json, statusCode: 400);
+            }
+
+            if (body?.ToEdit() is not { } edit)
+            {
+                return Results.Json(new { error = "a class change names its kind (rename, add, remove, merge, split) and the classes it needs" }, Json, statusCode: 400);
+            }
+
+            try
+            {
+                var (next, change) = await Task.Run(() => project.ChangeClasses(edit)).ConfigureAwait(false);
+                project = next;
+                return Results.Json(change, Json);
+            }
+            catch (UserError e)
+            {
+                return Results.Json(new { error = e.Message }, Json, statusCode: 422);
+            }
+        });
+
         await app.StartAsync(cancellation).ConfigureAwait(false);
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var actualPort = new Uri(bound).Port;
@@ -138,16 +204,49 @@ public sealed class StudioServer : IAsyncDisposable
         return new StudioServer(app, access, new Uri($"http://127.0.0.1:{actualPort}/"));
     }
 
+    private static async Task<T?> ReadBody<T>(HttpRequest request)
+        where T : class
+    {
+        try
+        {
+            return await request.ReadFromJsonAsync<T>(Json).ConfigureAwait(false);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static IResult BadBody(string what) => Results.Json(new { error = $"the request body is not {what}" }, Json, statusCode: 400);
+
+    /// <summary>The answer of <paramref name="answer"/>, or its <see cref="UserError"/> as a 422 with the message.</summary>
+    private static IResult Answer(Func<IResult> answer)
+    {
+        try
+        {
+            return answer();
+        }
+        catch (UserError e)
+        {
+            return Results.Json(new { error = e.Message }, Json, statusCode: 422);
+        }
+    }
+
     /// <summary>Stops serving.</summary>
     public async ValueTask DisposeAsync() => await _app.DisposeAsync().ConfigureAwait(false);
 
-    private static readonly Lazy<string> Page = new(() =>
+    private static readonly Lazy<string> Page = new(() => Resource("studio.html"));
+
+    /// <summary>CodeMirror 6 with C#, bundled by scripts/build-editor into Assets/editor.js (no CDN: the page works offline).</summary>
+    private static readonly Lazy<string> Editor = new(() => Resource("editor.js"));
+
+    private static string Resource(string name)
     {
-        using var stream = typeof(StudioServer).Assembly.GetManifestResourceStream("Alchemist.Studio.studio.html")
-            ?? throw new InvalidOperationException("the studio page (studio.html) is missing from the build");
+        using var stream = typeof(StudioServer).Assembly.GetManifestResourceStream("Alchemist.Studio." + name)
+            ?? throw new InvalidOperationException($"the studio's {name} is missing from the build");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
-    });
+    }
 }
 
 /// <summary>The body of a save: the new source, the hash of the version it changes, and who wrote it.</summary>
@@ -155,3 +254,26 @@ public sealed class StudioServer : IAsyncDisposable
 /// <param name="BaseHash">The <see cref="ProgramEvidence.SourceHash"/> of the version the person started from.</param>
 /// <param name="Author">The person's name, for the header's <c>author: person NAME</c>.</param>
 public sealed record ProgramSave(string Source, string BaseHash, string? Author);
+
+/// <summary>The body of a class change: its kind and the names it needs.</summary>
+/// <param name="Kind">rename, add, remove, merge or split.</param>
+/// <param name="Name">The class renamed, added, removed or split.</param>
+/// <param name="To">A rename's new name, or a merge's merged class.</param>
+/// <param name="Names">The classes a merge joins, or the parts a split makes.</param>
+/// <param name="Description">What belongs in an added or merged class.</param>
+public sealed record ClassChangeRequest(string? Kind, string? Name, string? To, IReadOnlyList<string>? Names, string? Description)
+{
+    /// <summary>The change asked for; null when a name it needs is missing.</summary>
+    public ClassEdit? ToEdit() => Kind switch
+    {
+        "rename" when Name is not null && To is not null => new RenameClass(Name, To),
+        "add" when Name is not null => new AddClass(Name, Description),
+        "remove" when Name is not null => new RemoveClass(Name),
+        "merge" when Names is { Count: >= 2 } && To is not null => new MergeClasses(Names, To, Description),
+        "split" when Name is not null && Names is { Count: >= 2 } => new SplitClass(Name, Names),
+        _ => null,
+    };
+}
+
+/// <summary>The body of a new program: its name, the program it copies (null: the template), and who writes it.</summary>
+public sealed record ProgramCreate(string? Name, string? CopyOf, string? Author);

@@ -147,3 +147,19 @@ public sealed record ClassFollowUp(int Class, IReadOnlyList<string> Examples) : 
         return requests;
     }
 }
+
+/// <summary>
+/// Asks for a corrected version of one program, which a person asked for (in the studio): its source, its shortfall on
+/// valid and the valid rows it gets wrong (empty where rows may not go into prompts). The reply replaces the program under
+/// its own name, after the same checks as every program.
+/// </summary>
+/// <param name="Source">The program's current source.</param>
+/// <param name="WrongRows">Valid rows it gets wrong: text, its vote and the gold class, by name.</param>
+public sealed record ProgramFixRequest(string Source, IReadOnlyList<(string Text, string Vote, string Gold)> WrongRows) : FollowUpRequest
+{
+    /// <summary>Wrong rows a fix prompt shows at most.</summary>
+    public const int MaxRows = 12;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<LlmMessage> Prompt(PromptBuilder prompts) => prompts.ProgramFix(Source, Reason, WrongRows);
+}

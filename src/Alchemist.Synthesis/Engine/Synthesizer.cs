@@ -138,6 +138,15 @@ public sealed class Synthesizer : IDisposable
         return (Finish(drafts, callsBefore, spentBefore), requests.Skip(asked).ToList());
     }
 
+    /// <summary>
+    /// The call <see cref="FollowUpAsync"/> makes first for <paramref name="request"/> when it is the only one asked, so that
+    /// it can be priced (and found in the cache) before anyone pays for it.
+    /// </summary>
+    public PlannedCall PlannedFollowUp(FollowUpRequest request) => new(ProgramRequest(FollowUpSampleBase + 1, request.Prompt(_prompts), request.Name), 0);
+
+    /// <summary>The gateway's cache, ledger and prices, for estimates beside the calls.</summary>
+    public LlmGateway Gateway => _gateway;
+
     /// <summary>Writes the accepted drafts (dropping one that votes exactly like one kept before it) and the rejection notes.</summary>
     private SynthesisReport Finish(IReadOnlyList<Draft> drafts, int callsBefore, decimal spentBefore)
     {

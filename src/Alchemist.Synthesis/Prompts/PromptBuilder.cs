@@ -115,6 +115,31 @@ public sealed class PromptBuilder(SynthesisTask task)
         return [LlmMessage.System(ProgramSystemMessage), LlmMessage.User(text.ToString())];
     }
 
+    /// <summary>
+    /// Asks for a corrected version of a program a person wants fixed: its code, how often it is wrong on valid, and the
+    /// valid rows it gets wrong with their gold class (fenced as data; only where rows may go into prompts).
+    /// </summary>
+    public IReadOnlyList<LlmMessage> ProgramFix(string source, string shortfall, IReadOnlyList<(string Text, string Vote, string Gold)> wrongRows)
+    {
+        var text = new StringBuilder();
+        text.Append("This labeling function for the task needs fixing: ").Append(shortfall.TrimEnd('.')).Append(".\n\n```csharp\n")
+            .Append(source.TrimEnd()).Append("\n```\n\n");
+        if (wrongRows.Count > 0)
+        {
+            text.Append(DataFence.Note).Append('\n').Append("Inputs it labels wrongly, with its vote and the class the user gave, one per block:\n");
+            for (var i = 0; i < wrongRows.Count; i++)
+            {
+                text.Append(DataFence.Wrap($"wrong {i + 1}: it voted {wrongRows[i].Vote}, the user says {wrongRows[i].Gold}", wrongRows[i].Text));
+            }
+
+            text.Append('\n');
+        }
+
+        text.Append("Write a corrected function that keeps what it gets right and abstains (returns -1) or votes correctly where it went wrong.\n\n");
+        text.Append(ProgramRequest(knowledge: null, sampleRows: null));
+        return [LlmMessage.System(ProgramSystemMessage), LlmMessage.User(text.ToString())];
+    }
+
     private string ProgramRequest(string? knowledge, IReadOnlyList<string>? sampleRows)
     {
         var text = new StringBuilder();
