@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using Alchemist.Data;
 using Alchemist.Labeling;
 using Alchemist.Programs;
@@ -55,6 +56,7 @@ public sealed record SplitClass(string Name, IReadOnlyList<string> Into) : Class
 }
 
 /// <summary>What a class change did to one program file.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ProgramChangeKind>))]
 public enum ProgramChangeKind
 {
     /// <summary>Its code is as it was (a rename may have changed its comments).</summary>

@@ -78,6 +78,7 @@ public sealed class StudioServer : IAsyncDisposable
             await next(context).ConfigureAwait(false);
         });
 
+        var finish = new StudioFinish();
         app.MapGet("/", () => Results.Content(Page.Value, "text/html; charset=utf-8"));
         app.MapGet("/assets/editor.js", () => Results.Content(Editor.Value, "text/javascript; charset=utf-8"));
         app.MapGet("/api/project", () => Results.Json(new
@@ -87,6 +88,7 @@ public sealed class StudioServer : IAsyncDisposable
             classes = project.Spec.ClassNames,
             folder = project.Spec.ProjectDirectory,
             changedSinceRun = project.ChangedSinceRun,
+            running = finish.Running,
             validMajorityAccuracy = project.ValidMajorityAccuracy,
         }, Json));
         app.MapGet("/api/programs", () => Results.Json(project.Programs, Json));
@@ -167,6 +169,44 @@ public sealed class StudioServer : IAsyncDisposable
             await Task.Run(() => project.Delete(name)).ConfigureAwait(false) is { } result
                 ? Results.Json(result, Json)
                 : Results.Json(new { error = $"no active program named '{ProgramFile.Printable(name)}'" }, Json, statusCode: 404));
+
+        app.MapPost("/api/finish", () =>
+        {
+            var started = finish.TryStart(project.Spec.ProjectDirectory, _ =>
+            {
+                // The run wrote new votes, final labels and a report: the page reads them from here on.
+                var previous = project;
+                project = StudioProject.Load(previous.Spec.ProjectDirectory);
+                previous.Dispose();
+            }, app.Lifetime.ApplicationStopping);
+            return started
+                ? Results.Json(new { started = true }, Json, statusCode: 202)
+                : Results.Json(new { error = "a run is going on already" }, Json, statusCode: 409);
+        });
+        app.MapGet("/api/finish/events", async (HttpContext context, int? from) =>
+        {
+            // Server-sent events: one JSON event per message, as the run says it.
+            context.Response.Headers.ContentType = "text/event-stream";
+            context.Response.Headers.CacheControl = "no-cache";
+            await foreach (var e in finish.Events(from ?? 0, context.RequestAborted).ConfigureAwait(false))
+            {
+                await context.Response.WriteAsync("data: " + JsonSerializer.Serialize(e, Json) + "\n\n", context.RequestAborted).ConfigureAwait(false);
+                await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+        });
+
+        // Programs and classes must not change under a run: it reads them as it goes.
+        app.Use(async (context, next) =>
+        {
+            if (finish.Running && context.Request.Path.StartsWithSegments("/api") && !HttpMethods.IsGet(context.Request.Method))
+            {
+                context.Response.StatusCode = StatusCodes.Status409Conflict;
+                await context.Response.WriteAsJsonAsync(new { error = "a run is going on: wait for it to finish, then change the programs" }, Json).ConfigureAwait(false);
+                return;
+            }
+
+            await next(context).ConfigureAwait(false);
+        });
 
         app.MapPost("/api/classes", async (HttpRequest request) =>
         {
