@@ -45,9 +45,9 @@ public static class RunState
 
         foreach (var relative in new[] { spec.Data.Train, spec.Data.Valid, spec.Data.Test, spec.Data.File }.OfType<string>())
         {
-            var path = spec.ResolvePath(relative);
-            var info = new FileInfo(path);
-            Add(info.Exists ? $"{path} {info.Length} {info.LastWriteTimeUtc.Ticks}" : $"{path} missing");
+            // The path as the spec gives it, so that a project folder moved or copied whole (data beside it) is the same project.
+            var info = new FileInfo(spec.ResolvePath(relative));
+            Add(info.Exists ? $"{relative} {info.Length} {info.LastWriteTimeUtc.Ticks}" : $"{relative} missing");
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());

@@ -113,48 +113,48 @@ public sealed partial class StudioProject
         switch (ask.Kind)
         {
             case "class":
-            {
-                var cls = Spec.ClassNames.ToList().FindIndex(c => string.Equals(c, ask.Class, StringComparison.OrdinalIgnoreCase));
-                if (cls < 0)
                 {
-                    throw new UserError($"there is no class '{ask.Class}'; the classes are {string.Join(", ", Spec.ClassNames)}", Spec.SpecFile);
-                }
+                    var cls = Spec.ClassNames.ToList().FindIndex(c => string.Equals(c, ask.Class, StringComparison.OrdinalIgnoreCase));
+                    if (cls < 0)
+                    {
+                        throw new UserError($"there is no class '{ask.Class}'; the classes are {string.Join(", ", Spec.ClassNames)}", Spec.SpecFile);
+                    }
 
-                var slug = ProgramNames.ClassSlugs(Spec.ClassNames)[cls];
-                var name = $"followup-{slug}";
-                for (var n = 2; now.Files.ContainsKey(name) || File.Exists(Path.Combine(new ProjectLayout(Spec.ProjectDirectory).ProgramsFolder, name + ProgramFile.Extension)); n++)
-                {
-                    name = $"followup-{slug}-{n}";
-                }
+                    var slug = ProgramNames.ClassSlugs(Spec.ClassNames)[cls];
+                    var name = $"followup-{slug}";
+                    for (var n = 2; now.Files.ContainsKey(name) || File.Exists(Path.Combine(new ProjectLayout(Spec.ProjectDirectory).ProgramsFolder, name + ProgramFile.Extension)); n++)
+                    {
+                        name = $"followup-{slug}-{n}";
+                    }
 
-                var voters = now.Rows.Count(r => r.State == "active" && r.Classes.Contains(Spec.ClassNames[cls]));
-                var examples = Spec.Synthesis.RowsInPrompts && _dataset.Valid is { } valid
-                    ? Enumerable.Range(0, valid.Count).Where(r => valid.Rows.Labels[r] == cls).Take(ClassFollowUp.MaxExamples).Select(r => _texts[SplitName.Valid][r]).ToList()
-                    : [];
-                return (settings, new ClassFollowUp(cls, examples)
-                {
-                    Name = name,
-                    Reason = $"a person asked for another program for {Spec.ClassNames[cls]}, which {voters} active program(s) vote",
-                });
-            }
+                    var voters = now.Rows.Count(r => r.State == "active" && r.Classes.Contains(Spec.ClassNames[cls]));
+                    var examples = Spec.Synthesis.RowsInPrompts && _dataset.Valid is { } valid
+                        ? Enumerable.Range(0, valid.Count).Where(r => valid.Rows.Labels[r] == cls).Take(ClassFollowUp.MaxExamples).Select(r => _texts[SplitName.Valid][r]).ToList()
+                        : [];
+                    return (settings, new ClassFollowUp(cls, examples)
+                    {
+                        Name = name,
+                        Reason = $"a person asked for another program for {Spec.ClassNames[cls]}, which {voters} active program(s) vote",
+                    });
+                }
 
             case "fix":
-            {
-                if (ask.Program is null || !ProgramFile.IsValidName(ask.Program) || !now.Files.TryGetValue(ask.Program, out var file) || Evidence(ask.Program) is not { } evidence)
                 {
-                    throw new UserError($"no active program named '{ProgramFile.Printable(ask.Program ?? "")}' to fix", Spec.SpecFile);
-                }
+                    if (ask.Program is null || !ProgramFile.IsValidName(ask.Program) || !now.Files.TryGetValue(ask.Program, out var file) || Evidence(ask.Program) is not { } evidence)
+                    {
+                        throw new UserError($"no active program named '{ProgramFile.Printable(ask.Program ?? "")}' to fix", Spec.SpecFile);
+                    }
 
-                var row = now.Rows.First(r => r.Name == ask.Program);
-                var wrong = Spec.Synthesis.RowsInPrompts
-                    ? evidence.Wrong.Take(ProgramFixRequest.MaxRows).Select(w => (w.Text, w.Vote, w.Gold ?? "?")).ToList()
-                    : [];
-                return (settings, new ProgramFixRequest(file.Source, wrong)
-                {
-                    Name = ask.Program,
-                    Reason = string.Create(CultureInfo.InvariantCulture, $"on the labeled valid rows it votes on, it is right on {row.ValidRight ?? 0} and wrong on {row.ValidWrong ?? 0}"),
-                });
-            }
+                    var row = now.Rows.First(r => r.Name == ask.Program);
+                    var wrong = Spec.Synthesis.RowsInPrompts
+                        ? evidence.Wrong.Take(ProgramFixRequest.MaxRows).Select(w => (w.Text, w.Vote, w.Gold ?? "?")).ToList()
+                        : [];
+                    return (settings, new ProgramFixRequest(file.Source, wrong)
+                    {
+                        Name = ask.Program,
+                        Reason = string.Create(CultureInfo.InvariantCulture, $"on the labeled valid rows it votes on, it is right on {row.ValidRight ?? 0} and wrong on {row.ValidWrong ?? 0}"),
+                    });
+                }
 
             default:
                 throw new UserError("ask for a program for a class (kind \"class\") or a fix of a program (kind \"fix\")", Spec.SpecFile);

@@ -13,14 +13,14 @@ namespace Alchemist.Studio.Tests;
 public sealed class StudioEditTests : IAsyncLifetime
 {
     private const string Program = "spam-keywords";
-    private readonly string _directory = ExampleProject.CopyTo(Path.Combine(Path.GetTempPath(), "alchemist-studio-edit-" + Guid.NewGuid().ToString("N")));
+    private string _directory = null!;
     private readonly HttpClient _client = new();
     private StudioProject _project = null!;
     private StudioServer _server = null!;
 
     public async ValueTask InitializeAsync()
     {
-        await new RunPipeline(TextWriter.Null).RunAsync(_directory);
+        _directory = await RunExample.CopyAsync("alchemist-studio-edit-");
         _project = StudioProject.Load(_directory);
         _server = await StudioServer.StartAsync(_project);
         _client.DefaultRequestHeaders.Add(StudioAccess.HeaderName, _server.Access.Token);

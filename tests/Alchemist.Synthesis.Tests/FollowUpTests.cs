@@ -14,7 +14,8 @@ public sealed class FollowUpTests
     [Fact]
     public void A_class_without_votes_or_whose_every_program_is_no_better_than_its_prior_is_planned_and_the_others_are_not()
     {
-        // Ten valid rows: gold 0 x5, 1 x3, 2 x2; no row is legal, so legal is skipped.
+        // Ten valid rows: gold 0 x5, 1 x3, 2 x2; no row is legal and no program votes it, as for a class just added: it gets
+        // a request too.
         int[] gold = [0, 0, 0, 0, 0, 1, 1, 1, 2, 2];
         // "routine-words" votes 0 on rows 0-4 and 5 (5 of 6 right, above routine's 50 %).
         // "loose-urgent" votes 1 on rows 0, 1, 2, 5 (1 of 4 right: 25 %, under urgent's 30 %).
@@ -29,8 +30,10 @@ public sealed class FollowUpTests
 
         var plan = ClassFollowUp.Plan(valid, train, gold, Classes, c => [$"example of {Classes[c]}"]);
 
-        Assert.Equal([1, 2], plan.Select(p => p.Class));
-        Assert.Equal(["followup-urgent", "followup-spam"], plan.Select(p => p.Name));
+        Assert.Equal([1, 2, 3], plan.Select(p => p.Class));
+        Assert.Equal(["followup-urgent", "followup-spam", "followup-legal"], plan.Select(p => p.Name));
+        Assert.Equal("no program votes legal, and no valid row is labeled legal yet", plan[2].Reason);
+        Assert.Empty(plan[2].Examples);
         Assert.Equal("no program's urgent votes on valid are right more often than urgent's share of valid (30%); the best, loose-urgent, is right on 1 of its 4", plan[0].Reason);
         Assert.Equal("the programs vote spam on train rows but on none of the 10 labeled valid rows, where 2 are spam", plan[1].Reason);
         Assert.Equal(["example of spam"], plan[1].Examples);
@@ -41,9 +44,13 @@ public sealed class FollowUpTests
             [0, 0, 0, 0, 0, 0, -1, -1, -1, -1],
             [1, -1, -1, -1, -1, 1, 1, 1, -1, -1],
         ]);
-        Assert.Equal([2], ClassFollowUp.Plan(better, train, gold, Classes).Select(p => p.Class));
+        Assert.Equal([2, 3], ClassFollowUp.Plan(better, train, gold, Classes).Select(p => p.Class));
         Assert.Equal("no program votes spam, the class of 2 of the 10 labeled valid rows (20%)",
-            ClassFollowUp.Plan(better, LabelMatrix.FromColumns(2, 4, ["a", "b"], [[0, -1], [-1, -1]]), gold, Classes).Single().Reason);
+            ClassFollowUp.Plan(better, LabelMatrix.FromColumns(2, 4, ["a", "b"], [[0, -1], [-1, -1]]), gold, Classes).Single(p => p.Class == 2).Reason);
+
+        // A class without gold that a program votes gets no request: it has programs, and without gold nothing says they fall short.
+        var legalVoter = LabelMatrix.FromColumns(2, 4, ["routine-words", "legal-words"], [[0, -1], [-1, 3]]);
+        Assert.Equal([2], ClassFollowUp.Plan(better, legalVoter, gold, Classes).Select(p => p.Class));
     }
 
     [Fact]
