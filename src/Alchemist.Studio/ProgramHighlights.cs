@@ -30,9 +30,10 @@ public sealed partial class ProgramHighlights
     /// </summary>
     public static readonly TimeSpan FindBudget = TimeSpan.FromSeconds(1);
 
-    // A text no pattern that looks for something should match: a pattern that does (a tokenizer such as [\p{L}\p{N}]+ or a
-    // normalizer such as \s+) would mark every word of every row, which tells a person nothing.
-    private const string Probe = "qzx vbk jwp";
+    // A text no pattern that looks for something should match: a pattern that does (a tokenizer such as [\p{L}\p{N}]+, a
+    // normalizer such as \s+, a sentence splitter such as [.!?]+) would mark every word or sentence of every row, which
+    // tells a person nothing.
+    private const string Probe = "qzx vbk, jwp.";
 
     // Deep enough for any real concatenation of constants; a deeper one (a hostile file) is simply not folded, and the
     // recursion can never exhaust the stack.
@@ -467,7 +468,7 @@ public sealed partial class ProgramHighlights
             }
             catch (RegexMatchTimeoutException)
             {
-                return; // slow on eleven characters: it would be slower still on a row
+                return; // slow on a few characters: it would be slower still on a row
             }
 
             Regexes.Add(regex);

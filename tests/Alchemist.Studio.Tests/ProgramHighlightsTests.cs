@@ -177,6 +177,7 @@ public sealed class ProgramHighlightsTests
                 var t = Regex.Replace(text, @"\s+", " ");
                 var words = Regex.Split(t, @"\W+");
                 var n = Regex.Matches(t, @"[a-z]+(?:['-][a-z]+)*").Count;
+                var sentences = Regex.Split(t, @"[.!?\n]+");
                 if (Regex.IsMatch(t, @"(unclosed")) return 1;
                 if (Regex.IsMatch(t, @"\p{Nope}")) return 1;
                 if (new Regex(@"\bok\b").IsMatch(t)) return 0;
