@@ -25,6 +25,7 @@ public sealed class StudioBrowser : IAsyncDisposable
     private readonly string _root = Path.Combine(Path.GetTempPath(), "alchemist-studio-browser-" + Guid.NewGuid().ToString("N"));
     private IPlaywright? _playwright;
     private IBrowser? _browser;
+    private Task<IBrowser>? _started;
 
     /// <summary>Clears the screenshots an earlier run's failures left, so that those found after this run are this run's.</summary>
     public StudioBrowser()
@@ -52,32 +53,35 @@ public sealed class StudioBrowser : IAsyncDisposable
         await _gate.WaitAsync(TestContext.Current.CancellationToken);
         try
         {
-            if (_browser is null)
-            {
-                await RunExampleAsync();
-                _playwright = await Playwright.CreateAsync();
-                _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-                {
-                    ExecutablePath = chromium,
-                    Headless = true,
-                    Args = ["--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-                });
-            }
-
+            // Started once; a start that failed fails every test with its own exception, not with what a second try meets.
+            _started ??= StartAsync(chromium);
+            var browser = await _started;
             Restore();
+            return await StudioSession.StartAsync(browser, Project, warmUp);
         }
         finally
         {
             _gate.Release();
         }
+    }
 
-        return await StudioSession.StartAsync(_browser, Project, warmUp);
+    private async Task<IBrowser> StartAsync(string chromium)
+    {
+        await RunExampleAsync();
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = chromium,
+            Headless = true,
+            Args = ["--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        return _browser;
     }
 
     private async Task RunExampleAsync()
     {
         ExampleProject.CopyTo(Project);
-        await new RunPipeline(TextWriter.Null).RunAsync(Project, TestContext.Current.CancellationToken);
+        await new RunPipeline(TextWriter.Null).RunAsync(Project);
         CopyTree(Project, Pristine, skip: Path.Combine(Project, "data"));
     }
 
