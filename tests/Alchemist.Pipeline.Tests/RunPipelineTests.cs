@@ -213,17 +213,7 @@ public sealed class RunPipelineTests(RunPipelineTests.YoutubeRun run) : IClassFi
     [Fact]
     public async Task The_report_renders_in_headless_chromium_with_its_table_and_plots()
     {
-        const string chromium = "/usr/bin/chromium";
-        if (!File.Exists(chromium))
-        {
-            if (SharedFolder.IsCi)
-            {
-                Assert.Fail("CI must have /usr/bin/chromium (scripts/setup.d/chromium.sh installs it)");
-            }
-
-            Assert.Skip("no /usr/bin/chromium here (scripts/setup.d/chromium.sh installs it)");
-        }
-
+        var chromium = Chromium.Require();
         var report = Path.Combine(run.Directory, run.Summary.Report);
         var profile = Path.Combine(run.Directory, "chromium-profile");
         var start = new ProcessStartInfo(chromium)
