@@ -206,6 +206,15 @@ public sealed partial class StudioProject : IDisposable
         }
 
         var file = now.Files.GetValueOrDefault(name);
+        if (file is not null)
+        {
+            // What the program looks for, read from its source's literals (never run), marked in each row's text.
+            var highlights = ProgramHighlights.Of(file.Source);
+            List<EvidenceRow> Marked(List<EvidenceRow> rows) =>
+                [.. rows.Select(row => row with { Marks = [.. highlights.Find(row.Text).Select(span => new[] { span.Start, span.Length })] })];
+            (right, wrong, fired, disagrees) = (Marked(right), Marked(wrong), Marked(fired), Marked(disagrees));
+        }
+
         return new ProgramEvidence(name, file?.Source, file?.SourceHash, right, wrong, fired, disagrees);
     }
 
@@ -603,7 +612,11 @@ public sealed record ProgramEvidence(string Name, string? Source, string? Source
 /// <param name="Vote">The class the program voted.</param>
 /// <param name="Gold">The row's gold class; null on train.</param>
 /// <param name="LabelModel">The label model's class, where it differs from the vote.</param>
-public sealed record EvidenceRow(string Split, string Id, string Text, string Vote, string? Gold, string? LabelModel);
+public sealed record EvidenceRow(string Split, string Id, string Text, string Vote, string? Gold, string? LabelModel)
+{
+    /// <summary>Where the text holds what the program looks for: [start, length] pairs, in order; null where not computed.</summary>
+    public IReadOnlyList<int[]>? Marks { get; init; }
+}
 
 /// <summary>One reason a save was refused, on its line of the text the person wrote.</summary>
 /// <param name="Line">1-based line in the saved source (0: no place).</param>

@@ -98,6 +98,9 @@ public sealed class StudioServer : IAsyncDisposable
                 ? Results.Json(evidence, Json)
                 : Results.Json(new { error = $"no program named '{ProgramFile.Printable(name)}' voted in the last run" }, Json, statusCode: 404));
 
+        app.MapGet("/api/programs/{name}/history", (string name) =>
+            Results.Json(ProgramHistory.Of(new ProjectLayout(project.Spec.ProjectDirectory), name), Json));
+
         foreach (var (verb, enabled) in new[] { ("enable", true), ("disable", false) })
         {
             app.MapPost($"/api/programs/{{name}}/{verb}", async (string name) =>

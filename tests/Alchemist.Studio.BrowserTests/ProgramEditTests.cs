@@ -48,6 +48,7 @@ public sealed class ProgramEditTests(StudioBrowser browser) : BrowserTest(browse
         Assert.Equal(answer.Errors.Select(e => $"line {e.Line}: {e.Kind}: {e.Message}"), outcome);
         Assert.Contains("; expected", outcome[0], StringComparison.Ordinal);
         Assert.Equal(broken, await studio.Page.Editor.ReadAsync());
+        Assert.Equal([line], await studio.Page.Editor.ErrorLinesAsync());
         Assert.Equal(onDisk, await File.ReadAllTextAsync(studio.ProgramPath(Program), TestContext.Current.CancellationToken));
         var draft = ProgramFile.Load(Path.Combine(studio.Directory, ".alchemist", "drafts", Program + ".cs"));
         Assert.Equal(broken.TrimEnd('\n'), draft.Source.TrimEnd('\n'));
@@ -92,6 +93,9 @@ public sealed class ProgramEditTests(StudioBrowser browser) : BrowserTest(browse
         Assert.NotEmpty(answer.Changed);
         Assert.True(after.ValidWrong < before.ValidWrong, $"valid wrong {before.ValidWrong} → {after.ValidWrong}");
         Assert.True(after.Coverage < before.Coverage, $"coverage {before.Coverage} → {after.Coverage}");
+
+        // The evidence under the editor is the saved program's.
+        await page.WaitForEvidenceHeadingAsync("wrong", $"valid rows it got wrong ({after.ValidWrong})");
 
         // The table shows the new figures, and the file on disk is the text typed, by a person.
         await page.WaitForCellAsync(Program, "valid wrong", after.ValidWrong!.Value.ToString(CultureInfo.InvariantCulture));

@@ -78,12 +78,23 @@ public sealed class StudioBrowser : IAsyncDisposable
         return _browser;
     }
 
+    /// <summary>
+    /// Runs the example offline (its programs are written), then names the exchange provider as its LLM and runs again (the
+    /// programs stay, nothing is asked): the studio can then ask for programs, answered by a reply file a test writes.
+    /// </summary>
     private async Task RunExampleAsync()
     {
         ExampleProject.CopyTo(Project);
         await new RunPipeline(TextWriter.Null).RunAsync(Project);
+        var spec = Path.Combine(Project, "alchemist.yaml");
+        var text = await File.ReadAllTextAsync(spec);
+        await File.WriteAllTextAsync(spec, text.Replace("  provider: offline", $"  provider: exchange\n  model: {ExchangeModel}", StringComparison.Ordinal));
+        await new RunPipeline(TextWriter.Null).RunAsync(Project);
         CopyTree(Project, Pristine, skip: Path.Combine(Project, "data"));
     }
+
+    /// <summary>The model the project names for the exchange provider (its replies are written by the tests).</summary>
+    public const string ExchangeModel = "claude-sonnet-4-5";
 
     /// <summary>Puts back every file but the data as the run left it, dropping what a test added (drafts, history, disabled/).</summary>
     private void Restore()

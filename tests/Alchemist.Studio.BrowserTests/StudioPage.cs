@@ -20,8 +20,8 @@ public sealed class StudioPage(IPage page)
 
     private ILocator Evidence => page.Locator("#evidence");
 
-    /// <summary>The program's editor: a textarea in the evidence pane.</summary>
-    public ProgramEditor Editor { get; } = new(page.Locator("#evidence textarea"));
+    /// <summary>The program's editor: CodeMirror 6 in the evidence pane.</summary>
+    public ProgramEditor Editor { get; } = new(page);
 
     /// <summary>Opens the address (with its token) and waits for the table to be filled.</summary>
     public async Task OpenAsync(Uri address)
@@ -112,10 +112,10 @@ public sealed class StudioPage(IPage page)
             title => {
               const found = [];
               let inside = false;
-              for (const e of document.querySelectorAll('#evidence > *')) {
+              for (const e of document.querySelectorAll('#evidence h3, #evidence .row')) {
                 if (e.tagName === 'H3') { inside = e.textContent.startsWith(title + ' ('); if (inside) found.push([e.textContent]); continue; }
-                if (inside && e.classList.contains('row'))
-                  found.push([e.querySelector('.tag')?.textContent ?? '', Array.from(e.childNodes, n => n.nodeType === Node.TEXT_NODE ? n.textContent : '').join('')]);
+                if (inside)
+                  found.push([e.querySelector('.tag')?.textContent ?? '', Array.from(e.childNodes, n => n.classList?.contains('tag') ? '' : n.textContent).join('')]);
               }
               return found;
             }
@@ -146,27 +146,108 @@ public sealed class StudioPage(IPage page)
         return await outcome.AllTextContentsAsync();
     }
 
+    /// <summary>Waits until the evidence section <paramref name="testid"/> (wrong, right, disagrees, fired) has the heading <paramref name="heading"/>.</summary>
+    public Task WaitForEvidenceHeadingAsync(string testid, string heading) =>
+        Expect(Evidence.GetByTestId(testid)).ToHaveTextAsync(heading, new() { Timeout = WaitMs });
+
+    /// <summary>The classes shown in the page's header, in order.</summary>
+    public async Task<IReadOnlyList<string>> HeaderClassesAsync() =>
+        [.. (await page.Locator("#classes").InnerTextAsync()).Split(" · ", StringSplitOptions.RemoveEmptyEntries)];
+
+    /// <summary>Opens the classes panel with its key.</summary>
+    public async Task OpenClassesAsync()
+    {
+        await PressAsync("c");
+        await Expect(page.GetByTestId("add-class-name")).ToBeVisibleAsync(new() { Timeout = WaitMs });
+    }
+
+    /// <summary>Renames a class from the classes panel and waits for the header to show the new name.</summary>
+    public async Task RenameClassAsync(string from, string to)
+    {
+        var row = page.GetByTestId("class-" + from);
+        await row.GetByPlaceholder("new name").FillAsync(to);
+        await row.GetByRole(AriaRole.Button, new() { Name = "Rename" }).ClickAsync();
+        await Expect(page.Locator("#classes")).ToContainTextAsync(to, new() { Timeout = WaitMs });
+    }
+
+    /// <summary>Adds a class from the classes panel and returns the lines the change reported.</summary>
+    public async Task<IReadOnlyList<string>> AddClassAsync(string name, string description)
+    {
+        await page.GetByTestId("add-class-name").FillAsync(name);
+        await page.GetByPlaceholder("what belongs in it").FillAsync(description);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add class" }).ClickAsync();
+        var outcome = page.GetByTestId("classes-outcome");
+        await Expect(outcome).ToContainTextAsync($"no program votes {name}", new() { Timeout = WaitMs });
+        return await outcome.Locator("p, div").AllTextContentsAsync();
+    }
+
+    /// <summary>
+    /// Asks the LLM for a program for <paramref name="cls"/> from the classes panel's outcome: the price first, then Ask.
+    /// Returns the price line the page showed and the answer's text (a reply awaited, or the program written).
+    /// </summary>
+    public async Task<(string Price, string Answer)> AskForProgramAsync(string cls, string expected)
+    {
+        var outcome = page.GetByTestId("classes-outcome");
+        var again = outcome.GetByRole(AriaRole.Button, new() { Name = "The reply is pasted: check again" });
+        if (await again.CountAsync() > 0)
+        {
+            await again.ClickAsync();
+        }
+        else
+        {
+            await outcome.GetByRole(AriaRole.Button, new() { Name = $"Ask the LLM for a program for {cls}…" }).ClickAsync();
+        }
+
+        var ask = outcome.GetByTestId("llm-ask");
+        await Expect(ask).ToBeVisibleAsync(new() { Timeout = WaitMs });
+        var price = await ask.Locator("p").First.InnerTextAsync();
+        await ask.GetByRole(AriaRole.Button, new() { Name = "Ask", Exact = true }).ClickAsync();
+        await Expect(outcome).ToContainTextAsync(expected, new() { Timeout = WaitMs });
+        return (price, await outcome.InnerTextAsync());
+    }
+
     private ILocator Row(string program) =>
         Rows.Filter(new() { Has = page.Locator("td:first-child", new() { HasTextRegex = new($"^{System.Text.RegularExpressions.Regex.Escape(program)}$") }) });
 }
 
 /// <summary>
-/// The program's source as the page's editor holds it. Every test reads and types the text through here alone; the editor is
-/// a textarea today, and an editor that is not a form field (CodeMirror's contenteditable <c>.cm-content</c> inside
-/// <c>[data-testid=program-editor]</c>) changes only this class.
+/// The program's source as the page's editor holds it. Every test reads and types the text through here alone: CodeMirror's
+/// contenteditable <c>.cm-content</c> inside <c>[data-testid=program-editor]</c>, read through the page's editor object.
 /// </summary>
-public sealed class ProgramEditor(ILocator field)
+public sealed class ProgramEditor(IPage page)
 {
-    /// <summary>The whole text in the editor.</summary>
-    public Task<string> ReadAsync() => field.InputValueAsync();
+    private ILocator Content => page.Locator("[data-testid=program-editor] .cm-content");
 
-    /// <summary>Replaces the whole text, as a person selecting all and typing would.</summary>
+    /// <summary>The whole text in the editor.</summary>
+    public Task<string> ReadAsync() => page.EvaluateAsync<string>("() => editor.getText()");
+
+    /// <summary>
+    /// Replaces the whole text, as a person selecting all and pasting would (typing key by key would let the editor indent
+    /// new lines on its own, and the text would not be the one given).
+    /// </summary>
     public async Task ReplaceAsync(string text)
     {
-        await field.FillAsync(text);
-        await Expect(field).ToHaveValueAsync(text);
+        await Content.ClickAsync();
+        await page.Keyboard.PressAsync("Control+A");
+        await page.Keyboard.InsertTextAsync(text);
+        await WaitForAsync(text);
     }
 
     /// <summary>Waits until the editor holds <paramref name="text"/> (it is filled after the evidence arrives).</summary>
-    public Task WaitForAsync(string text) => Expect(field).ToHaveValueAsync(text, new() { Timeout = StudioPage.WaitMs });
+    public Task WaitForAsync(string text) =>
+        page.WaitForFunctionAsync("expected => typeof editor !== 'undefined' && editor !== null && editor.getText() === expected", text, new() { Timeout = StudioPage.WaitMs });
+
+    /// <summary>The lines the editor marks with an error in its gutter (1-based): the line number beside each marker.</summary>
+    public Task<int[]> ErrorLinesAsync() => page.EvaluateAsync<int[]>(
+        """
+        () => {
+          const root = document.querySelector('[data-testid=program-editor]');
+          const numbers = Array.from(root.querySelectorAll('.cm-lineNumbers .cm-gutterElement'));
+          return Array.from(root.querySelectorAll('.cm-lint-marker-error'), marker => {
+            const top = marker.closest('.cm-gutterElement').getBoundingClientRect().top;
+            const beside = numbers.find(n => Math.abs(n.getBoundingClientRect().top - top) < 2);
+            return beside ? Number(beside.textContent) : 0;
+          });
+        }
+        """);
 }
