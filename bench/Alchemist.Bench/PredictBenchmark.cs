@@ -151,7 +151,7 @@ internal static class PredictBenchmark
         }
     }
 
-    private static void CopyExample(string project)
+    internal static void CopyExample(string project)
     {
         var example = Path.Combine(AppContext.BaseDirectory, "..", "..", "examples", "youtube-spam");
         if (!File.Exists(Path.Combine(example, TaskSpec.FileName)))

@@ -18,6 +18,8 @@ public static class Program
                 "quality" => QualityBenchmark.Run(args[1..]),
                 "predict" => PredictBenchmark.Run(args[1..]),
                 "predict-child" => PredictBenchmark.RunChild(args[1..]),
+                "rerun" => RerunBenchmark.Run(args[1..]),
+                "rerun-child" => RerunBenchmark.RunChild(args[1..]),
                 _ => Usage(),
             };
         }
@@ -34,6 +36,7 @@ public static class Program
         Console.Error.WriteLine("       bench/run apply [--rows N] [--ten-rows N] [--threads 1,2] [--repeats N] [--json]");
         Console.Error.WriteLine("       bench/run apply --memory [--memory-rows N] [--isolation process|none] [--json]");
         Console.Error.WriteLine("       bench/run predict [--rows 1000000,10000000] [--json]   (streaming predict: rows/s and peak memory per size, against reading the whole file first)");
+        Console.Error.WriteLine("       bench/run rerun [--repeats N] [--verbose]   (`run` after one edited program on the example, against the first full run)");
         Console.Error.WriteLine("       bench/run quality [--metric accuracy|macro_f1] <project>...   (final-label sources, choice rules and evaluation.metric scored on train gold)");
         return 2;
     }

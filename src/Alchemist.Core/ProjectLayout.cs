@@ -42,7 +42,7 @@ public sealed record ProjectLayout(string Root)
     /// <summary>The tool's state between commands (.alchemist).</summary>
     public string StateFolder => Path.Combine(Root, StateFolderName);
 
-    /// <summary>LLM calls, content-addressed.</summary>
+    /// <summary>LLM calls, content-addressed; its subfolders keep program columns (columns) and the run's stage results (offline-folds, end-models).</summary>
     public string CacheFolder => Path.Combine(StateFolder, "cache");
 
     /// <summary>Program vote columns, per program and data.</summary>

@@ -358,7 +358,7 @@ public sealed class RunPipeline
         if (hasValidGold && offlineOnly)
         {
             Step($"cross-fitting the offline synthesizer on valid ({validFoldCount} folds): its programs were chosen on valid");
-            validFolds = OfflineCrossFit.Folds(OfflineShape.Of(spec), fit.NewModel, fit.Balance, OfflineInputs.Of(spec, dataset.Train), OfflineInputs.Of(spec, dataset.Valid!), validGold!, Progress);
+            validFolds = OfflineCrossFit.Folds(OfflineShape.Of(spec), fit.NewModel, fit.Balance, OfflineInputs.Of(spec, dataset.Train), OfflineInputs.Of(spec, dataset.Valid!), validGold!, Progress, spec.ProjectDirectory);
         }
 
         // Under the folds lies what the label model said before rules learned from valid voted, so a row no fold predicted
@@ -441,7 +441,7 @@ public sealed class RunPipeline
         Step($"checking on valid ({validFoldCount} folds) whether the offline synthesizer's rules, learned from valid, help the programs");
         var validProbabilities = new float[votes[SplitName.Valid].Rows * spec.Classes.Count];
         fit.Model.PredictProbabilities(votes[SplitName.Valid], validProbabilities);
-        var decision = OfflineAugmentation.Decide(spec, fit.NewModel, fit.Balance, texts, votes, validProbabilities, validGold, Progress);
+        var decision = OfflineAugmentation.Decide(spec, fit.NewModel, fit.Balance, texts, votes, validProbabilities, validGold, Progress, useCache: true);
         Step($"offline rules beside the programs: {(decision.Use ? "yes" : "no")} ({decision.Programs.Count} rule programs; label-model valid accuracy / log-loss " +
             $"{decision.ValidAccuracy:0.000}/{decision.ValidLogLoss:0.000} without, {decision.AugmentedValidAccuracy:0.000}/{decision.AugmentedValidLogLoss:0.000} with, cross-fitted)");
         if (!decision.Use)
