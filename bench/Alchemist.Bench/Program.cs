@@ -19,6 +19,7 @@ public static class Program
                 "predict" => PredictBenchmark.Run(args[1..]),
                 "predict-child" => PredictBenchmark.RunChild(args[1..]),
                 "rerun" => RerunBenchmark.Run(args[1..]),
+                "studio" => StudioBenchmark.Run(args[1..]),
                 "rerun-child" => RerunBenchmark.RunChild(args[1..]),
                 _ => Usage(),
             };
@@ -37,6 +38,7 @@ public static class Program
         Console.Error.WriteLine("       bench/run apply --memory [--memory-rows N] [--isolation process|none] [--json]");
         Console.Error.WriteLine("       bench/run predict [--rows 1000000,10000000] [--json]   (streaming predict: rows/s and peak memory per size, against reading the whole file first)");
         Console.Error.WriteLine("       bench/run rerun [--repeats N] [--verbose]   (`run` after one edited program on the example, against the first full run)");
+        Console.Error.WriteLine("       bench/run studio [--rows 10000] [--saves 5] [--json]   (a save in the studio through Chromium until its figures are on the page, against the same save through the API)");
         Console.Error.WriteLine("       bench/run quality [--metric accuracy|macro_f1] <project>...   (final-label sources, choice rules and evaluation.metric scored on train gold)");
         return 2;
     }

@@ -47,7 +47,7 @@ public sealed partial class StudioProject : IDisposable
         var (train, valid, test) = SpecData.OpenSources(spec);
         _sources = new[] { (SplitName.Train, train), (SplitName.Valid, valid), (SplitName.Test, test) }
             .Where(s => s.Item2 is not null && now.Votes.ContainsKey(s.Item1))
-            .ToDictionary(s => s.Item1, s => s.Item2!.WithContentHashOnce());
+            .ToDictionary(s => s.Item1, s => s.Item2!.WithRowsInMemory(dataset.Split(s.Item1).Rows));
         _compiler = new(() => new IsolatedProgramCompiler(ProjectApply.SignatureFor(spec), ProjectApply.LimitsFor(spec), apply.WorkerPath));
         _engine = new(() => new ApplyEngine(apply));
     }
@@ -349,7 +349,10 @@ public sealed partial class StudioProject : IDisposable
             }
 
             var edited = new ProgramFile(name, ProgramProvenance.ByPerson(author, DateTimeOffset.UtcNow), source);
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var seconds = new Dictionary<string, double>();
             var compiled = _compiler.Value.Compile(edited);
+            seconds["compile"] = watch.Elapsed.TotalSeconds;
             if (!compiled.Succeeded)
             {
                 // The text is kept where the next session finds it, whatever happens to the page.
@@ -364,6 +367,7 @@ public sealed partial class StudioProject : IDisposable
 
             // Only the edited program runs; every other column is the one the matrices already hold. The engine caches the
             // new column, so the next `alchemist run` finds it there.
+            watch.Restart();
             var votes = Apply(before, name, compiled.Program!, out var disabled);
             if (disabled is not null)
             {
@@ -371,7 +375,9 @@ public sealed partial class StudioProject : IDisposable
                 votes = WithoutColumn(votes, name);
             }
 
-            return Commit(before, name, votes, edited.SourceHash);
+            seconds["apply"] = watch.Elapsed.TotalSeconds;
+            var result = Commit(before, name, votes, edited.SourceHash, seconds);
+            return result with { Seconds = seconds };
         }
     }
 
@@ -466,14 +472,18 @@ public sealed partial class StudioProject : IDisposable
     }
 
     /// <summary>Writes the vote matrices, refits the label model, publishes the new state and says what changed.</summary>
-    private SaveResult Commit(Snapshot before, string name, Dictionary<string, LabelMatrix> votes, string? sourceHash)
+    private SaveResult Commit(Snapshot before, string name, Dictionary<string, LabelMatrix> votes, string? sourceHash, Dictionary<string, double>? seconds = null)
     {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         foreach (var (split, matrix) in votes)
         {
             LabelMatrixFile.Write(ProjectApply.MatrixPath(Spec.ProjectDirectory, split), matrix);
         }
 
+        seconds?.Add("write votes", watch.Elapsed.TotalSeconds);
+        watch.Restart();
         var after = Compute(Spec, _dataset, votes, _labelModel, _balance, changedSinceRun: true);
+        seconds?.Add("refit and figures", watch.Elapsed.TotalSeconds);
         Volatile.Write(ref _now, after);
         var changed = new List<ChangedRow>();
         if (_dataset.Valid is { } valid)
@@ -652,6 +662,9 @@ public sealed record SaveResult(bool Saved, bool Conflict, string? Refusal, IRea
 
     /// <summary>The source does not compile or pass the verifier.</summary>
     public static SaveResult Failed(IReadOnlyList<EditorError> errors) => new(false, false, null, errors, null, null, null, null, null, []);
+
+    /// <summary>Seconds each step of the save took (compile, apply, write, refit), for a person wondering and for the benchmark.</summary>
+    public IReadOnlyDictionary<string, double> Seconds { get; init; } = new Dictionary<string, double>();
 }
 
 /// <summary>The studio's views of the whole project.</summary>

@@ -105,6 +105,34 @@ public static class DataSourceExtensions
             _keepsIndices ? inner.ContentHash() : inner.ContentHash() + ";labels=" + string.Join(',', dataToClass);
     }
 
+    /// <summary>
+    /// The same file's rows served from <paramref name="rows"/>, already read, with the file's content hash (computed once):
+    /// for a caller that applies programs to the same split again and again (the studio, on every save), where parsing the
+    /// file each time would cost more than the programs.
+    /// </summary>
+    public static IDataSource WithRowsInMemory(this IDataSource source, DataBatch rows) => new InMemoryRows(source.WithContentHashOnce(), rows);
+
+    private sealed class InMemoryRows(IDataSource file, DataBatch rows) : IDataSource, IFieldMapped
+    {
+        public FieldMap? Fields => (file as IFieldMapped)?.Fields;
+
+        public string Path => file.Path;
+
+        public string Format => file.Format;
+
+        public IReadOnlyList<string>? ClassNames => file.ClassNames;
+
+        public IEnumerable<DataBatch> ReadBatches(int batchSize = DataBatch.DefaultSize)
+        {
+            for (var start = 0; start < rows.Count; start += batchSize)
+            {
+                yield return start == 0 && rows.Count <= batchSize ? rows : rows.Slice(start, Math.Min(batchSize, rows.Count - start));
+            }
+        }
+
+        public string ContentHash() => file.ContentHash();
+    }
+
     private sealed class HashedOnceSource(IDataSource inner) : IDataSource, IFieldMapped
     {
         private readonly Lazy<string> _hash = new(inner.ContentHash);
