@@ -95,7 +95,14 @@ public static class ProjectClasses
 {
     /// <summary>Makes <paramref name="edit"/> on the project in <paramref name="projectDirectory"/>.</summary>
     /// <exception cref="UserError">A class named that the spec does not have, or a new name it already has.</exception>
-    public static ClassChangeResult Change(string projectDirectory, ClassEdit edit)
+    /// <param name="projectDirectory">The project folder.</param>
+    /// <param name="edit">The change.</param>
+    /// <param name="requireReadableData">
+    /// Read the data under the new classes first, and change nothing when they do not make a project that can be labeled
+    /// (valid gold of one class only, after a split or removal): the studio shows the project at once and needs that. The
+    /// command line changes the classes anyway and warns, so that a person can label valid rows with the new classes next.
+    /// </param>
+    public static ClassChangeResult Change(string projectDirectory, ClassEdit edit, bool requireReadableData = false)
     {
         using var projectLock = ProjectLock.Acquire(projectDirectory);
         var spec = SpecReader.Load(projectDirectory);
@@ -103,6 +110,11 @@ public static class ProjectClasses
         var plan = Plan(spec, edit);
         var after = spec with { Classes = plan.Classes, Data = spec.Data with { Classes = plan.DataClasses } };
         _ = ClassMapping.Of(after);
+        if (requireReadableData)
+        {
+            _ = SpecData.LoadDataset(after);
+        }
+
         var signature = ProjectApply.SignatureFor(after);
         var voted = VotedClasses(spec);
         var changes = new List<ProgramClassChange>();

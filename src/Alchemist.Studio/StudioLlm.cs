@@ -16,7 +16,8 @@ namespace Alchemist.Studio;
 /// <param name="Kind">"class" (a new program for <paramref name="Class"/>) or "fix" (<paramref name="Program"/> corrected).</param>
 /// <param name="Class">The class, by name, for "class".</param>
 /// <param name="Program">The program, by name, for "fix".</param>
-public sealed record LlmAsk(string? Kind, string? Class, string? Program);
+/// <param name="Parts">For "revise": the classes the split class became.</param>
+public sealed record LlmAsk(string? Kind, string? Class, string? Program, IReadOnlyList<string>? Parts = null);
 
 /// <summary>
 /// What an ask would cost before it is made: the first call's tokens and an upper bound for it and its repairs, or nothing
@@ -32,7 +33,7 @@ public sealed partial class StudioProject
     /// <summary>Prices <paramref name="ask"/> without calling anything; a <see cref="UserError"/> when it cannot be asked.</summary>
     public LlmEstimate Estimate(LlmAsk ask)
     {
-        var (settings, request) = Plan(ask);
+        var (settings, request, _) = Plan(ask);
         using var synthesizer = SynthesisSession.OpenForEstimate(settings);
         var call = synthesizer.PlannedFollowUp(request).Request;
         var gateway = synthesizer.Gateway;
@@ -51,10 +52,9 @@ public sealed partial class StudioProject
     /// </summary>
     public async Task<LlmAnswer> AskAsync(LlmAsk ask, CancellationToken cancellation)
     {
-        var (settings, request) = Plan(ask);
+        var (settings, request, replaces) = Plan(ask);
         var layout = new ProjectLayout(Spec.ProjectDirectory);
-        var path = Path.Combine(layout.ProgramsFolder, request.Name + ProgramFile.Extension);
-        string? previous = request is ProgramFixRequest && File.Exists(path) ? File.ReadAllText(path) : null;
+
         SynthesisReport report;
         using (var synthesizer = SynthesisSession.Open(Spec, settings))
         {
@@ -65,17 +65,46 @@ public sealed partial class StudioProject
         var spent = report.SpentThisRunUsd;
         if (outcome.Kind != OutcomeKind.Accepted)
         {
-            return new LlmAnswer(outcome.Kind.ToString().ToLowerInvariant(), request.Name, outcome.Reason, outcome.Path, spent, null);
+            return new LlmAnswer(outcome.Kind.ToString().ToLowerInvariant(), replaces ?? request.Name, outcome.Reason, outcome.Path, spent, null);
         }
 
-        if (previous is not null)
+        var written = Path.Combine(layout.ProgramsFolder, request.Name + ProgramFile.Extension);
+        if (replaces is null)
         {
-            var history = layout.HistoryFolder(request.Name);
-            Directory.CreateDirectory(history);
-            AtomicFile.WriteAllText(Path.Combine(history, DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss.fff'Z'", CultureInfo.InvariantCulture) + "-before-fix" + ProgramFile.Extension), previous);
+            return new LlmAnswer("accepted", request.Name, null, written, spent, ApplyFile(request.Name));
         }
 
-        return new LlmAnswer("accepted", request.Name, null, path, spent, ApplyFile(request.Name));
+        lock (_gate)
+        {
+            var reply = ProgramFile.Load(written);
+            var active = Path.Combine(layout.ProgramsFolder, replaces + ProgramFile.Extension);
+            var parked = Path.Combine(layout.DisabledProgramsFolder, replaces + ProgramFile.Extension);
+            foreach (var old in new[] { active, parked }.Where(File.Exists))
+            {
+                ProjectClasses.KeepVersion(layout, replaces, old, DateTimeOffset.UtcNow);
+                File.Delete(old);
+            }
+
+            new ProgramFile(replaces, reply.Provenance, reply.Source).Save(layout.ProgramsFolder);
+            File.Delete(written);
+        }
+
+        return new LlmAnswer("accepted", replaces, null, Path.Combine(layout.ProgramsFolder, replaces + ProgramFile.Extension), spent, ApplyFile(replaces));
+    }
+
+    /// <summary><paramref name="stem"/>, or stem-2, stem-3 ...: the first name no program file, active or disabled, has.</summary>
+    private string FreeName(string stem)
+    {
+        var layout = new ProjectLayout(Spec.ProjectDirectory);
+        bool Taken(string name) => File.Exists(Path.Combine(layout.ProgramsFolder, name + ProgramFile.Extension))
+            || File.Exists(Path.Combine(layout.DisabledProgramsFolder, name + ProgramFile.Extension));
+        var name = stem;
+        for (var n = 2; Taken(name); n++)
+        {
+            name = $"{stem}-{n}";
+        }
+
+        return name;
     }
 
     /// <summary>Compiles the program file <paramref name="name"/> as it is on disk, applies it and refits (a new or replaced program).</summary>
@@ -101,7 +130,19 @@ public sealed partial class StudioProject
         }
     }
 
-    private (SynthesisSettings Settings, FollowUpRequest Request) Plan(LlmAsk ask)
+    /// <summary>
+    /// The request an ask makes, and the program it replaces (a fix or a revision): its reply is written under a name of its
+    /// own (the synthesizer never overwrites a file that differs) and takes the program's place only once it passed every check.
+    /// </summary>
+    private (SynthesisSettings Settings, FollowUpRequest Request, string? Replaces) Plan(LlmAsk ask)
+    {
+        var (settings, request) = Request(ask);
+        return request is ProgramFixRequest or ProgramRevisionRequest
+            ? (settings, request with { Name = FreeName(request.Name + "-llm") }, request.Name)
+            : (settings, request, null);
+    }
+
+    private (SynthesisSettings Settings, FollowUpRequest Request) Request(LlmAsk ask)
     {
         if (Spec.Llm.Provider == LlmProvider.Offline)
         {
@@ -120,12 +161,7 @@ public sealed partial class StudioProject
                         throw new UserError($"there is no class '{ask.Class}'; the classes are {string.Join(", ", Spec.ClassNames)}", Spec.SpecFile);
                     }
 
-                    var slug = ProgramNames.ClassSlugs(Spec.ClassNames)[cls];
-                    var name = $"followup-{slug}";
-                    for (var n = 2; now.Files.ContainsKey(name) || File.Exists(Path.Combine(new ProjectLayout(Spec.ProjectDirectory).ProgramsFolder, name + ProgramFile.Extension)); n++)
-                    {
-                        name = $"followup-{slug}-{n}";
-                    }
+                    var name = FreeName($"followup-{ProgramNames.ClassSlugs(Spec.ClassNames)[cls]}");
 
                     var voters = now.Rows.Count(r => r.State == "active" && r.Classes.Contains(Spec.ClassNames[cls]));
                     var examples = Spec.Synthesis.RowsInPrompts && _dataset.Valid is { } valid
@@ -156,8 +192,31 @@ public sealed partial class StudioProject
                     });
                 }
 
+            case "revise":
+                {
+                    // After a split: the program voted the class that was split, and now abstains there (or was disabled).
+                    var layout = new ProjectLayout(Spec.ProjectDirectory);
+                    var path = new[] { layout.ProgramsFolder, layout.DisabledProgramsFolder }.Select(f => Path.Combine(f, (ask.Program ?? "") + ProgramFile.Extension)).FirstOrDefault(File.Exists);
+                    if (ask.Program is null || !ProgramFile.IsValidName(ask.Program) || path is null)
+                    {
+                        throw new UserError($"no program named '{ProgramFile.Printable(ask.Program ?? "")}' to revise", Spec.SpecFile);
+                    }
+
+                    var parts = (ask.Parts ?? []).Select(p => Spec.ClassNames.ToList().FindIndex(c => string.Equals(c, p, StringComparison.OrdinalIgnoreCase))).ToList();
+                    if (ask.Class is null || parts.Count < 2 || parts.Any(k => k < 0))
+                    {
+                        throw new UserError($"a revision names the class that was split and its parts, which must be classes now ({string.Join(", ", Spec.ClassNames)})", Spec.SpecFile);
+                    }
+
+                    return (settings, new ProgramRevisionRequest(ProgramFile.Load(path).Source, ask.Class, [.. parts.Select(k => (k, Spec.ClassNames[k], Spec.Classes[k].Description))])
+                    {
+                        Name = ask.Program,
+                        Reason = $"the class {ask.Class} was split into {string.Join(", ", parts.Select(k => Spec.ClassNames[k]))}, and this program voted {ask.Class}",
+                    });
+                }
+
             default:
-                throw new UserError("ask for a program for a class (kind \"class\") or a fix of a program (kind \"fix\")", Spec.SpecFile);
+                throw new UserError("ask for a program for a class (kind \"class\"), a fix of a program (kind \"fix\") or its revision after a split (kind \"revise\")", Spec.SpecFile);
         }
     }
 
@@ -165,6 +224,7 @@ public sealed partial class StudioProject
     {
         ClassFollowUp c => c.Examples.Count,
         ProgramFixRequest f => f.WrongRows.Count,
+        ProgramRevisionRequest => 0,
         _ => 0,
     };
 }

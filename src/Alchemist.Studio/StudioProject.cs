@@ -143,7 +143,7 @@ public sealed partial class StudioProject : IDisposable
     {
         lock (_gate)
         {
-            var change = ProjectClasses.Change(Spec.ProjectDirectory, edit);
+            var change = ProjectClasses.Change(Spec.ProjectDirectory, edit, requireReadableData: true);
             var next = Load(Spec.ProjectDirectory, _apply, afterClassChange: true);
             Dispose();
             return (next, change);

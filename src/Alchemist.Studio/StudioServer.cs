@@ -236,7 +236,7 @@ public sealed class StudioServer : IAsyncDisposable
             }
             catch (UserError e)
             {
-                return Results.Json(new { error = e.Message }, Json, statusCode: 422);
+                return Results.Json(new { error = "the classes were not changed: " + e.Message }, Json, statusCode: 422);
             }
         });
 

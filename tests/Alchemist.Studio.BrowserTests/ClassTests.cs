@@ -71,3 +71,36 @@ public sealed class ClassTests(StudioBrowser browser) : BrowserTest(browser)
         Assert.Single(File.ReadAllLines(Path.Combine(studio.Directory, ".alchemist", "ledger.jsonl")), l => l.Contains("followup-music", StringComparison.Ordinal));
     }
 }
+
+/// <summary>Asking the LLM, through the exchange provider, to fix a program from its evidence pane.</summary>
+public sealed class LlmFixTests(StudioBrowser browser) : BrowserTest(browser)
+{
+    [Fact]
+    public async Task A_fix_replaces_the_program_only_once_the_reply_passed_its_checks_and_keeps_the_old_version()
+    {
+        const string program = "spam-keywords";
+        var studio = await OpenStudioAsync(warmUp: true);
+        var old = await File.ReadAllTextAsync(studio.ProgramPath(program), TestContext.Current.CancellationToken);
+        await studio.Page.OpenEvidenceAsync(program);
+
+        var (price, waiting) = await studio.Page.AskToFixAsync("Waiting for the reply");
+        Assert.Contains($"for {program}-llm: on the labeled valid rows it votes on, it is right on", price, StringComparison.Ordinal);
+        var prompt = Assert.Single(Directory.GetFiles(Path.Combine(studio.Directory, ".alchemist", "exchange"), $"{program}-llm.*.prompt.md"));
+        Assert.Contains("This labeling function for the task needs fixing", await File.ReadAllTextAsync(prompt, TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        Assert.Equal(old, await File.ReadAllTextAsync(studio.ProgramPath(program), TestContext.Current.CancellationToken));
+        await File.WriteAllTextAsync(prompt.Replace(".prompt.md", ".reply.md", StringComparison.Ordinal),
+            "```csharp\npublic static int Label(string text) => text.Contains(\"subscribe\", StringComparison.OrdinalIgnoreCase) || text.Contains(\"http\", StringComparison.OrdinalIgnoreCase) ? 1 : -1;\n```\n",
+            TestContext.Current.CancellationToken);
+        Assert.Contains(".reply.md", waiting, StringComparison.Ordinal);
+
+        var (_, written) = await studio.Page.AskToFixAsync($"{program} written by the LLM");
+
+        var file = ProgramFile.Load(studio.ProgramPath(program));
+        Assert.Equal(ProgramAuthorKind.Llm, file.Provenance.Kind);
+        Assert.Contains("text.Contains(\"subscribe\", StringComparison.OrdinalIgnoreCase)", file.Source, StringComparison.Ordinal);
+        Assert.False(File.Exists(studio.ProgramPath(program + "-llm")));
+        Assert.Equal(old, await File.ReadAllTextAsync(Assert.Single(Directory.GetFiles(Path.Combine(studio.Directory, ".alchemist", "history", program))), TestContext.Current.CancellationToken));
+        Assert.Contains("valid rows changed their label", written, StringComparison.Ordinal);
+        ProgramTableTests.AssertShows(await studio.ProgramsAsync(), await studio.Page.TableAsync());
+    }
+}

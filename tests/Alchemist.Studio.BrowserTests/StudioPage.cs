@@ -185,9 +185,15 @@ public sealed class StudioPage(IPage page)
     /// Asks the LLM for a program for <paramref name="cls"/> from the classes panel's outcome: the price first, then Ask.
     /// Returns the price line the page showed and the answer's text (a reply awaited, or the program written).
     /// </summary>
-    public async Task<(string Price, string Answer)> AskForProgramAsync(string cls, string expected)
+    public Task<(string Price, string Answer)> AskForProgramAsync(string cls, string expected) =>
+        AskAsync(page.GetByTestId("classes-outcome"), page.GetByTestId("classes-outcome").GetByRole(AriaRole.Button, new() { Name = $"Ask the LLM for a program for {cls}…" }), expected);
+
+    /// <summary>Asks the LLM to fix the program whose evidence is open, as <see cref="AskForProgramAsync"/> does for a class.</summary>
+    public Task<(string Price, string Answer)> AskToFixAsync(string expected) =>
+        AskAsync(page.GetByTestId("save-outcome"), Evidence.GetByRole(AriaRole.Button, new() { Name = "Ask the LLM to fix it…" }), expected);
+
+    private async Task<(string Price, string Answer)> AskAsync(ILocator outcome, ILocator first, string expected)
     {
-        var outcome = page.GetByTestId("classes-outcome");
         var again = outcome.GetByRole(AriaRole.Button, new() { Name = "The reply is pasted: check again" });
         if (await again.CountAsync() > 0)
         {
@@ -195,7 +201,7 @@ public sealed class StudioPage(IPage page)
         }
         else
         {
-            await outcome.GetByRole(AriaRole.Button, new() { Name = $"Ask the LLM for a program for {cls}…" }).ClickAsync();
+            await first.ClickAsync();
         }
 
         var ask = outcome.GetByTestId("llm-ask");

@@ -57,7 +57,14 @@ public sealed class StudioChangeTests : IAsyncLifetime
         Assert.Contains("- name: PROMO", File.ReadAllText(Path.Combine(_directory, "alchemist.yaml")), StringComparison.Ordinal);
 
         var refused = await Json(await Post("/api/classes", new { kind = "remove", name = "SPAM" }), (HttpStatusCode)422);
-        Assert.Equal("there is no class 'SPAM'; the classes are HAM, PROMO", refused.GetProperty("error").GetString());
+        Assert.Equal("the classes were not changed: there is no class 'SPAM'; the classes are HAM, PROMO", refused.GetProperty("error").GetString());
+
+        // Splitting PROMO would leave valid with gold of HAM alone: the page must be able to show the project, so nothing changes.
+        var spec = File.ReadAllText(Path.Combine(_directory, "alchemist.yaml"));
+        var split = await Json(await Post("/api/classes", new { kind = "split", name = "PROMO", names = new[] { "ADS", "SCAM" } }), (HttpStatusCode)422);
+        Assert.Contains("every labeled valid row is 'HAM'", split.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(spec, File.ReadAllText(Path.Combine(_directory, "alchemist.yaml")));
+        Assert.False(Directory.Exists(Path.Combine(_directory, "programs", "disabled")));
     }
 
     [Fact]

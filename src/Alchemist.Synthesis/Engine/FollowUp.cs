@@ -163,3 +163,16 @@ public sealed record ProgramFixRequest(string Source, IReadOnlyList<(string Text
     /// <inheritdoc/>
     public override IReadOnlyList<LlmMessage> Prompt(PromptBuilder prompts) => prompts.ProgramFix(Source, Reason, WrongRows);
 }
+
+/// <summary>
+/// Asks for a program to be rewritten after the class it voted was split: its source, the class it voted and the classes
+/// that class became (index, name, description). Its reply replaces the program, after the same checks as every program.
+/// </summary>
+/// <param name="Source">The program's source as it is now (a class map at its end says how its old votes count).</param>
+/// <param name="SplitClass">The class that was split, by its old name.</param>
+/// <param name="Parts">The classes it became: index, name and description.</param>
+public sealed record ProgramRevisionRequest(string Source, string SplitClass, IReadOnlyList<(int Index, string Name, string? Description)> Parts) : FollowUpRequest
+{
+    /// <inheritdoc/>
+    public override IReadOnlyList<LlmMessage> Prompt(PromptBuilder prompts) => prompts.ProgramRevision(Source, SplitClass, Parts);
+}

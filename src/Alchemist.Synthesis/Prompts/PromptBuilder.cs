@@ -140,6 +140,27 @@ public sealed class PromptBuilder(SynthesisTask task)
         return [LlmMessage.System(ProgramSystemMessage), LlmMessage.User(text.ToString())];
     }
 
+    /// <summary>
+    /// Asks for a program to be rewritten for the classes a class it voted was split into: its code, the old class and each
+    /// new class with its index and description, so that it votes the parts where it can tell them apart.
+    /// </summary>
+    public IReadOnlyList<LlmMessage> ProgramRevision(string source, string splitClass, IReadOnlyList<(int Index, string Name, string? Description)> parts)
+    {
+        var text = new StringBuilder();
+        text.Append("This labeling function was written when ").Append(splitClass).Append(" was one class. It has been split into ")
+            .Append(string.Join(", ", parts.Select(p => $"{p.Name} (return {p.Index})"))).Append(". Until it is revised, its ")
+            .Append(splitClass).Append(" votes abstain.\n\n```csharp\n").Append(source.TrimEnd()).Append("\n```\n\n");
+        foreach (var part in parts.Where(p => p.Description is not null))
+        {
+            text.Append("- ").Append(part.Name).Append(": ").Append(part.Description).Append('\n');
+        }
+
+        text.Append("\nRewrite it as one function for the classes as they are now: keep its votes for the other classes, vote each part of ")
+            .Append(splitClass).Append(" where the input clearly belongs to it, and return -1 where it cannot tell.\n\n");
+        text.Append(ProgramRequest(knowledge: null, sampleRows: null));
+        return [LlmMessage.System(ProgramSystemMessage), LlmMessage.User(text.ToString())];
+    }
+
     private string ProgramRequest(string? knowledge, IReadOnlyList<string>? sampleRows)
     {
         var text = new StringBuilder();
