@@ -8,30 +8,10 @@ using Xunit;
 namespace Alchemist.Studio.Tests;
 
 /// <summary>Classes, new and deleted programs, the LLM's price and a background run, through the studio's API on a copy of the example.</summary>
-public sealed class StudioChangeTests : IAsyncLifetime
+public sealed class StudioChangeTests() : StudioApiTest("alchemist-studio-change-")
 {
-    private string _directory = null!;
-    private readonly HttpClient _client = new();
-    private StudioProject _project = null!;
-    private StudioServer _server = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _directory = await RunExample.CopyAsync("alchemist-studio-change-");
-        _project = StudioProject.Load(_directory);
-        _server = await StudioServer.StartAsync(_project);
-        _client.DefaultRequestHeaders.Add(StudioAccess.HeaderName, _server.Access.Token);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-        _project.Dispose();
-        Directory.Delete(_directory, recursive: true);
-    }
-
-    private Uri At(string path) => new(_server.Address, path);
+    private Uri At(string path) => new(Server.Address, path);
 
     private async Task<JsonElement> Json(HttpResponseMessage response, HttpStatusCode expected)
     {
@@ -40,7 +20,7 @@ public sealed class StudioChangeTests : IAsyncLifetime
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    private Task<HttpResponseMessage> Post(string path, object body) => _client.PostAsJsonAsync(At(path), body, TestContext.Current.CancellationToken);
+    private Task<HttpResponseMessage> Post(string path, object body) => Client.PostAsJsonAsync(At(path), body, TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task A_rename_from_the_page_changes_the_spec_the_comments_and_the_figures_names_and_an_unknown_class_is_refused()
@@ -48,23 +28,23 @@ public sealed class StudioChangeTests : IAsyncLifetime
         var result = await Json(await Post("/api/classes", new { kind = "rename", name = "SPAM", to = "PROMO" }), HttpStatusCode.OK);
 
         Assert.Equal(["HAM", "PROMO"], result.GetProperty("after").EnumerateArray().Select(c => c.GetString()));
-        var project = await Json(await _client.GetAsync(At("/api/project"), TestContext.Current.CancellationToken), HttpStatusCode.OK);
+        var project = await Json(await Client.GetAsync(At("/api/project"), TestContext.Current.CancellationToken), HttpStatusCode.OK);
         Assert.Equal(["HAM", "PROMO"], project.GetProperty("classes").EnumerateArray().Select(c => c.GetString()));
         Assert.True(project.GetProperty("changedSinceRun").GetBoolean());
-        var programs = await Json(await _client.GetAsync(At("/api/programs"), TestContext.Current.CancellationToken), HttpStatusCode.OK);
+        var programs = await Json(await Client.GetAsync(At("/api/programs"), TestContext.Current.CancellationToken), HttpStatusCode.OK);
         Assert.Equal(["PROMO"], programs.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "spam-keywords").GetProperty("classes").EnumerateArray().Select(c => c.GetString()));
-        Assert.Contains("Votes PROMO (class 1)", File.ReadAllText(Path.Combine(_directory, "programs", "spam-keywords.cs")), StringComparison.Ordinal);
-        Assert.Contains("- name: PROMO", File.ReadAllText(Path.Combine(_directory, "alchemist.yaml")), StringComparison.Ordinal);
+        Assert.Contains("Votes PROMO (class 1)", File.ReadAllText(Path.Combine(ProjectFolder, "programs", "spam-keywords.cs")), StringComparison.Ordinal);
+        Assert.Contains("- name: PROMO", File.ReadAllText(Path.Combine(ProjectFolder, "alchemist.yaml")), StringComparison.Ordinal);
 
         var refused = await Json(await Post("/api/classes", new { kind = "remove", name = "SPAM" }), (HttpStatusCode)422);
         Assert.Equal("the classes were not changed: there is no class 'SPAM'; the classes are HAM, PROMO", refused.GetProperty("error").GetString());
 
         // Splitting PROMO would leave valid with gold of HAM alone: the page must be able to show the project, so nothing changes.
-        var spec = File.ReadAllText(Path.Combine(_directory, "alchemist.yaml"));
+        var spec = File.ReadAllText(Path.Combine(ProjectFolder, "alchemist.yaml"));
         var split = await Json(await Post("/api/classes", new { kind = "split", name = "PROMO", names = new[] { "ADS", "SCAM" } }), (HttpStatusCode)422);
         Assert.Contains("every labeled valid row is 'HAM'", split.GetProperty("error").GetString(), StringComparison.Ordinal);
-        Assert.Equal(spec, File.ReadAllText(Path.Combine(_directory, "alchemist.yaml")));
-        Assert.False(Directory.Exists(Path.Combine(_directory, "programs", "disabled")));
+        Assert.Equal(spec, File.ReadAllText(Path.Combine(ProjectFolder, "alchemist.yaml")));
+        Assert.False(Directory.Exists(Path.Combine(ProjectFolder, "programs", "disabled")));
     }
 
     [Fact]
@@ -72,19 +52,19 @@ public sealed class StudioChangeTests : IAsyncLifetime
     {
         var template = await Json(await Post("/api/programs", new { name = "mine", author = "Ada" }), HttpStatusCode.OK);
         Assert.Equal(0.0, template.GetProperty("after").GetProperty("coverage").GetDouble());
-        Assert.Contains("// author: person Ada", File.ReadAllText(Path.Combine(_directory, "programs", "mine.cs")), StringComparison.Ordinal);
+        Assert.Contains("// author: person Ada", File.ReadAllText(Path.Combine(ProjectFolder, "programs", "mine.cs")), StringComparison.Ordinal);
 
         var copy = await Json(await Post("/api/programs", new { name = "keywords-copy", copyOf = "spam-keywords", author = "Ada" }), HttpStatusCode.OK);
-        var original = (await Json(await _client.GetAsync(At("/api/programs"), TestContext.Current.CancellationToken), HttpStatusCode.OK))
+        var original = (await Json(await Client.GetAsync(At("/api/programs"), TestContext.Current.CancellationToken), HttpStatusCode.OK))
             .EnumerateArray().Single(p => p.GetProperty("name").GetString() == "spam-keywords");
         Assert.Equal(original.GetProperty("coverage").GetDouble(), copy.GetProperty("after").GetProperty("coverage").GetDouble());
         await Json(await Post("/api/programs", new { name = "mine", author = "Ada" }), HttpStatusCode.Conflict);
         await Json(await Post("/api/programs", new { name = "../escape", author = "Ada" }), (HttpStatusCode)422);
 
-        await Json(await _client.DeleteAsync(At("/api/programs/keywords-copy"), TestContext.Current.CancellationToken), HttpStatusCode.OK);
-        Assert.False(File.Exists(Path.Combine(_directory, "programs", "keywords-copy.cs")));
-        Assert.Single(Directory.GetFiles(Path.Combine(_directory, ".alchemist", "history", "keywords-copy")));
-        var names = (await Json(await _client.GetAsync(At("/api/programs"), TestContext.Current.CancellationToken), HttpStatusCode.OK))
+        await Json(await Client.DeleteAsync(At("/api/programs/keywords-copy"), TestContext.Current.CancellationToken), HttpStatusCode.OK);
+        Assert.False(File.Exists(Path.Combine(ProjectFolder, "programs", "keywords-copy.cs")));
+        Assert.Single(Directory.GetFiles(Path.Combine(ProjectFolder, ".alchemist", "history", "keywords-copy")));
+        var names = (await Json(await Client.GetAsync(At("/api/programs"), TestContext.Current.CancellationToken), HttpStatusCode.OK))
             .EnumerateArray().Select(p => p.GetProperty("name").GetString()).ToList();
         Assert.Contains("mine", names);
         Assert.DoesNotContain("keywords-copy", names);
@@ -102,13 +82,13 @@ public sealed class StudioChangeTests : IAsyncLifetime
     public async Task Finishing_runs_in_the_background_streams_its_log_and_ends_with_the_summary_while_changes_wait()
     {
         // A program deleted first, so the run has work to do and the figures the page shows come from it afterwards.
-        await Json(await _client.DeleteAsync(At("/api/programs/spam-phrases"), TestContext.Current.CancellationToken), HttpStatusCode.OK);
+        await Json(await Client.DeleteAsync(At("/api/programs/spam-phrases"), TestContext.Current.CancellationToken), HttpStatusCode.OK);
 
         await Json(await Post("/api/finish", new { }), HttpStatusCode.Accepted);
         var blocked = await Post("/api/programs", new { name = "during-run" });
         Assert.Equal(HttpStatusCode.Conflict, blocked.StatusCode);
 
-        var stream = await _client.GetStringAsync(At("/api/finish/events"), TestContext.Current.CancellationToken);
+        var stream = await Client.GetStringAsync(At("/api/finish/events"), TestContext.Current.CancellationToken);
         var events = stream.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement).ToList();
         Assert.Contains(events, e => e.GetProperty("kind").GetString() == "log" && e.GetProperty("text").GetString()!.Contains("applying programs in the sandbox", StringComparison.Ordinal));
         var done = events[^1];
@@ -116,7 +96,7 @@ public sealed class StudioChangeTests : IAsyncLifetime
         Assert.Equal(15, done.GetProperty("summary").GetProperty("programs").GetInt32());
         Assert.Equal(Enumerable.Range(0, events.Count), events.Select(e => e.GetProperty("index").GetInt32()));
 
-        var project = await Json(await _client.GetAsync(At("/api/project"), TestContext.Current.CancellationToken), HttpStatusCode.OK);
+        var project = await Json(await Client.GetAsync(At("/api/project"), TestContext.Current.CancellationToken), HttpStatusCode.OK);
         Assert.False(project.GetProperty("changedSinceRun").GetBoolean());
         Assert.False(project.GetProperty("running").GetBoolean());
     }

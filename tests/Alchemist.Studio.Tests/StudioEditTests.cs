@@ -10,40 +10,20 @@ using Xunit;
 namespace Alchemist.Studio.Tests;
 
 /// <summary>Saving a person's version of a program through the studio, on a copy of the example after one run.</summary>
-public sealed class StudioEditTests : IAsyncLifetime
+public sealed class StudioEditTests() : StudioApiTest("alchemist-studio-edit-")
 {
     private const string Program = "spam-keywords";
-    private string _directory = null!;
-    private readonly HttpClient _client = new();
-    private StudioProject _project = null!;
-    private StudioServer _server = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _directory = await RunExample.CopyAsync("alchemist-studio-edit-");
-        _project = StudioProject.Load(_directory);
-        _server = await StudioServer.StartAsync(_project);
-        _client.DefaultRequestHeaders.Add(StudioAccess.HeaderName, _server.Access.Token);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _server.DisposeAsync();
-        _project.Dispose();
-        Directory.Delete(_directory, recursive: true);
-    }
-
-    private string ProgramPath => Path.Combine(_directory, "programs", Program + ".cs");
+    private string ProgramPath => Path.Combine(ProjectFolder, "programs", Program + ".cs");
 
     private async Task<string> BaseHash()
     {
-        using var evidence = JsonDocument.Parse(await _client.GetStringAsync(new Uri(_server.Address, $"/api/programs/{Program}/evidence"), TestContext.Current.CancellationToken));
+        using var evidence = JsonDocument.Parse(await Client.GetStringAsync(new Uri(Server.Address, $"/api/programs/{Program}/evidence"), TestContext.Current.CancellationToken));
         return evidence.RootElement.GetProperty("sourceHash").GetString()!;
     }
 
     private Task<HttpResponseMessage> Save(string source, string baseHash) =>
-        _client.PutAsJsonAsync(new Uri(_server.Address, $"/api/programs/{Program}"), new { source, baseHash, author = "Ada" }, TestContext.Current.CancellationToken);
+        Client.PutAsJsonAsync(new Uri(Server.Address, $"/api/programs/{Program}"), new { source, baseHash, author = "Ada" }, TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task A_source_that_does_not_compile_is_refused_on_its_line_and_the_file_stays_as_it_was()
@@ -59,7 +39,7 @@ public sealed class StudioEditTests : IAsyncLifetime
         Assert.Equal(4, error.GetProperty("line").GetInt32());
         Assert.Equal("C# error", error.GetProperty("kind").GetString());
         Assert.Equal(before, File.ReadAllText(ProgramPath));
-        Assert.Contains("return text.Length > 3 ? 1 : ;", File.ReadAllText(Path.Combine(_directory, ".alchemist", "drafts", Program + ".cs")), StringComparison.Ordinal);
+        Assert.Contains("return text.Length > 3 ? 1 : ;", File.ReadAllText(Path.Combine(ProjectFolder, ".alchemist", "drafts", Program + ".cs")), StringComparison.Ordinal);
 
         // What the sandbox refuses is told as such, on its line too.
         var escaping = await Save("public static int Label(string text)\n{\n    System.IO.File.Delete(\"x\");\n    return -1;\n}\n", await BaseHash());
@@ -80,7 +60,7 @@ public sealed class StudioEditTests : IAsyncLifetime
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         using var result = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         var after = result.RootElement.GetProperty("after");
-        var train = SpecData.LoadDataset(SpecReader.Load(_directory)).Train;
+        var train = SpecData.LoadDataset(SpecReader.Load(ProjectFolder)).Train;
         var expected = train.Rows.Text("text").Count(t => t.Contains("subscribe", StringComparison.OrdinalIgnoreCase)) / (double)train.Count;
         Assert.Equal(expected, after.GetProperty("coverage").GetDouble(), 12);
         Assert.Equal(["SPAM"], after.GetProperty("classes").EnumerateArray().Select(c => c.GetString()));
@@ -89,39 +69,39 @@ public sealed class StudioEditTests : IAsyncLifetime
         var saved = ProgramFile.Load(ProgramPath);
         Assert.Equal((ProgramAuthorKind.Person, "Ada"), (saved.Provenance.Kind, saved.Provenance.AuthorName));
         Assert.Equal(source, saved.Source);
-        Assert.Equal(old, File.ReadAllText(Assert.Single(Directory.GetFiles(Path.Combine(_directory, ".alchemist", "history", Program)))));
-        using var project = JsonDocument.Parse(await _client.GetStringAsync(new Uri(_server.Address, "/api/project"), TestContext.Current.CancellationToken));
+        Assert.Equal(old, File.ReadAllText(Assert.Single(Directory.GetFiles(Path.Combine(ProjectFolder, ".alchemist", "history", Program)))));
+        using var project = JsonDocument.Parse(await Client.GetStringAsync(new Uri(Server.Address, "/api/project"), TestContext.Current.CancellationToken));
         Assert.True(project.RootElement.GetProperty("changedSinceRun").GetBoolean());
 
         // The vote files hold the new column, and the next run takes it from the cache instead of running it again.
-        var votes = Alchemist.Programs.Apply.LabelMatrixFile.Read(Alchemist.Programs.Apply.ProjectApply.MatrixPath(_directory, Alchemist.Data.SplitName.Train));
+        var votes = Alchemist.Programs.Apply.LabelMatrixFile.Read(Alchemist.Programs.Apply.ProjectApply.MatrixPath(ProjectFolder, Alchemist.Data.SplitName.Train));
         var j = votes.ProgramNames.ToList().IndexOf(Program);
         Assert.Equal(expected, votes.Column(j).ToArray().Count(v => v != Alchemist.Labeling.LabelMatrix.Abstain) / (double)votes.Rows, 12);
         var log = new StringWriter();
-        await new RunPipeline(log).RunAsync(_directory, TestContext.Current.CancellationToken);
+        await new RunPipeline(log).RunAsync(ProjectFolder, TestContext.Current.CancellationToken);
         Assert.Contains($"applied {votes.Programs} programs ({votes.Programs * 3} columns from cache)", log.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Disabling_a_program_parks_its_file_and_drops_its_column_and_enabling_it_brings_both_back()
     {
-        var matrix = Alchemist.Programs.Apply.ProjectApply.MatrixPath(_directory, Alchemist.Data.SplitName.Train);
+        var matrix = Alchemist.Programs.Apply.ProjectApply.MatrixPath(ProjectFolder, Alchemist.Data.SplitName.Train);
         var before = Alchemist.Programs.Apply.LabelMatrixFile.Read(matrix);
         var column = before.Column(before.ProgramNames.ToList().IndexOf(Program)).ToArray();
 
-        var disable = await _client.PostAsync(new Uri(_server.Address, $"/api/programs/{Program}/disable"), null, TestContext.Current.CancellationToken);
+        var disable = await Client.PostAsync(new Uri(Server.Address, $"/api/programs/{Program}/disable"), null, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, disable.StatusCode);
         Assert.False(File.Exists(ProgramPath));
-        Assert.True(File.Exists(Path.Combine(_directory, "programs", StudioProject.DisabledFolder, Program + ".cs")));
+        Assert.True(File.Exists(Path.Combine(ProjectFolder, "programs", StudioProject.DisabledFolder, Program + ".cs")));
         Assert.DoesNotContain(Program, Alchemist.Programs.Apply.LabelMatrixFile.Read(matrix).ProgramNames);
-        using (var table = JsonDocument.Parse(await _client.GetStringAsync(new Uri(_server.Address, "/api/programs"), TestContext.Current.CancellationToken)))
+        using (var table = JsonDocument.Parse(await Client.GetStringAsync(new Uri(Server.Address, "/api/programs"), TestContext.Current.CancellationToken)))
         {
             Assert.Equal("disabled", table.RootElement.EnumerateArray().Single(p => p.GetProperty("name").GetString() == Program).GetProperty("state").GetString());
         }
 
-        Assert.Equal(HttpStatusCode.NotFound, (await _client.PostAsync(new Uri(_server.Address, $"/api/programs/{Program}/disable"), null, TestContext.Current.CancellationToken)).StatusCode);
-        var enable = await _client.PostAsync(new Uri(_server.Address, $"/api/programs/{Program}/enable"), null, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.PostAsync(new Uri(Server.Address, $"/api/programs/{Program}/disable"), null, TestContext.Current.CancellationToken)).StatusCode);
+        var enable = await Client.PostAsync(new Uri(Server.Address, $"/api/programs/{Program}/enable"), null, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, enable.StatusCode);
         Assert.True(File.Exists(ProgramPath));

@@ -27,7 +27,8 @@ public sealed class ApplyHostileCorpusTests
         Environment.SetEnvironmentVariable(KeyVariable, Key);
         try
         {
-            using var compiler = new IsolatedProgramCompiler(ApplyTestKit.Signature, SourceLimits.Default with { CompileTimeout = TimeSpan.FromSeconds(30) });
+            // 60 s: a cold compiler process on a loaded 2-core machine once took more than 30 s over one program (a CI run beside other builds).
+            using var compiler = new IsolatedProgramCompiler(ApplyTestKit.Signature, SourceLimits.Default with { CompileTimeout = TimeSpan.FromSeconds(60) });
             var runnable = new List<(HostileProgram Hostile, SandboxedProgram Program)>();
             foreach (var hostile in corpus)
             {
