@@ -196,8 +196,11 @@ public sealed partial class StudioProject
                 {
                     // After a split: the program voted the class that was split, and now abstains there (or was disabled).
                     var layout = new ProjectLayout(Spec.ProjectDirectory);
-                    var path = new[] { layout.ProgramsFolder, layout.DisabledProgramsFolder }.Select(f => Path.Combine(f, (ask.Program ?? "") + ProgramFile.Extension)).FirstOrDefault(File.Exists);
-                    if (ask.Program is null || !ProgramFile.IsValidName(ask.Program) || path is null)
+                    // The name is checked before any path is made of it.
+                    var path = ask.Program is not null && ProgramFile.IsValidName(ask.Program)
+                        ? new[] { layout.ProgramsFolder, layout.DisabledProgramsFolder }.Select(f => Path.Combine(f, ask.Program + ProgramFile.Extension)).FirstOrDefault(File.Exists)
+                        : null;
+                    if (ask.Program is null || path is null)
                     {
                         throw new UserError($"no program named '{ProgramFile.Printable(ask.Program ?? "")}' to revise", Spec.SpecFile);
                     }
