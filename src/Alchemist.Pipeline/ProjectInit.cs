@@ -16,7 +16,7 @@ public sealed record NewProject
     /// <summary>A separate test file (CSV or JSONL).</summary>
     public string? Test { get; init; }
 
-    /// <summary>wrench, csv or jsonl; null guesses it from the extension.</summary>
+    /// <summary>wrench, csv, jsonl or parquet; null guesses it from the extension.</summary>
     public string? Format { get; init; }
 
     /// <summary>The text fields programs read; with no number fields either, "text".</summary>

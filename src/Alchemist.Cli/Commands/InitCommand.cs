@@ -12,7 +12,7 @@ internal static class InitCommand
         var data = new Option<FileInfo>("--data") { Description = "The data: a WRENCH folder or its train.json (valid.json and test.json beside it are used too), or one CSV or JSONL file split by a seeded rule.", Required = true };
         var valid = new Option<FileInfo?>("--valid") { Description = "A separate valid file (CSV or JSONL); then --data is the train file." };
         var test = new Option<FileInfo?>("--test") { Description = "A separate test file (CSV or JSONL)." };
-        var format = new Option<string?>("--format") { Description = "wrench, csv or jsonl (default: from the extension)." };
+        var format = new Option<string?>("--format") { Description = "wrench, csv, jsonl or parquet (default: from the extension)." };
         var textField = new Option<string[]>("--text-field") { Description = "The text field(s) programs read (default: text).", AllowMultipleArgumentsPerToken = true };
         var numberField = new Option<string[]>("--number-field") { Description = "Numeric feature field(s) programs read.", AllowMultipleArgumentsPerToken = true };
         var labelField = new Option<string?>("--label-field") { Description = "The field with gold labels, if the data has them (class index or name)." };

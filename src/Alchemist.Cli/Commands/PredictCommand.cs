@@ -12,7 +12,7 @@ internal static class PredictCommand
     {
         var project = new Argument<DirectoryInfo>("project") { Description = "The project folder, after `alchemist run`." };
         var file = new Argument<FileInfo>("file") { Description = "Rows to label: CSV, JSONL or a WRENCH split file with the project's input fields." };
-        var format = new Option<string?>("--format") { Description = "The rows' format: wrench, csv or jsonl (default: from the file's extension)." };
+        var format = new Option<string?>("--format") { Description = "The rows' format: wrench, csv, jsonl or parquet (default: from the file's extension)." };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the labels here instead of standard output (written whole or not at all)." };
         var outputFormat = new Option<LabelFileFormat?>("--output-format") { Description = "csv or jsonl (default: from --output's extension, else jsonl)." };
         var rule = new Option<string>("--rule")

@@ -95,7 +95,7 @@ public sealed class Dataset
             test is null ? null : new DataSplit(SplitName.Test, test, testRows!, classNames));
     }
 
-    /// <summary>Opens a data file by format name: "wrench" (a folder or a split file beside label.json), "csv" or "jsonl".</summary>
+    /// <summary>Opens a data file by format name: "wrench" (a folder or a split file beside label.json), "csv", "jsonl" or "parquet".</summary>
     public static IDataSource OpenFile(string path, string format, FieldMap? fields)
     {
         switch (format)
@@ -109,8 +109,10 @@ public sealed class Dataset
                 return new CsvSource(path, fields ?? FieldMap.Text());
             case "jsonl":
                 return new JsonlSource(path, fields ?? FieldMap.Text());
+            case "parquet":
+                return new ParquetSource(path, fields ?? FieldMap.Text());
             default:
-                throw new ArgumentException($"unknown data format '{format}'; formats are wrench, csv and jsonl", nameof(format));
+                throw new ArgumentException($"unknown data format '{format}'; formats are wrench, csv, jsonl and parquet", nameof(format));
         }
     }
 
@@ -127,7 +129,8 @@ public sealed class Dataset
             ".json" => "wrench",
             ".csv" or ".tsv" => "csv",
             ".jsonl" or ".ndjson" => "jsonl",
-            var other => throw new ArgumentException($"cannot tell the format of '{path}' from its extension '{other}'; say wrench, csv or jsonl"),
+            ".parquet" => "parquet",
+            var other => throw new ArgumentException($"cannot tell the format of '{path}' from its extension '{other}'; say wrench, csv, jsonl or parquet"),
         };
     }
 }

@@ -8,7 +8,7 @@ namespace Alchemist.Spec;
 /// <summary>Reads <c>alchemist.yaml</c>. Every problem is a <see cref="SpecException"/> naming the file, line and key.</summary>
 public static partial class SpecReader
 {
-    internal static readonly string[] Formats = ["wrench", "csv", "jsonl"];
+    internal static readonly string[] Formats = ["wrench", "csv", "jsonl", "parquet"];
 
     /// <summary>The values data.format may take.</summary>
     public static IReadOnlyList<string> DataFormats => Formats;
@@ -273,7 +273,7 @@ public static partial class SpecReader
     }
 
     private static string GuessFormat(YamlMap map, string? path) =>
-        FormatOfExtension(path) ?? throw map.Missing("format", $"say wrench, csv or jsonl (cannot tell from '{path}')");
+        FormatOfExtension(path) ?? throw map.Missing("format", $"say wrench, csv, jsonl or parquet (cannot tell from '{path}')");
 
     private static string? FormatOfExtension(string? path) =>
         Path.GetExtension(path ?? string.Empty).ToLowerInvariant() switch
@@ -281,6 +281,7 @@ public static partial class SpecReader
             ".json" => "wrench",
             ".csv" or ".tsv" => "csv",
             ".jsonl" or ".ndjson" => "jsonl",
+            ".parquet" => "parquet",
             _ => null,
         };
 

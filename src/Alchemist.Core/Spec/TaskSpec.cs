@@ -112,7 +112,7 @@ public sealed record ClassSpec(string Name, string? Description = null, IReadOnl
 /// </summary>
 public sealed record DataSpec
 {
-    /// <summary>wrench, csv or jsonl.</summary>
+    /// <summary>wrench, csv, jsonl or parquet.</summary>
     public required string Format { get; init; }
 
     /// <summary>
