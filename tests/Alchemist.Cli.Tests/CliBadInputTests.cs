@@ -664,6 +664,22 @@ public sealed class CliBadInputPredictTests(CliBadInputPredictTests.TrainedProje
             Assert.Equal(label, json.RootElement.GetProperty("label").GetString());
             Assert.Equal(ham, json.RootElement.GetProperty("probabilities").GetProperty("ham").GetDouble(), 5);
         }
+
+        // Parquet out, read back through Parquet in: the same ids, labels and probabilities as the JSON lines.
+        var parquet = Path.ChangeExtension(csv, ".parquet");
+        Assert.Equal(0, CliBadInputTests.Invoke("predict", trained.Project, rows, "-o", parquet).Code);
+        var back = Alchemist.Data.DataSourceExtensions.ReadAll(new Alchemist.Data.ParquetSource(parquet, new(["id"], "label") { NumberFields = ["p_ham"], ClassNames = ["ham", "spam"] }));
+        Assert.Equal(count, back.Count);
+        for (var r = 0; r < count; r += 997)
+        {
+            Assert.Equal($"{r}", back.Texts["id"][r]);
+            Assert.Equal(expected[(r * 2) + 1] > expected[r * 2] ? 1 : 0, back.Labels[r]);
+            Assert.Equal(Math.Round(expected[r * 2], 5), back.Numbers["p_ham"][r], 5);
+        }
+
+        var toStdout = CliBadInputTests.Invoke("predict", trained.Project, rows, "--output-format", "parquet");
+        Assert.Equal(1, toStdout.Code);
+        Assert.Contains("Parquet labels are written to a file: name it with --output", toStdout.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -14,7 +14,7 @@ internal static class PredictCommand
         var file = new Argument<FileInfo>("file") { Description = "Rows to label: CSV, JSONL or a WRENCH split file with the project's input fields." };
         var format = new Option<string?>("--format") { Description = "The rows' format: wrench, csv, jsonl or parquet (default: from the file's extension)." };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the labels here instead of standard output (written whole or not at all)." };
-        var outputFormat = new Option<LabelFileFormat?>("--output-format") { Description = "csv or jsonl (default: from --output's extension, else jsonl)." };
+        var outputFormat = new Option<LabelFileFormat?>("--output-format") { Description = "csv, jsonl or parquet (default: from --output's extension, else jsonl)." };
         var rule = new Option<string>("--rule")
         {
             Description = "end-model: the saved end model alone (fastest); final: as `run` made its final labels, with the programs in the sandbox and the label model where they vote, the end model elsewhere.",
@@ -50,7 +50,18 @@ internal static class PredictCommand
         using var predictor = finalRule ? Predictor.OpenFinalRule(spec, warn: line => Console.Error.WriteLine("predict: warning: " + line)) : Predictor.Open(spec);
         var source = Predictor.OpenRows(spec, file.FullName, format);
         var writeAs = outputFormat
-            ?? (output is not null && output.Extension.Equals(".csv", StringComparison.OrdinalIgnoreCase) ? LabelFileFormat.Csv : LabelFileFormat.Jsonl);
+            ?? (output?.Extension.ToLowerInvariant() switch
+            {
+                ".csv" => LabelFileFormat.Csv,
+                ".parquet" => LabelFileFormat.Parquet,
+                _ => LabelFileFormat.Jsonl,
+            });
+        if (output is null && writeAs == LabelFileFormat.Parquet)
+        {
+            // Parquet ends with its footer, which names where each column went: a file, not a stream to read as it comes.
+            throw new UserError("Parquet labels are written to a file: name it with --output (for example --output labels.parquet)");
+        }
+
         if (output is null)
         {
             // Console.Out is not ours to close: a caller in this process (a test, a script host) goes on writing to it.
