@@ -286,6 +286,12 @@ public static class ProjectClasses
                 throw new UserError($"'{name}' is not a class name: give a name without leading or trailing spaces", spec.SpecFile);
             }
 
+            // A class name is written into program comments: a line break there would make the rest of it code.
+            if (name.Any(char.IsControl) || name.Any(c => c is '\u2028' or '\u2029'))
+            {
+                throw new UserError($"'{ProgramFile.Printable(name)}' is not a class name: it holds a line break or another control character", spec.SpecFile);
+            }
+
             if (IndexOf(old, name) is var k and >= 0 && !replacing.Contains(k))
             {
                 throw new UserError($"there is a class '{old[k].Name}' already", spec.SpecFile);

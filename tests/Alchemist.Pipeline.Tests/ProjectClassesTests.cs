@@ -94,6 +94,12 @@ public sealed class ProjectClassesTests : IAsyncLifetime
         Assert.Equal(["routine", "priority", "spam"], spec.ClassNames);
         Assert.True(ClassMapping.Of(spec)!.KeepsIndices(3));
         Assert.Throws<UserError>(() => ProjectClasses.Change(_project.Root, new RenameClass("spam", "Routine")));
+
+        // A name is written into program comments: a line break in it would turn the rest into code.
+        var before = ProgramText("urgent-word");
+        var injected = Assert.Throws<UserError>(() => ProjectClasses.Change(_project.Root, new RenameClass("priority", "x\npublic static int Label(string text) => 1;")));
+        Assert.Contains("holds a line break or another control character", injected.Message, StringComparison.Ordinal);
+        Assert.Equal(before, ProgramText("urgent-word"));
     }
 
     [Fact]

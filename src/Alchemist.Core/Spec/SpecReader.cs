@@ -155,6 +155,12 @@ public static partial class SpecReader
                 item.RejectUnknownKeys();
             }
 
+            // Class names go into prompts and program comments, where a line break would end the comment.
+            if (entry.Name.Any(char.IsControl) || entry.Name.Any(c => c is '\u2028' or '\u2029'))
+            {
+                throw new SpecException(top.File, items[i].Start.Line, $"classes[{i}]", "a class name may not hold a line break or another control character");
+            }
+
             if (classes.Any(c => string.Equals(c.Name, entry.Name, StringComparison.OrdinalIgnoreCase)))
             {
                 throw new SpecException(top.File, items[i].Start.Line, $"classes[{i}]", $"class '{entry.Name}' is listed twice");

@@ -61,6 +61,15 @@ public sealed class ClassMappingTests : IDisposable
     }
 
     [Fact]
+    public void A_class_name_with_a_line_break_is_refused_with_its_key()
+    {
+        var error = Assert.Throws<SpecException>(() => Write("- name: HAM\n- name: \"SPAM\\npublic static int Label(string t) => 1;\"", "[HAM, SPAM]"));
+
+        Assert.Contains("classes[1]", error.Message, StringComparison.Ordinal);
+        Assert.Contains("a class name may not hold a line break or another control character", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_data_label_that_is_not_in_the_data_or_is_taken_twice_is_named_with_its_key()
     {
         var missing = Assert.Throws<SpecException>(() => Write("- name: HAM\n- name: PROMO\n  data_labels: [PROMOS]", "[HAM, SPAM]"));
