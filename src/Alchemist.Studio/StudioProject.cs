@@ -356,13 +356,11 @@ public sealed partial class StudioProject : IDisposable
             if (!compiled.Succeeded)
             {
                 // The text is kept where the next session finds it, whatever happens to the page.
-                AtomicFile.WriteAllText(Path.Combine(layout.StateFolder, "drafts", name + ProgramFile.Extension), edited.Render());
+                AtomicFile.WriteAllText(Path.Combine(layout.DraftsFolder, name + ProgramFile.Extension), edited.Render());
                 return SaveResult.Failed([.. compiled.Diagnostics.Select(d => new EditorError(Math.Max(0, d.Line - edited.HeaderLines), d.Column, Describe(d.Stage), d.Message))]);
             }
 
-            var history = Path.Combine(layout.StateFolder, "history", name);
-            Directory.CreateDirectory(history);
-            File.Copy(path, Path.Combine(history, DateTimeOffset.UtcNow.ToString("yyyyMMdd'T'HHmmss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture) + ProgramFile.Extension));
+            ProjectClasses.KeepVersion(layout, name, path, DateTimeOffset.UtcNow);
             edited.Save(layout.ProgramsFolder);
 
             // Only the edited program runs; every other column is the one the matrices already hold. The engine caches the
@@ -414,7 +412,7 @@ public sealed partial class StudioProject : IDisposable
         {
             var layout = new ProjectLayout(Spec.ProjectDirectory);
             var active = Path.Combine(layout.ProgramsFolder, name + ProgramFile.Extension);
-            var parked = Path.Combine(layout.ProgramsFolder, DisabledFolder, name + ProgramFile.Extension);
+            var parked = Path.Combine(layout.DisabledProgramsFolder, name + ProgramFile.Extension);
             var (from, to) = enabled ? (parked, active) : (active, parked);
             if (!ProgramFile.IsValidName(name) || !File.Exists(from) || File.Exists(to))
             {
@@ -559,7 +557,7 @@ public sealed partial class StudioProject : IDisposable
             rows.Add(new ProgramRow(name, "?", [], 0, 0, 0, null, null, null, null, "unreadable", error));
         }
 
-        foreach (var path in ProgramFile.PathsIn(Path.Combine(layout.ProgramsFolder, DisabledFolder)))
+        foreach (var path in ProgramFile.PathsIn(layout.DisabledProgramsFolder))
         {
             var name = Path.GetFileNameWithoutExtension(path);
             rows.Add(new ProgramRow(name, "", [], 0, 0, 0, null, null, null, null, "disabled", $"kept in programs/{DisabledFolder}/ where nothing reads it; enable it to put it back"));

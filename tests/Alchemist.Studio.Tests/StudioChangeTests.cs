@@ -61,6 +61,9 @@ public sealed class StudioChangeTests() : StudioApiTest("alchemist-studio-change
         await Json(await Post("/api/programs", new { name = "mine", author = "Ada" }), HttpStatusCode.Conflict);
         await Json(await Post("/api/programs", new { name = "../escape", author = "Ada" }), (HttpStatusCode)422);
 
+        // A name that leaves the programs folder deletes nothing.
+        await Json(await Client.DeleteAsync(At("/api/programs/..%2Falchemist.yaml"), TestContext.Current.CancellationToken), HttpStatusCode.NotFound);
+        Assert.True(File.Exists(Path.Combine(ProjectFolder, "alchemist.yaml")));
         await Json(await Client.DeleteAsync(At("/api/programs/keywords-copy"), TestContext.Current.CancellationToken), HttpStatusCode.OK);
         Assert.False(File.Exists(Path.Combine(ProjectFolder, "programs", "keywords-copy.cs")));
         Assert.Single(Directory.GetFiles(Path.Combine(ProjectFolder, ".alchemist", "history", "keywords-copy")));
