@@ -111,17 +111,7 @@ internal static class PredictBenchmark
 
     private static (double Seconds, double PeakMegabytes) Child(string project, string input, string output, string mode)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in new[] { typeof(Program).Assembly.Location, "predict-child", project, input, output, mode })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // Run as `dotnet alchemist-bench.dll`: the process path is the dotnet host.
-        if (!Path.GetFileNameWithoutExtension(Environment.ProcessPath!).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            start.ArgumentList.RemoveAt(0);
-        }
+        var start = BenchChild.StartInfo("predict-child", project, input, output, mode);
 
         using var child = Process.Start(start)!;
         var reply = child.StandardOutput.ReadToEnd();
@@ -166,7 +156,7 @@ internal static class PredictBenchmark
         }
     }
 
-    private static long PeakResidentBytes()
+    internal static long PeakResidentBytes()
     {
         foreach (var line in File.ReadLines("/proc/self/status"))
         {

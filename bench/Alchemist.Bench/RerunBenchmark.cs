@@ -100,17 +100,7 @@ internal static class RerunBenchmark
     /// <summary>Seconds from starting the child process to its exit (runtime start included, as for `alchemist run`), and its log.</summary>
     private static (double Seconds, string Log) Child(string project)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in new[] { typeof(Program).Assembly.Location, "rerun-child", project })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        // Run as `dotnet alchemist-bench.dll`: the process path is the dotnet host.
-        if (!Path.GetFileNameWithoutExtension(Environment.ProcessPath!).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            start.ArgumentList.RemoveAt(0);
-        }
+        var start = BenchChild.StartInfo("rerun-child", project);
 
         var clock = Stopwatch.StartNew();
         using var child = Process.Start(start)!;

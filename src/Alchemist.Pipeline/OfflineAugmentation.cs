@@ -173,6 +173,33 @@ public static class OfflineAugmentation
     public static LabelMatrix Augment(LabelMatrix votes, string[] texts, string[][] tokens, IReadOnlyList<OfflineProgram> programs) =>
         OfflineVotes.Append(votes, texts, tokens, programs, Prefix);
 
+    /// <summary>
+    /// <see cref="Augment"/> over rows not held in memory: <paramref name="votes"/> holds every row of
+    /// <paramref name="source"/>, whose texts are read batch by batch for the rule programs' columns.
+    /// </summary>
+    public static LabelMatrix AugmentStreamed(TaskSpec spec, IDataSource source, LabelMatrix votes, IReadOnlyList<OfflineProgram> programs)
+    {
+        var added = new sbyte[programs.Count][];
+        for (var j = 0; j < added.Length; j++)
+        {
+            added[j] = new sbyte[votes.Rows];
+        }
+
+        foreach (var batch in source.ReadBatches(TrainSample.BatchRows))
+        {
+            var texts = RowText.Of(spec, batch);
+            var slice = votes.SliceRows((int)batch.FirstRow, batch.Count);
+            var augmented = Augment(slice, texts, texts.Select(RuleFeatures.Tokenize).ToArray(), programs);
+            for (var j = 0; j < added.Length; j++)
+            {
+                augmented.Column(votes.Programs + j).CopyTo(added[j].AsSpan((int)batch.FirstRow));
+            }
+        }
+
+        var columns = Enumerable.Range(0, votes.Programs).Select(votes.ColumnArray).Concat(added).ToArray();
+        return LabelMatrix.FromColumns(votes.Rows, votes.Classes, [.. votes.ProgramNames, .. programs.Select(p => Prefix + p.Name)], columns);
+    }
+
     private static double Accuracy(float[] probabilities, int[] gold, int classes) =>
         ClassificationMetrics.Compute(gold, ClassificationMetrics.ArgMax(probabilities, classes), classes).Accuracy;
 }

@@ -29,6 +29,19 @@ public sealed record RunArtifacts
     /// <summary>Each split's votes, by split name.</summary>
     public required IReadOnlyDictionary<string, LabelMatrix> Votes { get; init; }
 
+    /// <summary>How many train rows the run labeled: <see cref="Dataset"/>'s train split holds them all, or only <see cref="TrainSample"/>.</summary>
+    public required long TrainRows { get; init; }
+
+    /// <summary>
+    /// Where train was larger than end_model.train_sample_rows, the positions of the train rows <see cref="Dataset"/> holds
+    /// (the end model and the cross-fits learned from them; their probabilities are what the per-split arrays hold for
+    /// train); null where it holds every row. <see cref="Votes"/> has every row either way.
+    /// </summary>
+    public int[]? TrainSample { get; init; }
+
+    /// <summary>How many train rows got each class as their final label, counted as the labels were written; empty before.</summary>
+    public IReadOnlyList<long> FinalTrainCounts { get; init; } = [];
+
     /// <summary>Each split's per-program analysis (coverage, overlaps, conflicts, accuracies), by split name.</summary>
     public required IReadOnlyDictionary<string, LabelAnalysisReport> Analyses { get; init; }
 

@@ -31,7 +31,8 @@ public sealed class RunPipeline
     private CancellationToken _cancellation;
     private string _staging = "";
 
-
+    /// <summary>Train as a whole where only a sample of it is held: its source, row count and every row's votes; null where train is held whole.</summary>
+    private StreamedTrain? _streamedTrain;
 
     /// <summary>A pipeline that writes its progress lines and warnings to <paramref name="log"/>.</summary>
     public RunPipeline(TextWriter log) => _log = log;
@@ -69,12 +70,12 @@ public sealed class RunPipeline
         using var projectLock = ProjectLock.Acquire(root);
         RecoverOutputs(root);
         var programsFolder = Path.Combine(root, ProjectApply.ProgramsFolder);
-        Dataset? dataset = null;
+        LoadedData? data = null;
         string? synthesizer = null;
         if (ProgramFile.PathsIn(programsFolder).Count == 0)
         {
-            dataset = LoadData(spec);
-            synthesizer = await SynthesizeAsync(spec, dataset, programsFolder).ConfigureAwait(false);
+            data = LoadData(spec);
+            synthesizer = await SynthesizeAsync(spec, data.Dataset, programsFolder).ConfigureAwait(false);
         }
 
         var fingerprint = RunState.Fingerprint(spec, programsFolder);
@@ -84,7 +85,7 @@ public sealed class RunPipeline
             return previous with { Reused = true, Seconds = Seconds };
         }
 
-        dataset ??= LoadData(spec);
+        data ??= LoadData(spec);
         synthesizer ??= DescribeAuthors(LoadReadablePrograms(programsFolder));
         _staging = new ProjectLayout(root).StagingFolder;
         if (Directory.Exists(_staging))
@@ -92,7 +93,7 @@ public sealed class RunPipeline
             Directory.Delete(_staging, recursive: true);
         }
 
-        var artifacts = Artifacts = await AnalyzeAsync(spec, dataset, synthesizer).ConfigureAwait(false);
+        var artifacts = Artifacts = await AnalyzeAsync(spec, data, synthesizer).ConfigureAwait(false);
         _cancellation.ThrowIfCancellationRequested();
         var summary = WriteOutputs(spec, artifacts);
         // Follow-up programs change the folder the fingerprint was taken of; the saved state is of what the outputs saw. A
@@ -132,11 +133,13 @@ public sealed class RunPipeline
         Step("warning: " + message);
     }
 
-    private Dataset LoadData(TaskSpec spec)
+    private LoadedData LoadData(TaskSpec spec)
     {
         Step("reading data");
-        var dataset = SpecData.LoadDataset(spec);
-        Step($"data: {string.Join(", ", dataset.Splits.Select(s => $"{s.Name} {s.Count} rows"))}");
+        var data = SpecData.LoadDataset(spec, spec.EndModel.TrainSampleRows);
+        var dataset = data.Dataset;
+        Step($"data: {string.Join(", ", dataset.Splits.Select(s => $"{s.Name} {(s.Name == SplitName.Train ? data.TrainRows : s.Count)} rows"))}" +
+            (data.TrainHeld ? "" : $" (train streamed: more than end_model.train_sample_rows, {spec.EndModel.TrainSampleRows:N0}, rows; the end model and the cross-fits learn from a sample)"));
         if (spec.Data.InvalidUtf8 == InvalidUtf8.Replace)
         {
             foreach (var file in new[] { spec.Data.File, spec.Data.Train, spec.Data.Valid, spec.Data.Test }.OfType<string>().Select(spec.ResolvePath))
@@ -148,7 +151,7 @@ public sealed class RunPipeline
             }
         }
 
-        return dataset;
+        return data;
     }
 
     private async Task<string> SynthesizeAsync(TaskSpec spec, Dataset dataset, string programsFolder)
@@ -217,13 +220,15 @@ public sealed class RunPipeline
     }
 
     /// <summary>Applies every program file in the sandbox (columns cached per program and data) and keeps those that ran on every split.</summary>
-    private (ProjectApplyResult Apply, Dictionary<string, LabelMatrix> Votes) ApplyPrograms(TaskSpec spec, Dataset dataset)
+    private (ProjectApplyResult Apply, Dictionary<string, LabelMatrix> Votes) ApplyPrograms(TaskSpec spec, LoadedData data)
     {
+        long RowsOf(string split) => split == SplitName.Train ? data.TrainRows : data.Dataset.Split(split).Count;
+
         Step("applying programs in the sandbox");
         var lastReport = Stopwatch.StartNew();
         var progress = new LogProgress(p =>
         {
-            Progress?.Report(new StageProgress($"apply {p.Split}", p.Rows, dataset.Split(p.Split).Count, "rows"));
+            Progress?.Report(new StageProgress($"apply {p.Split}", p.Rows, RowsOf(p.Split), "rows"));
             if (lastReport.Elapsed.TotalSeconds >= 2)
             {
                 lastReport.Restart();
@@ -234,7 +239,7 @@ public sealed class RunPipeline
         foreach (var split in apply.Splits)
         {
             // A split read from the column cache, or finished between two reports, is reported whole here.
-            var rows = dataset.Split(split.Split).Count;
+            var rows = RowsOf(split.Split);
             Progress?.Report(new StageProgress($"apply {split.Split}", rows, rows, "rows"));
         }
         // The reason's first line only says that a program failed; the lines after it name the file, line and error.
@@ -324,22 +329,28 @@ public sealed class RunPipeline
         return report.Accepted.Any();
     }
 
-    private async Task<RunArtifacts> AnalyzeAsync(TaskSpec spec, Dataset dataset, string synthesizer)
+    private async Task<RunArtifacts> AnalyzeAsync(TaskSpec spec, LoadedData data, string synthesizer)
     {
-        var (apply, votes) = ApplyPrograms(spec, dataset);
+        var dataset = data.Dataset;
+        var (apply, votes) = ApplyPrograms(spec, data);
         if (FollowUpRequests(spec, dataset, votes) is { Count: > 0 } followUps && await FollowUpAsync(spec, followUps).ConfigureAwait(false))
         {
-            (apply, votes) = ApplyPrograms(spec, dataset);
+            (apply, votes) = ApplyPrograms(spec, data);
         }
 
         var classes = dataset.Classes;
         var validGold = dataset.Valid?.Rows.Labels;
         var hasValidGold = validGold is not null && validGold.Any(g => g >= 0);
-        var texts = dataset.Splits.ToDictionary(s => s.Name, s => RowText.Of(spec, s));
         var offlineOnly = LoadReadablePrograms(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder)).All(p => p.Provenance.Kind == ProgramAuthorKind.Synthesizer);
         var validFoldCount = hasValidGold ? ValidFolds.CountFor(validGold!.Count(g => g >= 0)) : 0;
 
         var fit = FitLabelModel(spec, dataset, votes, hasValidGold ? validGold : null);
+        if (!data.TrainHeld)
+        {
+            dataset = SampleTrain(spec, data, votes, fit.Model);
+        }
+
+        var texts = dataset.Splits.ToDictionary(s => s.Name, s => RowText.Of(spec, s));
         var rules = hasValidGold && !offlineOnly && spec.Inputs.Any(i => i.Type == InputType.Text)
             ? AddOfflineRules(spec, texts, votes, fit, validGold!, validFoldCount)
             : new OfflineRulesOutcome(fit.Model, OfflineAugmentation.Write(Path.Combine(_staging, OfflineAugmentation.Folder), []), null, null);
@@ -367,9 +378,11 @@ public sealed class RunPipeline
         var endModel = new EndModelStage(spec, dataset, texts, votes, labelModelProbabilities, Step, validFolds, Progress).Run();
         var (choice, final) = ChooseFinalLabels(spec, dataset, votes, labelModelProbabilities, labelModelValid, validFolds, endModel);
 
-        var analyses = votes.ToDictionary(
+        // Every train row's votes where train was sampled; the sample's gold (if the file has any) stands for no row of the rest.
+        var allVotes = _streamedTrain is { } whole ? new Dictionary<string, LabelMatrix>(votes) { [SplitName.Train] = whole.Votes } : votes;
+        var analyses = allVotes.ToDictionary(
             kv => kv.Key,
-            kv => LabelAnalysis.Analyze(kv.Value, dataset.Split(kv.Key).Rows.HasAnyGold ? dataset.Split(kv.Key).Rows.Labels : null, labelModel.EstimatedAccuracies));
+            kv => LabelAnalysis.Analyze(kv.Value, _streamedTrain is null || kv.Key != SplitName.Train ? GoldOf(dataset.Split(kv.Key)) : null, labelModel.EstimatedAccuracies));
         var figures = FinalFigures.Of(dataset, spec.Evaluation.Metric, final, labelModelProbabilities, endModel.Predictions, endModel.BaselinePredictions);
         CheckFinalLabels(dataset, analyses.Values, final, figures);
         return new RunArtifacts
@@ -379,7 +392,9 @@ public sealed class RunPipeline
             Synthesizer = synthesizer,
             Apply = apply,
             Programs = [.. LoadReadablePrograms(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder)), .. rules.Files],
-            Votes = votes,
+            Votes = allVotes,
+            TrainRows = data.TrainRows,
+            TrainSample = _streamedTrain?.SampleRows,
             Analyses = analyses,
             LabelModel = labelModel,
             LabelModelValidScores = fit.Scores,
@@ -392,6 +407,21 @@ public sealed class RunPipeline
             FinalProbabilities = final,
             Figures = figures,
         };
+    }
+
+    /// <summary>
+    /// Train is larger than end_model.train_sample_rows: <paramref name="votes"/> keeps the sample's rows, every row's votes
+    /// go to <see cref="_streamedTrain"/>, and the data set holds the sample's rows, read from the file.
+    /// </summary>
+    private Dataset SampleTrain(TaskSpec spec, LoadedData data, Dictionary<string, LabelMatrix> votes, ILabelModel labelModel)
+    {
+        var all = votes[SplitName.Train];
+        var rows = TrainSample.Choose(TrainSample.Strata(all, labelModel), spec.EndModel.TrainSampleRows);
+        Step($"reading a sample of {rows.Length:N0} of the {data.TrainRows:N0} train rows for the end model and the cross-fits (end_model.train_sample_rows), stratified by the label model's class");
+        var sample = TrainSample.Read(data.Dataset.Train.Source, rows);
+        _streamedTrain = new StreamedTrain(data.Dataset.Train.Source, all, rows);
+        votes[SplitName.Train] = all.SelectRows(rows);
+        return data.Dataset.WithTrain(sample);
     }
 
     /// <summary>The fitted label model, how to make another of its kind, the class balance it assumes, and why it was chosen.</summary>
@@ -454,8 +484,14 @@ public sealed class RunPipeline
             votes[name] = OfflineAugmentation.Augment(votes[name], texts[name], texts[name].Select(RuleFeatures.Tokenize).ToArray(), decision.Programs);
         }
 
+        if (_streamedTrain is { } streamed)
+        {
+            Step($"applying the {decision.Programs.Count} offline rule programs to every train row");
+            streamed.Votes = OfflineAugmentation.AugmentStreamed(spec, streamed.Source, streamed.Votes, decision.Programs);
+        }
+
         var model = fit.NewModel();
-        model.Fit(votes[SplitName.Train], fit.Balance);
+        model.Fit(_streamedTrain?.Votes ?? votes[SplitName.Train], fit.Balance);
         var files = OfflineAugmentation.Write(folder, decision.Programs);
         Step($"wrote the {files.Count} offline rule programs that vote to {Path.Combine(spec.ProjectDirectory, OutputFolder, OfflineAugmentation.Folder)}");
         return new OfflineRulesOutcome(model, files, decision.Folds, validProbabilities);
@@ -502,6 +538,8 @@ public sealed class RunPipeline
         return (choice, final);
     }
 
+    private static int[]? GoldOf(DataSplit split) => split.Rows.HasAnyGold ? split.Rows.Labels : null;
+
     /// <summary>
     /// Warns where the figures would mislead read alone: a class no program votes for, final labels that leave out a class
     /// valid's gold holds a real share of, and final labels no more accurate than always answering the majority class.
@@ -515,16 +553,6 @@ public sealed class RunPipeline
         {
             Warn($"no program votes for {string.Join(", ", unvoted)}: only the label model's prior and the end model can give {(unvoted.Count == 1 ? "that class" : "those classes")} to a row; " +
                 $"write a program for {(unvoted.Count == 1 ? "it" : "each")}, or label more of {(unvoted.Count == 1 ? "its" : "their")} rows in valid");
-        }
-
-        if (dataset.Valid is { } valid && valid.Rows.HasAnyGold)
-        {
-            var trainShares = ClassCollapse.Shares(ClassificationMetrics.ArgMax(final[SplitName.Train], dataset.Classes), dataset.Classes);
-            var drift = ClassCollapse.Find(ClassCollapse.Shares(valid.Rows.Labels, dataset.Classes), trainShares);
-            if (drift.Count > 0)
-            {
-                Warn($"the final train labels give far less than valid's gold share to {ClassCollapse.Describe(drift, names).Replace("predicted", "of the train labels", StringComparison.Ordinal)}");
-            }
         }
 
         if (figures.MajorityClass < 0)
@@ -551,6 +579,21 @@ public sealed class RunPipeline
         }
     }
 
+    /// <summary>Warns when the final labels of every train row give a class far less than its share of valid's gold.</summary>
+    private void CheckTrainShares(Dataset dataset, IReadOnlyList<long> finalTrainCounts)
+    {
+        if (dataset.Valid is { } valid && valid.Rows.HasAnyGold)
+        {
+            var total = Math.Max(1, finalTrainCounts.Sum());
+            var trainShares = finalTrainCounts.Select(c => (double)c / total).ToArray();
+            var drift = ClassCollapse.Find(ClassCollapse.Shares(valid.Rows.Labels, dataset.Classes), trainShares);
+            if (drift.Count > 0)
+            {
+                Warn($"the final train labels give far less than valid's gold share to {ClassCollapse.Describe(drift, dataset.ClassNames).Replace("predicted", "of the train labels", StringComparison.Ordinal)}");
+            }
+        }
+    }
+
     private RunSummary WriteOutputs(TaskSpec spec, RunArtifacts artifacts)
     {
         var root = spec.ProjectDirectory;
@@ -564,8 +607,15 @@ public sealed class RunPipeline
 
         var csv = Path.Combine(outFolder, "labels.csv");
         var jsonl = Path.Combine(outFolder, "labels.jsonl");
-        LabelsWriter.Write(csv, jsonl, spec.ClassNames, artifacts.Dataset.Splits.Select(s => new LabelsWriter.SplitLabels(
-            s.Name, s.Rows.RowIds, artifacts.FinalProbabilities[s.Name], ClassificationMetrics.ArgMax(artifacts.FinalProbabilities[s.Name], classes), artifacts.Votes[s.Name])));
+        var finalTrainCounts = new long[classes];
+        if (_streamedTrain is not null)
+        {
+            Step($"labeling all {artifacts.TrainRows:N0} train rows, streamed from the file");
+        }
+
+        LabelsWriter.Write(csv, jsonl, spec.ClassNames, LabeledSplits(spec, artifacts, finalTrainCounts));
+        CheckTrainShares(artifacts.Dataset, finalTrainCounts);
+        artifacts = Artifacts = artifacts with { FinalTrainCounts = finalTrainCounts };
 
         var ledger = Ledger.Read(root);
         var figures = artifacts.Figures;
@@ -609,6 +659,91 @@ public sealed class RunPipeline
         PublishOutputs(root);
         Step($"wrote labels to {Path.Combine(root, summary.LabelsCsv)} and {Path.Combine(root, summary.LabelsJsonl)}, the end model to {Path.Combine(root, summary.EndModelFolder)} and the report to {Path.Combine(root, summary.Report)}");
         return summary;
+    }
+
+    /// <summary>
+    /// Every split's final labels in file order, train first, counting train's in <paramref name="finalTrainCounts"/> as they
+    /// go: from the arrays where the split is held, batch by batch from the file where train was sampled (its votes from the
+    /// matrix, the label model and end model predicting each batch, the same choice applied), so no train-sized array of
+    /// probabilities is ever made.
+    /// </summary>
+    private IEnumerable<LabelsWriter.SplitLabels> LabeledSplits(TaskSpec spec, RunArtifacts artifacts, long[] finalTrainCounts)
+    {
+        var classes = artifacts.Dataset.Classes;
+        foreach (var split in artifacts.Dataset.Splits)
+        {
+            if (split.Name == SplitName.Train && _streamedTrain is { } streamed)
+            {
+                foreach (var batch in StreamedTrainLabels(spec, artifacts, streamed))
+                {
+                    Count(batch.Labels);
+                    yield return batch;
+                }
+
+                continue;
+            }
+
+            var labels = ClassificationMetrics.ArgMax(artifacts.FinalProbabilities[split.Name], classes);
+            if (split.Name == SplitName.Train)
+            {
+                Count(labels);
+            }
+
+            yield return new LabelsWriter.SplitLabels(split.Name, split.Rows.RowIds, artifacts.FinalProbabilities[split.Name], labels, artifacts.Votes[split.Name]);
+        }
+
+        void Count(int[] labels)
+        {
+            foreach (var label in labels)
+            {
+                finalTrainCounts[label]++;
+            }
+        }
+    }
+
+    private IEnumerable<LabelsWriter.SplitLabels> StreamedTrainLabels(TaskSpec spec, RunArtifacts artifacts, StreamedTrain streamed)
+    {
+        var classes = artifacts.Dataset.Classes;
+        var endModel = artifacts.EndModel;
+        var choice = artifacts.FinalChoice;
+        var done = 0L;
+        foreach (var batch in streamed.Source.ReadBatches(TrainSample.BatchRows))
+        {
+            _cancellation.ThrowIfCancellationRequested();
+            if (batch.FirstRow + batch.Count > streamed.Votes.Rows)
+            {
+                throw new DataFormatException(streamed.Source.Path, $"the file has more rows than when its programs were applied ({streamed.Votes.Rows:N0}): it changed during the run; run again");
+            }
+
+            var votes = streamed.Votes.SliceRows((int)batch.FirstRow, batch.Count);
+            var labelModel = new float[batch.Count * classes];
+            artifacts.LabelModel.PredictProbabilities(votes, labelModel);
+            var final = choice switch
+            {
+                { UseDevOnly: true } when endModel.BaselineModel is { } devOnly => choice.ApplyDevOnly(EndModelStage.Predict(spec, devOnly, batch), classes),
+                not null => choice.Apply(labelModel, EndModelStage.Predict(spec, endModel.Model, batch), votes.CoveredRows(), classes),
+                null => labelModel,
+            };
+            done += batch.Count;
+            Progress?.Report(new StageProgress("label train", done, artifacts.TrainRows, "rows"));
+            yield return new LabelsWriter.SplitLabels(SplitName.Train, batch.RowIds, final, ClassificationMetrics.ArgMax(final, classes, batch.FirstRow), votes);
+        }
+
+        if (done != streamed.Votes.Rows)
+        {
+            throw new DataFormatException(streamed.Source.Path, $"the file has {done:N0} rows, not the {streamed.Votes.Rows:N0} its programs were applied to: it changed during the run; run again");
+        }
+    }
+
+    /// <summary>Train where only a sample of it is held: where to read every row again, every row's votes, and which rows the sample holds.</summary>
+    private sealed class StreamedTrain(IDataSource source, LabelMatrix votes, int[] sampleRows)
+    {
+        public IDataSource Source { get; } = source;
+
+        /// <summary>Every train row's votes; offline rule programs that vote beside the programs add their columns.</summary>
+        public LabelMatrix Votes { get; set; } = votes;
+
+        public int[] SampleRows { get; } = sampleRows;
     }
 
     /// <summary>

@@ -114,6 +114,32 @@ public sealed class DataBatch
             WeakLabels?.SelectRows([.. Enumerable.Range(start, count)]));
     }
 
+    /// <summary>
+    /// The given rows (ascending positions in this batch) as a batch of their own, columns copied; its first row is the
+    /// first one given, so a sample gathered from several batches keeps the order of its source.
+    /// </summary>
+    public DataBatch SelectRows(IReadOnlyList<int> rows)
+    {
+        T[] Gather<T>(T[] column)
+        {
+            var result = new T[rows.Count];
+            for (var k = 0; k < result.Length; k++)
+            {
+                result[k] = column[rows[k]];
+            }
+
+            return result;
+        }
+
+        return new DataBatch(
+            FirstRow + (rows.Count > 0 ? rows[0] : 0),
+            Gather(RowIds),
+            Texts.ToDictionary(t => t.Key, t => Gather(t.Value), StringComparer.Ordinal),
+            Numbers.ToDictionary(n => n.Key, n => Gather(n.Value), StringComparer.Ordinal),
+            Gather(Labels),
+            WeakLabels?.SelectRows(rows));
+    }
+
     /// <summary>Joins consecutive batches of one source into a single batch (one copy of each column).</summary>
     public static DataBatch Concat(IReadOnlyList<DataBatch> batches)
     {

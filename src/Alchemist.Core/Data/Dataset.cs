@@ -57,6 +57,12 @@ public sealed class Dataset
             _ => throw new ArgumentException($"unknown split '{name}'; splits are train, valid and test", nameof(name)),
         };
 
+    /// <summary>
+    /// The same data set with other train rows in memory, read from the same source: a sample of a train split too large to
+    /// hold, for the stages that learn from train rows.
+    /// </summary>
+    public Dataset WithTrain(DataBatch rows) => new(Name, ClassNames, Train with { Rows = rows }, Valid, Test);
+
     /// <summary>Reads train.json, valid.json and test.json (each optional except train) of a WRENCH folder.</summary>
     public static Dataset LoadWrench(string folder)
     {
@@ -87,13 +93,22 @@ public sealed class Dataset
             classNames = Enumerable.Range(0, Math.Max(2, largest + 1)).Select(k => k.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         }
 
-        return new Dataset(
+        return FromRows(name, classNames, (train, trainRows), valid is null ? null : (valid, validRows!), test is null ? null : (test, testRows!));
+    }
+
+    /// <summary>Splits already read, each with the source it came from, under the given class names.</summary>
+    public static Dataset FromRows(
+        string name,
+        IReadOnlyList<string> classNames,
+        (IDataSource Source, DataBatch Rows) train,
+        (IDataSource Source, DataBatch Rows)? valid,
+        (IDataSource Source, DataBatch Rows)? test) =>
+        new(
             name,
             classNames,
-            new DataSplit(SplitName.Train, train, trainRows, classNames),
-            valid is null ? null : new DataSplit(SplitName.Valid, valid, validRows!, classNames),
-            test is null ? null : new DataSplit(SplitName.Test, test, testRows!, classNames));
-    }
+            new DataSplit(SplitName.Train, train.Source, train.Rows, classNames),
+            valid is { } v ? new DataSplit(SplitName.Valid, v.Source, v.Rows, classNames) : null,
+            test is { } t ? new DataSplit(SplitName.Test, t.Source, t.Rows, classNames) : null);
 
     /// <summary>Opens a data file by format name: "wrench" (a folder or a split file beside label.json), "csv", "jsonl" or "parquet".</summary>
     public static IDataSource OpenFile(string path, string format, FieldMap? fields)

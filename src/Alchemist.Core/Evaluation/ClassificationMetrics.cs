@@ -127,7 +127,13 @@ public sealed record ClassificationMetrics(int Classes, int Rows, double Accurac
     /// a row without votes under a uniform prior) go to one of the tied classes chosen by a fixed hash of the row index, as
     /// WRENCH does, so that ties favour no class and the result is the same on every run.
     /// </summary>
-    public static int[] ArgMax(ReadOnlySpan<float> probabilities, int classes)
+    public static int[] ArgMax(ReadOnlySpan<float> probabilities, int classes) => ArgMax(probabilities, classes, 0);
+
+    /// <summary>
+    /// <see cref="ArgMax(ReadOnlySpan{float}, int)"/> for rows that begin at row <paramref name="firstRow"/> of their split:
+    /// ties are broken by the row's place in the split, so a split labeled batch by batch gets the labels it gets whole.
+    /// </summary>
+    public static int[] ArgMax(ReadOnlySpan<float> probabilities, int classes, long firstRow)
     {
         if (probabilities.Length % classes != 0)
         {
@@ -155,7 +161,7 @@ public sealed record ClassificationMetrics(int Classes, int Rows, double Accurac
 
             if (tied > 1)
             {
-                var pick = (int)(TieHash((uint)r) % (uint)tied);
+                var pick = (int)(TieHash((uint)(firstRow + r)) % (uint)tied);
                 for (var c = 0; c < classes; c++)
                 {
                     if (row[c] == row[best] && pick-- == 0)

@@ -10,7 +10,7 @@ namespace Alchemist.LabelModels;
 /// is, at equal recall, less often wrong than one that fires on many, so the most specific side of a tie gets the
 /// largest share. Compared on the WRENCH valid splits against an even split broken by a row hash (WRENCH's rule), it
 /// was better on trec (0.570 against 0.544), equal on youtube (0.808) and one row worse on sms (0.826 against 0.828). A row where every program abstains
-/// gets the class prior. Hard labels are the arg-max of <see cref="Evaluation.ClassificationMetrics.ArgMax"/>, which
+/// gets the class prior. Hard labels are the arg-max of <see cref="Evaluation.ClassificationMetrics.ArgMax(ReadOnlySpan{float}, int)"/>, which
 /// breaks any exact tie left by a fixed hash of the row index.
 /// </summary>
 public sealed class MajorityVote : LabelModelBase, IStatisticsLabelModel

@@ -116,6 +116,20 @@ public sealed class LabelMatrix
     public LabelMatrix SelectPrograms(IReadOnlyList<int> programs) =>
         new(Rows, Classes, programs.Select(j => ProgramNames[j]).ToArray(), programs.Select(j => _columns[j]).ToArray());
 
+    /// <summary>A matrix of every program over rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> - 1 (copied).</summary>
+    public LabelMatrix SliceRows(int start, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, Rows - start);
+        var columns = new sbyte[_columns.Length][];
+        for (var j = 0; j < columns.Length; j++)
+        {
+            columns[j] = _columns[j].AsSpan(start, count).ToArray();
+        }
+
+        return new LabelMatrix(count, Classes, ProgramNames, columns);
+    }
+
     /// <summary>A matrix of every program over the given rows, in that order (copied).</summary>
     public LabelMatrix SelectRows(IReadOnlyList<int> rows)
     {

@@ -2,6 +2,12 @@ using Alchemist.Data;
 
 namespace Alchemist.Spec;
 
+/// <summary>
+/// A spec's data as read: valid and test in memory, train in memory too when <see cref="TrainHeld"/>, and how many train
+/// rows there are.
+/// </summary>
+public sealed record LoadedData(Dataset Dataset, long TrainRows, bool TrainHeld);
+
 /// <summary>Turns a spec's data section into sources per split and into an in-memory <see cref="Dataset"/>.</summary>
 public static class SpecData
 {
@@ -37,11 +43,56 @@ public static class SpecData
     }
 
     /// <summary>Reads every split into memory and checks that the rows have the spec's inputs and classes.</summary>
-    public static Dataset LoadDataset(TaskSpec spec)
+    public static Dataset LoadDataset(TaskSpec spec) => LoadDataset(spec, int.MaxValue).Dataset;
+
+    /// <summary>
+    /// Reads valid and test into memory, and train once through: into memory as well when it has at most
+    /// <paramref name="trainRowsHeld"/> rows, else only counted and checked (inputs, labels, unique ids), its split left
+    /// with no rows for the caller to fill with a sample (<see cref="Dataset.WithTrain"/>). Every check of
+    /// <see cref="LoadDataset(TaskSpec)"/> holds either way.
+    /// </summary>
+    public static LoadedData LoadDataset(TaskSpec spec, int trainRowsHeld)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(trainRowsHeld);
         var (train, valid, test) = OpenSources(spec);
-        var dataset = Dataset.FromSources(spec.Name, train, valid, test, spec.ClassNames);
-        if (dataset.Train.Count == 0)
+        var validRows = valid?.ReadAll();
+        var testRows = test?.ReadAll();
+        var held = new List<DataBatch>();
+        var holding = true;
+        long trainCount = 0;
+        var trainGold = false;
+        DataBatch? firstBatch = null;
+        var idHashes = spec.Data.IdField is null ? null : new List<long>();
+        foreach (var batch in train.ReadBatches())
+        {
+            firstBatch ??= batch;
+            trainCount += batch.Count;
+            trainGold |= batch.HasAnyGold;
+            RequireInputs(spec, train.Path, batch);
+            if (holding)
+            {
+                held.Add(batch);
+                if (trainCount > trainRowsHeld)
+                {
+                    holding = false;
+                    held.Clear();
+                }
+            }
+
+            if (idHashes is not null)
+            {
+                foreach (var id in batch.RowIds)
+                {
+                    idHashes.Add(IdHash(id));
+                }
+            }
+        }
+
+        var trainRows = !holding ? (firstBatch ?? DataBatchBuilder.Empty(train)).Slice(0, 0)
+            : held.Count == 0 ? DataBatchBuilder.Empty(train) : DataBatch.Concat(held);
+        held.Clear();
+        var dataset = Dataset.FromRows(spec.Name, spec.ClassNames, (train, trainRows), valid is null ? null : (valid, validRows!), test is null ? null : (test, testRows!));
+        if (trainCount == 0)
         {
             var rows = dataset.Splits.Sum(s => s.Count);
             throw new DataFormatException(train.Path, rows == 0
@@ -51,7 +102,7 @@ public static class SpecData
 
         // A CSV or JSONL file without the label field reads as unlabeled, which is right for a test or new file but,
         // when no file has the field at all, almost always means a misspelled label_field.
-        if (spec.Data.LabelField is { } labelField && spec.Data.Format != "wrench" && !dataset.Splits.Any(s => s.Rows.HasAnyGold))
+        if (spec.Data.LabelField is { } labelField && spec.Data.Format != "wrench" && !trainGold && !dataset.Splits.Any(s => s.Rows.HasAnyGold))
         {
             var files = string.Join(", ", dataset.Splits.Select(s => s.Source.Path).Distinct());
             throw new DataFormatException(files, "no row has a label in this field; check its name (a CSV header column or a JSONL property), or leave the label field out for unlabeled data", field: labelField);
@@ -65,7 +116,7 @@ public static class SpecData
             throw new DataFormatException(labeledValid.Source.Path, "no valid row has a label in this field, though other files have it; valid gold labels choose the label model and the final labels, so check the column name in this file", field: validLabel);
         }
 
-        foreach (var split in dataset.Splits)
+        foreach (var split in new[] { dataset.Valid, dataset.Test }.OfType<DataSplit>())
         {
             RequireInputs(spec, split.Source.Path, split.Rows);
         }
@@ -80,10 +131,77 @@ public static class SpecData
 
         if (spec.Data.IdField is { } idField)
         {
-            RequireUniqueIds(dataset, idField);
+            if (holding)
+            {
+                RequireUniqueIds(dataset, idField);
+            }
+            else
+            {
+                RequireUniqueStreamedIds(dataset, idField, idHashes!);
+            }
         }
 
-        return dataset;
+        return new LoadedData(dataset, trainCount, holding);
+    }
+
+    /// <summary>
+    /// Unique ids over a train split not held in memory: a 64-bit hash per row (8 bytes, where a set of the ids themselves
+    /// costs tens), sorted; only the rows whose hash repeats are read again, to tell a repeated id from a collision.
+    /// </summary>
+    private static void RequireUniqueStreamedIds(Dataset dataset, string idField, List<long> trainHashes)
+    {
+        var train = dataset.Train.Source;
+        foreach (var split in new[] { dataset.Valid, dataset.Test }.OfType<DataSplit>().Where(s => s.Source.Path == train.Path))
+        {
+            trainHashes.AddRange(split.Rows.RowIds.Select(IdHash));
+        }
+
+        var hashes = trainHashes.ToArray();
+        trainHashes.Clear();
+        Array.Sort(hashes);
+        var repeated = new HashSet<long>();
+        for (var i = 1; i < hashes.Length; i++)
+        {
+            if (hashes[i] == hashes[i - 1])
+            {
+                repeated.Add(hashes[i]);
+            }
+        }
+
+        if (repeated.Count == 0)
+        {
+            return;
+        }
+
+        var splits = new[] { (train.ReadBatches(), dataset.Train.Name) }
+            .Concat(new[] { dataset.Valid, dataset.Test }.OfType<DataSplit>().Where(s => s.Source.Path == train.Path).Select(s => ((IEnumerable<DataBatch>)[s.Rows], s.Name)));
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (batches, name) in splits)
+        {
+            foreach (var batch in batches)
+            {
+                foreach (var id in batch.RowIds)
+                {
+                    if (repeated.Contains(IdHash(id)) && !seen.TryAdd(id, name))
+                    {
+                        var where = seen[id] == name ? $"two {name} rows" : $"a {seen[id]} row and a {name} row";
+                        throw new DataFormatException(train.Path, $"row id '{id}' is used twice ({where}); ids must be unique", field: idField);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>FNV-1a over the id's UTF-16 code units: fixed across runs and machines, unlike <see cref="string.GetHashCode()"/>.</summary>
+    private static long IdHash(string id)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in id)
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+
+        return (long)hash;
     }
 
     /// <summary>

@@ -103,6 +103,7 @@ public static partial class SpecReader
             Isolation = top.OptionalMap("isolation") is { } isolation ? ReadIsolation(isolation) : null,
             Budgets = top.OptionalMap("budgets") is { } budgets ? ReadBudgets(budgets) : null,
             Evaluation = top.OptionalMap("evaluation") is { } evaluation ? ReadEvaluation(evaluation) : new EvaluationSpec(),
+            EndModel = top.OptionalMap("end_model") is { } endModel ? ReadEndModel(endModel) : new EndModelSpec(),
             ProjectDirectory = projectDirectory,
             SpecFile = file,
             KeyLines = lines,
@@ -426,6 +427,14 @@ public static partial class SpecReader
     private static EvaluationSpec ReadEvaluation(YamlMap map)
     {
         var spec = new EvaluationSpec { Metric = map.OptionalChoice("metric", Metrics) ?? EvaluationSpec.DefaultMetric };
+        map.RejectUnknownKeys();
+        return spec;
+    }
+
+    private static EndModelSpec ReadEndModel(YamlMap map)
+    {
+        // Below a few hundred rows per class the sample would starve the end model; 1,000 is the floor.
+        var spec = new EndModelSpec { TrainSampleRows = map.OptionalInt("train_sample_rows", 1_000, int.MaxValue) ?? EndModelSpec.DefaultTrainSampleRows };
         map.RejectUnknownKeys();
         return spec;
     }

@@ -32,6 +32,7 @@ public static class SpecWriter
             { "synthesis", Synthesis(spec.Synthesis) },
             { "llm", Llm(spec.Llm) },
             { "evaluation", Mapping(("metric", spec.Evaluation.Metric.SpecName())) },
+            { "end_model", Mapping(("train_sample_rows", Number(spec.EndModel.TrainSampleRows))) },
         };
         if (spec.Isolation is { } isolation)
         {

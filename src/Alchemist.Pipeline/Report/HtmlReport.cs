@@ -78,7 +78,12 @@ public static class HtmlReport
         Row(html, "final labels from", summary.FinalSource);
         Row(html, "LLM calls", summary.LlmCalls.ToString(CultureInfo.InvariantCulture));
         Row(html, "cost", $"${summary.CostUsd:0.0000}");
-        Row(html, "rows labeled", string.Join(", ", run.Dataset.Splits.Select(s => $"{s.Name} {s.Count}")));
+        Row(html, "rows labeled", string.Join(", ", run.Dataset.Splits.Select(s => $"{s.Name} {(s.Name == SplitName.Train ? run.TrainRows : s.Count)}")));
+        if (run.TrainSample is { } sample)
+        {
+            Row(html, "train sample", $"{sample.Length:N0} of the {run.TrainRows:N0} train rows (end_model.train_sample_rows), stratified by the label model's class: the end model and the cross-fits learned from these; the label model fitted on every row's votes, and every row was labeled");
+        }
+
         html.Append("</table>\n");
     }
 
@@ -231,7 +236,9 @@ public static class HtmlReport
         }
 
         html.Append("<th>final labels (train)</th></tr>");
-        var finalTrain = ClassificationMetrics.ArgMax(run.FinalProbabilities[SplitName.Train], classes);
+        var finalTrainCounts = run.FinalTrainCounts.Count == classes ? run.FinalTrainCounts
+            : ClassificationMetrics.ArgMax(run.FinalProbabilities[SplitName.Train], classes) is var finalTrain ? [.. Enumerable.Range(0, classes).Select(c => (long)finalTrain.Count(l => l == c))] : [];
+        var finalTrainRows = Math.Max(1, finalTrainCounts.Sum());
         for (var c = 0; c < classes; c++)
         {
             html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(run.Spec.ClassNames[c])}</td><td>{Pct(run.ClassPrior.Count > c ? run.ClassPrior[c] : null)}</td>");
@@ -242,7 +249,7 @@ public static class HtmlReport
                 html.Append(CultureInfo.InvariantCulture, $"<td>{Pct((double)labels.Count(l => l == c) / gold)}</td>");
             }
 
-            html.Append(CultureInfo.InvariantCulture, $"<td>{Pct((double)finalTrain.Count(l => l == c) / Math.Max(1, finalTrain.Length))}</td></tr>");
+            html.Append(CultureInfo.InvariantCulture, $"<td>{Pct((double)finalTrainCounts[c] / finalTrainRows)}</td></tr>");
         }
 
         html.Append("</table>\n");
