@@ -201,7 +201,7 @@ public sealed class Predictor : IDisposable
             {
                 foreach (var (batch, probabilities) in labeled.GetConsumingEnumerable(stop.Token))
                 {
-                    var labels = ClassificationMetrics.ArgMax(probabilities, classes);
+                    var labels = ClassificationMetrics.ArgMax(probabilities, classes, batch.FirstRow);
                     for (var r = 0; r < batch.Count; r++)
                     {
                         rows.Write(null, batch.RowIds[r], labels[r], probabilities.AsSpan(r * classes, classes));

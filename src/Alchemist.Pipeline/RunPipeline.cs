@@ -674,7 +674,8 @@ public sealed class RunPipeline
         {
             if (split.Name == SplitName.Train && _streamedTrain is { } streamed)
             {
-                foreach (var batch in StreamedTrainLabels(spec, artifacts, streamed))
+                // The next batch is read and predicted while this one is written.
+                foreach (var batch in Prefetch.Ahead(StreamedTrainLabels(spec, artifacts, streamed), 2, _cancellation))
                 {
                     Count(batch.Labels);
                     yield return batch;

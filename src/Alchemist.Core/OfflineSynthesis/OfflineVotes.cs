@@ -15,10 +15,12 @@ public static class OfflineVotes
             votes.Column(j).CopyTo(matrix.ColumnForWriting(j));
         }
 
-        for (var k = 0; k < programs.Count; k++)
+        // One program per core: each writes only its own column. The offline cross-fit evaluates five folds' programs over
+        // the train sample this way, and one after another that was 17 of a 1M-row run's 137 s on 2 cores.
+        Parallel.For(0, programs.Count, k =>
         {
             var matcher = new RuleMatcher(programs[k].Rules);
-            var column = matrix.ColumnForWriting(votes.Programs + k);
+            var column = matrix.ColumnArray(votes.Programs + k);
             var vote = (sbyte)programs[k].Class;
             for (var r = 0; r < texts.Length; r++)
             {
@@ -27,7 +29,7 @@ public static class OfflineVotes
                     column[r] = vote;
                 }
             }
-        }
+        });
 
         return matrix;
     }
