@@ -75,7 +75,7 @@ internal static class ScaleBenchmark
     public static int RunChild(string[] args)
     {
         var clock = Stopwatch.StartNew();
-        var pipeline = new RunPipeline(Console.Error);
+        var pipeline = new RunPipeline(new MemoryNotes(Console.Error));
         pipeline.RunAsync(args[0]).GetAwaiter().GetResult();
         var apply = pipeline.Artifacts?.Apply.Elapsed.TotalSeconds ?? double.NaN;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalSeconds} {apply} {PredictBenchmark.PeakResidentBytes() / 1e6}"));
@@ -160,5 +160,18 @@ internal static class ScaleBenchmark
 
         var parts = reply.Trim().Split('\n')[^1].Split(' ');
         return (double.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[1], CultureInfo.InvariantCulture), double.Parse(parts[2], CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The run's log with the process's resident and peak memory after each line, to see which stage the peak belongs to.</summary>
+    private sealed class MemoryNotes(TextWriter inner) : TextWriter
+    {
+        public override System.Text.Encoding Encoding => inner.Encoding;
+
+        public override void WriteLine(string? value)
+        {
+            var status = File.ReadAllLines("/proc/self/status");
+            string Field(string name) => status.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal))?.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1] ?? "?";
+            inner.WriteLine($"{value}    [rss {Field("VmRSS:")} kB, peak {Field("VmHWM:")} kB]");
+        }
     }
 }

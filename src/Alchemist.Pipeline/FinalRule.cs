@@ -56,11 +56,11 @@ public sealed record FinalRule
     public double DevOnlyTemperature { get; init; } = 1;
 
     /// <summary>The run's choice as a rule for new rows.</summary>
-    public static FinalRule Of(string labelModel, ClassBalance balance, LabelMatrix trainVotes, FinalChoice.Choice? choice) => new()
+    public static FinalRule Of(string labelModel, ClassBalance balance, IReadOnlyList<string> columns, FinalChoice.Choice? choice) => new()
     {
         LabelModel = labelModel,
         Balance = balance,
-        Columns = trainVotes.ProgramNames,
+        Columns = columns,
         Source = choice is null ? FinalRuleSource.LabelModel : choice.UseDevOnly ? FinalRuleSource.DevOnly : FinalRuleSource.Blend,
         LabelModelWeight = choice?.LabelModelWeight ?? 1,
         LabelModelTemperature = choice?.LabelModelTemperature ?? 1,
@@ -78,13 +78,27 @@ public sealed record FinalRule
         UseDevOnly = Source == FinalRuleSource.DevOnly,
     };
 
-    /// <summary>Writes the rule, the train votes and, when it labels with it, the dev-only model into <paramref name="outFolder"/>/final-rule.</summary>
-    public void Save(string outFolder, LabelMatrix trainVotes, EndModel.EndModel? devOnlyModel)
+    /// <summary>Where <see cref="Save"/> keeps the train votes under <paramref name="outFolder"/>: a run over a train split it does not hold writes them there first.</summary>
+    public static string TrainVotesPath(string outFolder) => Path.Combine(outFolder, FolderName, TrainVotesFile);
+
+    /// <summary>
+    /// Writes the rule, the train votes (null: they are at <see cref="TrainVotesPath"/> already) and, when it labels with
+    /// it, the dev-only model into <paramref name="outFolder"/>/final-rule.
+    /// </summary>
+    public void Save(string outFolder, LabelMatrix? trainVotes, EndModel.EndModel? devOnlyModel)
     {
         var folder = Path.Combine(outFolder, FolderName);
         Directory.CreateDirectory(folder);
         AtomicFile.WriteAllText(Path.Combine(folder, RuleFile), JsonSerializer.Serialize(this, Json));
-        LabelMatrixFile.Write(Path.Combine(folder, TrainVotesFile), trainVotes);
+        if (trainVotes is not null)
+        {
+            LabelMatrixFile.Write(TrainVotesPath(outFolder), trainVotes);
+        }
+        else if (!File.Exists(TrainVotesPath(outFolder)))
+        {
+            throw new InvalidOperationException($"the final rule's train votes were to be written to {TrainVotesPath(outFolder)} before it was saved");
+        }
+
         if (Source == FinalRuleSource.DevOnly)
         {
             (devOnlyModel ?? throw new InvalidOperationException("the dev-only baseline gives the final labels but its model was not kept")).Save(Path.Combine(folder, DevOnlyModelFolder));

@@ -34,8 +34,9 @@ public sealed record RunArtifacts
 
     /// <summary>
     /// Where train was larger than end_model.train_sample_rows, the positions of the train rows <see cref="Dataset"/> holds
-    /// (the end model and the cross-fits learned from them; their probabilities are what the per-split arrays hold for
-    /// train); null where it holds every row. <see cref="Votes"/> has every row either way.
+    /// (the end model and the cross-fits learned from them; their probabilities and <see cref="Votes"/> are what the
+    /// per-split dictionaries hold for train, and every row's votes are in the final rule's train votes file); null where
+    /// it holds every row.
     /// </summary>
     public int[]? TrainSample { get; init; }
 

@@ -348,6 +348,9 @@ public sealed class RunPipeline
         if (!data.TrainHeld)
         {
             dataset = SampleTrain(spec, data, votes, fit.Model);
+            // The apply's own copy of every train row's votes goes too: the run keeps them in one place, which it empties
+            // once they are on disk.
+            apply = apply with { Splits = [.. apply.Splits.Select(s => s.Split == SplitName.Train ? s with { Matrix = votes[SplitName.Train] } : s)] };
         }
 
         var texts = dataset.Splits.ToDictionary(s => s.Name, s => RowText.Of(spec, s));
@@ -378,11 +381,14 @@ public sealed class RunPipeline
         var endModel = new EndModelStage(spec, dataset, texts, votes, labelModelProbabilities, Step, validFolds, Progress).Run();
         var (choice, final) = ChooseFinalLabels(spec, dataset, votes, labelModelProbabilities, labelModelValid, validFolds, endModel);
 
-        // Every train row's votes where train was sampled; the sample's gold (if the file has any) stands for no row of the rest.
-        var allVotes = _streamedTrain is { } whole ? new Dictionary<string, LabelMatrix>(votes) { [SplitName.Train] = whole.Votes } : votes;
-        var analyses = allVotes.ToDictionary(
+        // Where train was sampled, its analysis is of every row's votes (the sample's gold, if the file has any, stands for
+        // no row of the rest).
+        var analyses = votes.ToDictionary(
             kv => kv.Key,
-            kv => LabelAnalysis.Analyze(kv.Value, _streamedTrain is null || kv.Key != SplitName.Train ? GoldOf(dataset.Split(kv.Key)) : null, labelModel.EstimatedAccuracies));
+            kv => kv.Key == SplitName.Train && _streamedTrain?.Votes is { } every
+                ? LabelAnalysis.Analyze(every, null, labelModel.EstimatedAccuracies)
+                : LabelAnalysis.Analyze(kv.Value, GoldOf(dataset.Split(kv.Key)), labelModel.EstimatedAccuracies));
+        _streamedTrain?.MoveVotesToDisk(FinalRule.TrainVotesPath(_staging));
         var figures = FinalFigures.Of(dataset, spec.Evaluation.Metric, final, labelModelProbabilities, endModel.Predictions, endModel.BaselinePredictions);
         CheckFinalLabels(dataset, analyses.Values, final, figures);
         return new RunArtifacts
@@ -392,7 +398,7 @@ public sealed class RunPipeline
             Synthesizer = synthesizer,
             Apply = apply,
             Programs = [.. LoadReadablePrograms(Path.Combine(spec.ProjectDirectory, ProjectApply.ProgramsFolder)), .. rules.Files],
-            Votes = allVotes,
+            Votes = votes,
             TrainRows = data.TrainRows,
             TrainSample = _streamedTrain?.SampleRows,
             Analyses = analyses,
@@ -487,7 +493,7 @@ public sealed class RunPipeline
         if (_streamedTrain is { } streamed)
         {
             Step($"applying the {decision.Programs.Count} offline rule programs to every train row");
-            streamed.Votes = OfflineAugmentation.AugmentStreamed(spec, streamed.Source, streamed.Votes, decision.Programs);
+            streamed.Votes = OfflineAugmentation.AugmentStreamed(spec, streamed.Source, streamed.Votes!, decision.Programs);
         }
 
         var model = fit.NewModel();
@@ -602,8 +608,8 @@ public sealed class RunPipeline
         var classes = artifacts.Dataset.Classes;
         var modelFolder = Path.Combine(outFolder, ProjectLayout.EndModelFolderName);
         artifacts.EndModel.Model.Save(modelFolder);
-        FinalRule.Of(artifacts.LabelModel.Name, artifacts.Balance, artifacts.Votes[SplitName.Train], artifacts.FinalChoice)
-            .Save(outFolder, artifacts.Votes[SplitName.Train], artifacts.EndModel.BaselineModel);
+        FinalRule.Of(artifacts.LabelModel.Name, artifacts.Balance, artifacts.Votes[SplitName.Train].ProgramNames, artifacts.FinalChoice)
+            .Save(outFolder, _streamedTrain is null ? artifacts.Votes[SplitName.Train] : null, artifacts.EndModel.BaselineModel);
 
         var csv = Path.Combine(outFolder, "labels.csv");
         var jsonl = Path.Combine(outFolder, "labels.jsonl");
@@ -708,15 +714,16 @@ public sealed class RunPipeline
         var endModel = artifacts.EndModel;
         var choice = artifacts.FinalChoice;
         var done = 0L;
+        using var allVotes = new LabelMatrixFile.RowReader(streamed.VotesFile ?? throw new InvalidOperationException("the train votes were not written before labeling"));
         foreach (var batch in streamed.Source.ReadBatches(TrainSample.BatchRows))
         {
             _cancellation.ThrowIfCancellationRequested();
-            if (batch.FirstRow + batch.Count > streamed.Votes.Rows)
+            if (batch.FirstRow + batch.Count > allVotes.Rows)
             {
-                throw new DataFormatException(streamed.Source.Path, $"the file has more rows than when its programs were applied ({streamed.Votes.Rows:N0}): it changed during the run; run again");
+                throw new DataFormatException(streamed.Source.Path, $"the file has more rows than when its programs were applied ({allVotes.Rows:N0}): it changed during the run; run again");
             }
 
-            var votes = streamed.Votes.SliceRows((int)batch.FirstRow, batch.Count);
+            var votes = allVotes.ReadRows((int)batch.FirstRow, batch.Count);
             var labelModel = new float[batch.Count * classes];
             artifacts.LabelModel.PredictProbabilities(votes, labelModel);
             var final = choice switch
@@ -730,9 +737,9 @@ public sealed class RunPipeline
             yield return new LabelsWriter.SplitLabels(SplitName.Train, batch.RowIds, final, ClassificationMetrics.ArgMax(final, classes, batch.FirstRow), votes);
         }
 
-        if (done != streamed.Votes.Rows)
+        if (done != allVotes.Rows)
         {
-            throw new DataFormatException(streamed.Source.Path, $"the file has {done:N0} rows, not the {streamed.Votes.Rows:N0} its programs were applied to: it changed during the run; run again");
+            throw new DataFormatException(streamed.Source.Path, $"the file has {done:N0} rows, not the {allVotes.Rows:N0} its programs were applied to: it changed during the run; run again");
         }
     }
 
@@ -741,10 +748,27 @@ public sealed class RunPipeline
     {
         public IDataSource Source { get; } = source;
 
-        /// <summary>Every train row's votes; offline rule programs that vote beside the programs add their columns.</summary>
-        public LabelMatrix Votes { get; set; } = votes;
+        /// <summary>
+        /// Every train row's votes (offline rule programs that vote beside the programs add their columns) until the label
+        /// model is fitted and train analysed; then on disk, at <see cref="VotesFile"/>.
+        /// </summary>
+        public LabelMatrix? Votes { get; set; } = votes;
+
+        public string? VotesFile { get; private set; }
 
         public int[] SampleRows { get; } = sampleRows;
+
+        /// <summary>
+        /// Writes every row's votes to <paramref name="path"/> (where the final rule keeps them) and lets go of them in
+        /// memory: the end model's stages, which come next, need only the sample's, so the process's peak is the larger of
+        /// the two, not their sum (at 10 million rows and 16 programs the votes are 160 MB).
+        /// </summary>
+        public void MoveVotesToDisk(string path)
+        {
+            LabelMatrixFile.Write(path, Votes ?? throw new InvalidOperationException("the train votes are on disk already"));
+            VotesFile = path;
+            Votes = null;
+        }
     }
 
     /// <summary>

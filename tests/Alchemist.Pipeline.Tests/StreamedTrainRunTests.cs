@@ -2,6 +2,7 @@ using System.Globalization;
 using Alchemist.Data;
 using Alchemist.Evaluation;
 using Alchemist.Labeling;
+using Alchemist.Programs.Apply;
 using Alchemist.Spec;
 using Alchemist.Tests;
 using Xunit;
@@ -49,7 +50,8 @@ public sealed class StreamedTrainRunTests(StreamedTrainRunTests.SampledRun run) 
         var whole = SpecData.LoadDataset(spec);
         Assert.Equal(SampleRows, run.Artifacts.Dataset.Train.Count);
         Assert.Equal(TrainRows, run.Artifacts.TrainRows);
-        Assert.Equal(TrainRows, run.Artifacts.Votes[SplitName.Train].Rows);
+        Assert.Equal(SampleRows, run.Artifacts.Votes[SplitName.Train].Rows);
+        Assert.Equal(TrainRows, AllTrainVotes().Rows);
         var trainLines = File.ReadLines(Path.Combine(run.Directory, run.Summary.LabelsCsv)).Skip(1).Where(l => l.StartsWith("train,", StringComparison.Ordinal)).ToList();
         Assert.Equal(whole.Train.Rows.RowIds, trainLines.Select(l => l.Split(',')[1]));
         Assert.Contains("reading a sample of 1,000 of the 1,586 train rows", run.Log.ToString(), StringComparison.Ordinal);
@@ -63,7 +65,7 @@ public sealed class StreamedTrainRunTests(StreamedTrainRunTests.SampledRun run) 
         var whole = SpecData.LoadDataset(spec).Train.Rows;
         var artifacts = run.Artifacts;
         var classes = artifacts.Dataset.Classes;
-        var votes = artifacts.Votes[SplitName.Train];
+        var votes = AllTrainVotes();
         var labelModel = new float[votes.Rows * classes];
         artifacts.LabelModel.PredictProbabilities(votes, labelModel);
         var choice = artifacts.FinalChoice!;
@@ -92,14 +94,15 @@ public sealed class StreamedTrainRunTests(StreamedTrainRunTests.SampledRun run) 
         Assert.Equal(SampleRows, sample.Length);
         Assert.True(sample.Zip(sample.Skip(1)).All(p => p.First < p.Second), "the sample's rows are ascending and distinct");
         // Offline programs get no offline rules beside them, so the run's label model is the one the sample was drawn by.
-        var strata = TrainSample.Strata(artifacts.Votes[SplitName.Train], artifacts.LabelModel);
+        var strata = TrainSample.Strata(AllTrainVotes(), artifacts.LabelModel);
         foreach (var stratum in strata.Distinct())
         {
             var share = (double)strata.Count(s => s == stratum) / strata.Length;
             Assert.InRange(sample.Count(r => strata[r] == stratum), (int)Math.Floor(share * SampleRows), (int)Math.Ceiling(share * SampleRows));
         }
 
-        // The sample's rows are the file's rows at those positions.
+        // The sample's rows are the file's rows at those positions, and its votes theirs.
+        Assert.Equal(AllTrainVotes().SelectRows(sample).Column(0).ToArray(), artifacts.Votes[SplitName.Train].Column(0).ToArray());
         var whole = SpecData.LoadDataset(SpecReader.Load(run.Directory)).Train.Rows;
         Assert.Equal(sample.Select(r => whole.RowIds[r]), artifacts.Dataset.Train.Rows.RowIds);
         Assert.Equal(sample.Select(r => whole.Text("text")[r]), artifacts.Dataset.Train.Rows.Text("text"));
@@ -113,4 +116,7 @@ public sealed class StreamedTrainRunTests(StreamedTrainRunTests.SampledRun run) 
         Assert.Contains("data: train 1586 rows, valid 120 rows, test 250 rows (train streamed", run.Log.ToString(), StringComparison.Ordinal);
         Assert.Contains("labeling all 1,586 train rows, streamed from the file", run.Log.ToString(), StringComparison.Ordinal);
     }
+
+    /// <summary>Every train row's votes, which the run keeps on disk where the final rule reads them.</summary>
+    private LabelMatrix AllTrainVotes() => LabelMatrixFile.Read(FinalRule.TrainVotesPath(Path.Combine(run.Directory, RunPipeline.OutputFolder)));
 }

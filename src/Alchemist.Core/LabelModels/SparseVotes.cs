@@ -13,7 +13,7 @@ namespace Alchemist.LabelModels;
 /// </summary>
 public sealed class SparseVotes
 {
-    private SparseVotes(int rows, int programs, int classes, Shard[] shards)
+    private SparseVotes(int rows, int programs, int classes, IReadOnlyList<Shard> shards)
     {
         Rows = rows;
         Programs = programs;
@@ -30,16 +30,29 @@ public sealed class SparseVotes
     /// <summary>The shards in row order; together they hold every row once.</summary>
     public IReadOnlyList<Shard> Shards { get; }
 
+    /// <summary>
+    /// Above this many rows the shards are not kept but built again from the matrix each time a pass reaches them: the
+    /// codes cost about 24 bytes a row (an offset and three or four votes), 240 MB at 10 million rows beside the matrix's
+    /// 160, where a shard costs a pass of Dawid-Skene about what visiting it does.
+    /// </summary>
+    public const int MaxRowsKept = 1 << 21;
+
     /// <summary>Rows per shard: 2^13 keeps a shard's codes (about 8192 x votes per row x 4 bytes) in the core's L2 cache while columns are scattered into them.</summary>
     public const int DefaultShardRows = 1 << 13;
 
     /// <summary>
-    /// The votes of <paramref name="votes"/> in sparse form, shards of <paramref name="shardRows"/> rows built in parallel.
+    /// The votes of <paramref name="votes"/> in sparse form, shards of <paramref name="shardRows"/> rows built in parallel;
+    /// over more than <paramref name="maxRowsKept"/> rows, built each time they are read.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="shardRows"/> is less than 1.</exception>
-    public static SparseVotes Build(LabelMatrix votes, int shardRows = DefaultShardRows, int maxDegreeOfParallelism = -1)
+    public static SparseVotes Build(LabelMatrix votes, int shardRows = DefaultShardRows, int maxDegreeOfParallelism = -1, int maxRowsKept = MaxRowsKept)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(shardRows, 1);
+        if (votes.Rows > maxRowsKept)
+        {
+            return new SparseVotes(votes.Rows, votes.Programs, votes.Classes, new ShardsOnDemand(votes, shardRows));
+        }
+
         var shards = new Shard[(votes.Rows + shardRows - 1) / shardRows];
         Parallel.For(
             0,
@@ -219,5 +232,61 @@ public sealed class SparseVotes
 
             return totals;
         }
+    }
+
+    /// <summary>
+    /// The shards of a large matrix, each built when it is read and dropped after: a list, so that a parallel pass hands
+    /// out shard indices and every thread builds its own.
+    /// </summary>
+    private sealed class ShardsOnDemand(LabelMatrix votes, int shardRows) : IList<Shard>, IReadOnlyList<Shard>
+    {
+        public int Count { get; } = (votes.Rows + shardRows - 1) / shardRows;
+
+        public bool IsReadOnly => true;
+
+        public Shard this[int index]
+        {
+            get
+            {
+                ArgumentOutOfRangeException.ThrowIfNegative(index);
+                ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+                var first = index * shardRows;
+                return Shard.Build(votes, first, Math.Min(shardRows, votes.Rows - first));
+            }
+
+            set => throw new NotSupportedException();
+        }
+
+        public IEnumerator<Shard> GetEnumerator()
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                yield return this[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public int IndexOf(Shard item) => throw new NotSupportedException();
+
+        public void Insert(int index, Shard item) => throw new NotSupportedException();
+
+        public void RemoveAt(int index) => throw new NotSupportedException();
+
+        public void Add(Shard item) => throw new NotSupportedException();
+
+        public void Clear() => throw new NotSupportedException();
+
+        public bool Contains(Shard item) => throw new NotSupportedException();
+
+        public void CopyTo(Shard[] array, int arrayIndex)
+        {
+            for (var i = 0; i < Count; i++)
+            {
+                array[arrayIndex + i] = this[i];
+            }
+        }
+
+        public bool Remove(Shard item) => throw new NotSupportedException();
     }
 }

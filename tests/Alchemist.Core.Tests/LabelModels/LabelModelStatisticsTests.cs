@@ -96,6 +96,34 @@ public class LabelModelStatisticsTests
         Assert.Equal(10_000, sparse.Shards.Sum(s => s.RowCount));
     }
 
+    [Fact]
+    public void Shards_built_when_read_hold_what_kept_shards_hold_and_fit_the_same_model()
+    {
+        var data = SyntheticVotes.Generate(30_001, 6, 3, seed: 8);
+        var kept = SparseVotes.Build(data.Votes, shardRows: 1_000);
+        var onDemand = SparseVotes.Build(data.Votes, shardRows: 1_000, maxRowsKept: 10_000);
+        Assert.Equal(kept.Shards.Count, onDemand.Shards.Count);
+        Assert.Equal(31, onDemand.Shards.Count);
+        for (var s = 0; s < kept.Shards.Count; s++)
+        {
+            Assert.Equal(kept.Shards[s].FirstRow, onDemand.Shards[s].FirstRow);
+            Assert.Equal(kept.Shards[s].RowCount, onDemand.Shards[s].RowCount);
+            for (var r = 0; r < kept.Shards[s].RowCount; r++)
+            {
+                Assert.Equal(kept.Shards[s].RowCodes(r).ToArray(), onDemand.Shards[s].RowCodes(r).ToArray());
+            }
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => onDemand.Shards[31]);
+        var model = new MajorityVote();
+        model.Fit(data.Votes, ClassBalance.Estimated);
+        var fromKept = new float[data.Votes.Rows * 3];
+        var fromOnDemand = new float[data.Votes.Rows * 3];
+        model.PredictProbabilities(kept, fromKept);
+        model.PredictProbabilities(onDemand, fromOnDemand);
+        Assert.Equal(fromKept, fromOnDemand);
+    }
+
     private static long[] NaiveOverlaps(LabelMatrix votes)
     {
         var k = votes.Classes;
