@@ -152,7 +152,8 @@ public sealed class ApplyEngine : IDisposable
             var j = toRun[run.Index];
             run.JudgeAtEnd(_options);
             var faults = run.Faults;
-            var complete = run.Rows == rows && !run.KilledWorker && !run.Uncached;
+            var poison = run.PoisonRows;
+            var complete = run.Rows == rows && !run.KilledWorker && !run.Uncached && poison.Count == 0;
             var column = run.Column.ToArray(rows);
             if (complete)
             {
@@ -176,7 +177,10 @@ public sealed class ApplyEngine : IDisposable
                 faults.FirstFault,
                 faults.FirstFaultRow,
                 run.Time,
-                FromCache: false);
+                FromCache: false)
+            {
+                PoisonRows = poison,
+            };
         }
 
         var orderChecked = _options.CheckRowOrder ? CheckRowOrder(split, source, programs, classes, keys, columns, results, cancel) : 0;

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Alchemist.Labeling;
 
 namespace Alchemist.Programs.Apply;
@@ -31,6 +32,28 @@ public sealed record ProgramApplyResult(
 {
     /// <summary>Share of rows where the program voted (did not abstain).</summary>
     public double Coverage => Rows == 0 ? 0 : (double)Votes / Rows;
+
+    /// <summary>
+    /// Rows that killed the program's worker on their own (a worker process run out of memory, crashed or stopped by the
+    /// CPU watchdog on that one row): each abstains for this program, which kept its votes on every other row. Empty for
+    /// most programs.
+    /// </summary>
+    public IReadOnlyList<PoisonRow> PoisonRows { get; init; } = [];
+}
+
+/// <summary>A row that alone killed a program's worker process, found by splitting the batch it was in.</summary>
+/// <param name="Row">The row's 0-based position in its split (the split's own order: for one file divided by a seeded split, not the file's).</param>
+/// <param name="RowId">
+/// The row's id: the spec's id field, or its 0-based position in the file without one; empty for rows that came with no id
+/// (rows already in memory).
+/// </param>
+/// <param name="Reason">How the worker ended on it.</param>
+public sealed record PoisonRow(long Row, string RowId, string Reason)
+{
+    /// <summary>"row 12 (id 'a7')", or "row 12" without an id.</summary>
+    public string Describe() => string.IsNullOrEmpty(RowId)
+        ? string.Create(CultureInfo.InvariantCulture, $"row {Row}")
+        : string.Create(CultureInfo.InvariantCulture, $"row {Row} (id '{Bounded.Text(RowId, 200)}')");
 }
 
 /// <summary>
