@@ -223,6 +223,9 @@ internal sealed class IsolatedExecutor : IDisposable
         /// </summary>
         public bool Alone { get; set; }
 
+        /// <summary>The worker it was last sent to has decoded it and begun its programs (<see cref="WorkerProtocol.Started"/>).</summary>
+        public bool Started { get; set; }
+
         public string Rows => string.Create(CultureInfo.InvariantCulture, $"rows {Batch.FirstRow}..{Batch.FirstRow + Batch.Count - 1}");
     }
 
@@ -591,6 +594,22 @@ internal sealed class IsolatedExecutor : IDisposable
                     continue;
                 }
 
+                if (type == WorkerProtocol.Started)
+                {
+                    var started = worker.Reader.ReadLong();
+                    lock (_gate)
+                    {
+                        if (_inFlight.Count > 0 && _inFlight.Peek() is { } head && head.Id == started)
+                        {
+                            head.Started = true;
+                            continue;
+                        }
+                    }
+
+                    worker.Kill($"the worker started a batch out of order (batch {started})");
+                    continue;
+                }
+
                 if (type != WorkerProtocol.Votes)
                 {
                     worker.Kill($"the worker sent an unexpected message ({type})");
@@ -665,7 +684,7 @@ internal sealed class IsolatedExecutor : IDisposable
                     if (watchdog || _inFlight.Count == 1)
                     {
                         _inFlight.Dequeue();
-                        counts = !Blame(head, why, watchdog, again);
+                        counts = !Blame(head, why, watchdog, ownDeath: dead.KillReason is null, again);
                     }
                 }
 
@@ -685,6 +704,7 @@ internal sealed class IsolatedExecutor : IDisposable
                 for (var i = again.Count - 1; i >= 0; i--)
                 {
                     again[i].Alone = true;
+                    again[i].Started = false;
                     _resend.AddFirst(again[i]);
                 }
 
@@ -696,12 +716,14 @@ internal sealed class IsolatedExecutor : IDisposable
         }
 
         /// <summary>
-        /// Lays a death on the program <paramref name="head"/> was running: one row alone is a poison row for it; a batch of
+        /// Lays a death on the program <paramref name="head"/> was running (<paramref name="ownDeath"/>: the worker died, rather
+        /// than being killed by the engine): one row alone is a poison row for it, or for every program still owed when the
+        /// worker died before it started any (decoding the row broke it); a batch of
         /// several is split into pieces (added to <paramref name="again"/>, each owed to the same programs), unless the
         /// program's search is spent or its own speed explains a watchdog kill, which disable it. Returns true when the
         /// restart was spent on the search (bounded per program) rather than on disabling the program.
         /// </summary>
-        private bool Blame(WorkItem head, string why, bool watchdog, List<WorkItem> again)
+        private bool Blame(WorkItem head, string why, bool watchdog, bool ownDeath, List<WorkItem> again)
         {
             var pending = head.Pending!;
             var program = owner._programs[pending[0]];
@@ -711,6 +733,21 @@ internal sealed class IsolatedExecutor : IDisposable
                 program.Disable($"{why} (while running on {head.Rows}; at its own speed on the rows it answered, such a batch needs at least half that limit)", killedWorker: true);
                 again.Add(head);
                 return false;
+            }
+
+            if (batch.Count == 1 && !head.Started && ownDeath)
+            {
+                // The row broke the worker before any program ran on it (decoding it overran the heap cap): it would do the
+                // same for every program still owed, so it is theirs all at once rather than one death each.
+                var all = true;
+                foreach (var owed in pending)
+                {
+                    all &= owner._programs[owed].RecordPoisonRow(batch.FirstRow, batch.RowIds[0], $"the row broke the worker before any program ran on it: {why}", MaxPoisonRows);
+                }
+
+                pending.Clear();
+                owner._rowsDone(1);
+                return all;
             }
 
             if (batch.Count == 1)

@@ -18,8 +18,9 @@ public sealed class PoisonRowTests
     public void A_row_too_big_for_the_workers_heap_abstains_and_every_program_keeps_its_other_votes()
     {
         // 16.8 million characters travel as 34 MB of UTF-16, read into a frame and then a string of that size each: more
-        // than a 40 MiB heap cap holds, so every worker that gets the row dies of it before any program runs on it. Every
-        // program but one votes on such a text where it can run, so an abstain is the engine's, not the program's.
+        // than a 40 MiB heap cap holds, so every worker that gets the row dies of it before any program runs on it (one
+        // death for all the programs owed, once the row is found). Every program but one votes on such a text where it can
+        // run, so an abstain is the engine's, not the program's.
         var texts = ApplyTestKit.YoutubeComments()[..600].ToList();
         const int huge = 300;
         texts.Insert(huge, string.Concat(Enumerable.Repeat("Subscribe! check out my channel!!! www.song.com ", 350_000)));
@@ -38,7 +39,7 @@ public sealed class PoisonRowTests
             var poison = Assert.Single(report.PoisonRows);
             Assert.Equal(huge, poison.Row);
             Assert.Equal("c300", poison.RowId);
-            Assert.Contains("exited with code", poison.Reason, StringComparison.Ordinal);
+            Assert.StartsWith("the row broke the worker before any program ran on it: the worker process exited with code", poison.Reason, StringComparison.Ordinal);
             Assert.Equal("row 300 (id 'c300')", poison.Describe());
             // The poison row is the program's one fault: 1 error in 601 rows.
             Assert.Equal(1, report.Errors);
