@@ -11,6 +11,7 @@ internal sealed class ProgramRun(int index, IApplyProgram program, int classes)
     private long _rows;
     private long _ticks;
     private int _bisectionDeaths;
+    private int _poisonRowsOfItsOwn;
     private volatile string? _disabledReason;
 
     public int Index { get; } = index;
@@ -121,10 +122,11 @@ internal sealed class ProgramRun(int index, IApplyProgram program, int classes)
 
     /// <summary>
     /// Records that <paramref name="row"/> alone killed the program's worker (<paramref name="why"/>): the row abstains for
-    /// this program and counts as one error. Past <paramref name="maxRows"/> such rows the program is disabled, with a reason
-    /// that names them; returns false then.
+    /// this program and counts as one error. Past <paramref name="maxRows"/> such rows of its own (<paramref name="ofItsOwn"/>:
+    /// not a row that broke the worker before any program ran) the program is disabled, with a reason that names them;
+    /// returns false then.
     /// </summary>
-    public bool RecordPoisonRow(long row, string rowId, string why, int maxRows)
+    public bool RecordPoisonRow(long row, string rowId, string why, int maxRows, bool ofItsOwn = true)
     {
         string? reason = null;
         lock (_gate)
@@ -137,9 +139,9 @@ internal sealed class ProgramRun(int index, IApplyProgram program, int classes)
             _poisonRows.Add(new PoisonRow(row, rowId, why));
             _rows++;
             _faults.RecordError(row, $"this row killed the program's worker, so it abstains: {why}");
-            if (_poisonRows.Count > maxRows)
+            if (ofItsOwn && ++_poisonRowsOfItsOwn > maxRows)
             {
-                reason = $"killed its worker on {_poisonRows.Count} different rows ({DescribeRows(_poisonRows)}), more than the {maxRows} rows a program may lose that way, so it is disabled; the last time: {why}";
+                reason = $"killed its worker on {_poisonRowsOfItsOwn} different rows ({DescribeRows(_poisonRows)}), more than the {maxRows} rows a program may lose that way, so it is disabled; the last time: {why}";
             }
         }
 

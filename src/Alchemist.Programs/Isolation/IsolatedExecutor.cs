@@ -53,6 +53,7 @@ internal sealed class IsolatedExecutor : IDisposable
     private CancellationTokenSource _stop = new();
     private Exception? _failure;
     private long _nextBatchId;
+    private int _dataDeaths;
 
     /// <summary>Workers for one ordered list of programs (identified by <paramref name="programKeys"/>), reusable across splits.</summary>
     public IsolatedExecutor(ApplyOptions options, IReadOnlyList<string> programKeys)
@@ -84,6 +85,7 @@ internal sealed class IsolatedExecutor : IDisposable
         _programs = programs;
         _rowsDone = rowsDone;
         _failure = null;
+        _dataDeaths = 0;
         using var queue = new BlockingCollection<WorkItem>(Math.Max(2, _options.Parallelism * 2));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         _queue = queue;
@@ -735,19 +737,30 @@ internal sealed class IsolatedExecutor : IDisposable
                 return false;
             }
 
-            if (batch.Count == 1 && !head.Started && ownDeath)
+            if (!head.Started && ownDeath)
             {
-                // The row broke the worker before any program ran on it (decoding it overran the heap cap): it would do the
-                // same for every program still owed, so it is theirs all at once rather than one death each.
-                var all = true;
-                foreach (var owed in pending)
+                if (batch.Count == 1)
                 {
-                    all &= owner._programs[owed].RecordPoisonRow(batch.FirstRow, batch.RowIds[0], $"the row broke the worker before any program ran on it: {why}", MaxPoisonRows);
+                    // The row broke the worker before any program ran on it (decoding it overran the heap cap): it would do
+                    // the same for every program still owed, so it is theirs all at once rather than one death each, and
+                    // it is the data's fault, not theirs: it does not count towards any program's own rows.
+                    foreach (var owed in pending)
+                    {
+                        owner._programs[owed].RecordPoisonRow(batch.FirstRow, batch.RowIds[0], $"the row broke the worker before any program ran on it: {why}", MaxPoisonRows, ofItsOwn: false);
+                    }
+
+                    pending.Clear();
+                    owner._rowsDone(1);
+                    return true;
                 }
 
-                pending.Clear();
-                owner._rowsDone(1);
-                return all;
+                // Rows that break a worker before any program runs are searched for on the split's own budget, as long
+                // as it lasts (one program's share per row a program may lose), then on the next program's.
+                if (Interlocked.Increment(ref owner._dataDeaths) <= owner.MaxBisectionDeaths * (MaxPoisonRows + 1))
+                {
+                    AddPieces(head, Pieces(batch.Count, probe: false), again);
+                    return true;
+                }
             }
 
             if (batch.Count == 1)
@@ -773,12 +786,17 @@ internal sealed class IsolatedExecutor : IDisposable
                 return false;
             }
 
-            foreach (var (start, count) in Pieces(batch.Count, program.AnsweredRows == 0))
-            {
-                again.Add(new WorkItem(batch.Slice(start, count), Interlocked.Increment(ref owner._nextBatchId)) { Pending = [.. pending], Alone = true });
-            }
-
+            AddPieces(head, Pieces(batch.Count, program.AnsweredRows == 0), again);
             return true;
+        }
+
+        /// <summary>Replaces <paramref name="head"/> by pieces of its batch, each owed to the same programs and sent alone.</summary>
+        private void AddPieces(WorkItem head, IEnumerable<(int Start, int Count)> pieces, List<WorkItem> again)
+        {
+            foreach (var (start, count) in pieces)
+            {
+                again.Add(new WorkItem(head.Batch.Slice(start, count), Interlocked.Increment(ref owner._nextBatchId)) { Pending = [.. head.Pending!], Alone = true });
+            }
         }
 
         /// <summary>

@@ -15,15 +15,21 @@ public sealed class PoisonRowTests
     private const int Classes = 2;
 
     [Fact]
-    public void A_row_too_big_for_the_workers_heap_abstains_and_every_program_keeps_its_other_votes()
+    public void Rows_too_big_for_the_workers_heap_abstain_and_every_program_keeps_its_other_votes()
     {
         // 16.8 million characters travel as 34 MB of UTF-16, read into a frame and then a string of that size each: more
-        // than a 40 MiB heap cap holds, so every worker that gets the row dies of it before any program runs on it (one
-        // death for all the programs owed, once the row is found). Every program but one votes on such a text where it can
-        // run, so an abstain is the engine's, not the program's.
-        var texts = ApplyTestKit.YoutubeComments()[..600].ToList();
-        const int huge = 300;
-        texts.Insert(huge, string.Concat(Enumerable.Repeat("Subscribe! check out my channel!!! www.song.com ", 350_000)));
+        // than a 40 MiB heap cap holds, so every worker that gets such a row dies of it before any program runs on it (one
+        // death for all the programs owed, once the row is found). Four such rows, one per batch: more than a program may
+        // lose of its own, but these are the data's, and no program is disabled for them. Every program but one votes on
+        // such a text where it can run, so an abstain is the engine's, not the program's.
+        var texts = ApplyTestKit.YoutubeComments()[..800].ToList();
+        var huge = string.Concat(Enumerable.Repeat("Subscribe! check out my channel!!! www.song.com ", 350_000));
+        int[] hugeRows = [100, 300, 500, 700];
+        foreach (var row in hugeRows)
+        {
+            texts[row] = huge; // one string, four rows: the test holds 34 MB, not 136
+        }
+
         var programs = ApplyTestKit.BenignPrograms();
         var options = ApplyTestKit.Options(IsolationMode.Process) with { WorkerHeapLimitBytes = 40L << 20 };
 
@@ -34,16 +40,20 @@ public sealed class PoisonRowTests
             var report = result.Programs[b];
             Assert.True(report.Status == ProgramStatus.Ok, $"{report.Name} should stay active: {report.Reason}");
             var expected = ApplyTestKit.Native(ApplyTestKit.Benign[b].Native, [.. texts]);
-            expected[huge] = LabelMatrix.Abstain;
+            foreach (var row in hugeRows)
+            {
+                expected[row] = LabelMatrix.Abstain;
+            }
+
             Assert.Equal(expected, result.Matrix.Column(b).ToArray());
-            var poison = Assert.Single(report.PoisonRows);
-            Assert.Equal(huge, poison.Row);
-            Assert.Equal("c300", poison.RowId);
-            Assert.StartsWith("the row broke the worker before any program ran on it: the worker process exited with code", poison.Reason, StringComparison.Ordinal);
-            Assert.Equal("row 300 (id 'c300')", poison.Describe());
-            // The poison row is the program's one fault: 1 error in 601 rows.
-            Assert.Equal(1, report.Errors);
-            Assert.Equal(601, report.Rows);
+            Assert.Equal(hugeRows.Select(r => (long)r), report.PoisonRows.Select(p => p.Row).Order());
+            Assert.Equal(hugeRows.Select(r => $"c{r}"), report.PoisonRows.OrderBy(p => p.Row).Select(p => p.RowId));
+            Assert.All(report.PoisonRows, p => Assert.StartsWith(
+                "the row broke the worker before any program ran on it: the worker process exited with code", p.Reason, StringComparison.Ordinal));
+            Assert.Equal("row 300 (id 'c300')", report.PoisonRows.Single(p => p.Row == 300).Describe());
+            // The poison rows are the program's only faults: 4 errors in 800 rows.
+            Assert.Equal(4, report.Errors);
+            Assert.Equal(800, report.Rows);
         }
     }
 
