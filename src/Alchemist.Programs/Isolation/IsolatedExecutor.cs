@@ -691,8 +691,8 @@ internal sealed class IsolatedExecutor : IDisposable
                 }
 
                 // Each restart that counts disables a program or leaves the next death attributable; the searches for a
-                // row, which do not count, are bounded per program. So more counted restarts than programs without progress
-                // is the worker's own fault.
+                // row, which do not count, are bounded per program and per split. So more counted restarts than programs
+                // without progress is the worker's own fault.
                 if (counts && ++_restartsWithoutProgress > MaxRestartsWithoutProgress + owner._programs.Length)
                 {
                     throw new InvalidOperationException($"worker {number} keeps failing: {why}");
@@ -723,7 +723,8 @@ internal sealed class IsolatedExecutor : IDisposable
         /// worker died before it started any (decoding the row broke it); a batch of
         /// several is split into pieces (added to <paramref name="again"/>, each owed to the same programs), unless the
         /// program's search is spent or its own speed explains a watchdog kill, which disable it. Returns true when the
-        /// restart was spent on the search (bounded per program) rather than on disabling the program.
+        /// restart was spent on the search (bounded per program, and per split for rows that break a worker before any
+        /// program starts) rather than on disabling the program.
         /// </summary>
         private bool Blame(WorkItem head, string why, bool watchdog, bool ownDeath, List<WorkItem> again)
         {
