@@ -102,9 +102,12 @@ public sealed class Predictor : IDisposable
         }
 
         format ??= Dataset.GuessFormat(path);
-        return format == "wrench"
-            ? new WrenchSource(path, spec.ClassNames)
-            : Dataset.OpenFile(path, format, SpecData.FieldMap(spec) with { LabelField = null });
+        // Under the spec's field limit, as run read its splits: the programs and the end model see values of the same bound.
+        return new FieldLimitSource(
+            format == "wrench"
+                ? new WrenchSource(path, spec.ClassNames)
+                : Dataset.OpenFile(path, format, SpecData.FieldMap(spec) with { LabelField = null }),
+            spec.Data.FieldLimit);
     }
 
     /// <summary>Row-major class probabilities (rows x classes) of one batch; with the final rule, one batch at a time.</summary>

@@ -257,6 +257,12 @@ public sealed class RunPipeline
             }
         }
 
+        // Values over data.max_field_chars, and rows that killed a program's worker (a second apply after follow-ups finds the same).
+        foreach (var warning in apply.RowWarnings().Where(w => !_warnings.Contains(w)))
+        {
+            Warn(warning);
+        }
+
         Step($"applied {apply.ProgramsInMatrix.Count} programs ({apply.Splits.Sum(s => s.CacheHits)} columns from cache) in {apply.Elapsed.TotalSeconds:0.0}s");
         Step($"  sandbox: {string.Join("; ", apply.DescribeWalls().Select(w => w.Split(" (")[0]))}");
         if (apply.ProgramsInMatrix.Count == 0)

@@ -137,6 +137,11 @@ internal static class ApplyCommand
             output.MarkupLineInterpolated($"[red]disabled[/] {disabled.p.Name} on {disabled.Split}: {disabled.p.Reason}");
         }
 
+        foreach (var warning in result.RowWarnings())
+        {
+            output.MarkupLineInterpolated($"[yellow]warning[/] {warning}");
+        }
+
         output.MarkupLineInterpolated(
             $"{result.ProgramsInMatrix.Count} programs in the label matrices ({string.Join(", ", result.MatrixFiles)}), {result.ProgramsCompiled} compiled (the others' columns were cached), {result.Elapsed.TotalSeconds:0.0} s, isolation {result.Isolation.ToString().ToLowerInvariant()}");
     }

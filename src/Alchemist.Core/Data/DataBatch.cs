@@ -83,6 +83,12 @@ public sealed class DataBatch
     /// </summary>
     public LabelMatrix? WeakLabels { get; }
 
+    /// <summary>
+    /// Rows (positions in this batch, ascending) refused for a text value over the spec's limit
+    /// (<c>data.oversized_fields: reject</c>, <see cref="FieldLimitSource"/>): every program abstains on them. Null when none.
+    /// </summary>
+    public int[]? RejectedRows { get; init; }
+
     /// <summary>Whether at least one row has a gold label.</summary>
     public bool HasAnyGold => Labels.AsSpan().IndexOfAnyExcept(NoLabel) >= 0;
 
@@ -111,7 +117,10 @@ public sealed class DataBatch
             Texts.ToDictionary(t => t.Key, t => t.Value.AsSpan(start, count).ToArray(), StringComparer.Ordinal),
             Numbers.ToDictionary(n => n.Key, n => n.Value.AsSpan(start, count).ToArray(), StringComparer.Ordinal),
             Labels.AsSpan(start, count).ToArray(),
-            WeakLabels?.SelectRows([.. Enumerable.Range(start, count)]));
+            WeakLabels?.SelectRows([.. Enumerable.Range(start, count)]))
+        {
+            RejectedRows = RejectedRows?.Where(r => r >= start && r < start + count).Select(r => r - start).ToArray() is { Length: > 0 } inside ? inside : null,
+        };
     }
 
     /// <summary>
@@ -189,13 +198,24 @@ public sealed class DataBatch
             weak = LabelMatrix.FromColumns(total, firstWeak.Classes, firstWeak.ProgramNames, columns);
         }
 
+        var rejected = new List<int>();
+        var start = 0;
+        foreach (var batch in batches)
+        {
+            rejected.AddRange(batch.RejectedRows?.Select(r => start + r) ?? []);
+            start += batch.Count;
+        }
+
         return new DataBatch(
             first.FirstRow,
             Join(batches, b => b.RowIds, total),
             texts,
             numbers,
             Join(batches, b => b.Labels, total),
-            weak);
+            weak)
+        {
+            RejectedRows = rejected.Count > 0 ? [.. rejected] : null,
+        };
     }
 
     private static T[] Join<T>(IReadOnlyList<DataBatch> batches, Func<DataBatch, T[]> column, int total)

@@ -96,7 +96,7 @@ public static class DataSourceExtensions
                 }
 
                 // A WRENCH file's own weak labels vote the data's classes, which no longer line up with these.
-                yield return new DataBatch(batch.FirstRow, batch.RowIds, batch.Texts, batch.Numbers, labels);
+                yield return new DataBatch(batch.FirstRow, batch.RowIds, batch.Texts, batch.Numbers, labels) { RejectedRows = batch.RejectedRows };
             }
         }
 

@@ -110,7 +110,12 @@ public sealed record SeededSplit(double ValidFraction, double TestFraction, int 
                 batch.Texts.ToDictionary(p => p.Key, p => Take(p.Value)),
                 batch.Numbers.ToDictionary(p => p.Key, p => Take(p.Value)),
                 Take(batch.Labels),
-                weak);
+                weak)
+            {
+                RejectedRows = batch.RejectedRows is { } refused
+                    ? Enumerable.Range(0, rows.Count).Where(i => Array.BinarySearch(refused, rows[i]) >= 0).ToArray() is { Length: > 0 } kept ? kept : null
+                    : null,
+            };
         }
     }
 }

@@ -23,23 +23,26 @@ public static class SpecData
 
     /// <summary>
     /// Streaming sources for train and, where the spec has them, valid and test. With one file the rows are divided by the
-    /// spec's seeded split as they stream.
+    /// spec's seeded split as they stream. Each is a <see cref="FieldLimitSource"/> under the spec's
+    /// <see cref="DataSpec.FieldLimit"/>, so every reader of a split (programs, end model, studio, synthesis) sees the same
+    /// values, none longer than the limit, and each split's reads count the values cut.
     /// </summary>
     public static (IDataSource Train, IDataSource? Valid, IDataSource? Test) OpenSources(TaskSpec spec)
     {
         var data = spec.Data;
+        var limit = data.FieldLimit;
         if (data.File is not null)
         {
             var whole = Open(spec, data.File, "file");
             var rule = new SeededSplit(data.Split!.Valid, data.Split.Test, data.Split.Seed).Validate();
-            return (rule.Select(whole, SplitName.Train),
-                rule.ValidFraction > 0 ? rule.Select(whole, SplitName.Valid) : null,
-                rule.TestFraction > 0 ? rule.Select(whole, SplitName.Test) : null);
+            return (new FieldLimitSource(rule.Select(whole, SplitName.Train), limit),
+                rule.ValidFraction > 0 ? new FieldLimitSource(rule.Select(whole, SplitName.Valid), limit) : null,
+                rule.TestFraction > 0 ? new FieldLimitSource(rule.Select(whole, SplitName.Test), limit) : null);
         }
 
-        return (Open(spec, data.Train!, SplitName.Train),
-            data.Valid is null ? null : Open(spec, data.Valid, SplitName.Valid),
-            data.Test is null ? null : Open(spec, data.Test, SplitName.Test));
+        return (new FieldLimitSource(Open(spec, data.Train!, SplitName.Train), limit),
+            data.Valid is null ? null : new FieldLimitSource(Open(spec, data.Valid, SplitName.Valid), limit),
+            data.Test is null ? null : new FieldLimitSource(Open(spec, data.Test, SplitName.Test), limit));
     }
 
     /// <summary>Reads every split into memory and checks that the rows have the spec's inputs and classes.</summary>

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Alchemist.Data;
 using Alchemist.Evaluation;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -215,6 +216,13 @@ public static partial class SpecReader
                 null or "error" => InvalidUtf8.Error,
                 "replace" => InvalidUtf8.Replace,
                 var other => throw map.Error("invalid_utf8", $"'{other}' is not error or replace"),
+            },
+            MaxFieldChars = map.OptionalInt("max_field_chars", 1, int.MaxValue) ?? FieldLimit.DefaultMaxChars,
+            OversizedFields = map.OptionalString("oversized_fields") switch
+            {
+                null or "truncate" => OversizedFieldPolicy.Truncate,
+                "reject" => OversizedFieldPolicy.Reject,
+                var other => throw map.Error("oversized_fields", $"'{other}' is not truncate or reject"),
             },
         };
         map.RejectUnknownKeys();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Alchemist.Data;
 using Alchemist.Evaluation;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -92,7 +93,9 @@ public static class SpecWriter
             ("file", data.File),
             ("label_field", data.LabelField),
             ("id_field", data.IdField),
-            ("invalid_utf8", data.InvalidUtf8 == InvalidUtf8.Replace ? "replace" : null));
+            ("invalid_utf8", data.InvalidUtf8 == InvalidUtf8.Replace ? "replace" : null),
+            ("max_field_chars", data.MaxFieldChars == FieldLimit.DefaultMaxChars ? null : Number(data.MaxFieldChars)),
+            ("oversized_fields", data.OversizedFields == OversizedFieldPolicy.Reject ? "reject" : null));
         if (data.Classes is { } classes)
         {
             map.Add("classes", new YamlSequenceNode(classes.Select(Scalar)));

@@ -1,3 +1,4 @@
+using Alchemist.Data;
 using Alchemist.Evaluation;
 
 namespace Alchemist.Spec;
@@ -163,6 +164,22 @@ public sealed record DataSpec
     /// each invalid sequence read as U+FFFD, with the lines counted in the run's warnings and report.
     /// </summary>
     public InvalidUtf8 InvalidUtf8 { get; init; } = InvalidUtf8.Error;
+
+    /// <summary>
+    /// The most characters one text value of a row keeps (<c>data.max_field_chars</c>); a longer one does what
+    /// <see cref="OversizedFields"/> says, and the run's warnings count them and name the first rows. Default
+    /// <see cref="FieldLimit.DefaultMaxChars"/> (see there why).
+    /// </summary>
+    public int MaxFieldChars { get; init; } = FieldLimit.DefaultMaxChars;
+
+    /// <summary>
+    /// What a text value over <see cref="MaxFieldChars"/> does (<c>data.oversized_fields</c>): cut to the limit (the
+    /// default), or its row rejected, so that every program abstains on it.
+    /// </summary>
+    public OversizedFieldPolicy OversizedFields { get; init; } = OversizedFieldPolicy.Truncate;
+
+    /// <summary><see cref="MaxFieldChars"/> and <see cref="OversizedFields"/> together.</summary>
+    public FieldLimit FieldLimit => new(MaxFieldChars, OversizedFields);
 }
 
 /// <summary>What invalid UTF-8 in a data file does (<c>data.invalid_utf8</c>).</summary>

@@ -92,9 +92,10 @@ public sealed class ApplyEngine : IDisposable
         var toRun = Enumerable.Range(0, programs.Count).Where(j => cached[j] is null && cannotRun[j] is null).ToArray();
         var runs = toRun.Select((j, position) => new ProgramRun(position, programs[j], classes)).ToArray();
         int rows;
+        var rejected = new List<int>();
         if (runs.Length > 0)
         {
-            rows = Run(split, source, runs, progress, cancel);
+            rows = Run(split, source, runs, rejected, progress, cancel);
         }
         else
         {
@@ -152,8 +153,15 @@ public sealed class ApplyEngine : IDisposable
             var j = toRun[run.Index];
             run.JudgeAtEnd(_options);
             var faults = run.Faults;
-            var complete = run.Rows == rows && !run.KilledWorker && !run.Uncached;
+            var poison = run.PoisonRows;
+            var complete = run.Rows == rows && !run.KilledWorker && !run.Uncached && poison.Count == 0;
             var column = run.Column.ToArray(rows);
+            foreach (var row in rejected)
+            {
+                // A row refused for an oversized value (data.oversized_fields: reject): no program votes on it.
+                column[row] = LabelMatrix.Abstain;
+            }
+
             if (complete)
             {
                 Cache?.Store(keys[j], new CachedColumn(column, faults.Errors, faults.BudgetExceeded, faults.FirstFaultRow, faults.FirstFault, run.Time));
@@ -176,7 +184,10 @@ public sealed class ApplyEngine : IDisposable
                 faults.FirstFault,
                 faults.FirstFaultRow,
                 run.Time,
-                FromCache: false);
+                FromCache: false)
+            {
+                PoisonRows = poison,
+            };
         }
 
         var orderChecked = _options.CheckRowOrder ? CheckRowOrder(split, source, programs, classes, keys, columns, results, cancel) : 0;
@@ -235,7 +246,8 @@ public sealed class ApplyEngine : IDisposable
 
     private static string Describe(sbyte vote) => vote == LabelMatrix.Abstain ? "an abstain" : $"class {vote}";
 
-    private int Run(string split, IDataSource source, ProgramRun[] runs, IProgress<ApplyProgress>? progress, CancellationToken cancel)
+    /// <summary>Runs <paramref name="runs"/> over every row and returns how many there were; adds the rows the source refused (<see cref="DataBatch.RejectedRows"/>) to <paramref name="rejected"/>.</summary>
+    private int Run(string split, IDataSource source, ProgramRun[] runs, List<int> rejected, IProgress<ApplyProgress>? progress, CancellationToken cancel)
     {
         long rowsRead = 0;
         long rowsDone = 0;
@@ -252,6 +264,11 @@ public sealed class ApplyEngine : IDisposable
                 if (rowsRead > Array.MaxLength)
                 {
                     throw new InvalidDataException($"{source.Path}: more than {Array.MaxLength} rows; split the data");
+                }
+
+                foreach (var row in batch.RejectedRows ?? [])
+                {
+                    rejected.Add((int)batch.FirstRow + row);
                 }
 
                 yield return batch;

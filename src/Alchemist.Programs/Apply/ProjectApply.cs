@@ -133,7 +133,7 @@ public static class ProjectApply
         var (train, valid, test) = SpecData.OpenSources(spec);
         var splits = new[] { (SplitName.Train, train), (SplitName.Valid, valid), (SplitName.Test, test) }
             .Where(s => s.Item2 is not null)
-            .Select(s => (Name: s.Item1, Source: s.Item2!.WithContentHashOnce()))
+            .Select(s => (Name: s.Item1, Source: s.Item2!.WithContentHashOnce(), Limited: s.Item2 as FieldLimitSource))
             .ToList();
         using var compiler = new IsolatedProgramCompiler(SignatureFor(spec), limits, options.WorkerPath);
         var budgets = BudgetsFor(spec);
@@ -174,7 +174,10 @@ public static class ProjectApply
                 }
             }
 
-            var applied = splits.Select(s => engine.Apply(s.Name, s.Source, programs, spec.Classes.Count, progress, cancel)).ToList();
+            // A split whose columns all came from the cache was not read by the engine; its values over the field limit are
+            // counted by one read of it here, so the warnings do not depend on the cache.
+            var applied = splits.Select(s => engine.Apply(s.Name, s.Source, programs, spec.Classes.Count, progress, cancel) is var split
+                && s.Limited?.Scan() is { Values: > 0 } oversized ? split with { Oversized = oversized } : split).ToList();
             rejected.AddRange(programs.OfType<CompiledWhenNeeded>().Where(p => p.Failure is not null).Select(p => new RejectedProgram(p.Name, p.Failure!)));
             var kept = Enumerable.Range(0, programs.Count)
                 .Where(j => applied.All(s => s.Programs[j].Status == ProgramStatus.Ok))
@@ -349,6 +352,12 @@ public sealed record ProjectApplyResult(
     /// <summary>The walls the worker processes reported; null in process, or when every column came from the cache.</summary>
     public Isolation.SandboxWalls? Walls { get; init; }
 
+    /// <summary>
+    /// What the user must hear about the rows, split by split (<see cref="SplitApplyResult.RowWarnings"/>): text values over
+    /// <c>data.max_field_chars</c>, and rows that killed a program's worker and abstain for it.
+    /// </summary>
+    public IReadOnlyList<string> RowWarnings() => [.. Splits.SelectMany(s => s.RowWarnings())];
+
     /// <summary>The walls as lines for logs and reports, or why there are none.</summary>
     public IReadOnlyList<string> DescribeWalls() => Isolation == IsolationMode.None
         ? ["none: programs ran in this process (--isolation none, for trusted programs only)"]
@@ -392,6 +401,16 @@ public sealed record ProjectApplyResult(
                 cache_hits = s.CacheHits,
                 cache_misses = s.CacheMisses,
                 programs_order_checked = s.ProgramsOrderChecked,
+                oversized_fields = s.Oversized is { } o
+                    ? new
+                    {
+                        max_field_chars = o.Limit.MaxChars,
+                        policy = o.Limit.Policy.ToString().ToLowerInvariant(),
+                        values = o.Values,
+                        rows = o.Rows,
+                        first = o.First.Select(v => new { row = v.Row, id = v.RowId, field = v.Field, length = v.Length }),
+                    }
+                    : null,
                 programs = s.Programs.Select(p => new
                 {
                     name = p.Name,
@@ -404,6 +423,7 @@ public sealed record ProjectApplyResult(
                     first_fault = p.FirstFault,
                     seconds = Math.Round(p.Time.TotalSeconds, 4),
                     cached = p.FromCache,
+                    poison_rows = p.PoisonRows.Count == 0 ? null : p.PoisonRows.Select(r => new { row = r.Row, id = r.RowId, reason = r.Reason }),
                 }),
             }),
         },

@@ -22,7 +22,10 @@ internal sealed class ReversedSource : IDataSource
             Reverse(all.RowIds),
             all.Texts.ToDictionary(t => t.Key, t => Reverse(t.Value), StringComparer.Ordinal),
             all.Numbers.ToDictionary(n => n.Key, n => ReverseNumbers(n.Value), StringComparer.Ordinal),
-            new int[count]);
+            new int[count])
+        {
+            RejectedRows = all.RejectedRows is { } refused ? [.. refused.Select(r => count - 1 - r).Order()] : null,
+        };
         Path = source.Path + " (rows reversed)";
         _hash = "reversed:" + source.ContentHash();
     }
@@ -40,13 +43,7 @@ internal sealed class ReversedSource : IDataSource
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         for (var start = 0; start < _rows.Count; start += batchSize)
         {
-            var count = Math.Min(batchSize, _rows.Count - start);
-            yield return new DataBatch(
-                start,
-                _rows.RowIds.AsSpan(start, count).ToArray(),
-                _rows.Texts.ToDictionary(t => t.Key, t => t.Value.AsSpan(start, count).ToArray(), StringComparer.Ordinal),
-                _rows.Numbers.ToDictionary(n => n.Key, n => n.Value.AsSpan(start, count).ToArray(), StringComparer.Ordinal),
-                new int[count]);
+            yield return _rows.Slice(start, Math.Min(batchSize, _rows.Count - start));
         }
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
+using System.Numerics;
 using System.Runtime.ExceptionServices;
 using Alchemist.Data;
 using Alchemist.Programs.Apply;
@@ -11,12 +12,31 @@ namespace Alchemist.Programs.Isolation;
 /// <summary>
 /// Runs programs in worker processes, one per slot (by default one per core). Each slot keeps up to two batches in flight
 /// (one computing, one in the socket) with a sender and a receiver thread (kept, like the workers, across runs). A watchdog kills a worker whose current program
-/// uses more CPU time on one batch than allowed; when a worker dies for any reason the program it was running is disabled
-/// with the reason, a fresh worker is started with the remaining programs, and the batches that were in flight are sent
-/// again for exactly the programs that had not answered yet, so no vote is lost or counted twice.
+/// uses more CPU time on one batch than allowed. When a worker dies for any reason, a fresh worker is started and the
+/// batches that were in flight are sent again, one at a time, for exactly the programs that had not answered yet, so no
+/// vote is lost or counted twice. The program it was running is not disabled at once: a row can break a worker by itself
+/// (a 200 MB text runs any worker out of memory), so the batch is split in halves, each sent alone to a fresh worker, until
+/// the one row that kills it is found; that row abstains for the program (a <see cref="PoisonRow"/>), which keeps its votes
+/// on every other row. A program that kills its worker on more than <see cref="MaxPoisonRows"/> rows, or that spends its
+/// share of restarts on the search, or whose own speed explains a watchdog kill, is disabled with the reason.
 /// </summary>
 internal sealed class IsolatedExecutor : IDisposable
 {
+    /// <summary>
+    /// Rows of one split that may kill a program's worker while the program stays active (each abstains for it). Data that
+    /// breaks a sound program is a rare row (one huge value, one pathological string); a program that breaks its worker on a
+    /// fourth distinct row is more likely broken than the data, its abstains would hide that, and each row costs about
+    /// log2(batch size) worker restarts to find. So past 3 rows the program is disabled as before, the reason naming them.
+    /// </summary>
+    internal const int MaxPoisonRows = 3;
+
+    /// <summary>
+    /// A program seen to die on its batch before it answered any row is first tried on this many single rows of it: a
+    /// program that kills its worker on every row is then disabled after this many deaths, whatever the batch size,
+    /// instead of after a halving search per row.
+    /// </summary>
+    private const int ProbeRows = MaxPoisonRows + 1;
+
     private const int MaxInFlight = 2;
     private const int MaxRestartsWithoutProgress = 4;
     private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromMilliseconds(20);
@@ -33,6 +53,7 @@ internal sealed class IsolatedExecutor : IDisposable
     private CancellationTokenSource _stop = new();
     private Exception? _failure;
     private long _nextBatchId;
+    private int _dataDeaths;
 
     /// <summary>Workers for one ordered list of programs (identified by <paramref name="programKeys"/>), reusable across splits.</summary>
     public IsolatedExecutor(ApplyOptions options, IReadOnlyList<string> programKeys)
@@ -64,6 +85,7 @@ internal sealed class IsolatedExecutor : IDisposable
         _programs = programs;
         _rowsDone = rowsDone;
         _failure = null;
+        _dataDeaths = 0;
         using var queue = new BlockingCollection<WorkItem>(Math.Max(2, _options.Parallelism * 2));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         _queue = queue;
@@ -170,6 +192,14 @@ internal sealed class IsolatedExecutor : IDisposable
         }
     }
 
+    /// <summary>
+    /// Worker deaths on batches of several rows that one program may cause in one split while the engine searches for the
+    /// rows that kill it: enough to find <see cref="MaxPoisonRows"/> + 1 rows in separate batches by halving (log2 of the
+    /// batch size plus one death each, plus slack), so the search ends on its own for any program, including one that is
+    /// slow on every row or kills its worker at random.
+    /// </summary>
+    private int MaxBisectionDeaths => (MaxPoisonRows + 1) * (BitOperations.Log2((uint)Math.Max(1, _options.BatchSize - 1)) + 3);
+
     private void AddStartup(TimeSpan elapsed)
     {
         lock (_slots)
@@ -189,6 +219,15 @@ internal sealed class IsolatedExecutor : IDisposable
         /// <summary>Programs still owed for this batch, in the order the worker runs them.</summary>
         public List<int>? Pending { get; set; }
 
+        /// <summary>
+        /// Sent only while nothing else is in flight on its slot: it was in flight when a worker died, or is part of a
+        /// batch split to find the row that killed it, so a death while it runs can be laid on it and its current program.
+        /// </summary>
+        public bool Alone { get; set; }
+
+        /// <summary>The worker it was last sent to has decoded it and begun its programs (<see cref="WorkerProtocol.Started"/>).</summary>
+        public bool Started { get; set; }
+
         public string Rows => string.Create(CultureInfo.InvariantCulture, $"rows {Batch.FirstRow}..{Batch.FirstRow + Batch.Count - 1}");
     }
 
@@ -206,6 +245,9 @@ internal sealed class IsolatedExecutor : IDisposable
         private Task? _receiving;
         private bool _senderDone;
         private int _restartsWithoutProgress;
+
+        // The worker the watchdog killed last (a CPU or wall-clock overrun, laid on the program it was running).
+        private WorkerProcess? _watchdogVictim;
 
         // Watchdog baseline: the worker's CPU time and the clock when its current program started (or last answered).
         private TimeSpan _cpuAtProgress;
@@ -349,6 +391,7 @@ internal sealed class IsolatedExecutor : IDisposable
                 if (reason is not null)
                 {
                     victim = _worker;
+                    _watchdogVictim = victim;
                 }
             }
 
@@ -386,14 +429,18 @@ internal sealed class IsolatedExecutor : IDisposable
                     while (true)
                     {
                         stop.ThrowIfCancellationRequested();
-                        if (_inFlight.Count < MaxInFlight)
+                        var room = _inFlight.Count < MaxInFlight && !_inFlight.Any(i => i.Alone);
+                        if (_resend.First is { } first)
                         {
-                            if (_resend.First is { } first)
+                            if (_inFlight.Count == 0 || (room && !first.Value.Alone))
                             {
                                 item = first.Value;
                                 _resend.RemoveFirst();
+                                break;
                             }
-
+                        }
+                        else if (room)
+                        {
                             break;
                         }
 
@@ -549,6 +596,22 @@ internal sealed class IsolatedExecutor : IDisposable
                     continue;
                 }
 
+                if (type == WorkerProtocol.Started)
+                {
+                    var started = worker.Reader.ReadLong();
+                    lock (_gate)
+                    {
+                        if (_inFlight.Count > 0 && _inFlight.Peek() is { } head && head.Id == started)
+                        {
+                            head.Started = true;
+                            continue;
+                        }
+                    }
+
+                    worker.Kill($"the worker started a batch out of order (batch {started})");
+                    continue;
+                }
+
                 if (type != WorkerProtocol.Votes)
                 {
                     worker.Kill($"the worker sent an unexpected message ({type})");
@@ -603,26 +666,48 @@ internal sealed class IsolatedExecutor : IDisposable
             }
         }
 
-        /// <summary>The worker is gone: blame the program it was running, keep everything else, start a fresh worker.</summary>
+        /// <summary>
+        /// The worker is gone: lay it on the program it was running where that is known, split that batch (or record the row
+        /// that killed it), keep everything else, start a fresh worker, and send what was in flight again, one at a time.
+        /// </summary>
         private void Restart(WorkerProcess dead)
         {
             lock (_gate)
             {
-                var why = dead.DescribeEnd();
-                if (_inFlight.Count > 0 && _inFlight.Peek() is { Pending: { Count: > 0 } pending } head)
+                var why = Bounded.Text(dead.DescribeEnd(), Bounded.MaxMessageChars / 2);
+                var watchdog = ReferenceEquals(_watchdogVictim, dead);
+                _watchdogVictim = null;
+                var again = new List<WorkItem>();
+                var counts = true;
+                if (_inFlight.Count > 0 && _inFlight.Peek() is { Pending: { Count: > 0 } } head)
                 {
-                    owner._programs[pending[0]].Disable($"{why} (while running on {head.Rows})", killedWorker: true);
+                    // With two batches in the worker, a death outside the watchdog may be the second batch's (the worker
+                    // decodes it while the first computes): neither is blamed, and both go again alone, which tells.
+                    if (watchdog || _inFlight.Count == 1)
+                    {
+                        _inFlight.Dequeue();
+                        counts = !Blame(head, why, watchdog, ownDeath: dead.KillReason is null, again);
+                    }
                 }
 
-                // Each legitimate restart disables a program, so more restarts than programs without progress is the worker's own fault.
-                if (++_restartsWithoutProgress > MaxRestartsWithoutProgress + owner._programs.Length)
+                // Each restart that counts disables a program or leaves the next death attributable; the searches for a
+                // row, which do not count, are bounded per program and per split. So more counted restarts than programs
+                // without progress is the worker's own fault.
+                if (counts && ++_restartsWithoutProgress > MaxRestartsWithoutProgress + owner._programs.Length)
                 {
                     throw new InvalidOperationException($"worker {number} keeps failing: {why}");
                 }
 
                 while (_inFlight.Count > 0)
                 {
-                    _resend.AddLast(_inFlight.Dequeue());
+                    again.Add(_inFlight.Dequeue());
+                }
+
+                for (var i = again.Count - 1; i >= 0; i--)
+                {
+                    again[i].Alone = true;
+                    again[i].Started = false;
+                    _resend.AddFirst(again[i]);
                 }
 
                 dead.Dispose();
@@ -630,6 +715,117 @@ internal sealed class IsolatedExecutor : IDisposable
                 StartWorker();
                 Monitor.PulseAll(_gate);
             }
+        }
+
+        /// <summary>
+        /// Lays a death on the program <paramref name="head"/> was running (<paramref name="ownDeath"/>: the worker died, rather
+        /// than being killed by the engine): one row alone is a poison row for it, or for every program still owed when the
+        /// worker died before it started any (decoding the row broke it); a batch of
+        /// several is split into pieces (added to <paramref name="again"/>, each owed to the same programs), unless the
+        /// program's search is spent or its own speed explains a watchdog kill, which disable it. Returns true when the
+        /// restart was spent on the search (bounded per program, and per split for rows that break a worker before any
+        /// program starts) rather than on disabling the program.
+        /// </summary>
+        private bool Blame(WorkItem head, string why, bool watchdog, bool ownDeath, List<WorkItem> again)
+        {
+            var pending = head.Pending!;
+            var program = owner._programs[pending[0]];
+            var batch = head.Batch;
+            if (watchdog && program.SpeedExplains(batch.Count, owner._options.CpuLimitPerBatch))
+            {
+                program.Disable($"{why} (while running on {head.Rows}; at its own speed on the rows it answered, such a batch needs at least half that limit)", killedWorker: true);
+                again.Add(head);
+                return false;
+            }
+
+            if (!head.Started && ownDeath)
+            {
+                if (batch.Count == 1)
+                {
+                    // The row broke the worker before any program ran on it (decoding it overran the heap cap): it would do
+                    // the same for every program still owed, so it is theirs all at once rather than one death each, and
+                    // it is the data's fault, not theirs: it does not count towards any program's own rows.
+                    foreach (var owed in pending)
+                    {
+                        owner._programs[owed].RecordPoisonRow(batch.FirstRow, batch.RowIds[0], $"the row broke the worker before any program ran on it: {why}", MaxPoisonRows, ofItsOwn: false);
+                    }
+
+                    pending.Clear();
+                    owner._rowsDone(1);
+                    return true;
+                }
+
+                // Rows that break a worker before any program runs are searched for on the split's own budget, as long
+                // as it lasts (one program's share per row a program may lose), then on the next program's.
+                if (Interlocked.Increment(ref owner._dataDeaths) <= owner.MaxBisectionDeaths * (MaxPoisonRows + 1))
+                {
+                    AddPieces(head, Pieces(batch.Count, probe: false), again);
+                    return true;
+                }
+            }
+
+            if (batch.Count == 1)
+            {
+                var kept = program.RecordPoisonRow(batch.FirstRow, batch.RowIds[0], why, MaxPoisonRows);
+                pending.RemoveAt(0);
+                if (pending.Count == 0)
+                {
+                    // Nothing else is owed on this row: it is done (its vote for the program is the abstain it has).
+                    owner._rowsDone(1);
+                }
+                else
+                {
+                    again.Add(head);
+                }
+
+                return kept;
+            }
+
+            if (!program.ChargeBisectionDeath(why, head.Rows, owner.MaxBisectionDeaths))
+            {
+                again.Add(head);
+                return false;
+            }
+
+            AddPieces(head, Pieces(batch.Count, program.AnsweredRows == 0), again);
+            return true;
+        }
+
+        /// <summary>Replaces <paramref name="head"/> by pieces of its batch, each owed to the same programs and sent alone.</summary>
+        private void AddPieces(WorkItem head, IEnumerable<(int Start, int Count)> pieces, List<WorkItem> again)
+        {
+            foreach (var (start, count) in pieces)
+            {
+                again.Add(new WorkItem(head.Batch.Slice(start, count), Interlocked.Increment(ref owner._nextBatchId)) { Pending = [.. head.Pending!], Alone = true });
+            }
+        }
+
+        /// <summary>
+        /// How a batch of <paramref name="rows"/> that killed a worker is split: in halves; for a program that has not
+        /// answered a row yet, its first <see cref="ProbeRows"/> rows one by one and then the rest (a program that kills on
+        /// every row is found out in as many deaths; one that does not answers them in a moment).
+        /// </summary>
+        private static IEnumerable<(int Start, int Count)> Pieces(int rows, bool probe)
+        {
+            if (probe)
+            {
+                var singles = Math.Min(ProbeRows, rows);
+                for (var r = 0; r < singles; r++)
+                {
+                    yield return (r, 1);
+                }
+
+                if (rows > singles)
+                {
+                    yield return (singles, rows - singles);
+                }
+
+                yield break;
+            }
+
+            var half = rows / 2;
+            yield return (0, half);
+            yield return (half, rows - half);
         }
 
         private void MarkProgress(TimeSpan cpu)

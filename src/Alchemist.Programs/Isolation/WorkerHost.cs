@@ -215,6 +215,9 @@ public static class WorkerHost
         }
 
         var span = votes.AsSpan(0, rows);
+        writer.Begin(WorkerProtocol.Started);
+        writer.WriteLong(batchId);
+        writer.SendTo(stream);
         foreach (var index in programs)
         {
             var faults = RowFaults.None;

@@ -45,6 +45,12 @@ internal static class WorkerProtocol
     public const byte Hello = 13;
 
     /// <summary>
+    /// Worker to engine: [long batch]: the batch is decoded and its first program starts. A worker that dies on a batch it
+    /// never started died of the rows themselves (too large to decode under its heap cap), whichever program was next.
+    /// </summary>
+    public const byte Started = 14;
+
+    /// <summary>
     /// Engine to compiler process: [long id][string name][string source][byte instrument][bytes signature (as a worker's
     /// program image holds it)][long maxBytes][int maxNesting][int maxSyntaxDepth].
     /// </summary>

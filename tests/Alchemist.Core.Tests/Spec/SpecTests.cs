@@ -31,6 +31,8 @@ public class SpecTests
           label_field: label
           id_field: id
           invalid_utf8: replace
+          max_field_chars: 50000
+          oversized_fields: reject
         synthesis:
           programs: 12
           mode: two-stage
@@ -81,6 +83,7 @@ public class SpecTests
         Assert.Equal(("csv", "data/valid.csv", "label", "id"), (spec.Data.Format, spec.Data.Valid, spec.Data.LabelField, spec.Data.IdField));
         Assert.Equal(InvalidUtf8.Replace, spec.Data.InvalidUtf8);
         Assert.True(SpecData.FieldMap(spec).ReplaceInvalidUtf8);
+        Assert.Equal(new FieldLimit(50_000, OversizedFieldPolicy.Reject), spec.Data.FieldLimit);
         Assert.Equal((12, SynthesisMode.TwoStage, "docs", true), (spec.Synthesis.Programs, spec.Synthesis.Mode, spec.Synthesis.DocsFolder, spec.Synthesis.RowsInPrompts));
         Assert.Equal([PriorKnowledgeKind.Keywords, PriorKnowledgeKind.Examples], spec.Synthesis.PriorKnowledge);
         Assert.Equal(LlmProvider.OpenAI, spec.Llm.Provider);
@@ -90,7 +93,7 @@ public class SpecTests
         Assert.Equal(new ModelPrice(0.15m, 0.6m), spec.Llm.Prices["gpt-4o-mini"]);
         Assert.Equal(("process", 2), (spec.Isolation!.Mode, spec.Isolation.Workers));
         Assert.Equal(50, spec.Budgets!.MillisecondsPerRow);
-        Assert.Equal(30, spec.KeyLines["llm.provider"]);
+        Assert.Equal(32, spec.KeyLines["llm.provider"]);
     }
 
     [Fact]
@@ -105,6 +108,21 @@ public class SpecTests
         Assert.Equal(LlmProvider.Offline, spec.Llm.Provider);
         Assert.Null(spec.Isolation);
         Assert.Equal(Path.GetFullPath("/project/train.jsonl"), spec.ResolvePath(spec.Data.Train!));
+        Assert.Equal(new FieldLimit(1_000_000, OversizedFieldPolicy.Truncate), spec.Data.FieldLimit);
+        Assert.DoesNotContain("max_field_chars", SpecWriter.ToYaml(spec), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("max_field_chars: 0", "data.max_field_chars", "out of range")]
+    [InlineData("max_field_chars: lots", "data.max_field_chars", "not a whole number")]
+    [InlineData("oversized_fields: drop", "data.oversized_fields", "'drop' is not truncate or reject")]
+    public void Field_limit_errors_name_the_key_and_line(string setting, string key, string problem)
+    {
+        var error = Fails(Minimal.Replace("data: {train: train.jsonl}", "data:\n  train: train.jsonl\n  " + setting));
+
+        Assert.Equal(key, error.Key);
+        Assert.Equal(7, error.Line);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -128,7 +128,7 @@ public sealed class IsolationTests
     }
 
     /// <summary>A program compiled with plain Roslyn (no verifier, no budgets) that a worker can load.</summary>
-    private sealed class UnverifiedProgram(string name, byte[] image) : IApplyProgram
+    internal sealed class UnverifiedProgram(string name, byte[] image) : IApplyProgram
     {
         public string Name { get; } = name;
 
