@@ -22,7 +22,7 @@ internal static class ApplyBenchmark
     public static int Run(string[] args)
     {
         var options = Options.Parse(args);
-        var report = options.Memory ? Memory(options) : Throughput(options);
+        var report = options.OfflineSet ? OfflineSet(options) : options.Memory ? Memory(options) : Throughput(options);
         if (options.Json)
         {
             Console.WriteLine(report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -139,6 +139,61 @@ internal static class ApplyBenchmark
             };
             Say(options, string.Create(CultureInfo.InvariantCulture,
                 $"  10 programs x {texts.Length:N0} texts, {Environment.ProcessorCount} workers, {name.Replace('_', ' ')}: {seconds:0.00} s ({texts.Length / seconds:N0} rows/s, {texts.Length * (double)programs.Length / seconds:N0} program-rows/s)"));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The youtube programs the offline synthesizer writes from the example's valid split (16 of them), over generated
+    /// comments: through worker processes as <c>run</c> applies them, in process, and evaluated natively by the rule matcher
+    /// that the run's cross-fits use (each text tokenized once, one program per core), all on every core.
+    /// </summary>
+    private static JsonObject OfflineSet(Options options)
+    {
+        var example = Path.Combine(AppContext.BaseDirectory, "..", "..", "examples", "youtube-spam");
+        var spec = Spec.SpecReader.Load(example);
+        var valid = Spec.SpecData.LoadDataset(spec).Valid!;
+        var labeled = Enumerable.Range(0, valid.Count).Where(r => valid.Rows.Labels[r] >= 0).ToArray();
+        var rules = Pipeline.OfflineRules.Learn(Pipeline.OfflineShape.Of(spec), Pipeline.OfflineInputs.Of(spec, valid).Select(labeled), [.. labeled.Select(r => valid.Rows.Labels[r])]);
+        var compiler = new ProgramCompiler(ProjectApply.SignatureFor(spec));
+        var programs = rules.Programs.Select(p => Compile(compiler, p.Name, p.Source)).ToArray();
+        var texts = ApplyCorpus.Texts(options.OfflineRows, options.Seed + 2);
+        var source = InMemoryDataSource.FromTexts("comments", "text", texts);
+        var warmup = InMemoryDataSource.FromTexts("warm-up", "text", texts[..Math.Min(texts.Length, 20_000)]);
+        Say(options, $"apply, the offline youtube set: {programs.Length} programs x {texts.Length:N0} generated comments, {Environment.ProcessorCount} processors");
+
+        var nativeStarted = Stopwatch.GetTimestamp();
+        var native = rules.Votes(new Pipeline.OfflineInputs(texts, [], texts.Length));
+        var nativeSeconds = Stopwatch.GetElapsedTime(nativeStarted).TotalSeconds;
+        Say(options, string.Create(CultureInfo.InvariantCulture, $"  native (rule matcher, texts tokenized once): {nativeSeconds:0.00} s ({texts.Length / nativeSeconds:N0} rows/s)"));
+        var result = new JsonObject
+        {
+            ["benchmark"] = "apply-offline-set",
+            ["rows"] = texts.Length,
+            ["programs"] = programs.Length,
+            ["processors"] = Environment.ProcessorCount,
+            ["native_rows_per_second"] = Round(texts.Length / nativeSeconds),
+        };
+        foreach (var isolation in new[] { IsolationMode.Process, IsolationMode.None })
+        {
+            using var engine = new ApplyEngine(new ApplyOptions { Isolation = isolation, Parallelism = Environment.ProcessorCount });
+            engine.Apply("warm-up", warmup, programs, 2);
+            var started = Stopwatch.GetTimestamp();
+            var applied = engine.Apply("offline-set", source, programs, 2);
+            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            for (var j = 0; j < programs.Length; j++)
+            {
+                if (!applied.Matrix.Column(j).SequenceEqual(native.Column(j)))
+                {
+                    throw new InvalidOperationException($"{programs[j].Name}: the {isolation} votes differ from the rule matcher's");
+                }
+            }
+
+            var name = isolation == IsolationMode.None ? "in_process" : "isolated";
+            result[name] = new JsonObject { ["seconds"] = Round(seconds, 3), ["rows_per_second"] = Round(texts.Length / seconds), ["ratio_to_native"] = Round(nativeSeconds / seconds, 3) };
+            Say(options, string.Create(CultureInfo.InvariantCulture,
+                $"  {name.Replace('_', ' ')}: {seconds:0.00} s ({texts.Length / seconds:N0} rows/s, {texts.Length * (double)programs.Length / seconds:N0} program-rows/s), {nativeSeconds / seconds:0.00} x native"));
         }
 
         return result;
@@ -289,6 +344,10 @@ internal static class ApplyBenchmark
 
         public bool Memory { get; init; }
 
+        public bool OfflineSet { get; init; }
+
+        public int OfflineRows { get; init; } = 1_000_000;
+
         public IsolationMode Isolation { get; init; } = IsolationMode.Process;
 
         public int Repeats { get; init; } = 20;
@@ -310,13 +369,15 @@ internal static class ApplyBenchmark
                     "--rows" => options with { Rows = int.Parse(Value(), CultureInfo.InvariantCulture) },
                     "--ten-rows" => options with { TenRows = int.Parse(Value(), CultureInfo.InvariantCulture) },
                     "--memory" => options with { Memory = true },
+                    "--offline-set" => options with { OfflineSet = true },
+                    "--offline-rows" => options with { OfflineRows = int.Parse(Value(), CultureInfo.InvariantCulture), OfflineSet = true },
                     "--memory-rows" => options with { MemoryRows = long.Parse(Value(), CultureInfo.InvariantCulture), Memory = true },
                     "--isolation" => options with { Isolation = ProjectApply.ParseIsolation(Value()) ?? throw new ArgumentException("--isolation is process or none") },
                     "--repeats" => options with { Repeats = int.Parse(Value(), CultureInfo.InvariantCulture) },
                     "--seed" => options with { Seed = int.Parse(Value(), CultureInfo.InvariantCulture) },
                     "--threads" => options with { ThreadCounts = [.. Value().Split(',').Select(t => int.Parse(t, CultureInfo.InvariantCulture))] },
                     "--json" => options with { Json = true },
-                    _ => throw new ArgumentException($"unknown option {args[i]}; apply takes --rows N --ten-rows N --memory [--memory-rows N] [--isolation process|none] --repeats N --threads 1,2 --seed S --json"),
+                    _ => throw new ArgumentException($"unknown option {args[i]}; apply takes --rows N --ten-rows N --offline-set [--offline-rows N] --memory [--memory-rows N] [--isolation process|none] --repeats N --threads 1,2 --seed S --json"),
                 };
             }
 

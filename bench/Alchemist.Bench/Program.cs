@@ -37,6 +37,7 @@ public static class Program
     {
         Console.Error.WriteLine("usage: bench/run labelmodel [--rows N] [--lfs M] [--classes K] [--seed S] [--threads T] [--models mv,wmv,ds,metal,fs] [--json]");
         Console.Error.WriteLine("       bench/run apply [--rows N] [--ten-rows N] [--threads 1,2] [--repeats N] [--json]");
+        Console.Error.WriteLine("       bench/run apply --offline-set [--offline-rows N] [--json]   (the 16 offline youtube programs isolated and in process, against the rule matcher natively)");
         Console.Error.WriteLine("       bench/run apply --memory [--memory-rows N] [--isolation process|none] [--json]");
         Console.Error.WriteLine("       bench/run predict [--rows 1000000,10000000] [--json]   (streaming predict: rows/s and peak memory per size, against reading the whole file first)");
         Console.Error.WriteLine("       bench/run rerun [--repeats N] [--verbose]   (`run` after one edited program on the example, against the first full run)");

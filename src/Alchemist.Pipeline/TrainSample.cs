@@ -26,12 +26,15 @@ public static class TrainSample
     /// </summary>
     public static byte[] Strata(LabelMatrix votes, ILabelModel labelModel)
     {
+        // Small batches: every array a batch makes stays under the large-object heap's 85,000 bytes, where a pass over
+        // 10 million rows would leave hundreds of megabytes waiting for a full collection.
+        const int strataBatchRows = 4_096;
         var classes = votes.Classes;
         var strata = new byte[votes.Rows];
-        var probabilities = new float[BatchRows * classes];
-        for (var start = 0; start < votes.Rows; start += BatchRows)
+        var probabilities = new float[strataBatchRows * classes];
+        for (var start = 0; start < votes.Rows; start += strataBatchRows)
         {
-            var count = Math.Min(BatchRows, votes.Rows - start);
+            var count = Math.Min(strataBatchRows, votes.Rows - start);
             var slice = votes.SliceRows(start, count);
             labelModel.PredictProbabilities(slice, probabilities.AsSpan(0, count * classes));
             var labels = ClassificationMetrics.ArgMax(probabilities.AsSpan(0, count * classes), classes, start);

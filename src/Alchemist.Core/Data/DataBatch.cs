@@ -140,13 +140,17 @@ public sealed class DataBatch
             return result;
         }
 
+        var rejected = RejectedRows is { } given ? given.ToHashSet() : null;
         return new DataBatch(
             FirstRow + (rows.Count > 0 ? rows[0] : 0),
             Gather(RowIds),
             Texts.ToDictionary(t => t.Key, t => Gather(t.Value), StringComparer.Ordinal),
             Numbers.ToDictionary(n => n.Key, n => Gather(n.Value), StringComparer.Ordinal),
             Gather(Labels),
-            WeakLabels?.SelectRows(rows));
+            WeakLabels?.SelectRows(rows))
+        {
+            RejectedRows = rejected is null ? null : Enumerable.Range(0, rows.Count).Where(k => rejected.Contains(rows[k])).ToArray() is { Length: > 0 } kept ? kept : null,
+        };
     }
 
     /// <summary>Joins consecutive batches of one source into a single batch (one copy of each column).</summary>

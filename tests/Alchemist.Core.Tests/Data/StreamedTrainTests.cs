@@ -83,13 +83,16 @@ public sealed class StreamedTrainTests
     public void Selected_rows_keep_their_values_and_the_first_ones_place()
     {
         var batch = new DataBatch(100, ["a", "b", "c", "d"], new Dictionary<string, string[]> { ["text"] = ["ta", "tb", "tc", "td"] },
-            new Dictionary<string, double[]> { ["score"] = [1, 2, 3, 4] }, [0, -1, 1, 0]);
+            new Dictionary<string, double[]> { ["score"] = [1, 2, 3, 4] }, [0, -1, 1, 0])
+        { RejectedRows = [2, 3] };
         var selected = batch.SelectRows([1, 3]);
         Assert.Equal(101, selected.FirstRow);
         Assert.Equal(["b", "d"], selected.RowIds);
         Assert.Equal(["tb", "td"], selected.Text("text"));
         Assert.Equal([2.0, 4.0], selected.Number("score"));
         Assert.Equal([-1, 0], selected.Labels);
+        Assert.Equal([1], selected.RejectedRows!);
+        Assert.Null(batch.SelectRows([0, 1]).RejectedRows);
     }
 
     [Fact]
