@@ -17,8 +17,8 @@ public static class TrainSample
     /// <summary>The sample's seed: fixed, so that a rerun over the same votes draws the same rows.</summary>
     public const int Seed = 20_141_205;
 
-    /// <summary>Rows labeled together when the whole train split is walked (a predicted batch's memory: rows x classes floats).</summary>
-    public const int BatchRows = DataBatch.DefaultSize;
+    /// <summary>Rows read, predicted and labeled together when the whole train split is walked.</summary>
+    public const int BatchRows = DataBatch.PassSize;
 
     /// <summary>
     /// Each row's stratum: the class the label model gives it, or <paramref name="votes"/>' class count where no program
@@ -26,9 +26,8 @@ public static class TrainSample
     /// </summary>
     public static byte[] Strata(LabelMatrix votes, ILabelModel labelModel)
     {
-        // Small batches: every array a batch makes stays under the large-object heap's 85,000 bytes, where a pass over
-        // 10 million rows would leave hundreds of megabytes waiting for a full collection.
-        const int strataBatchRows = 4_096;
+        // Half a pass batch: its sparse codes (three or four votes a row) stay under the large-object heap too.
+        const int strataBatchRows = BatchRows / 2;
         var classes = votes.Classes;
         var strata = new byte[votes.Rows];
         var probabilities = new float[strataBatchRows * classes];
@@ -112,7 +111,7 @@ public static class TrainSample
         var parts = new List<DataBatch>();
         var next = 0;
         var local = new List<int>();
-        foreach (var batch in source.ReadBatches())
+        foreach (var batch in source.ReadBatches(BatchRows))
         {
             local.Clear();
             while (next < rows.Count && rows[next] < batch.FirstRow + batch.Count)

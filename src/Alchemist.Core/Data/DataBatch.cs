@@ -12,6 +12,13 @@ public sealed class DataBatch
     /// <summary>Rows per batch when the caller does not say.</summary>
     public const int DefaultSize = 65_536;
 
+    /// <summary>
+    /// Rows per batch for a pass over a file of any size whose batches are dropped as soon as used: a batch's row arrays
+    /// (8 bytes a row for ids and each text column) stay under the large-object heap's 85,000 bytes, where at
+    /// <see cref="DefaultSize"/> a pass over 10 million rows left hundreds of megabytes waiting for a full collection.
+    /// </summary>
+    public const int PassSize = 8_192;
+
     /// <summary>Gold label of a row that has none.</summary>
     public const int NoLabel = -1;
 

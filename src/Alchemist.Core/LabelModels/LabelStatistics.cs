@@ -171,6 +171,12 @@ public sealed class LabelStatistics
         }
     }
 
+    /// <summary>Scratch for one shard's indicator bits, kept between the shards this instance counts.</summary>
+    private ulong[]? _indicatorBits;
+
+    /// <summary>Scratch for one shard's majority-vote counters, kept between shards of one size.</summary>
+    private byte[]? _majorityCounts;
+
     /// <summary>Adds the counts of rows [first, first + count) of <paramref name="votes"/>.</summary>
     public void AddRows(LabelMatrix votes, int first, int count)
     {
@@ -193,7 +199,19 @@ public sealed class LabelStatistics
     {
         Rows += rows;
         var words = (rows + 63) / 64;
-        var bits = new ulong[Dimension * words];
+        // One buffer per instance (an instance counts on one thread): at 256 KB a shard it sat on the large-object heap,
+        // and a fit over 10 million rows left 40 MB of them per pass waiting for a full collection.
+        var size = Dimension * words;
+        if (_indicatorBits is null || _indicatorBits.Length < size)
+        {
+            _indicatorBits = new ulong[size];
+        }
+        else
+        {
+            Array.Clear(_indicatorBits, 0, size);
+        }
+
+        var bits = _indicatorBits;
         for (var j = 0; j < Programs; j++)
         {
             SetIndicatorBits(votes.Column(j).Slice(first, rows), bits.AsSpan(j * Classes * words, Classes * words), words);
@@ -340,7 +358,9 @@ public sealed class LabelStatistics
 
         // Class-major byte counters, counts[c * rows + r], filled 32 rows at a time; batches of at most 255 programs
         // keep a byte from overflowing, and wider matrices spill each batch into int counters.
-        var counts = new byte[k * rows];
+        // Kept for the next shard of the same size (every one but a matrix's last), as the indicator bits are.
+        var counts = _majorityCounts?.Length == k * rows ? _majorityCounts : _majorityCounts = new byte[k * rows];
+        Array.Clear(counts);
         var wide = Programs > byte.MaxValue ? new int[k * rows] : null;
         for (var batchStart = 0; batchStart < Programs; batchStart += byte.MaxValue)
         {

@@ -66,7 +66,7 @@ public static class SpecData
         var trainGold = false;
         DataBatch? firstBatch = null;
         var idHashes = spec.Data.IdField is null ? null : new List<long>();
-        foreach (var batch in train.ReadBatches())
+        foreach (var batch in train.ReadBatches(DataBatch.PassSize))
         {
             firstBatch ??= batch;
             trainCount += batch.Count;
