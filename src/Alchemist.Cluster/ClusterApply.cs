@@ -21,7 +21,7 @@ public sealed record ClusterApplyOptions
     /// <summary>Rows per shard at most (fewer where that leaves a silo without a shard).</summary>
     public int ShardRows { get; init; } = 100_000;
 
-    /// <summary>Shard calls in flight per active silo.</summary>
+    /// <summary>Shard calls in flight per active silo, on average: which silo takes a call is the placement's choice.</summary>
     public int InFlightPerSilo { get; init; } = 2;
 
     /// <summary>The user vouches for every program (<c>--trust-programs</c>), for specs that run programs in process.</summary>

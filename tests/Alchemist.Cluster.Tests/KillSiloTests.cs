@@ -104,7 +104,8 @@ public sealed partial class KillSiloTests : IDisposable
         Assert.Equal(Figures(alone), Figures(clustered));
         Assert.False(Directory.Exists(Path.Combine(clustered, ".alchemist", "cluster")) && Directory.EnumerateFiles(Path.Combine(clustered, ".alchemist", "cluster"), "*.shard", SearchOption.AllDirectories).Any(),
             "the shard files were left behind once their columns were stored");
-        TestContext.Current.TestOutputHelper?.WriteLine(string.Join('\n', times));
+        // What the cluster did, for the record: the shards, the silos and the retries, each line with the run's seconds.
+        TestContext.Current.TestOutputHelper?.WriteLine(string.Join('\n', times.Concat(driver.Lines.Where(l => l.Contains("cluster:", StringComparison.Ordinal)))));
     }
 
     [GeneratedRegex(@"cluster: rows (?<range>[\d,]+-[\d,]+) (?:found )?(?<what>started|done) on silo (?<silo>\S+)")]
