@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Alchemist.Pipeline;
+using Alchemist.Tests;
 
 namespace Alchemist.Bench;
 
@@ -90,60 +90,7 @@ internal static class ScaleBenchmark
             Directory.Delete(project, recursive: true);
         }
 
-        var example = Path.Combine(AppContext.BaseDirectory, "..", "..", "examples", "youtube-spam", "data");
-        var classes = JsonSerializer.Deserialize<Dictionary<string, string>>(File.ReadAllText(Path.Combine(example, "label.json")))!;
-        var data = Path.Combine(project, "data");
-        Directory.CreateDirectory(data);
-        var train = WrenchRows(Path.Combine(example, "train.json"));
-        foreach (var split in new[] { "valid", "test" })
-        {
-            using var writer = new StreamWriter(Path.Combine(data, split + ".jsonl"));
-            foreach (var (id, text, label) in WrenchRows(Path.Combine(example, split + ".json")))
-            {
-                writer.WriteLine(JsonSerializer.Serialize(new Dictionary<string, string> { ["id"] = id, ["text"] = text, ["label"] = classes[label.ToString(CultureInfo.InvariantCulture)] }));
-            }
-        }
-
-        using (var stream = new BufferedStream(File.Create(Path.Combine(data, "train.jsonl")), 1 << 20))
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { SkipValidation = true }))
-        {
-            for (long r = 0; r < rows; r++)
-            {
-                json.WriteStartObject();
-                json.WriteString("id", r.ToString(CultureInfo.InvariantCulture));
-                json.WriteString("text", train[(int)(r % train.Count)].Text);
-                json.WriteEndObject();
-                json.Flush();
-                json.Reset();
-                stream.WriteByte((byte)'\n');
-            }
-        }
-
-        File.WriteAllText(Path.Combine(project, "alchemist.yaml"), """
-            name: youtube-spam-scale
-            description: Decide whether a YouTube comment is spam (advertising, self-promotion, requests to subscribe or visit links) or ham (a genuine comment about the video).
-            inputs:
-            - name: text
-              type: text
-            classes:
-            - name: HAM
-            - name: SPAM
-            data:
-              format: jsonl
-              train: data/train.jsonl
-              valid: data/valid.jsonl
-              test: data/test.jsonl
-              id_field: id
-              label_field: label
-            llm:
-              provider: offline
-            """);
-    }
-
-    private static List<(string Id, string Text, int Label)> WrenchRows(string path)
-    {
-        using var document = JsonDocument.Parse(File.ReadAllText(path));
-        return [.. document.RootElement.EnumerateObject().Select(row => (row.Name, row.Value.GetProperty("data").GetProperty("text").GetString()!, row.Value.GetProperty("label").GetInt32()))];
+        ScaleProject.Make(project, rows, Path.Combine(AppContext.BaseDirectory, "..", "..", "examples", "youtube-spam", "data"));
     }
 
     private static (double Seconds, double ApplySeconds, double PeakMegabytes) Child(string project)

@@ -16,5 +16,6 @@ internal static class CommandCatalog
         yield return Commands.CostCommand.Create();
         yield return Commands.StudioCommand.Create();
         yield return Commands.ClassesCommand.Create();
+        yield return Commands.ClusterCommand.Create();
     }
 }

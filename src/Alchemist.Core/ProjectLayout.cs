@@ -48,6 +48,12 @@ public sealed record ProjectLayout(string Root)
     /// <summary>Program vote columns, per program and data.</summary>
     public string ColumnCacheFolder => Path.Combine(CacheFolder, "columns");
 
+    /// <summary>
+    /// Shard outputs of a cluster's silos (<c>cluster/&lt;program set&gt;/&lt;data&gt;/&lt;split&gt;-&lt;first row&gt;-&lt;rows&gt;.shard</c>),
+    /// kept until the driver has put them together into the column cache.
+    /// </summary>
+    public string ClusterFolder => Path.Combine(StateFolder, "cluster");
+
     /// <summary>Vote matrices of the current programs, one per split.</summary>
     public string VotesFolder => Path.Combine(StateFolder, "votes");
 

@@ -49,6 +49,9 @@ public sealed class RunPipeline
     /// <summary>Ranks choices on valid by this instead of the spec's evaluation.metric (the quality bench compares the two).</summary>
     public EvaluationMetric? Metric { get; init; }
 
+    /// <summary>Computes the programs' train columns elsewhere (a cluster) into the column cache before each apply; null: this machine does all.</summary>
+    public IRemoteApply? RemoteApply { get; init; }
+
     /// <summary>What the last <see cref="RunAsync"/> computed; null when it reused an earlier run's outputs.</summary>
     public RunArtifacts? Artifacts { get; private set; }
 
@@ -335,12 +338,17 @@ public sealed class RunPipeline
         return report.Accepted.Any();
     }
 
+    private Task ApplyRemotelyAsync(TaskSpec spec, LoadedData data) =>
+        RemoteApply?.ApplyAsync(spec, data.TrainRows, Log, Progress, _cancellation) ?? Task.CompletedTask;
+
     private async Task<RunArtifacts> AnalyzeAsync(TaskSpec spec, LoadedData data, string synthesizer)
     {
         var dataset = data.Dataset;
+        await ApplyRemotelyAsync(spec, data).ConfigureAwait(false);
         var (apply, votes) = ApplyPrograms(spec, data);
         if (FollowUpRequests(spec, dataset, votes) is { Count: > 0 } followUps && await FollowUpAsync(spec, followUps).ConfigureAwait(false))
         {
+            await ApplyRemotelyAsync(spec, data).ConfigureAwait(false);
             (apply, votes) = ApplyPrograms(spec, data);
         }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Alchemist.Cluster;
 using Alchemist.Data;
 using Alchemist.Evaluation;
 using Alchemist.Pipeline;
@@ -20,24 +21,45 @@ internal static class RunCommand
         {
             Description = "Vouch for every program, so that programs an LLM wrote may run in this process where alchemist.yaml says isolation.mode: none (without it they are refused there).",
         };
+        var cluster = new Option<string?>("--cluster")
+        {
+            Description = "Apply the programs to train on an Orleans cluster: the silos' gateways as host:port[,host:port...] (`alchemist cluster silo`; see docs/cluster.md). The labels are those of a run on this machine.",
+        };
+        var shardRows = new Option<int>("--shard-rows")
+        {
+            Description = "With --cluster: train rows per shard at most (fewer where that leaves a silo idle).",
+            DefaultValueFactory = _ => new ClusterApplyOptions().ShardRows,
+        };
+        shardRows.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("--shard-rows must be at least 1");
+            }
+        });
         var command = new Command("run", "Synthesize (offline unless an LLM is configured), apply, fit the label model, train the end model, and write labels and a report.")
         {
             project,
             json,
             force,
             trust,
+            cluster,
+            shardRows,
         };
         // On a thread of its own, so that Ctrl-C ends the command within Program.CancelGrace even while a stage that cannot
         // stop midway (the end model's training) runs: its outputs are staged, so out/ stays whole.
         command.SetAction((result, cancellationToken) => Task.Run(
-            () => RunAsync(result.GetValue(project)!, result.GetValue(json), result.GetValue(force), result.GetValue(trust), cancellationToken), cancellationToken));
+            () => RunAsync(result.GetValue(project)!, result.GetValue(json), result.GetValue(force), result.GetValue(trust), result.GetValue(cluster), result.GetValue(shardRows), cancellationToken), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(DirectoryInfo project, bool json, bool force, bool trustPrograms, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(DirectoryInfo project, bool json, bool force, bool trustPrograms, string? cluster, int shardRows, CancellationToken cancellationToken)
     {
+        // With --cluster this process is the cluster's client and driver: the silos fill the column cache, the rest runs here.
+        await using var remote = cluster is null ? null
+            : new ClusterApply(ClusterEndpoints.Parse(cluster, "--cluster"), new ClusterApplyOptions { ShardRows = shardRows, TrustPrograms = trustPrograms });
         var summary = await StageDisplay.RunAsync((log, progress) =>
-            new RunPipeline(log) { Force = force, TrustPrograms = trustPrograms, Progress = progress }.RunAsync(project.FullName, cancellationToken)).ConfigureAwait(false);
+            new RunPipeline(log) { Force = force, TrustPrograms = trustPrograms, Progress = progress, RemoteApply = remote }.RunAsync(project.FullName, cancellationToken)).ConfigureAwait(false);
         if (json)
         {
             Console.Out.WriteLine(JsonSerializer.Serialize(summary, RunSummary.Json));

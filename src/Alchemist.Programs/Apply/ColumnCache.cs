@@ -8,9 +8,10 @@ namespace Alchemist.Programs.Apply;
 /// <summary>
 /// A program's votes on a data set, kept on disk under a key made of the program's hash and the data's content hash, so that
 /// editing one program recomputes only its column. Files are written to a temporary name and renamed, so a crash leaves
-/// either the old file or the new one; a file that does not read back whole is treated as missing.
+/// either the old file or the new one; a file that does not read back whole is treated as missing. Besides the apply engine,
+/// a cluster's driver stores here the columns its silos computed shard by shard, so that the apply that follows reads them.
 /// </summary>
-internal sealed class ColumnCache
+public sealed class ColumnCache
 {
     /// <summary>Changes whenever the engine's meaning of a cached column changes.</summary>
     private const string FormatVersion = "alchemist-column-v1";
@@ -18,17 +19,22 @@ internal sealed class ColumnCache
     private int _hits;
     private int _misses;
 
+    /// <summary>A cache kept in <paramref name="directory"/> (created at the first store).</summary>
     public ColumnCache(string directory)
     {
         Directory = directory;
     }
 
+    /// <summary>The folder of the cached columns.</summary>
     public string Directory { get; }
 
+    /// <summary>Columns read back whole so far.</summary>
     public int Hits => Volatile.Read(ref _hits);
 
+    /// <summary>Columns asked for and not found, or found unreadable.</summary>
     public int Misses => Volatile.Read(ref _misses);
 
+    /// <summary>The key of the column of the program with content hash <paramref name="programHash"/> on the data with content hash <paramref name="dataHash"/>.</summary>
     public static string Key(string programHash, string dataHash)
     {
         var bytes = SHA256.HashData(Encoding.UTF8.GetBytes($"{FormatVersion}\n{programHash}\n{dataHash}"));
@@ -38,6 +44,7 @@ internal sealed class ColumnCache
     /// <summary>True when a column is stored under <paramref name="key"/> (it may still turn out unreadable on load).</summary>
     public bool Contains(string key) => File.Exists(PathOf(key));
 
+    /// <summary>The column stored under <paramref name="key"/>, or null when there is none or it does not read back whole.</summary>
     public CachedColumn? TryLoad(string key)
     {
         var path = PathOf(key);
@@ -70,6 +77,7 @@ internal sealed class ColumnCache
         }
     }
 
+    /// <summary>Stores <paramref name="column"/> under <paramref name="key"/>, replacing any column there, as one file.</summary>
     public void Store(string key, CachedColumn column)
     {
         AtomicFile.Write(PathOf(key), stream =>
@@ -134,4 +142,10 @@ internal sealed class ColumnCache
 }
 
 /// <summary>A program's whole column on one data set and the faults it had computing it.</summary>
-internal sealed record CachedColumn(sbyte[] Votes, int Errors, int BudgetExceeded, long FirstFaultRow, string? FirstFault, TimeSpan Time);
+/// <param name="Votes">One vote per row (-1: abstain).</param>
+/// <param name="Errors">Rows on which the program threw or returned something that is not a label.</param>
+/// <param name="BudgetExceeded">Rows on which it exceeded a budget.</param>
+/// <param name="FirstFaultRow">Row of <paramref name="FirstFault"/>; -1 when none.</param>
+/// <param name="FirstFault">The message of its first fault; null when none.</param>
+/// <param name="Time">Time the program spent labeling the rows.</param>
+public sealed record CachedColumn(sbyte[] Votes, int Errors, int BudgetExceeded, long FirstFaultRow, string? FirstFault, TimeSpan Time);

@@ -120,51 +120,32 @@ public static class ProjectApply
     public static ProjectApplyResult Run(TaskSpec spec, ApplyOptions options, IProgress<ApplyProgress>? progress = null, CancellationToken cancel = default)
     {
         var started = Stopwatch.GetTimestamp();
-        var folder = Path.Combine(spec.ProjectDirectory, ProgramsFolder);
-        var limits = LimitsFor(spec);
-        var unreadable = new List<(string Name, string Error)>();
-        var files = ProgramFile.LoadFolder(folder, unreadable, limits.MaxBytes);
-        if (files.Count == 0 && unreadable.Count == 0)
-        {
-            throw new InvalidOperationException($"no programs in {folder}: write or synthesize some first (one Label method per .cs file)");
-        }
-
-        RequireTrustForInProcess(files, options);
+        using var set = ProjectPrograms.Load(spec, options);
         var (train, valid, test) = SpecData.OpenSources(spec);
         var splits = new[] { (SplitName.Train, train), (SplitName.Valid, valid), (SplitName.Test, test) }
             .Where(s => s.Item2 is not null)
             .Select(s => (Name: s.Item1, Source: s.Item2!.WithContentHashOnce(), Limited: s.Item2 as FieldLimitSource))
             .ToList();
-        using var compiler = new IsolatedProgramCompiler(SignatureFor(spec), limits, options.WorkerPath);
-        var budgets = BudgetsFor(spec);
-        var rejected = unreadable.Select(u => new RejectedProgram(u.Name, u.Error)).ToList();
+        var rejected = set.Unreadable.ToList();
         var programs = new List<IApplyProgram>();
-        var compiledCount = 0;
-        SandboxedProgram? CompileCounted(ProgramFile file, out string? failure)
-        {
-            Interlocked.Increment(ref compiledCount);
-            return TryCompile(compiler, file, budgets, out failure);
-        }
-
         using var engine = new ApplyEngine(options);
         try
         {
-            foreach (var file in files)
+            foreach (var file in set.Files)
             {
-                var source = file.TextToCompile();
-                var contentHash = SandboxedProgram.ContentHashOf(compiler.CacheKeyOf(source), budgets);
+                var contentHash = set.ContentHashOf(file);
                 if (engine.Cache is { } cache && splits.All(s => cache.Contains(ColumnCache.Key(contentHash, s.Source.ContentHash()))))
                 {
                     var path = Path.Combine(ProgramsFolder, file.Name + ProgramFile.Extension);
                     programs.Add(new CompiledWhenNeeded(file.Name, contentHash, () =>
                     {
-                        var compiled = CompileCounted(file, out var failure);
+                        var compiled = set.TryCompile(file, out var failure);
                         return (compiled, compiled is null ? $"{path}: some of its cached columns could not be read back and compiling it again failed: {failure}" : null);
                     }));
                     continue;
                 }
 
-                if (CompileCounted(file, out var rejection) is { } program)
+                if (set.TryCompile(file, out var rejection) is { } program)
                 {
                     programs.Add(program);
                 }
@@ -190,7 +171,7 @@ public static class ProjectApply
                 written.Add(path);
             }
 
-            return new ProjectApplyResult(options.Isolation, applied, rejected, [.. kept.Select(j => programs[j].Name)], written, compiledCount, Stopwatch.GetElapsedTime(started))
+            return new ProjectApplyResult(options.Isolation, applied, rejected, [.. kept.Select(j => programs[j].Name)], written, set.Compiled, Stopwatch.GetElapsedTime(started))
             {
                 Walls = engine.Walls,
             };
@@ -211,15 +192,13 @@ public static class ProjectApply
     /// </summary>
     public static IReadOnlyList<SandboxedProgram> Compile(TaskSpec spec, IReadOnlyList<(ProgramFile File, string Path)> files, ApplyOptions options)
     {
-        RequireTrustForInProcess([.. files.Select(f => f.File)], options);
-        using var compiler = new IsolatedProgramCompiler(SignatureFor(spec), LimitsFor(spec), options.WorkerPath);
-        var budgets = BudgetsFor(spec);
+        using var set = new ProjectPrograms(spec, [.. files.Select(f => f.File)], [], options);
         var compiled = new List<SandboxedProgram>(files.Count);
         try
         {
             foreach (var (file, path) in files)
             {
-                compiled.Add(TryCompile(compiler, file, budgets, out var failure)
+                compiled.Add(set.TryCompile(file, out var failure)
                     ?? throw new UserError($"{path}: it compiled for the last run but not now: {failure}", path));
             }
 
@@ -230,37 +209,6 @@ public static class ProjectApply
             compiled.ForEach(p => p.Dispose());
             throw;
         }
-    }
-
-    private static void RequireTrustForInProcess(IReadOnlyList<ProgramFile> files, ApplyOptions options)
-    {
-        if (options.Isolation == IsolationMode.None && !options.TrustPrograms
-            && files.Where(f => f.Provenance.Kind == ProgramAuthorKind.Llm).Select(f => Path.Combine(ProgramsFolder, f.Name + ProgramFile.Extension)).ToList() is { Count: > 0 } byLlm)
-        {
-            throw new InvalidOperationException(
-                $"{string.Join(", ", byLlm.Take(5))}{(byLlm.Count > 5 ? $" and {byLlm.Count - 5} more" : "")} {(byLlm.Count == 1 ? "was" : "were")} written by an LLM, "
-                + "so they run in this process (--isolation none) only with --trust-programs (or isolation.trust_programs: true in alchemist.yaml); "
-                + "without --isolation none they run in worker processes, which contain what an untrusted program can do");
-        }
-    }
-
-    /// <summary>The program ready to run in process or in a worker, or null with the compiler's or verifier's feedback.</summary>
-    private static SandboxedProgram? TryCompile(IProgramCompiler compiler, ProgramFile file, ProgramBudgets budgets, out string? failure)
-    {
-        CompileResult compiled;
-        try
-        {
-            compiled = compiler.Compile(file);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // A crash inside Roslyn or the rewriter is this program's problem, not the other programs'.
-            failure = $"compiling it threw {e.GetType().Name}: {Bounded.Text(e.Message)}";
-            return null;
-        }
-
-        failure = compiled.Program is null ? compiled.FeedbackForLlm().Trim() : null;
-        return compiled.Program is { } program ? new SandboxedProgram(program, budgets, unloadable: false) : null;
     }
 
     /// <summary>
