@@ -527,11 +527,11 @@ public sealed class RunPipeline
     {
         var classes = dataset.Classes;
         var covered = votes.ToDictionary(kv => kv.Key, kv => kv.Value.CoveredRows());
-        var validCoveredOutOfSample = ValidFold.OverlayCovered(covered[SplitName.Valid], validFolds ?? []);
+        var validCoveredOutOfSample = covered.TryGetValue(SplitName.Valid, out var validCovered) ? ValidFold.OverlayCovered(validCovered, validFolds ?? []) : null;
         FinalChoice.Choice? choice = null;
         if (labelModelValid is not null)
         {
-            choice = FinalChoice.Choose(labelModelValid, endModel.ValidOutOfSample!, endModel.BaselineValidOutOfSample, validCoveredOutOfSample, dataset.Valid!.Rows.Labels, classes, spec.Evaluation.Metric, dataset.ClassNames);
+            choice = FinalChoice.Choose(labelModelValid, endModel.ValidOutOfSample!, endModel.BaselineValidOutOfSample, validCoveredOutOfSample!, dataset.Valid!.Rows.Labels, classes, spec.Evaluation.Metric, dataset.ClassNames);
             Step($"final labels: {choice.Describe()} (label model where programs voted, end model elsewhere; temperatures {choice.LabelModelTemperature:0.00} / {choice.EndModelTemperature:0.00}; " +
                 $"valid accuracy / macro-F1 / log-loss by label-model weight: {string.Join(", ", choice.Scores.Select((s, k) => $"w={s.Weight:0.00} {s.ValidAccuracy:0.000}/{choice.Scored[k].Valid.MacroF1:0.000}/{s.ValidLogLoss:0.000}"))}" +
                 $"{(choice.DevOnly is { } d ? $", dev-only baseline {d.ValidAccuracy:0.000}/{choice.Scored[^1].Valid.MacroF1:0.000}/{d.ValidLogLoss:0.000}" : "")}; ranked by {choice.Metric.DisplayName()}: {choice.Reason})");
@@ -549,7 +549,7 @@ public sealed class RunPipeline
             {
                 { UseDevOnly: true } when endModel.BaselinePredictions is { } devOnly =>
                     choice.ApplyDevOnly(split.Name == SplitName.Valid && endModel.BaselineValidOutOfSample is { } devOnlyValid ? devOnlyValid : devOnly[split.Name], classes),
-                not null when split.Name == SplitName.Valid && labelModelValid is not null => choice.Apply(labelModelValid, endSide, validCoveredOutOfSample, classes),
+                not null when split.Name == SplitName.Valid && labelModelValid is not null => choice.Apply(labelModelValid, endSide, validCoveredOutOfSample!, classes),
                 not null => choice.Apply(labelModelProbabilities[split.Name], endSide, covered[split.Name], classes),
                 null => labelModelProbabilities[split.Name],
             };

@@ -80,7 +80,7 @@ internal static class RunCommand
         var metric = EvaluationMetrics.TryParse(s.Metric, out var parsed) ? parsed.DisplayName() : s.Metric;
         o.WriteLine(s.Reused ? "Nothing changed: the last run's results stand." : "Run finished.");
         o.WriteLine($"  programs:            {s.Programs} ({s.Synthesizer}), coverage on train {s.Coverage:P1}");
-        o.WriteLine($"  label model:         {s.LabelModel}; final labels from {s.FinalSource} (chosen on valid by {metric})");
+        o.WriteLine($"  label model:         {s.LabelModel}; final labels from {s.FinalSource} ({(s.BestOnValid is null ? "no valid gold to choose by" : $"chosen on valid by {metric}")})");
         o.WriteLine($"  test accuracy / macro-F1:");
         o.WriteLine($"    final              {Pair(s.FinalTestAccuracy, s.FinalTestMacroF1)}");
         o.WriteLine($"    label model        {Pair(s.LabelModelTestAccuracy, s.LabelModelTestMacroF1)}");
