@@ -58,6 +58,19 @@ public sealed record SiloSettings
 
     /// <summary>ADO.NET clustering: the address other machines reach this silo at; null takes this host's first IPv4 address.</summary>
     public IPAddress? Advertise { get; init; }
+
+    /// <summary>
+    /// The folder every project a driver names must lie under (the shared storage): a shard naming a project elsewhere is
+    /// refused. The ports have no authentication, so whoever reaches them could otherwise have this silo read any spec
+    /// and programs on its disk and write shard files into any folder.
+    /// </summary>
+    public string ProjectsRoot { get; init; } = Environment.CurrentDirectory;
+
+    /// <summary>
+    /// Whether a driver's <c>--trust-programs</c> is honoured (programs in the silo's own process, for specs that ask for
+    /// it); off, a shard asking for it is refused: a client may not lift this silo's sandbox.
+    /// </summary>
+    public bool TrustPrograms { get; init; }
 }
 
 /// <summary>Runs a silo: the shard grains, placed by activation count, each applying programs in this silo's own workers.</summary>
@@ -101,7 +114,7 @@ public static class ClusterSilo
 
     private static string Configure(HostApplicationBuilder builder, SiloSettings settings)
     {
-        builder.Services.AddSingleton(services => new ShardRunner(services.GetRequiredService<ILocalSiloDetails>().SiloAddress.Endpoint.ToString()));
+        builder.Services.AddSingleton(services => new ShardRunner(services.GetRequiredService<ILocalSiloDetails>().SiloAddress.Endpoint.ToString(), settings.ProjectsRoot, settings.TrustPrograms));
         string description = "";
         builder.UseOrleans(silo =>
         {

@@ -12,8 +12,10 @@ namespace Alchemist.Cluster;
 /// spec's isolation options, no column cache), and writes the shard file. Compiled programs and engines (with their warm
 /// workers) are kept per program set for the next shard, for the two program sets used last.
 /// </summary>
-internal sealed class ShardRunner(string silo) : IDisposable
+internal sealed class ShardRunner(string silo, string projectsRoot, bool trustPrograms = false) : IDisposable
 {
+    private readonly string _projectsRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(projectsRoot));
+
     private const int SetsKept = 2;
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _compiling = new(1, 1);
@@ -33,10 +35,46 @@ internal sealed class ShardRunner(string silo) : IDisposable
         }
     }
 
+    /// <summary>Why this silo will not take <paramref name="request"/>; null when it may.</summary>
+    internal string? Refusal(ShardRequest request)
+    {
+        var project = Path.GetFullPath(request.ProjectDirectory);
+        if (!project.StartsWith(_projectsRoot + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            return $"the project {request.ProjectDirectory} is not under {_projectsRoot}, the folder this silo serves (cluster silo --projects-under)";
+        }
+
+        if (request.Split is not (SplitName.Train or SplitName.Valid or SplitName.Test))
+        {
+            return $"'{request.Split}' is not a split";
+        }
+
+        if (request.FirstRow < 0 || request.RowCount < 0)
+        {
+            return $"rows {request.FirstRow} + {request.RowCount} are not a range";
+        }
+
+        // The set's hash names the shard's folder, so it must be the hash of the programs asked for, not any text.
+        if (request.ProgramSetHash != ClusterKeys.ProgramSetHash(request.Programs.Select(p => (p.Name, p.ContentHash))))
+        {
+            return "its program set hash is not the hash of its programs";
+        }
+
+        return request.TrustPrograms && !trustPrograms
+            ? "it asks to run programs in this silo's process (--trust-programs), which this silo was not started to allow (cluster silo --trust-programs)"
+            : null;
+    }
+
     public ShardReply Run(ShardRequest request, CancellationToken cancel)
     {
         var started = Stopwatch.GetTimestamp();
         ShardReply Reply(string? error, bool reused = false, bool stopping = false) => new(error, reused, Stopwatch.GetElapsedTime(started).TotalSeconds, silo, stopping);
+        // Every field came over an unauthenticated port: nothing names a path, or runs, before it is checked.
+        if (Refusal(request) is { } refused)
+        {
+            return Reply($"refused by silo {silo}: {refused}");
+        }
+
         var path = request.OutputPath;
         if (ShardFile.TryRead(path, request.ProgramSetHash, request.DataHash, request.Split, request.Range) is not null)
         {

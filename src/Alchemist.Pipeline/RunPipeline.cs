@@ -545,20 +545,32 @@ public sealed class RunPipeline
         foreach (var split in dataset.Splits)
         {
             var endSide = split.Name == SplitName.Valid && endModel.ValidOutOfSample is { } outOfSample ? outOfSample : endModel.Predictions[split.Name];
-            final[split.Name] = choice switch
-            {
-                { UseDevOnly: true } when endModel.BaselinePredictions is { } devOnly =>
-                    choice.ApplyDevOnly(split.Name == SplitName.Valid && endModel.BaselineValidOutOfSample is { } devOnlyValid ? devOnlyValid : devOnly[split.Name], classes),
-                not null when split.Name == SplitName.Valid && labelModelValid is not null => choice.Apply(labelModelValid, endSide, validCoveredOutOfSample!, classes),
-                not null => choice.Apply(labelModelProbabilities[split.Name], endSide, covered[split.Name], classes),
-                null => labelModelProbabilities[split.Name],
-            };
+            var isValid = split.Name == SplitName.Valid && labelModelValid is not null;
+            final[split.Name] = FinalOf(
+                choice,
+                isValid ? labelModelValid! : labelModelProbabilities[split.Name],
+                () => endSide,
+                () => endModel.BaselinePredictions is { } devOnly ? (split.Name == SplitName.Valid && endModel.BaselineValidOutOfSample is { } devOnlyValid ? devOnlyValid : devOnly[split.Name]) : null,
+                isValid ? validCoveredOutOfSample! : covered[split.Name],
+                classes);
         }
 
         return (choice, final);
     }
 
     private static int[]? GoldOf(DataSplit split) => split.Rows.HasAnyGold ? split.Rows.Labels : null;
+
+    /// <summary>
+    /// Some rows' final probabilities by the run's choice: the dev-only model's where it was chosen (and trained), else the
+    /// blend of label model and end model, else (no choice without valid gold) the label model's. The models are asked
+    /// only for what the choice uses.
+    /// </summary>
+    private static float[] FinalOf(FinalChoice.Choice? choice, float[] labelModel, Func<float[]> endModel, Func<float[]?> devOnly, bool[] covered, int classes) => choice switch
+    {
+        { UseDevOnly: true } when devOnly() is { } baseline => choice.ApplyDevOnly(baseline, classes),
+        not null => choice.Apply(labelModel, endModel(), covered, classes),
+        null => labelModel,
+    };
 
     /// <summary>
     /// Warns where the figures would mislead read alone: a class no program votes for, final labels that leave out a class
@@ -740,12 +752,13 @@ public sealed class RunPipeline
             var votes = allVotes.ReadRows((int)batch.FirstRow, batch.Count);
             var labelModel = new float[batch.Count * classes];
             artifacts.LabelModel.PredictProbabilities(votes, labelModel);
-            var final = choice switch
-            {
-                { UseDevOnly: true } when endModel.BaselineModel is { } devOnly => choice.ApplyDevOnly(EndModelStage.Predict(spec, devOnly, batch), classes),
-                not null => choice.Apply(labelModel, EndModelStage.Predict(spec, endModel.Model, batch), votes.CoveredRows(), classes),
-                null => labelModel,
-            };
+            var final = FinalOf(
+                choice,
+                labelModel,
+                () => EndModelStage.Predict(spec, endModel.Model, batch),
+                () => endModel.BaselineModel is { } devOnly ? EndModelStage.Predict(spec, devOnly, batch) : null,
+                votes.CoveredRows(),
+                classes);
             done += batch.Count;
             Progress?.Report(new StageProgress("label train", done, artifacts.TrainRows, "rows"));
             yield return new LabelsWriter.SplitLabels(SplitName.Train, batch.RowIds, final, ClassificationMetrics.ArgMax(final, classes, batch.FirstRow), votes);

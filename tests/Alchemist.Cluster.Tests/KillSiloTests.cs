@@ -47,9 +47,9 @@ public sealed partial class KillSiloTests : IDisposable
 
         // The silos start while this machine runs the copy alone; once up they idle until the driver calls.
         var ports = FreePorts(6);
-        var primary = Start("silo 1 (primary)", "cluster", "silo", "--port", Port(ports[0]), "--gateway-port", Port(ports[1]));
-        var second = Start("silo 2", "cluster", "silo", "--port", Port(ports[2]), "--gateway-port", Port(ports[3]), "--primary", $"127.0.0.1:{ports[0]}");
-        var third = Start("silo 3", "cluster", "silo", "--port", Port(ports[4]), "--gateway-port", Port(ports[5]), "--primary", $"127.0.0.1:{ports[0]}");
+        var primary = Start("silo 1 (primary)", "cluster", "silo", "--port", Port(ports[0]), "--gateway-port", Port(ports[1]), "--projects-under", _root);
+        var second = Start("silo 2", "cluster", "silo", "--port", Port(ports[2]), "--gateway-port", Port(ports[3]), "--primary", $"127.0.0.1:{ports[0]}", "--projects-under", _root);
+        var third = Start("silo 3", "cluster", "silo", "--port", Port(ports[4]), "--gateway-port", Port(ports[5]), "--primary", $"127.0.0.1:{ports[0]}", "--projects-under", _root);
 
         var one = Start("one-machine run", "run", alone);
         Require(await one.WaitForExitAsync(TimeSpan.FromMinutes(12), cancellation), "the one-machine run did not finish within 12 minutes", one);

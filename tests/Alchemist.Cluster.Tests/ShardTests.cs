@@ -96,19 +96,56 @@ public sealed class ShardTests : IDisposable
     public void A_shard_whose_file_is_there_is_not_computed_again()
     {
         // No project at this path: a silo that found the output would not even read the spec.
-        var request = new ShardRequest(Path.Combine(_folder, "project"), "train", 0, 2, "data", "set", [new ShardProgramRef("a", "hash-a")], false);
-        ShardFile.Write(request.OutputPath, new ShardOutput("set", "data", "train", new ShardRange(0, 2), [Ok("a", [1, 0])]));
-        using var runner = new ShardRunner("silo");
+        var set = ClusterKeys.ProgramSetHash([("a", "hash-a")]);
+        var request = new ShardRequest(Path.Combine(_folder, "project"), "train", 0, 2, "data", set, [new ShardProgramRef("a", "hash-a")], false);
+        ShardFile.Write(request.OutputPath, new ShardOutput(set, "data", "train", new ShardRange(0, 2), [Ok("a", [1, 0])]));
+        using var runner = new ShardRunner("silo", _folder);
         var reply = runner.Run(request, TestContext.Current.CancellationToken);
         Assert.Null(reply.Error);
         Assert.True(reply.Reused);
-        Assert.StartsWith(Path.Combine(_folder, "project", ".alchemist", "cluster", "set") + Path.DirectorySeparatorChar, request.OutputPath, StringComparison.Ordinal);
+        Assert.StartsWith(Path.Combine(_folder, "project", ".alchemist", "cluster", set) + Path.DirectorySeparatorChar, request.OutputPath, StringComparison.Ordinal);
         Assert.EndsWith($"{Path.DirectorySeparatorChar}train-0-2.shard", request.OutputPath, StringComparison.Ordinal);
 
         // Without its file the silo reads the project, which is not there: an error of the shard's own, not a crash.
         var missing = runner.Run(request with { FirstRow = 2 }, TestContext.Current.CancellationToken);
         Assert.False(missing.Reused);
         Assert.Contains("alchemist.yaml", missing.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_silo_refuses_a_request_it_did_not_agree_to_before_reading_or_writing_anything()
+    {
+        // The ports are not authenticated: a client could name any project, forge the set hash that names the output
+        // folder, or ask for programs in the silo's own process.
+        var served = Path.Combine(_folder, "served");
+        var outside = Path.Combine(_folder, "outside");
+        Directory.CreateDirectory(served);
+        var set = ClusterKeys.ProgramSetHash([("a", "hash-a")]);
+        var good = new ShardRequest(Path.Combine(served, "project"), "train", 0, 2, "data", set, [new ShardProgramRef("a", "hash-a")], false);
+        using var runner = new ShardRunner("silo", served);
+        Assert.Null(runner.Refusal(good));
+
+        (ShardRequest Request, string Reason)[] attacks =
+        [
+            (good with { ProjectDirectory = Path.Combine(outside, "project") }, "is not under"),
+            (good with { ProjectDirectory = Path.Combine(served, "..", "outside", "project") }, "is not under"),
+            (good with { ProjectDirectory = served + "-twin" }, "is not under"),
+            (good with { ProgramSetHash = Path.Combine("..", "..", "..", "..", "outside") }, "is not the hash of its programs"),
+            (good with { Split = Path.Combine("..", "train") }, "is not a split"),
+            (good with { FirstRow = -5 }, "are not a range"),
+            (good with { TrustPrograms = true }, "was not started to allow"),
+        ];
+        foreach (var (request, reason) in attacks)
+        {
+            var reply = runner.Run(request, TestContext.Current.CancellationToken);
+            Assert.Contains(reason, reply.Error, StringComparison.Ordinal);
+            Assert.StartsWith("refused by silo silo: ", reply.Error, StringComparison.Ordinal);
+        }
+
+        Assert.False(Directory.Exists(outside), "nothing was written outside the served folder");
+        Assert.Empty(Directory.GetFileSystemEntries(served));
+        using var trusting = new ShardRunner("silo", served, trustPrograms: true);
+        Assert.Null(trusting.Refusal(good with { TrustPrograms = true }));
     }
 
     [Fact]

@@ -42,6 +42,11 @@ internal static class ClusterCommand
             DefaultValueFactory = _ => SiloSettings.DefaultConnectionVariable,
         };
         var advertise = new Option<string?>("--advertise") { Description = "ADO.NET clustering: the IP address other machines reach this silo at (default: this host's first IPv4 address)." };
+        var projectsUnder = new Option<DirectoryInfo?>("--projects-under")
+        {
+            Description = "The shared folder every project a driver names must lie under (default: the current folder); a shard naming any other project is refused.",
+        };
+        var trust = new Option<bool>("--trust-programs") { Description = "Honour a driver's --trust-programs (programs in this silo's process, for specs that ask for it); without it such shards are refused." };
         var command = new Command("silo", "Run a silo until Ctrl-C: it joins the cluster and applies programs to the shards drivers send, in its own sandboxed workers, reading the projects from storage every silo shares.")
         {
             port,
@@ -51,6 +56,8 @@ internal static class ClusterCommand
             invariant,
             connectionVariable,
             advertise,
+            projectsUnder,
+            trust,
         };
         command.SetAction((result, cancellation) =>
         {
@@ -77,6 +84,8 @@ internal static class ClusterCommand
                 Invariant = result.GetValue(invariant)!,
                 ConnectionVariable = result.GetValue(connectionVariable)!,
                 Advertise = advertised,
+                ProjectsRoot = result.GetValue(projectsUnder)?.FullName ?? Environment.CurrentDirectory,
+                TrustPrograms = result.GetValue(trust),
             };
             return RunAsync(settings, cancellation);
         });
