@@ -372,6 +372,16 @@ public sealed class RunPipeline
             ? AddOfflineRules(spec, texts, votes, fit, validGold!, validFoldCount)
             : new OfflineRulesOutcome(fit.Model, OfflineAugmentation.Write(Path.Combine(_staging, OfflineAugmentation.Folder), []), null, null);
         var labelModel = rules.Model;
+
+        // Where train was sampled, its analysis is of every row's votes (the sample's gold, if the file has any, stands for
+        // no row of the rest). Then they go to disk before the end model's stages, which need only the sample's: held
+        // through them, they were most of what the process had more at 10M rows than at 1M (bench/run scale).
+        var analyses = votes.ToDictionary(
+            kv => kv.Key,
+            kv => kv.Key == SplitName.Train && _streamedTrain?.Votes is { } every
+                ? LabelAnalysis.Analyze(every, null, labelModel.EstimatedAccuracies)
+                : LabelAnalysis.Analyze(kv.Value, GoldOf(dataset.Split(kv.Key)), labelModel.EstimatedAccuracies));
+        _streamedTrain?.MoveVotesToDisk(FinalRule.TrainVotesPath(_staging));
         var labelModelProbabilities = votes.ToDictionary(kv => kv.Key, kv =>
         {
             var p = new float[kv.Value.Rows * classes];
@@ -395,14 +405,6 @@ public sealed class RunPipeline
         var endModel = new EndModelStage(spec, dataset, texts, votes, labelModelProbabilities, Step, validFolds, Progress).Run();
         var (choice, final) = ChooseFinalLabels(spec, dataset, votes, labelModelProbabilities, labelModelValid, validFolds, endModel);
 
-        // Where train was sampled, its analysis is of every row's votes (the sample's gold, if the file has any, stands for
-        // no row of the rest).
-        var analyses = votes.ToDictionary(
-            kv => kv.Key,
-            kv => kv.Key == SplitName.Train && _streamedTrain?.Votes is { } every
-                ? LabelAnalysis.Analyze(every, null, labelModel.EstimatedAccuracies)
-                : LabelAnalysis.Analyze(kv.Value, GoldOf(dataset.Split(kv.Key)), labelModel.EstimatedAccuracies));
-        _streamedTrain?.MoveVotesToDisk(FinalRule.TrainVotesPath(_staging));
         var figures = FinalFigures.Of(dataset, spec.Evaluation.Metric, final, labelModelProbabilities, endModel.Predictions, endModel.BaselinePredictions);
         CheckFinalLabels(dataset, analyses.Values, final, figures);
         return new RunArtifacts

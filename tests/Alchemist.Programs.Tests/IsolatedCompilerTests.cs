@@ -55,8 +55,8 @@ public sealed class IsolatedCompilerTests
         var problem = Assert.Single(stopped.Diagnostics);
         Assert.Equal(DiagnosticStage.Limits, problem.Stage);
         Assert.Contains("took longer than 3 s", problem.Message, StringComparison.Ordinal);
-        var started = isolated.ProcessesStarted;
+        var used = isolated.ProcessesUsed;
         Assert.True(isolated.Compile(Benign, "after").Succeeded);
-        Assert.Equal(started + 1, isolated.ProcessesStarted);
+        Assert.Equal(used + 1, isolated.ProcessesUsed);
     }
 }

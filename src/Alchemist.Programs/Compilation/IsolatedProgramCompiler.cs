@@ -41,8 +41,11 @@ public sealed class IsolatedProgramCompiler : IProgramCompiler, IDisposable
     /// <summary>The walls the compiler process reported around itself; null before the first compile.</summary>
     public SandboxWalls? Walls { get; private set; }
 
-    /// <summary>Compiler processes started so far (one, unless a compile crashed or overran its time).</summary>
-    public int ProcessesStarted { get; private set; }
+    /// <summary>
+    /// Compiler processes this compiler has used, launched or taken idle from the pool (one, unless a compile crashed or
+    /// overran its time). Counting launches alone made a test flaky: a parallel test's returned process is taken instead.
+    /// </summary>
+    public int ProcessesUsed { get; private set; }
 
     /// <inheritdoc/>
     public string CacheKeyOf(string source) => ProgramCompiler.CacheKeyOf(Signature, source);
@@ -127,7 +130,6 @@ public sealed class IsolatedProgramCompiler : IProgramCompiler, IDisposable
         if (!CompilerPool.TryRent((_workerPath, Limits.CompilerMemoryBytes), out var process))
         {
             process = WorkerProcess.Launch(_workerPath, "--compile", Limits.CompilerMemoryBytes, nativeHeadroomBytes: 768L << 20);
-            ProcessesStarted++;
             try
             {
                 WarmUp(process);
@@ -139,6 +141,7 @@ public sealed class IsolatedProgramCompiler : IProgramCompiler, IDisposable
             }
         }
 
+        ProcessesUsed++;
         process.ReceiveTimeout = Limits.CompileTimeout;
         Walls = process.Walls;
         return process;

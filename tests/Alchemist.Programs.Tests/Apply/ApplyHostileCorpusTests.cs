@@ -46,7 +46,7 @@ public sealed class ApplyHostileCorpusTests
                 }
             }
 
-            Assert.True(compiler.ProcessesStarted <= 1, $"{compiler.ProcessesStarted} compiler processes: a compile crashed or timed out");
+            Assert.True(compiler.ProcessesUsed <= 1, $"{compiler.ProcessesUsed} compiler processes: a compile crashed or timed out");
             Assert.Contains(runnable, r => r.Hostile.Expectation == HostileExpectation.ContainedByWorker);
             var benign = ApplyTestKit.BenignPrograms();
             var programs = runnable.Select(r => (IApplyProgram)r.Program).Concat(benign).ToList();
