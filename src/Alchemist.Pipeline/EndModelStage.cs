@@ -305,7 +305,7 @@ public sealed class EndModelStage(
 
     /// <summary>What the end model reads for this spec: the text inputs, the number inputs, or both.</summary>
     public static EndModel.EndModelInput InputOf(TaskSpec spec) =>
-        (spec.Inputs.Any(i => i.Type == InputType.Text), spec.Inputs.Any(i => i.Type == InputType.Number)) switch
+        (spec.ProgramInputs.Any(i => i.Type == InputType.Text), spec.ProgramInputs.Any(i => i.Type == InputType.Number)) switch
         {
             (true, false) => EndModel.EndModelInput.Text,
             (false, true) => EndModel.EndModelInput.Features,
@@ -318,7 +318,7 @@ public sealed class EndModelStage(
     /// <inheritdoc cref="NumberFeatures(TaskSpec, DataSplit)"/>
     public static float[][] NumberFeatures(TaskSpec spec, DataBatch rows)
     {
-        var columns = spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => rows.Number(i.Name)).ToArray();
+        var columns = spec.ProgramInputs.Where(i => i.Type == InputType.Number).Select(i => rows.Number(i.Name)).ToArray();
         var features = new float[rows.Count][];
         for (var r = 0; r < features.Length; r++)
         {

@@ -27,8 +27,8 @@ public sealed class OfflineInputs(string[]? texts, double[][] numbers, int rows)
 
     /// <summary>The inputs of a split as the spec names them.</summary>
     public static OfflineInputs Of(TaskSpec spec, DataSplit split) => new(
-        spec.Inputs.Any(i => i.Type == InputType.Text) ? RowText.Of(spec, split) : null,
-        [.. spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => split.Rows.Number(i.Name))],
+        spec.ProgramInputs.Any(i => i.Type == InputType.Text) ? RowText.Of(spec, split) : null,
+        [.. spec.ProgramInputs.Where(i => i.Type == InputType.Number).Select(i => split.Rows.Number(i.Name))],
         split.Count);
 
     /// <summary>The given rows only, in the given order.</summary>

@@ -19,8 +19,8 @@ public sealed record OfflineShape(IReadOnlyList<string> ClassNames, bool HasText
     /// <summary>The shape of a spec's task.</summary>
     public static OfflineShape Of(TaskSpec spec)
     {
-        var numbers = spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => i.Name).ToArray();
-        return new(spec.ClassNames, spec.Inputs.Any(i => i.Type == InputType.Text), numbers, [.. numbers.Select(ProgramSignature.PropertyName)],
+        var numbers = spec.ProgramInputs.Where(i => i.Type == InputType.Number).Select(i => i.Name).ToArray();
+        return new(spec.ClassNames, spec.ProgramInputs.Any(i => i.Type == InputType.Text), numbers, [.. numbers.Select(ProgramSignature.PropertyName)],
             ProjectApply.SignatureFor(spec).JoinedTextFromRow)
         { Metric = spec.Evaluation.Metric };
     }

@@ -360,7 +360,7 @@ public sealed class RunPipeline
         }
 
         var texts = dataset.Splits.ToDictionary(s => s.Name, s => RowText.Of(spec, s));
-        var rules = hasValidGold && !offlineOnly && spec.Inputs.Any(i => i.Type == InputType.Text)
+        var rules = hasValidGold && !offlineOnly && spec.ProgramInputs.Any(i => i.Type == InputType.Text)
             ? AddOfflineRules(spec, texts, votes, fit, validGold!, validFoldCount)
             : new OfflineRulesOutcome(fit.Model, OfflineAugmentation.Write(Path.Combine(_staging, OfflineAugmentation.Folder), []), null, null);
         var labelModel = rules.Model;

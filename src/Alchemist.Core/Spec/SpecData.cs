@@ -13,7 +13,7 @@ public static class SpecData
 {
     /// <summary>The fields to read: the spec's text and number inputs, its label and id fields, and its class names.</summary>
     public static FieldMap FieldMap(TaskSpec spec) =>
-        new(spec.Inputs.Where(i => i.Type == InputType.Text).Select(i => i.Name).ToArray(), spec.Data.LabelField)
+        new(spec.Inputs.Where(i => i.Type is InputType.Text or InputType.Image).Select(i => i.Name).ToArray(), spec.Data.LabelField)
         {
             NumberFields = spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => i.Name).ToArray(),
             IdField = spec.Data.IdField,
@@ -235,7 +235,7 @@ public static class SpecData
     /// </summary>
     public static void RequireInputs(TaskSpec spec, string file, DataBatch rows)
     {
-        foreach (var input in spec.Inputs)
+        foreach (var input in spec.ProgramInputs)
         {
             var present = input.Type == InputType.Text ? rows.Texts.ContainsKey(input.Name) : rows.Numbers.ContainsKey(input.Name);
             if (!present && rows.Count > 0)
@@ -248,8 +248,46 @@ public static class SpecData
 
     private static IDataSource Open(TaskSpec spec, string relative, string key)
     {
-        var source = OpenAsLabeled(spec, relative, key);
+        var source = WithImageScores(spec, OpenAsLabeled(spec, relative, key));
         return ClassMapping.Of(spec) is { } mapping ? source.WithLabelsMapped(mapping.DataToSpec, spec.ClassNames) : source;
+    }
+
+    /// <summary>
+    /// The sources of the spec's data files (each once, before any split) whose image input the extractor scores: what
+    /// <c>alchemist extract</c> reads and writes a table for. Empty when the spec has no image input.
+    /// </summary>
+    public static IReadOnlyList<ImageScoresSource> ImageSources(TaskSpec spec)
+    {
+        if (spec.ImageInput is null)
+        {
+            return [];
+        }
+
+        var data = spec.Data;
+        var files = data.File is not null ? new[] { (data.File, "file") }
+            : new[] { (data.Train, SplitName.Train), (data.Valid, SplitName.Valid), (data.Test, SplitName.Test) }.Where(f => f.Item1 is not null).Select(f => (f.Item1!, f.Item2));
+        return files.Select(f => (ImageScoresSource)WithImageScores(spec, OpenAsLabeled(spec, f.Item1, f.Item2))).ToArray();
+    }
+
+    /// <summary>A data file's rows with its image input read as the extractor's scores (unchanged without an image input).</summary>
+    private static IDataSource WithImageScores(TaskSpec spec, IDataSource file)
+    {
+        if (spec.ImageInput is not { } image)
+        {
+            return file;
+        }
+
+        var folder = file is ImageFolderSource ? file.Path : Path.GetDirectoryName(file.Path)!;
+        var fields = spec.Extractor!.Concepts.Select(c => ExtractorSpec.ScoreField(c.Name)).ToArray();
+        if (fields.Length == 0)
+        {
+            throw spec.Error("extractor.concepts", "no concepts to score the images against: list the visual concepts that tell the classes apart (or let the LLM name them: `alchemist extract --concepts`)");
+        }
+
+        return new ImageScoresSource(file, image.Name, folder, ImageScores.TablePath(spec.ProjectDirectory, file, ImageScores.ExtractorKey(spec)), fields)
+        {
+            RejectUnreadable = spec.Inputs.Count == 1,
+        };
     }
 
     /// <summary>A data file read with its own labels (<see cref="DataSpec.Classes"/>, or the spec's classes).</summary>
@@ -258,6 +296,13 @@ public static class SpecData
         var dataClasses = spec.Data.Classes ?? spec.ClassNames;
         var classesKey = spec.Data.Classes is null ? "classes" : "data.classes";
         var path = spec.ResolvePath(relative);
+        if (spec.Data.Format == "images")
+        {
+            return Directory.Exists(path)
+                ? new ImageFolderSource(path, spec.ImageInput!.Name, dataClasses)
+                : throw spec.Error($"data.{key}", $"folder not found: {path} (an image folder has one subfolder of images per class)");
+        }
+
         if (!File.Exists(path))
         {
             throw spec.Error($"data.{key}", Directory.Exists(path) ? $"{path} is a folder; name the data file in it" : $"file not found: {path}");

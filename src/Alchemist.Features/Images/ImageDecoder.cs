@@ -53,7 +53,17 @@ public static class ImageDecoder
     /// </summary>
     public static ImageRead Read(string path, ImagePreprocessing preprocessing, Span<float> destination)
     {
-        byte[] bytes;
+        var read = ReadFile(path, out var bytes);
+        return bytes is null ? read : read with { Error = destination.IsEmpty ? Check(bytes) : Decode(bytes, preprocessing, destination) };
+    }
+
+    /// <summary>
+    /// Reads <paramref name="path"/>'s bytes (null when it cannot be read: the reason is in the result) and hashes them; the
+    /// bytes are not looked at.
+    /// </summary>
+    public static ImageRead ReadFile(string path, out byte[]? bytes)
+    {
+        bytes = null;
         try
         {
             var info = new FileInfo(path);
@@ -74,8 +84,7 @@ public static class ImageDecoder
             return new ImageRead(null, $"cannot be read: {e.Message}");
         }
 
-        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        return new ImageRead(hash, destination.IsEmpty ? Check(bytes) : Decode(bytes, preprocessing, destination));
+        return new ImageRead(Convert.ToHexStringLower(SHA256.HashData(bytes)), null);
     }
 
     /// <summary>Decodes image bytes into <paramref name="destination"/>; the reason they cannot be used, or null.</summary>
