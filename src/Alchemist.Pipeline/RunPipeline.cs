@@ -69,6 +69,7 @@ public sealed class RunPipeline
         var root = spec.ProjectDirectory;
         using var projectLock = ProjectLock.Acquire(root);
         RecoverOutputs(root);
+        ExtractImages(spec);
         var programsFolder = Path.Combine(root, ProjectApply.ProgramsFolder);
         LoadedData? data = null;
         string? synthesizer = null;
@@ -131,6 +132,31 @@ public sealed class RunPipeline
     {
         _warnings.Add(message);
         Step("warning: " + message);
+    }
+
+    /// <summary>
+    /// Scores the images of a spec with an image input where their scores are missing or stale (the extractor, the concepts
+    /// or an image changed), and warns of every image that could not be read: its scores are NaN, and with no other input
+    /// every program abstains on its row.
+    /// </summary>
+    private void ExtractImages(TaskSpec spec)
+    {
+        if (spec.ImageInput is null)
+        {
+            return;
+        }
+
+        Step("image scores: checking");
+        var result = Features.ImageExtraction.Run(spec, Log, cancel: _cancellation);
+        var encoded = result.Files.Where(f => !f.Current).ToList();
+        Step(encoded.Count == 0
+            ? $"image scores: current for {result.Files.Sum(f => f.Rows):N0} images and {spec.Extractor!.Concepts.Count} concepts"
+            : $"image scores: {result.Files.Sum(f => f.Rows):N0} images x {spec.Extractor!.Concepts.Count} concepts ({result.Encoded:N0} encoded, {encoded.Sum(f => f.Cached):N0} from the cache)");
+        var problems = result.Problems.ToList();
+        if (problems.Count > 0)
+        {
+            Warn($"{problems.Count:N0} image{(problems.Count == 1 ? "" : "s")} could not be read and score NaN{(spec.Inputs.Count == 1 ? " (every program abstains on their rows)" : "")}: {string.Join("; ", problems.Take(3))}{(problems.Count > 3 ? "; ..." : "")}");
+        }
     }
 
     private LoadedData LoadData(TaskSpec spec)
@@ -395,7 +421,7 @@ public sealed class RunPipeline
                 ? LabelAnalysis.Analyze(every, null, labelModel.EstimatedAccuracies)
                 : LabelAnalysis.Analyze(kv.Value, GoldOf(dataset.Split(kv.Key)), labelModel.EstimatedAccuracies));
         _streamedTrain?.MoveVotesToDisk(FinalRule.TrainVotesPath(_staging));
-        var figures = FinalFigures.Of(dataset, spec.Evaluation.Metric, final, labelModelProbabilities, endModel.Predictions, endModel.BaselinePredictions);
+        var figures = FinalFigures.Of(dataset, spec.Evaluation.Metric, final, labelModelProbabilities, endModel.Predictions, endModel.BaselinePredictions, dataset.Test is { } testSplit ? SpecData.Groups(spec, testSplit.Rows) : null);
         CheckFinalLabels(dataset, analyses.Values, final, figures);
         return new RunArtifacts
         {
@@ -456,7 +482,7 @@ public sealed class RunPipeline
         }
 
         var balance = ClassBalance.FromGold(validGold, dataset.Classes);
-        var auto = LabelModelCatalog.CreateAuto(votes[SplitName.Valid], validGold, spec.Evaluation.Metric, classNames: dataset.ClassNames);
+        var auto = LabelModelCatalog.CreateAuto(votes[SplitName.Valid], validGold, spec.Evaluation.Metric, classNames: dataset.ClassNames, validGroups: dataset.Valid is { } valid ? SpecData.Groups(spec, valid.Rows) : null);
         auto.Fit(votes[SplitName.Train], balance);
         if (auto.Warning is { } warning)
         {
@@ -523,7 +549,7 @@ public sealed class RunPipeline
         FinalChoice.Choice? choice = null;
         if (labelModelValid is not null)
         {
-            choice = FinalChoice.Choose(labelModelValid, endModel.ValidOutOfSample!, endModel.BaselineValidOutOfSample, validCoveredOutOfSample, dataset.Valid!.Rows.Labels, classes, spec.Evaluation.Metric, dataset.ClassNames);
+            choice = FinalChoice.Choose(labelModelValid, endModel.ValidOutOfSample!, endModel.BaselineValidOutOfSample, validCoveredOutOfSample, dataset.Valid!.Rows.Labels, classes, spec.Evaluation.Metric, dataset.ClassNames, SpecData.Groups(spec, dataset.Valid.Rows));
             Step($"final labels: {choice.Describe()} (label model where programs voted, end model elsewhere; temperatures {choice.LabelModelTemperature:0.00} / {choice.EndModelTemperature:0.00}; " +
                 $"valid accuracy / macro-F1 / log-loss by label-model weight: {string.Join(", ", choice.Scores.Select((s, k) => $"w={s.Weight:0.00} {s.ValidAccuracy:0.000}/{choice.Scored[k].Valid.MacroF1:0.000}/{s.ValidLogLoss:0.000}"))}" +
                 $"{(choice.DevOnly is { } d ? $", dev-only baseline {d.ValidAccuracy:0.000}/{choice.Scored[^1].Valid.MacroF1:0.000}/{d.ValidLogLoss:0.000}" : "")}; ranked by {choice.Metric.DisplayName()}: {choice.Reason})");
@@ -649,6 +675,14 @@ public sealed class RunPipeline
             MajorityClassTestAccuracy = Round(figures.MajorityClassTest?.Accuracy),
             MajorityClassTestMacroF1 = Round(figures.MajorityClassTest?.MacroF1),
             FinalTestPerClass = figures.FinalTestPerClass(spec.ClassNames),
+            WorstGroup = figures.FinalTestGroups?.Worst?.Group,
+            FinalTestWorstGroupAccuracy = Round(figures.FinalTestGroups?.Worst?.Accuracy),
+            LabelModelTestWorstGroupAccuracy = Round(figures.LabelModelTestGroups?.Worst?.Accuracy),
+            EndModelTestWorstGroupAccuracy = Round(figures.EndModelTestGroups?.Worst?.Accuracy),
+            DevOnlyBaselineTestWorstGroupAccuracy = Round(figures.DevOnlyTestGroups?.Worst?.Accuracy),
+            FinalTestPerGroup = figures.FinalTestGroups is { } groups
+                ? [.. groups.Groups.Select(g => new GroupFiguresRow(g.Group, g.Rows, Math.Round(g.Accuracy, 4), Round(figures.DevOnlyTestGroups?.Groups.FirstOrDefault(d => d.Group == g.Group)?.Accuracy)))]
+                : [],
             FinalVersusDevOnly = figures.VersusDevOnly,
             Warnings = artifacts.Warnings,
             LlmCalls = ledger.Calls,

@@ -13,13 +13,20 @@ public static class SpecData
 {
     /// <summary>The fields to read: the spec's text and number inputs, its label and id fields, and its class names.</summary>
     public static FieldMap FieldMap(TaskSpec spec) =>
-        new(spec.Inputs.Where(i => i.Type is InputType.Text or InputType.Image).Select(i => i.Name).ToArray(), spec.Data.LabelField)
+        new(spec.Inputs.Where(i => i.Type is InputType.Text or InputType.Image).Select(i => i.Name).Concat(spec.Data.GroupField is { } group ? [group] : []).ToArray(), spec.Data.LabelField)
         {
             NumberFields = spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => i.Name).ToArray(),
             IdField = spec.Data.IdField,
             ClassNames = spec.Data.Classes ?? spec.ClassNames,
             ReplaceInvalidUtf8 = spec.Data.InvalidUtf8 == InvalidUtf8.Replace,
         };
+
+    /// <summary>
+    /// Each row's group (<c>data.group_field</c>) in <paramref name="rows"/>; null when the spec has no group field or the
+    /// rows lack it.
+    /// </summary>
+    public static IReadOnlyList<string>? Groups(TaskSpec spec, DataBatch rows) =>
+        spec.Data.GroupField is { } field && rows.Texts.TryGetValue(field, out var groups) ? groups : null;
 
     /// <summary>
     /// Streaming sources for train and, where the spec has them, valid and test. With one file the rows are divided by the

@@ -213,6 +213,7 @@ public static partial class SpecReader
             Split = split,
             LabelField = map.OptionalString("label_field"),
             IdField = map.OptionalString("id_field"),
+            GroupField = map.OptionalString("group_field"),
             Classes = StringList(map, "classes"),
             InvalidUtf8 = map.OptionalString("invalid_utf8") switch
             {
@@ -258,6 +259,11 @@ public static partial class SpecReader
             {
                 throw map.Error(key, $"'{path}' looks like {implied} but data.format is {data.Format}; every file of a project has the one format");
             }
+        }
+
+        if (data.GroupField is not null && data.Format is "wrench" or "images")
+        {
+            throw map.Error("group_field", $"{data.Format} data have no group column; groups come from a CSV, JSONL or Parquet field");
         }
 
         if (data.Format == "wrench" && data.LabelField is not null && data.LabelField != "label")
@@ -541,6 +547,16 @@ public static partial class SpecReader
         if (spec.Data.Format == "images" && spec.Inputs.Count > 1)
         {
             throw spec.Error("inputs", "an image folder has only the images; its spec has one input, of type image");
+        }
+
+        if (spec.Data.GroupField is { } group && spec.Inputs.Any(i => i.Name == group))
+        {
+            throw spec.Error("data.group_field", $"'{group}' is an input; a group is what programs must not lean on, so it cannot also be one");
+        }
+
+        if (spec.Evaluation.Metric == EvaluationMetric.WorstGroup && spec.Data.GroupField is null)
+        {
+            throw spec.Error("evaluation.metric", "worst_group needs data.group_field: the column that says each row's group");
         }
 
         foreach (var concept in spec.Extractor?.Concepts ?? [])

@@ -114,6 +114,7 @@ public static class SpecWriter
             ("file", data.File),
             ("label_field", data.LabelField),
             ("id_field", data.IdField),
+            ("group_field", data.GroupField),
             ("invalid_utf8", data.InvalidUtf8 == InvalidUtf8.Replace ? "replace" : null),
             ("max_field_chars", data.MaxFieldChars == FieldLimit.DefaultMaxChars ? null : Number(data.MaxFieldChars)),
             ("oversized_fields", data.OversizedFields == OversizedFieldPolicy.Reject ? "reject" : null));

@@ -191,6 +191,13 @@ public sealed record DataSpec
     public string? IdField { get; init; }
 
     /// <summary>
+    /// Column or property with each row's group (<c>data.group_field</c>), such as a photo's background: programs never read
+    /// it; the report, summary.json and <c>--json</c> give accuracy per group and the worst group's, and
+    /// <c>evaluation.metric: worst_group</c> ranks the choices on valid by it. Null when the data have no groups.
+    /// </summary>
+    public string? GroupField { get; init; }
+
+    /// <summary>
     /// What invalid UTF-8 in a data file does (<c>data.invalid_utf8</c>): an error naming the file and line (the default), or
     /// each invalid sequence read as U+FFFD, with the lines counted in the run's warnings and report.
     /// </summary>
