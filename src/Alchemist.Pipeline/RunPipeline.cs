@@ -69,7 +69,7 @@ public sealed class RunPipeline
         var root = spec.ProjectDirectory;
         using var projectLock = ProjectLock.Acquire(root);
         RecoverOutputs(root);
-        ExtractImages(spec);
+        spec = await ExtractImagesAsync(spec).ConfigureAwait(false);
         var programsFolder = Path.Combine(root, ProjectApply.ProgramsFolder);
         LoadedData? data = null;
         string? synthesizer = null;
@@ -139,11 +139,22 @@ public sealed class RunPipeline
     /// or an image changed), and warns of every image that could not be read: its scores are NaN, and with no other input
     /// every program abstains on its row.
     /// </summary>
-    private void ExtractImages(TaskSpec spec)
+    private async Task<TaskSpec> ExtractImagesAsync(TaskSpec spec)
     {
         if (spec.ImageInput is null)
         {
-            return;
+            return spec;
+        }
+
+        if (spec.Extractor!.Concepts.Count == 0)
+        {
+            if (spec.Llm.Provider == LlmProvider.Offline)
+            {
+                throw spec.Error("extractor.concepts", "no concepts to score the images against: list the visual concepts that tell the classes apart, or set llm.provider so that the LLM names them");
+            }
+
+            Step("concepts: asking the LLM for the visual concepts that tell the classes apart");
+            spec = await ConceptSynthesis.AskAsync(spec, Log, _cancellation).ConfigureAwait(false);
         }
 
         Step("image scores: checking");
@@ -157,6 +168,32 @@ public sealed class RunPipeline
         {
             Warn($"{problems.Count:N0} image{(problems.Count == 1 ? "" : "s")} could not be read and score NaN{(spec.Inputs.Count == 1 ? " (every program abstains on their rows)" : "")}: {string.Join("; ", problems.Take(3))}{(problems.Count > 3 ? "; ..." : "")}");
         }
+
+        return spec with { Extractor = spec.Extractor with { ScoreRanges = ScoreRanges(spec) } };
+    }
+
+    /// <summary>Each score field's range on valid (5th percentile, median, 95th percentile), which prompts show beside it.</summary>
+    private static Dictionary<string, string> ScoreRanges(TaskSpec spec)
+    {
+        var ranges = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (SpecData.OpenSources(spec).Valid is not { } valid)
+        {
+            return ranges;
+        }
+
+        var rows = valid.ReadAll();
+        foreach (var concept in spec.Extractor!.Concepts)
+        {
+            var field = ExtractorSpec.ScoreField(concept.Name);
+            var values = rows.Number(field).Where(v => !double.IsNaN(v)).Order().ToArray();
+            if (values.Length > 0)
+            {
+                double At(double q) => values[(int)Math.Round(q * (values.Length - 1))];
+                ranges[field] = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"on valid: 5th percentile {At(0.05):0.0}, median {At(0.5):0.0}, 95th percentile {At(0.95):0.0}");
+            }
+        }
+
+        return ranges;
     }
 
     private LoadedData LoadData(TaskSpec spec)

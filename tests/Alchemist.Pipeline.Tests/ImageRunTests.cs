@@ -1,3 +1,5 @@
+using Alchemist.Spec;
+using Alchemist.Synthesis;
 using Alchemist.Tests;
 using Xunit;
 
@@ -53,5 +55,62 @@ public sealed class ImageRunTests : IDisposable
         var again = new StringWriter();
         await new RunPipeline(again) { Force = true }.RunAsync(project, TestContext.Current.CancellationToken);
         Assert.Contains("image scores: current for 500 images and 4 concepts", again.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_the_exchange_provider_the_LLM_names_the_concepts_then_writes_programs_over_their_scores()
+    {
+        var project = CopyExample();
+        var specFile = Path.Combine(project, TaskSpec.FileName);
+        var yaml = File.ReadAllText(specFile);
+        yaml = yaml[..yaml.IndexOf("  concepts:", StringComparison.Ordinal)]
+            + "synthesis:\n  programs: 3\n  follow_up_calls: 0\nllm:\n  provider: exchange\n  model: claude-sonnet-4-5\nevaluation:\n  metric: worst_group\n";
+        File.WriteAllText(specFile, yaml);
+        Assert.Empty(SpecReader.Load(project).Extractor!.Concepts);
+        var exchange = Path.Combine(project, ".alchemist", "exchange");
+        var ct = TestContext.Current.CancellationToken;
+
+        // First run: the concepts prompt waits for its reply.
+        var pending = await Assert.ThrowsAnyAsync<SynthesisException>(() => new RunPipeline(new StringWriter()).RunAsync(project, ct));
+        Assert.Contains("concepts: waiting for a reply", pending.Message, StringComparison.Ordinal);
+        var conceptsPrompt = Assert.Single(Directory.GetFiles(exchange, "concepts.*.prompt.md"));
+        var promptText = File.ReadAllText(conceptsPrompt);
+        Assert.Contains("- RIPE: the skin is red or orange", promptText, StringComparison.Ordinal);
+        Assert.Contains("Name up to 8 visual concepts", promptText, StringComparison.Ordinal);
+        File.WriteAllText(conceptsPrompt.Replace(".prompt.md", ".reply.md", StringComparison.Ordinal),
+            "Here are concepts that separate ripe from unripe fruit:\n\n- red_skin: red\n- **green_skin**: green\n- orange: orange\n- yellow: yellow\n");
+
+        // Second run: the concepts go into the spec, the images are scored, and the program prompts wait.
+        var log = new StringWriter();
+        var waiting = await Assert.ThrowsAnyAsync<UserError>(() => new RunPipeline(log).RunAsync(project, ct));
+        Assert.Contains("waiting for 3 reply file(s)", waiting.Message, StringComparison.Ordinal);
+        var spec = SpecReader.Load(project);
+        Assert.Equal(["red_skin", "green_skin", "orange", "yellow"], spec.Extractor!.Concepts.Select(c => c.Name));
+        Assert.Equal("red", spec.Extractor.Concepts[0].Description);
+        Assert.Contains("image scores: 500 images x 4 concepts", log.ToString(), StringComparison.Ordinal);
+        var programPrompts = Directory.GetFiles(exchange, "*.prompt.md").Where(f => !Path.GetFileName(f).StartsWith("concepts.", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(3, programPrompts.Length);
+        var programPrompt = File.ReadAllText(programPrompts[0]);
+        Assert.Contains("Red_skin_score", programPrompt, StringComparison.Ordinal);
+        Assert.Contains("on valid: 5th percentile", programPrompt, StringComparison.Ordinal);
+        string[] programs =
+        [
+            "public static int Label(Row row) => row.Red_skin_score > row.Green_skin_score + 1 ? 0 : -1;",
+            "public static int Label(Row row) => row.Green_skin_score > row.Red_skin_score + 1 ? 1 : -1;",
+            "public static int Label(Row row) => row.Orange_score > row.Yellow_score + 1 ? 0 : row.Yellow_score > row.Orange_score + 3 ? 1 : -1;",
+        ];
+        for (var i = 0; i < programPrompts.Length; i++)
+        {
+            File.WriteAllText(programPrompts[i].Replace(".prompt.md", ".reply.md", StringComparison.Ordinal), $"```csharp\n{programs[i]}\n```\n");
+        }
+
+        // Third run: the programs are checked, written and applied; the run ends with its figures per group.
+        var summary = await new RunPipeline(new StringWriter()).RunAsync(project, ct);
+
+        Assert.StartsWith("llm exchange", summary.Synthesizer, StringComparison.Ordinal);
+        Assert.Equal(3, summary.Programs);
+        Assert.Equal(4, summary.FinalTestPerGroup.Count);
+        Assert.True(summary.FinalTestAccuracy > 0.75, $"final test accuracy {summary.FinalTestAccuracy}");
+        Assert.Single(File.ReadAllLines(Path.Combine(project, ".alchemist", "ledger.jsonl")), line => line.Contains("\"concepts\"", StringComparison.Ordinal));
     }
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Alchemist.Data;
 using Alchemist.Features;
 using Alchemist.Spec;
+using Alchemist.Synthesis.Engine;
 
 namespace Alchemist.Cli.Commands;
 
@@ -18,17 +19,17 @@ internal static class ExtractCommand
         var project = new Argument<DirectoryInfo>("project") { Description = "The project folder (with alchemist.yaml, an image input and an extractor)." };
         var force = new Option<bool>("--force") { Description = "Score every data file again, even where its scores are current (image embeddings still come from the cache)." };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary (per data file: images, encoded, cached, seconds, unreadable images) instead of lines." };
-        var command = new Command("extract", "Score the project's images against its concepts with the extractor's model (CLIP-style), writing the NAME_score fields programs read.")
+        var command = new Command("extract", "Score the project's images against its concepts with the extractor's model (CLIP-style), writing the NAME_score fields programs read; with no concepts in the spec and an LLM set, the LLM names them first.")
         {
             project,
             force,
             json,
         };
-        command.SetAction((result, cancel) => Task.FromResult(Run(result.GetValue(project)!, result.GetValue(force), result.GetValue(json), cancel)));
+        command.SetAction((result, cancel) => RunAsync(result.GetValue(project)!, result.GetValue(force), result.GetValue(json), cancel));
         return command;
     }
 
-    private static int Run(DirectoryInfo projectFolder, bool force, bool json, CancellationToken cancel)
+    private static async Task<int> RunAsync(DirectoryInfo projectFolder, bool force, bool json, CancellationToken cancel)
     {
         var spec = SpecReader.Load(projectFolder.FullName);
         if (spec.ImageInput is null)
@@ -37,6 +38,12 @@ internal static class ExtractCommand
         }
 
         using var projectLock = ProjectLock.Acquire(spec.ProjectDirectory);
+        if (spec.Extractor!.Concepts.Count == 0 && spec.Llm.Provider != LlmProvider.Offline)
+        {
+            // The LLM names the concepts (through the project's cache, ledger and exchange) and they are written into the spec.
+            spec = await ConceptSynthesis.AskAsync(spec, Console.Error.WriteLine, cancel).ConfigureAwait(false);
+        }
+
         var result = ImageExtraction.Run(spec, json ? null : Console.Error.WriteLine, force, cancel);
         if (json)
         {

@@ -288,7 +288,7 @@ public static class SpecData
         var fields = spec.Extractor!.Concepts.Select(c => ExtractorSpec.ScoreField(c.Name)).ToArray();
         if (fields.Length == 0)
         {
-            throw spec.Error("extractor.concepts", "no concepts to score the images against: list the visual concepts that tell the classes apart (or let the LLM name them: `alchemist extract --concepts`)");
+            throw spec.Error("extractor.concepts", "no concepts to score the images against: list the visual concepts that tell the classes apart (or set llm.provider, and `alchemist extract` or `run` asks the LLM to name them)");
         }
 
         return new ImageScoresSource(file, image.Name, folder, ImageScores.TablePath(spec.ProjectDirectory, file, ImageScores.ExtractorKey(spec)), fields)

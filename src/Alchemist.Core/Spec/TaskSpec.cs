@@ -66,7 +66,8 @@ public sealed record TaskSpec
             : (Extractor?.Concepts ?? []).Select(c => new InputField(
                 ExtractorSpec.ScoreField(c.Name),
                 InputType.Number,
-                $"how well image '{input.Name}' matches \"{Extractor!.PromptOf(c)}\" (CLIP-style cosine similarity x {Extractor.LogitScale.ToString(System.Globalization.CultureInfo.InvariantCulture)}; NaN when the image could not be read)")))
+                $"how well image '{input.Name}' matches \"{Extractor!.PromptOf(c)}\" (CLIP-style cosine similarity x {Extractor.LogitScale.ToString(System.Globalization.CultureInfo.InvariantCulture)}; NaN when the image could not be read)"
+                + (Extractor.ScoreRanges.TryGetValue(ExtractorSpec.ScoreField(c.Name), out var range) ? "; " + range : string.Empty))))
         .ToArray();
 
     /// <summary>The spec's image input, if it has one (a spec has at most one).</summary>
@@ -532,6 +533,12 @@ public sealed record ExtractorSpec
     /// <c>NAME_score</c> for programs; written by the LLM's concept step or by a person, and edited freely.
     /// </summary>
     public IReadOnlyList<ConceptSpec> Concepts { get; init; } = [];
+
+    /// <summary>
+    /// Each score field's range on the valid split, in words (the run fills it in after extracting; never in the spec file):
+    /// prompts show it beside the field, so that the LLM's thresholds are on the scores' own scale.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ScoreRanges { get; init; } = new Dictionary<string, string>();
 
     /// <summary>The number field that holds an image's score against the concept <paramref name="concept"/>.</summary>
     public static string ScoreField(string concept) => concept + "_score";
