@@ -37,8 +37,8 @@ public sealed class ImageRunTests : IDisposable
         var summary = await new RunPipeline(log).RunAsync(project, TestContext.Current.CancellationToken);
 
         var text = log.ToString();
-        Assert.Contains("image scores: 500 images x 4 concepts (500 encoded, 0 from the cache)", text, StringComparison.Ordinal);
-        Assert.Contains("threshold programs over red_score, orange_score, green_score, yellow_score", text, StringComparison.Ordinal);
+        Assert.Contains("image scores: 540 images x 4 concepts (540 encoded, 0 from the cache)", text, StringComparison.Ordinal);
+        Assert.Contains("threshold programs over red_minus_orange, red_minus_green, red_minus_yellow, orange_minus_green, orange_minus_yellow, green_minus_yellow)", text, StringComparison.Ordinal);
         Assert.True(summary.Programs >= 2, $"{summary.Programs} programs");
         Assert.Equal("worst_group", summary.Metric);
         Assert.Equal(["ripe on leaves", "ripe on table", "unripe on leaves", "unripe on table"], summary.FinalTestPerGroup.Select(g => g.Group));
@@ -54,7 +54,7 @@ public sealed class ImageRunTests : IDisposable
         // The scores are current: a second run extracts nothing.
         var again = new StringWriter();
         await new RunPipeline(again) { Force = true }.RunAsync(project, TestContext.Current.CancellationToken);
-        Assert.Contains("image scores: current for 500 images and 4 concepts", again.ToString(), StringComparison.Ordinal);
+        Assert.Contains("image scores: current for 540 images and 4 concepts", again.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -87,7 +87,7 @@ public sealed class ImageRunTests : IDisposable
         var spec = SpecReader.Load(project);
         Assert.Equal(["red_skin", "green_skin", "orange", "yellow"], spec.Extractor!.Concepts.Select(c => c.Name));
         Assert.Equal("red", spec.Extractor.Concepts[0].Description);
-        Assert.Contains("image scores: 500 images x 4 concepts", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("image scores: 540 images x 4 concepts", log.ToString(), StringComparison.Ordinal);
         var programPrompts = Directory.GetFiles(exchange, "*.prompt.md").Where(f => !Path.GetFileName(f).StartsWith("concepts.", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(3, programPrompts.Length);
         var programPrompt = File.ReadAllText(programPrompts[0]);

@@ -55,10 +55,15 @@ public static class ThresholdSynthesizer
     /// <param name="options">
     /// Strictness, least support, prior weight and most programs, as for text rules; null takes the defaults.
     /// </param>
+    /// <param name="groups">
+    /// Each sample row's group (<c>data.group_field</c>, under <c>evaluation.metric: worst_group</c>), or null. Given, rules
+    /// are ranked first by the share of its rows they vote wrong in the group where that share is highest, so that of two
+    /// rules firing on nearly the same rows the one that holds in every group stays.
+    /// </param>
     /// <exception cref="ArgumentException">
     /// The counts of columns and names differ, a column has another length than the labels, or a label is not a class index.
     /// </exception>
-    public static IReadOnlyList<ThresholdProgram> Synthesize(IReadOnlyList<double[]> features, IReadOnlyList<string> featureNames, IReadOnlyList<int> labels, IReadOnlyList<string> classNames, IReadOnlyList<string>? memberNames = null, OfflineSynthesisOptions? options = null)
+    public static IReadOnlyList<ThresholdProgram> Synthesize(IReadOnlyList<double[]> features, IReadOnlyList<string> featureNames, IReadOnlyList<int> labels, IReadOnlyList<string> classNames, IReadOnlyList<string>? memberNames = null, OfflineSynthesisOptions? options = null, IReadOnlyList<string>? groups = null)
     {
         options ??= new OfflineSynthesisOptions();
         memberNames ??= featureNames;
@@ -113,8 +118,20 @@ public static class ThresholdSynthesizer
             }
         }
 
+        double WorstGroupMisfire(ThresholdRule rule)
+        {
+            if (groups is null || groups.Count != rows)
+            {
+                return 0;
+            }
+
+            var values = features[rule.FeatureIndex];
+            return Enumerable.Range(0, rows).GroupBy(r => groups[r], StringComparer.Ordinal)
+                .Max(g => g.Count(r => rule.FiresOn(values[r]) && labels[r] != rule.Class) / (double)g.Count());
+        }
+
         var kept = new List<(ThresholdRule Rule, bool[] Fired)>();
-        foreach (var rule in candidates.OrderByDescending(r => r.Correct).ThenByDescending(r => r.Precision).ThenBy(r => r.FeatureIndex).ThenBy(r => r.Class).ThenBy(r => r.Direction))
+        foreach (var rule in candidates.OrderBy(WorstGroupMisfire).ThenByDescending(r => r.Correct).ThenByDescending(r => r.Precision).ThenBy(r => r.FeatureIndex).ThenBy(r => r.Class).ThenBy(r => r.Direction))
         {
             var fired = features[rule.FeatureIndex].Select(rule.FiresOn).ToArray();
             if (kept.Count < options.MaxPrograms && !kept.Any(k => k.Rule.Class == rule.Class && Jaccard(k.Fired, fired) >= MaxOverlap))

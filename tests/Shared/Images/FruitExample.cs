@@ -18,7 +18,7 @@ public static class FruitExample
     public static readonly IReadOnlyList<(string Split, int Rows, double Shortcut)> Splits =
     [
         ("train", 320, 0.8),
-        ("valid", 60, 0.8),
+        ("valid", 100, 0.8),
         ("test", 120, 0.5),
     ];
 
@@ -48,7 +48,7 @@ public static class FruitExample
     {
         const int size = 32;
         // Ripeness runs from 0 (green) to 1 (red); ripe fruit mostly above the middle, unripe below, some across it.
-        var ripeness = Math.Clamp(ripe ? 0.72 + (0.18 * Gaussian(random)) : 0.28 + (0.18 * Gaussian(random)), 0, 1);
+        var ripeness = Math.Clamp(ripe ? 0.72 + (0.15 * Gaussian(random)) : 0.28 + (0.15 * Gaussian(random)), 0, 1);
         var fruit = ripeness > 0.5
             ? Mix(new Rgb24(235, 150, 35), new Rgb24(215, 35, 30), (ripeness - 0.5) * 2)
             : Mix(new Rgb24(70, 165, 45), new Rgb24(190, 195, 45), ripeness * 2);
