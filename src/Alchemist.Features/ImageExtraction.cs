@@ -85,6 +85,24 @@ public static class ImageExtraction
         return new ExtractionResult(files);
     }
 
+    /// <summary>
+    /// Scores one file's images where its table is missing or stale (a new file to label, read through
+    /// <see cref="SpecData.WithImageScores"/>); what it did, or null when the scores were current.
+    /// </summary>
+    public static ExtractedFile? Ensure(TaskSpec spec, ImageScoresSource source, Action<string>? log = null, CancellationToken cancel = default)
+    {
+        if (IsCurrent(source))
+        {
+            return null;
+        }
+
+        using var model = Open(spec);
+        var extractor = spec.Extractor!;
+        var concepts = model.EmbedTexts([.. extractor.Concepts.Select(extractor.PromptOf)]);
+        var cache = EmbeddingCache.Open(Path.Combine(spec.ProjectDirectory, ProjectLayout.StateFolderName, "cache", "images"), model.ImageKey, model.Dimensions);
+        return Extract(source, model, cache, concepts, (float)extractor.LogitScale, extractor.BatchSize, log, cancel);
+    }
+
     /// <summary>Opens the spec's CLIP-style extractor on ONNX Runtime.</summary>
     /// <exception cref="SpecException">A model file is missing or not what it should be; the message names its key.</exception>
     public static OnnxClipModel Open(TaskSpec spec)

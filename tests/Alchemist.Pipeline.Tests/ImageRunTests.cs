@@ -55,6 +55,21 @@ public sealed class ImageRunTests : IDisposable
         var again = new StringWriter();
         await new RunPipeline(again) { Force = true }.RunAsync(project, TestContext.Current.CancellationToken);
         Assert.Contains("image scores: current for 540 images and 4 concepts", again.ToString(), StringComparison.Ordinal);
+
+        // New images are labeled as the run labeled its own: scored first (a missing one abstains), then the final rule.
+        var fresh = Path.Combine(_root, "new");
+        Directory.CreateDirectory(fresh);
+        File.Copy(Path.Combine(project, "data", "images", "test", "000.png"), Path.Combine(fresh, "a.png")); // ripe
+        File.Copy(Path.Combine(project, "data", "images", "test", "003.png"), Path.Combine(fresh, "b.png")); // unripe
+        File.WriteAllText(Path.Combine(fresh, "rows.csv"), "id,image\nx,a.png\ny,b.png\nz,gone.png\n");
+        var spec = Spec.SpecReader.Load(project);
+        using var predictor = Predictor.OpenFinalRule(spec);
+        using var output = new MemoryStream();
+        Assert.Equal(3, predictor.Write(Predictor.OpenRows(spec, Path.Combine(fresh, "rows.csv")), output, LabelFileFormat.Csv, cancellation: TestContext.Current.CancellationToken));
+        var lines = System.Text.Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("x,RIPE,", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith("y,UNRIPE,", lines[2], StringComparison.Ordinal);
+        Assert.StartsWith("z,", lines[3], StringComparison.Ordinal);
     }
 
     [Fact]

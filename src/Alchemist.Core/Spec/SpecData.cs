@@ -276,8 +276,12 @@ public static class SpecData
         return files.Select(f => (ImageScoresSource)WithImageScores(spec, OpenAsLabeled(spec, f.Item1, f.Item2))).ToArray();
     }
 
-    /// <summary>A data file's rows with its image input read as the extractor's scores (unchanged without an image input).</summary>
-    private static IDataSource WithImageScores(TaskSpec spec, IDataSource file)
+    /// <summary>
+    /// A data file's rows (a file of the spec's or a new one, before any split) with its image input read as the extractor's
+    /// scores, from the file's table in the project (unchanged without an image input); the image paths are relative to the
+    /// file's folder, or to the folder itself for an <see cref="ImageFolderSource"/>.
+    /// </summary>
+    public static IDataSource WithImageScores(TaskSpec spec, IDataSource file)
     {
         if (spec.ImageInput is not { } image)
         {
