@@ -68,7 +68,7 @@ public static class ImageExtraction
         foreach (var source in pending)
         {
             cancel.ThrowIfCancellationRequested();
-            var file = Extract(source, model, cache, concepts, (float)extractor.LogitScale, extractor.BatchSize, log, cancel);
+            var file = Extract(source, model, cache, concepts, (float)extractor.LogitScale, extractor.BatchSize, extractor.EndModelEmbeddings, log, cancel);
             files.Add(file);
             log?.Invoke($"extract: {Path.GetFileName(source.Path)}: {file.Rows} images, {file.Encoded} encoded, {file.Cached} from the cache, {file.Problems.Count} unreadable, {file.Seconds:F1} s");
             foreach (var problem in file.Problems.Take(5))
@@ -100,7 +100,7 @@ public static class ImageExtraction
         var extractor = spec.Extractor!;
         var concepts = model.EmbedTexts([.. extractor.Concepts.Select(extractor.PromptOf)]);
         var cache = EmbeddingCache.Open(Path.Combine(spec.ProjectDirectory, ProjectLayout.StateFolderName, "cache", "images"), model.ImageKey, model.Dimensions);
-        return Extract(source, model, cache, concepts, (float)extractor.LogitScale, extractor.BatchSize, log, cancel);
+        return Extract(source, model, cache, concepts, (float)extractor.LogitScale, extractor.BatchSize, extractor.EndModelEmbeddings, log, cancel);
     }
 
     /// <summary>Opens the spec's CLIP-style extractor on ONNX Runtime.</summary>
@@ -153,7 +153,7 @@ public static class ImageExtraction
         return rows == table.Rows;
     }
 
-    private static ExtractedFile Extract(ImageScoresSource source, IFeatureExtractor model, EmbeddingCache cache, float[] concepts, float scale, int batchSize, Action<string>? log, CancellationToken cancel)
+    private static ExtractedFile Extract(ImageScoresSource source, IFeatureExtractor model, EmbeddingCache cache, float[] concepts, float scale, int batchSize, bool keepEmbeddings, Action<string>? log, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var rows = new List<(string Id, string Path)>();
@@ -169,6 +169,12 @@ public static class ImageExtraction
         var fields = source.ScoreFields;
         var conceptCount = fields.Count;
         var table = new ImageScoreTable(fields, rows.Count);
+        if (keepEmbeddings)
+        {
+            table.Embeddings = new float[rows.Count * model.Dimensions];
+            Array.Fill(table.Embeddings, float.NaN);
+        }
+
         var preprocessing = model.Preprocessing;
         var dimensions = model.Dimensions;
         var encoded = 0;
@@ -237,6 +243,11 @@ public static class ImageExtraction
                 }
 
                 var embedding = embeddings[k];
+                if (table.Embeddings is { } kept)
+                {
+                    embedding.CopyTo(kept, row * dimensions);
+                }
+
                 for (var f = 0; f < conceptCount; f++)
                 {
                     table.Scores[(row * conceptCount) + f] = scale * System.Numerics.Tensors.TensorPrimitives.Dot(embedding.AsSpan(), concepts.AsSpan(f * dimensions, dimensions));

@@ -152,4 +152,26 @@ public sealed class ImageExtractionTests : IDisposable
         var error = Assert.Throws<DataFormatException>(() => Extract(spec));
         Assert.Contains("subfolder 'green' is not a class", error.Message);
     }
+
+    [Fact]
+    public void With_end_model_embeddings_every_row_carries_its_unit_length_embedding_beside_the_scores()
+    {
+        var spec = ImageProjects.RedBlue(_folder, perClass: 3);
+        spec = spec with { Extractor = spec.Extractor! with { EndModelEmbeddings = true } };
+        File.Delete(Path.Combine(_folder, "data", "images", "train-001.png"));
+
+        Extract(spec);
+
+        var train = SpecData.LoadDataset(spec).Train.Rows;
+        var columns = Enumerable.Range(0, 4).Select(k => train.Number(ExtractorSpec.EmbeddingPrefix + k)).ToArray();
+        Assert.False(train.Numbers.ContainsKey(ExtractorSpec.EmbeddingPrefix + 4));
+        Assert.Equal(1.0, Math.Sqrt(columns.Sum(c => c[0] * c[0])), 4);
+        Assert.All(columns, c => Assert.True(double.IsNaN(c[1])));
+        Assert.DoesNotContain(spec.ProgramInputs, i => i.Name.StartsWith(ExtractorSpec.EmbeddingPrefix, StringComparison.Ordinal));
+
+        // The flag is part of the scores' key: without it the rows carry no embedding.
+        var plain = spec with { Extractor = spec.Extractor with { EndModelEmbeddings = false } };
+        Extract(plain);
+        Assert.False(SpecData.LoadDataset(plain).Train.Rows.Numbers.ContainsKey(ExtractorSpec.EmbeddingPrefix + 0));
+    }
 }

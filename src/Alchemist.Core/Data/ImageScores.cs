@@ -17,7 +17,7 @@ public sealed record ImageProblem(long Row, string RowId, string File, string Re
 /// </summary>
 public sealed class ImageScoreTable
 {
-    private const string Magic = "ALCHEMIST-IMAGE-SCORES-1";
+    private const string Magic = "ALCHEMIST-IMAGE-SCORES-2";
 
     /// <summary>A table over <paramref name="rows"/> rows and the score fields <paramref name="fields"/>.</summary>
     public ImageScoreTable(IReadOnlyList<string> fields, int rows)
@@ -44,6 +44,15 @@ public sealed class ImageScoreTable
 
     /// <summary>Each row's image file's last write time (UTC ticks) when it was read.</summary>
     public long[] Ticks { get; }
+
+    /// <summary>
+    /// Each row's image embedding (<see cref="EmbeddingDimensions"/> floats a row, NaN where the image could not be read),
+    /// where the extractor was asked to keep them for the end model; null otherwise.
+    /// </summary>
+    public float[]? Embeddings { get; set; }
+
+    /// <summary>Floats per row in <see cref="Embeddings"/>; 0 without them.</summary>
+    public int EmbeddingDimensions => Embeddings is null || Rows == 0 ? 0 : Embeddings.Length / Rows;
 
     /// <summary>The images that could not be scored, in row order.</summary>
     public List<ImageProblem> Problems { get; } = [];
@@ -83,6 +92,12 @@ public sealed class ImageScoreTable
                 writer.Write(problem.RowId);
                 writer.Write(problem.File);
                 writer.Write(problem.Reason);
+            }
+
+            writer.Write(Embeddings?.Length ?? 0);
+            foreach (var value in Embeddings ?? [])
+            {
+                writer.Write(value);
             }
         }
 
@@ -141,6 +156,16 @@ public sealed class ImageScoreTable
                 table.Problems.Add(new ImageProblem(reader.ReadInt64(), reader.ReadString(), reader.ReadString(), reader.ReadString()));
             }
 
+            var embeddings = reader.ReadInt32();
+            if (embeddings > 0)
+            {
+                table.Embeddings = new float[embeddings];
+                for (var i = 0; i < embeddings; i++)
+                {
+                    table.Embeddings[i] = reader.ReadSingle();
+                }
+            }
+
             table.Hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
             return table;
         }
@@ -188,6 +213,7 @@ public static class ImageScores
         }
 
         parts.Add(extractor.LogitScale.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        parts.Add(extractor.EndModelEmbeddings ? "embeddings" : "scores");
         parts.AddRange(extractor.Concepts.Select(c => c.Name + "=" + extractor.PromptOf(c)));
         return Data.ContentHash.OfFiles(parts);
     }
@@ -322,6 +348,18 @@ public sealed class ImageScoresSource(IDataSource inner, string imageField, stri
                 {
                     rejected.Add(r);
                 }
+            }
+
+            var dimensions = table.EmbeddingDimensions;
+            for (var k = 0; k < dimensions; k++)
+            {
+                var column = new double[batch.Count];
+                for (var r = 0; r < batch.Count; r++)
+                {
+                    column[r] = table.Embeddings![((batch.FirstRow + r) * dimensions) + k];
+                }
+
+                numbers[Spec.ExtractorSpec.EmbeddingPrefix + k.ToString(System.Globalization.CultureInfo.InvariantCulture)] = column;
             }
 
             var texts = batch.Texts.Where(t => t.Key != imageField).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);

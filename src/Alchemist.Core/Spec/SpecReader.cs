@@ -509,6 +509,7 @@ public static partial class SpecReader
             Prompt = map.OptionalString("prompt") ?? ExtractorSpec.DefaultPrompt,
             LogitScale = map.OptionalDouble("logit_scale", 1e-6, 1e6) ?? ExtractorSpec.DefaultLogitScale,
             BatchSize = map.OptionalInt("batch_size", 1, 4096) ?? ExtractorSpec.DefaultBatchSize,
+            EndModelEmbeddings = map.OptionalBool("end_model_embeddings") ?? false,
             Concepts = concepts,
         };
         map.RejectUnknownKeys();

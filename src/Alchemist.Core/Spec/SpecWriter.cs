@@ -86,7 +86,8 @@ public static class SpecWriter
             ("merges", extractor.Merges),
             ("prompt", extractor.Prompt),
             ("logit_scale", Number(extractor.LogitScale)),
-            ("batch_size", Number(extractor.BatchSize)));
+            ("batch_size", Number(extractor.BatchSize)),
+            ("end_model_embeddings", extractor.EndModelEmbeddings ? "true" : null));
         map.Add("concepts", new YamlSequenceNode(extractor.Concepts.Select(c => (YamlNode)(c.Description is null && c.Prompt is null
             ? Scalar(c.Name)
             : Mapping(("name", c.Name), ("description", c.Description), ("prompt", c.Prompt))))));

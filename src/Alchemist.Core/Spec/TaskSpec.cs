@@ -529,6 +529,16 @@ public sealed record ExtractorSpec
     public int BatchSize { get; init; } = DefaultBatchSize;
 
     /// <summary>
+    /// Whether the end model also reads each image's embedding (<c>extractor.end_model_embeddings</c>), one number feature
+    /// per dimension (<see cref="EmbeddingPrefix"/>0, 1, ...), beside the scores; programs never see them. Off by default:
+    /// CLIP ViT-B/32's 512 dimensions are 4 KB a row in memory.
+    /// </summary>
+    public bool EndModelEmbeddings { get; init; }
+
+    /// <summary>The start of the embedding features' names: image_embedding_0, image_embedding_1, ...</summary>
+    public const string EmbeddingPrefix = "image_embedding_";
+
+    /// <summary>
     /// The visual concepts every image is scored against (<c>extractor.concepts</c>), each a number field
     /// <c>NAME_score</c> for programs; written by the LLM's concept step or by a person, and edited freely.
     /// </summary>
