@@ -1,7 +1,7 @@
-using Xunit;
 using Alchemist.Features.Images;
 using Alchemist.Tests.Images;
 using SixLabors.ImageSharp.PixelFormats;
+using Xunit;
 
 namespace Alchemist.Features.Tests;
 
