@@ -23,6 +23,8 @@ public static class Program
                 "rerun-child" => RerunBenchmark.RunChild(args[1..]),
                 "scale" => ScaleBenchmark.Run(args[1..]),
                 "scale-child" => ScaleBenchmark.RunChild(args[1..]),
+                "images" => ImagesBenchmark.Run(args[1..]),
+                "images-child" => ImagesBenchmark.RunChild(args[1..]),
                 _ => Usage(),
             };
         }
@@ -43,6 +45,7 @@ public static class Program
         Console.Error.WriteLine("       bench/run rerun [--repeats N] [--verbose]   (`run` after one edited program on the example, against the first full run)");
         Console.Error.WriteLine("       bench/run studio [--rows 10000] [--saves 5] [--json]   (a save in the studio through Chromium until its figures are on the page, against the same save through the API)");
         Console.Error.WriteLine("       bench/run scale [--rows 1000000,10000000] [--work DIR] [--keep]   (`run` over generated youtube comments: seconds, apply seconds, rows/s and peak memory per size)");
+        Console.Error.WriteLine("       bench/run images [--images 10000]   (image extraction with the example's toy CLIP model: images/s and peak memory, cold against every embedding cached)");
         Console.Error.WriteLine("       bench/run quality [--metric accuracy|macro_f1] <project>...   (final-label sources, choice rules and evaluation.metric scored on train gold)");
         return 2;
     }

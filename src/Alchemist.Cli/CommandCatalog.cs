@@ -11,6 +11,7 @@ internal static class CommandCatalog
         yield return Commands.RunCommand.Create();
         yield return Commands.PredictCommand.Create();
         yield return Commands.ApplyCommand.Create();
+        yield return Commands.ExtractCommand.Create();
         yield return Commands.LabelModelCommand.Create();
         yield return Commands.SynthesizeCommand.Create();
         yield return Commands.CostCommand.Create();

@@ -305,20 +305,28 @@ public sealed class EndModelStage(
 
     /// <summary>What the end model reads for this spec: the text inputs, the number inputs, or both.</summary>
     public static EndModel.EndModelInput InputOf(TaskSpec spec) =>
-        (spec.Inputs.Any(i => i.Type == InputType.Text), spec.Inputs.Any(i => i.Type == InputType.Number)) switch
+        (spec.ProgramInputs.Any(i => i.Type == InputType.Text), spec.ProgramInputs.Any(i => i.Type == InputType.Number)) switch
         {
             (true, false) => EndModel.EndModelInput.Text,
             (false, true) => EndModel.EndModelInput.Features,
             _ => EndModel.EndModelInput.TextAndFeatures,
         };
 
-    /// <summary>Each row's number inputs, in the spec's order, as the end model reads them.</summary>
+    /// <summary>
+    /// Each row's number inputs, in the spec's order, as the end model reads them, then, where the spec asks for them
+    /// (<see cref="ExtractorSpec.EndModelEmbeddings"/>), each dimension of the image's embedding.
+    /// </summary>
     public static float[][] NumberFeatures(TaskSpec spec, DataSplit split) => NumberFeatures(spec, split.Rows);
 
     /// <inheritdoc cref="NumberFeatures(TaskSpec, DataSplit)"/>
     public static float[][] NumberFeatures(TaskSpec spec, DataBatch rows)
     {
-        var columns = spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => rows.Number(i.Name)).ToArray();
+        var columns = spec.ProgramInputs.Where(i => i.Type == InputType.Number).Select(i => rows.Number(i.Name))
+            .Concat(spec.Extractor is { EndModelEmbeddings: true }
+                ? rows.Numbers.Where(n => n.Key.StartsWith(ExtractorSpec.EmbeddingPrefix, StringComparison.Ordinal))
+                    .OrderBy(n => int.Parse(n.Key.AsSpan(ExtractorSpec.EmbeddingPrefix.Length), System.Globalization.CultureInfo.InvariantCulture)).Select(n => n.Value)
+                : [])
+            .ToArray();
         var features = new float[rows.Count][];
         for (var r = 0; r < features.Length; r++)
         {

@@ -99,7 +99,7 @@ public static class FinalChoice
     }
 
     /// <summary>Chooses on valid. <paramref name="devOnlyValid"/>, when given, is the cross-fitted dev-only baseline: one more candidate.</summary>
-    public static Choice Choose(float[] labelModelValid, float[] endModelValid, float[]? devOnlyValid, bool[] validCovered, int[] validGold, int classes, EvaluationMetric metric, IReadOnlyList<string>? classNames = null)
+    public static Choice Choose(float[] labelModelValid, float[] endModelValid, float[]? devOnlyValid, bool[] validCovered, int[] validGold, int classes, EvaluationMetric metric, IReadOnlyList<string>? classNames = null, IReadOnlyList<string>? validGroups = null)
     {
         var labeled = Enumerable.Range(0, validGold.Length).Where(r => validGold[r] >= 0).ToArray();
         var coveredLabeled = labeled.Where(r => validCovered[r]).ToArray();
@@ -123,7 +123,7 @@ public static class FinalChoice
             candidates.Add(new ValidCandidate(DevOnlyName, ClassificationMetrics.ArgMax(devOnlyOut, classes), devOnly.Value.ValidLogLoss));
         }
 
-        var result = ValidChoice.Choose(candidates, IndexOfWeight(DefaultWeight), validGold, classes, metric, classNames);
+        var result = ValidChoice.Choose(candidates, IndexOfWeight(DefaultWeight), validGold, classes, metric, classNames, groups: validGroups);
         var useDevOnly = result.Chosen == Weights.Count;
         return new Choice(useDevOnly ? DefaultWeight : Weights[result.Chosen], scores)
         {

@@ -35,6 +35,18 @@ public sealed record FinalFigures
     /// <summary>Test figures of the dev-only baseline; null without valid or test gold.</summary>
     public required ClassificationMetrics? DevOnlyTest { get; init; }
 
+    /// <summary>Test accuracy per group (<c>data.group_field</c>) of the final labels; null without groups or test gold.</summary>
+    public GroupFigures? FinalTestGroups { get; init; }
+
+    /// <summary>Test accuracy per group of the label model alone; null without groups or test gold.</summary>
+    public GroupFigures? LabelModelTestGroups { get; init; }
+
+    /// <summary>Test accuracy per group of the end model alone; null without groups or test gold.</summary>
+    public GroupFigures? EndModelTestGroups { get; init; }
+
+    /// <summary>Test accuracy per group of the dev-only baseline; null without groups, test gold or a baseline.</summary>
+    public GroupFigures? DevOnlyTestGroups { get; init; }
+
     /// <summary>The final labels' lead over the dev-only baseline on test, in the run's metric; null without test gold or baseline.</summary>
     public required PairedLead? FinalOverDevOnly { get; init; }
 
@@ -59,7 +71,8 @@ public sealed record FinalFigures
         IReadOnlyDictionary<string, float[]> final,
         IReadOnlyDictionary<string, float[]> labelModel,
         IReadOnlyDictionary<string, float[]> endModel,
-        IReadOnlyDictionary<string, float[]>? devOnly)
+        IReadOnlyDictionary<string, float[]>? devOnly,
+        IReadOnlyList<string>? testGroups = null)
     {
         var classes = dataset.Classes;
         var test = dataset.Test is { } t && t.Rows.HasAnyGold ? t : null;
@@ -71,10 +84,25 @@ public sealed record FinalFigures
                 ? ClassificationMetrics.Compute(test.Rows.Labels, ClassificationMetrics.ArgMax(p, classes), classes)
                 : null;
 
+        GroupFigures? Groups(IReadOnlyDictionary<string, float[]>? probabilities) =>
+            test is not null && testGroups is not null && probabilities is not null && probabilities.TryGetValue(SplitName.Test, out var p)
+                ? GroupFigures.Compute(test.Rows.Labels, ClassificationMetrics.ArgMax(p, classes), testGroups)
+                : null;
+
         PairedLead? lead = null;
         if (test is not null && devOnly is not null && devOnly.TryGetValue(SplitName.Test, out var baseline))
         {
-            lead = PairedLead.Of(metric, ClassificationMetrics.ArgMax(final[SplitName.Test], classes), ClassificationMetrics.ArgMax(baseline, classes), test.Rows.Labels, classes);
+            var finalTest = ClassificationMetrics.ArgMax(final[SplitName.Test], classes);
+            var baselineTest = ClassificationMetrics.ArgMax(baseline, classes);
+            var judged = test.Rows.Labels;
+            if (metric == EvaluationMetric.WorstGroup && testGroups is not null)
+            {
+                // Judged where the baseline does worst, as ValidChoice judges a lead.
+                var inWorst = GroupFigures.WorstGroupRows(judged, baselineTest, testGroups);
+                judged = [.. judged.Select((g, r) => inWorst[r] ? g : -1)];
+            }
+
+            lead = PairedLead.Of(metric, finalTest, baselineTest, judged, classes);
         }
 
         return new FinalFigures
@@ -86,6 +114,10 @@ public sealed record FinalFigures
             LabelModelTest = OnTest(labelModel),
             EndModelTest = OnTest(endModel),
             DevOnlyTest = OnTest(devOnly),
+            FinalTestGroups = Groups(final),
+            LabelModelTestGroups = Groups(labelModel),
+            EndModelTestGroups = Groups(endModel),
+            DevOnlyTestGroups = Groups(devOnly),
             FinalOverDevOnly = lead,
         };
     }

@@ -9,31 +9,35 @@ using Alchemist.Spec;
 namespace Alchemist.Pipeline;
 
 /// <summary>What the offline synthesizer reads of some rows: their text inputs joined (null without any) and one column per number input.</summary>
-public sealed class OfflineInputs(string[]? texts, double[][] numbers, int rows)
+public sealed class OfflineInputs(string[]? texts, double[][] numbers, int rows, string[]? groups = null)
 {
     private string[][]? _tokens;
 
     /// <summary>Each row's text inputs joined, as programs' rules read them; null without text inputs.</summary>
     public string[]? Texts { get; } = texts;
 
-    /// <summary>One column per number input, in the spec's order.</summary>
+    /// <summary>One column per input of the threshold programs (<see cref="ConceptMargins.ThresholdInputs"/>).</summary>
     public double[][] Numbers { get; } = numbers;
 
     /// <summary>Number of rows.</summary>
     public int Rows { get; } = rows;
+
+    /// <summary>Each row's group (<c>data.group_field</c>) where the spec ranks by worst-group accuracy; null otherwise.</summary>
+    public string[]? Groups { get; } = groups;
 
     /// <summary>The texts' tokens, computed once: every fold of a cross-fit evaluates its rules on the same train rows.</summary>
     public string[][] Tokens => _tokens ??= Texts is null ? [] : [.. Texts.Select(RuleFeatures.Tokenize)];
 
     /// <summary>The inputs of a split as the spec names them.</summary>
     public static OfflineInputs Of(TaskSpec spec, DataSplit split) => new(
-        spec.Inputs.Any(i => i.Type == InputType.Text) ? RowText.Of(spec, split) : null,
-        [.. spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => split.Rows.Number(i.Name))],
-        split.Count);
+        spec.ProgramInputs.Any(i => i.Type == InputType.Text) ? RowText.Of(spec, split) : null,
+        [.. ConceptMargins.ThresholdInputs(spec).Select(i => i.Column(split.Rows))],
+        split.Count,
+        spec.Evaluation.Metric == EvaluationMetric.WorstGroup && SpecData.Groups(spec, split.Rows) is { } groups ? [.. groups] : null);
 
     /// <summary>The given rows only, in the given order.</summary>
     public OfflineInputs Select(IReadOnlyList<int> rows) =>
-        new(Texts is null ? null : [.. rows.Select(r => Texts[r])], [.. Numbers.Select(column => rows.Select(r => column[r]).ToArray())], rows.Count);
+        new(Texts is null ? null : [.. rows.Select(r => Texts[r])], [.. Numbers.Select(column => rows.Select(r => column[r]).ToArray())], rows.Count, Groups is null ? null : [.. rows.Select(r => Groups[r])]);
 }
 
 /// <summary>
@@ -72,7 +76,7 @@ public sealed class OfflineRules
             ? OfflineSynthesizer.SynthesizeWithChoice(texts, labels, shape.ClassNames, shape.TextOptions)
             : null;
         var thresholds = shape.NumberInputs.Count > 0
-            ? ThresholdSynthesizer.Synthesize(sample.Numbers, shape.NumberInputs, labels, shape.ClassNames, shape.NumberMembers)
+            ? ThresholdSynthesizer.Synthesize(sample.Numbers, shape.NumberInputs, labels, shape.ClassNames, shape.NumberMembers, groups: sample.Groups)
             : [];
         // A class the text rules left out may still have a threshold program.
         var uncovered = (text?.UncoveredClasses ?? []).Where(u => !thresholds.Any(t => t.Rule.Class == u.Class)).ToList();

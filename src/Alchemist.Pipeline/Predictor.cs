@@ -96,6 +96,13 @@ public sealed class Predictor : IDisposable
     /// </summary>
     public static IDataSource OpenRows(TaskSpec spec, string path, string? format = null)
     {
+        format ??= spec.Data.Format == "images" && Directory.Exists(path) ? "images" : null;
+        if (format == "images")
+        {
+            // A folder of images (in class subfolders or not), scored as run scored the project's.
+            return new FieldLimitSource(Scored(spec, new ImageFolderSource(path, spec.ImageInput?.Name ?? throw new DataFormatException(path, "the project has no image input to read a folder of images into"), spec.ClassNames)), spec.Data.FieldLimit);
+        }
+
         if (!File.Exists(path))
         {
             throw new DataFormatException(path, "file not found");
@@ -104,10 +111,32 @@ public sealed class Predictor : IDisposable
         format ??= Dataset.GuessFormat(path);
         // Under the spec's field limit, as run read its splits: the programs and the end model see values of the same bound.
         return new FieldLimitSource(
-            format == "wrench"
+            Scored(spec, format == "wrench"
                 ? new WrenchSource(path, spec.ClassNames)
-                : Dataset.OpenFile(path, format, SpecData.FieldMap(spec) with { LabelField = null }),
+                : Dataset.OpenFile(path, format, NewRowFields(spec))),
             spec.Data.FieldLimit);
+    }
+
+    /// <summary>The fields a file of new rows must have: the spec's inputs and id, without its label or group.</summary>
+    private static FieldMap NewRowFields(TaskSpec spec)
+    {
+        var fields = SpecData.FieldMap(spec);
+        return fields with { LabelField = null, TextFields = [.. fields.TextFields.Where(f => f != spec.Data.GroupField)] };
+    }
+
+    /// <summary>
+    /// With an image input, the file's images scored first where their scores are missing or stale (kept in the project's
+    /// .alchemist/features like the splits'); an unreadable image scores NaN, and with no other input its row abstains.
+    /// </summary>
+    private static IDataSource Scored(TaskSpec spec, IDataSource file)
+    {
+        if (SpecData.WithImageScores(spec, file) is not ImageScoresSource scored)
+        {
+            return file;
+        }
+
+        _ = Features.ImageExtraction.Ensure(spec, scored);
+        return scored;
     }
 
     /// <summary>Row-major class probabilities (rows x classes) of one batch; with the final rule, one batch at a time.</summary>

@@ -13,7 +13,7 @@ public static class RowText
     /// <inheritdoc cref="Of(TaskSpec, DataSplit)"/>
     public static string[] Of(TaskSpec spec, DataBatch rows)
     {
-        var fields = spec.Inputs.Where(i => i.Type == InputType.Text).Select(i => rows.Text(i.Name)).ToArray();
+        var fields = spec.ProgramInputs.Where(i => i.Type == InputType.Text).Select(i => rows.Text(i.Name)).ToArray();
         if (fields.Length == 1)
         {
             return fields[0];

@@ -72,6 +72,7 @@ public sealed class RunPipeline
         var root = spec.ProjectDirectory;
         using var projectLock = ProjectLock.Acquire(root);
         RecoverOutputs(root);
+        spec = await ExtractImagesAsync(spec).ConfigureAwait(false);
         var programsFolder = Path.Combine(root, ProjectApply.ProgramsFolder);
         LoadedData? data = null;
         string? synthesizer = null;
@@ -134,6 +135,68 @@ public sealed class RunPipeline
     {
         _warnings.Add(message);
         Step("warning: " + message);
+    }
+
+    /// <summary>
+    /// Scores the images of a spec with an image input where their scores are missing or stale (the extractor, the concepts
+    /// or an image changed), and warns of every image that could not be read: its scores are NaN, and with no other input
+    /// every program abstains on its row.
+    /// </summary>
+    private async Task<TaskSpec> ExtractImagesAsync(TaskSpec spec)
+    {
+        if (spec.ImageInput is null)
+        {
+            return spec;
+        }
+
+        if (spec.Extractor!.Concepts.Count == 0)
+        {
+            if (spec.Llm.Provider == LlmProvider.Offline)
+            {
+                throw spec.Error("extractor.concepts", "no concepts to score the images against: list the visual concepts that tell the classes apart, or set llm.provider so that the LLM names them");
+            }
+
+            Step("concepts: asking the LLM for the visual concepts that tell the classes apart");
+            spec = await ConceptSynthesis.AskAsync(spec, Log, _cancellation).ConfigureAwait(false);
+        }
+
+        Step("image scores: checking");
+        var result = Features.ImageExtraction.Run(spec, Log, cancel: _cancellation);
+        var encoded = result.Files.Where(f => !f.Current).ToList();
+        Step(encoded.Count == 0
+            ? $"image scores: current for {result.Files.Sum(f => f.Rows):N0} images and {spec.Extractor!.Concepts.Count} concepts"
+            : $"image scores: {result.Files.Sum(f => f.Rows):N0} images x {spec.Extractor!.Concepts.Count} concepts ({result.Encoded:N0} encoded, {encoded.Sum(f => f.Cached):N0} from the cache)");
+        var problems = result.Problems.ToList();
+        if (problems.Count > 0)
+        {
+            Warn($"{problems.Count:N0} image{(problems.Count == 1 ? "" : "s")} could not be read and score NaN{(spec.Inputs.Count == 1 ? " (every program abstains on their rows)" : "")}: {string.Join("; ", problems.Take(3))}{(problems.Count > 3 ? "; ..." : "")}");
+        }
+
+        return spec with { Extractor = spec.Extractor with { ScoreRanges = ScoreRanges(spec) } };
+    }
+
+    /// <summary>Each score field's range on valid (5th percentile, median, 95th percentile), which prompts show beside it.</summary>
+    private static Dictionary<string, string> ScoreRanges(TaskSpec spec)
+    {
+        var ranges = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (SpecData.OpenSources(spec).Valid is not { } valid)
+        {
+            return ranges;
+        }
+
+        var rows = valid.ReadAll();
+        foreach (var concept in spec.Extractor!.Concepts)
+        {
+            var field = ExtractorSpec.ScoreField(concept.Name);
+            var values = rows.Number(field).Where(v => !double.IsNaN(v)).Order().ToArray();
+            if (values.Length > 0)
+            {
+                double At(double q) => values[(int)Math.Round(q * (values.Length - 1))];
+                ranges[field] = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"on valid: 5th percentile {At(0.05):0.0}, median {At(0.5):0.0}, 95th percentile {At(0.95):0.0}");
+            }
+        }
+
+        return ranges;
     }
 
     private LoadedData LoadData(TaskSpec spec)
@@ -368,7 +431,7 @@ public sealed class RunPipeline
         }
 
         var texts = dataset.Splits.ToDictionary(s => s.Name, s => RowText.Of(spec, s));
-        var rules = hasValidGold && !offlineOnly && spec.Inputs.Any(i => i.Type == InputType.Text)
+        var rules = hasValidGold && !offlineOnly && spec.ProgramInputs.Any(i => i.Type == InputType.Text)
             ? AddOfflineRules(spec, texts, votes, fit, validGold!, validFoldCount)
             : new OfflineRulesOutcome(fit.Model, OfflineAugmentation.Write(Path.Combine(_staging, OfflineAugmentation.Folder), []), null, null);
         var labelModel = rules.Model;
@@ -405,7 +468,7 @@ public sealed class RunPipeline
         var endModel = new EndModelStage(spec, dataset, texts, votes, labelModelProbabilities, Step, validFolds, Progress).Run();
         var (choice, final) = ChooseFinalLabels(spec, dataset, votes, labelModelProbabilities, labelModelValid, validFolds, endModel);
 
-        var figures = FinalFigures.Of(dataset, spec.Evaluation.Metric, final, labelModelProbabilities, endModel.Predictions, endModel.BaselinePredictions);
+        var figures = FinalFigures.Of(dataset, spec.Evaluation.Metric, final, labelModelProbabilities, endModel.Predictions, endModel.BaselinePredictions, dataset.Test is { } testSplit ? SpecData.Groups(spec, testSplit.Rows) : null);
         CheckFinalLabels(dataset, analyses.Values, final, figures);
         return new RunArtifacts
         {
@@ -466,7 +529,7 @@ public sealed class RunPipeline
         }
 
         var balance = ClassBalance.FromGold(validGold, dataset.Classes);
-        var auto = LabelModelCatalog.CreateAuto(votes[SplitName.Valid], validGold, spec.Evaluation.Metric, classNames: dataset.ClassNames);
+        var auto = LabelModelCatalog.CreateAuto(votes[SplitName.Valid], validGold, spec.Evaluation.Metric, classNames: dataset.ClassNames, validGroups: dataset.Valid is { } valid ? SpecData.Groups(spec, valid.Rows) : null);
         auto.Fit(votes[SplitName.Train], balance);
         if (auto.Warning is { } warning)
         {
@@ -533,7 +596,7 @@ public sealed class RunPipeline
         FinalChoice.Choice? choice = null;
         if (labelModelValid is not null)
         {
-            choice = FinalChoice.Choose(labelModelValid, endModel.ValidOutOfSample!, endModel.BaselineValidOutOfSample, validCoveredOutOfSample!, dataset.Valid!.Rows.Labels, classes, spec.Evaluation.Metric, dataset.ClassNames);
+            choice = FinalChoice.Choose(labelModelValid, endModel.ValidOutOfSample!, endModel.BaselineValidOutOfSample, validCoveredOutOfSample!, dataset.Valid!.Rows.Labels, classes, spec.Evaluation.Metric, dataset.ClassNames, SpecData.Groups(spec, dataset.Valid.Rows));
             Step($"final labels: {choice.Describe()} (label model where programs voted, end model elsewhere; temperatures {choice.LabelModelTemperature:0.00} / {choice.EndModelTemperature:0.00}; " +
                 $"valid accuracy / macro-F1 / log-loss by label-model weight: {string.Join(", ", choice.Scores.Select((s, k) => $"w={s.Weight:0.00} {s.ValidAccuracy:0.000}/{choice.Scored[k].Valid.MacroF1:0.000}/{s.ValidLogLoss:0.000}"))}" +
                 $"{(choice.DevOnly is { } d ? $", dev-only baseline {d.ValidAccuracy:0.000}/{choice.Scored[^1].Valid.MacroF1:0.000}/{d.ValidLogLoss:0.000}" : "")}; ranked by {choice.Metric.DisplayName()}: {choice.Reason})");
@@ -671,6 +734,14 @@ public sealed class RunPipeline
             MajorityClassTestAccuracy = Round(figures.MajorityClassTest?.Accuracy),
             MajorityClassTestMacroF1 = Round(figures.MajorityClassTest?.MacroF1),
             FinalTestPerClass = figures.FinalTestPerClass(spec.ClassNames),
+            WorstGroup = figures.FinalTestGroups?.Worst?.Group,
+            FinalTestWorstGroupAccuracy = Round(figures.FinalTestGroups?.Worst?.Accuracy),
+            LabelModelTestWorstGroupAccuracy = Round(figures.LabelModelTestGroups?.Worst?.Accuracy),
+            EndModelTestWorstGroupAccuracy = Round(figures.EndModelTestGroups?.Worst?.Accuracy),
+            DevOnlyBaselineTestWorstGroupAccuracy = Round(figures.DevOnlyTestGroups?.Worst?.Accuracy),
+            FinalTestPerGroup = figures.FinalTestGroups is { } groups
+                ? [.. groups.Groups.Select(g => new GroupFiguresRow(g.Group, g.Rows, Math.Round(g.Accuracy, 4), Round(figures.DevOnlyTestGroups?.Groups.FirstOrDefault(d => d.Group == g.Group)?.Accuracy)))]
+                : [],
             FinalVersusDevOnly = figures.VersusDevOnly,
             Warnings = artifacts.Warnings,
             LlmCalls = ledger.Calls,

@@ -65,6 +65,26 @@ public sealed record RunSummary
     public IReadOnlyList<ClassFigures> FinalTestPerClass { get; init; } = [];
 
     /// <summary>
+    /// The group (<c>data.group_field</c>) where the final labels do worst on test; null without groups or test gold.
+    /// </summary>
+    public string? WorstGroup { get; init; }
+
+    /// <summary>Test accuracy of the final labels on their worst group; null without groups or test gold.</summary>
+    public double? FinalTestWorstGroupAccuracy { get; init; }
+
+    /// <summary>Test accuracy of the label model alone on its worst group.</summary>
+    public double? LabelModelTestWorstGroupAccuracy { get; init; }
+
+    /// <summary>Test accuracy of the end model alone on its worst group.</summary>
+    public double? EndModelTestWorstGroupAccuracy { get; init; }
+
+    /// <summary>Test accuracy of the dev-only baseline on its worst group.</summary>
+    public double? DevOnlyBaselineTestWorstGroupAccuracy { get; init; }
+
+    /// <summary>The final labels' and the dev-only baseline's test accuracy per group; empty without groups or test gold.</summary>
+    public IReadOnlyList<GroupFiguresRow> FinalTestPerGroup { get; init; } = [];
+
+    /// <summary>
     /// ahead, tie or behind: the final labels against the dev-only baseline on test in <see cref="Metric"/>, ahead or behind only
     /// by more than two standard errors of the paired difference; null without test gold or a baseline.
     /// </summary>
@@ -118,3 +138,6 @@ public sealed record RunSummary
     /// <summary>The saved end model's folder, relative to the project.</summary>
     public required string EndModelFolder { get; init; }
 }
+
+/// <summary>One group's test rows and the accuracy of the final labels and of the dev-only baseline on them.</summary>
+public sealed record GroupFiguresRow(string Group, int Rows, double FinalAccuracy, double? DevOnlyAccuracy);

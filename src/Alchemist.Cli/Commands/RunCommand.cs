@@ -105,6 +105,20 @@ internal static class RunCommand
             }
         }
 
+        if (s.FinalTestPerGroup.Count > 0)
+        {
+            o.WriteLine($"  worst-group accuracy on test (group {s.WorstGroup} for the final labels):");
+            o.WriteLine($"    final              {A(s.FinalTestWorstGroupAccuracy)}");
+            o.WriteLine($"    label model        {A(s.LabelModelTestWorstGroupAccuracy)}");
+            o.WriteLine($"    end model          {A(s.EndModelTestWorstGroupAccuracy)}");
+            o.WriteLine($"    dev-only baseline  {A(s.DevOnlyBaselineTestWorstGroupAccuracy)}");
+            o.WriteLine("  test accuracy per group (final / dev-only baseline, rows):");
+            foreach (var g in s.FinalTestPerGroup)
+            {
+                o.WriteLine($"    {g.Group,-18} {A(g.FinalAccuracy)} / {A(g.DevOnlyAccuracy)}  {g.Rows,6}");
+            }
+        }
+
         o.WriteLine($"  LLM calls:           {s.LlmCalls}, cost ${s.CostUsd:0.0000}");
         o.WriteLine($"  labels:              {s.LabelsCsv}, {s.LabelsJsonl}");
         o.WriteLine($"  end model:           {s.EndModelFolder}");

@@ -126,7 +126,8 @@ public readonly record struct PairedLead(EvaluationMetric Metric, double Lead, d
             }
         }
 
-        return metric == EvaluationMetric.Accuracy ? AccuracyLead(a, b, gold, labeled) : MacroF1Lead(a, b, gold, classes, labeled);
+        // A worst-group lead is an accuracy lead on the rows the caller kept (the worst group's: see ValidChoice).
+        return metric != EvaluationMetric.MacroF1 ? AccuracyLead(a, b, gold, labeled) : MacroF1Lead(a, b, gold, classes, labeled);
     }
 
     private static PairedLead AccuracyLead(ReadOnlySpan<int> a, ReadOnlySpan<int> b, ReadOnlySpan<int> gold, List<int> labeled)

@@ -49,6 +49,11 @@ public static class ValidChoice
     /// <param name="metric">What the candidates are judged by.</param>
     /// <param name="classNames">Names for the classes in the reason and warning; null says "class 2".</param>
     /// <param name="requiredStandardErrors">How far the best must lead the default to replace it; the product uses <see cref="PairedLead.RequiredStandardErrors"/>, the quality bench tries others.</param>
+    /// <param name="groups">
+    /// Each valid row's group (<c>data.group_field</c>), for <see cref="EvaluationMetric.WorstGroup"/>: candidates are scored
+    /// by their worst group's accuracy, and the best's lead over the default is judged on the rows of the default's worst
+    /// group. Null (or another metric) leaves groups out, and worst-group is accuracy.
+    /// </param>
     public static ValidChoiceResult Choose(
         IReadOnlyList<ValidCandidate> candidates,
         int defaultIndex,
@@ -56,8 +61,10 @@ public static class ValidChoice
         int classes,
         EvaluationMetric metric,
         IReadOnlyList<string>? classNames = null,
-        double requiredStandardErrors = PairedLead.RequiredStandardErrors)
+        double requiredStandardErrors = PairedLead.RequiredStandardErrors,
+        IReadOnlyList<string>? groups = null)
     {
+        var byGroup = metric == EvaluationMetric.WorstGroup && groups is not null && groups.Count == gold.Length;
         if (candidates.Count == 0 || defaultIndex < 0 || defaultIndex >= candidates.Count)
         {
             throw new ArgumentException($"{candidates.Count} candidates and default index {defaultIndex}");
@@ -67,7 +74,8 @@ public static class ValidChoice
         for (var i = 0; i < candidates.Count; i++)
         {
             var metrics = ClassificationMetrics.Compute(gold, candidates[i].Predicted, classes);
-            scored[i] = new ScoredCandidate(candidates[i].Name, metric.Of(metrics), metrics, ClassCollapse.Find(gold, candidates[i].Predicted, classes));
+            var score = byGroup ? GroupFigures.Compute(gold, candidates[i].Predicted, groups!).WorstAccuracy : metric.Of(metrics);
+            scored[i] = new ScoredCandidate(candidates[i].Name, double.IsNaN(score) ? metrics.Accuracy : score, metrics, ClassCollapse.Find(gold, candidates[i].Predicted, classes));
         }
 
         var keepEveryClass = scored.Any(s => s.Collapsed.Count == 0);
@@ -105,7 +113,21 @@ public static class ValidChoice
         }
         else
         {
-            var paired = PairedLead.Of(metric, candidates[best].Predicted, candidates[defaultIndex].Predicted, gold, classes);
+            var judged = gold;
+            if (byGroup)
+            {
+                // The lead where the default does worst: rows of other groups count as unlabeled.
+                var inWorst = GroupFigures.WorstGroupRows(gold, candidates[defaultIndex].Predicted, groups!);
+                var masked = gold.ToArray();
+                for (var r = 0; r < masked.Length; r++)
+                {
+                    masked[r] = inWorst[r] ? masked[r] : -1;
+                }
+
+                judged = masked;
+            }
+
+            var paired = PairedLead.Of(metric, candidates[best].Predicted, candidates[defaultIndex].Predicted, judged, classes);
             lead = paired;
             chosen = paired.Exceeds(requiredStandardErrors) ? best : defaultIndex;
             reason = double.IsNaN(paired.StandardError)

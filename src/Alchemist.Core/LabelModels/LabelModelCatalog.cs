@@ -45,8 +45,9 @@ public static class LabelModelCatalog
     /// <param name="maxDegreeOfParallelism">Threads for fitting and prediction; -1 uses every core.</param>
     /// <param name="classNames">Names for the classes in notes and warnings; null says "class 2".</param>
     /// <exception cref="ArgumentException">The gold labels do not match the votes' rows, or none is present.</exception>
-    public static AutoLabelModel CreateAuto(LabelMatrix validVotes, IReadOnlyList<int> validGold, EvaluationMetric metric, int maxDegreeOfParallelism = -1, IReadOnlyList<string>? classNames = null) =>
-        new(validVotes, validGold) { Metric = metric, MaxDegreeOfParallelism = maxDegreeOfParallelism, ClassNames = classNames };
+    /// <param name="validGroups">Each valid row's group, for <see cref="EvaluationMetric.WorstGroup"/>; null without groups.</param>
+    public static AutoLabelModel CreateAuto(LabelMatrix validVotes, IReadOnlyList<int> validGold, EvaluationMetric metric, int maxDegreeOfParallelism = -1, IReadOnlyList<string>? classNames = null, IReadOnlyList<string>? validGroups = null) =>
+        new(validVotes, validGold) { Metric = metric, MaxDegreeOfParallelism = maxDegreeOfParallelism, ClassNames = classNames, ValidGroups = validGroups };
 
     /// <summary>Hard labels of a fitted model on <paramref name="votes"/> (arg-max of its probabilities).</summary>
     public static int[] PredictLabels(ILabelModel model, LabelMatrix votes)
@@ -109,6 +110,9 @@ public sealed class AutoLabelModel : ILabelModel
 
     /// <summary>Names the classes in notes and warnings ("class 2" without them).</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
+
+    /// <summary>Each valid row's group, which <see cref="EvaluationMetric.WorstGroup"/> judges by; null without groups.</summary>
+    public IReadOnlyList<string>? ValidGroups { get; init; }
 
     /// <summary>
     /// How many standard errors another model must lead majority vote by on valid to be chosen (<see cref="ValidChoice"/>,
@@ -174,7 +178,7 @@ public sealed class AutoLabelModel : ILabelModel
             candidates.Add(new ValidCandidate(name, LabelModelCatalog.PredictLabels(model, _validVotes)));
         }
 
-        var choice = ValidChoice.Choose(candidates, defaultIndex: 0, _validGold, votes.Classes, Metric, ClassNames, RequiredStandardErrors);
+        var choice = ValidChoice.Choose(candidates, defaultIndex: 0, _validGold, votes.Classes, Metric, ClassNames, RequiredStandardErrors, ValidGroups);
         _chosen = models[choice.Chosen];
         ValidScores = choice.Scored;
         Warning = choice.Warning;

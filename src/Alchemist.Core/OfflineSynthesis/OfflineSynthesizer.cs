@@ -361,7 +361,7 @@ public static class OfflineSynthesizer
             var preferred = scores[preferredAt];
             // Accuracy: the binomial standard error of the default's held-out accuracy, as measured when this gate was set
             // (docs/architecture.md); macro-F1 is not a mean over rows, so its paired bootstrap standard error on the first repeat.
-            var standardError = options.Metric == EvaluationMetric.Accuracy
+            var standardError = options.Metric != EvaluationMetric.MacroF1
                 ? Math.Sqrt(preferred.Accuracy * (1 - preferred.Accuracy) / sample.Rows)
                 : PairedLead.Of(options.Metric, predicted[best.I, best.J, 0], predicted[preferredAt / scoringCandidates.Count, preferredAt % scoringCandidates.Count, 0], gold, classes).StandardError;
             if (chosen.Score(options.Metric) - preferred.Score(options.Metric) <= (double.IsNaN(standardError) ? 0 : standardError))
@@ -781,7 +781,7 @@ public sealed record CrossValidationScore(double Strictness, ScoringSettings Sco
     /// <summary>Held-out majority-vote macro-F1 of the candidate.</summary>
     public double MacroF1 { get; init; }
 
-    internal double Score(EvaluationMetric metric) => metric == EvaluationMetric.Accuracy ? Accuracy : MacroF1;
+    internal double Score(EvaluationMetric metric) => metric != EvaluationMetric.MacroF1 ? Accuracy : MacroF1;
 }
 
 /// <summary>The programs, the settings they were written with, and the cross-validation scores that chose them (empty when given).</summary>

@@ -179,7 +179,9 @@ internal static class ProgramWriter
         s.Append(CultureInfo.InvariantCulture, $"// Votes {className} (class {rule.Class}) when {rule.Feature} is {words} {rule.Threshold:G6}; abstains otherwise, and when it is missing (NaN).\n");
         s.Append(CultureInfo.InvariantCulture, $"// On the labeled sample ({sampleRows} rows) it fired on {rule.Fires} rows, {rule.Correct} of them {className} (precision {(double)rule.Correct / rule.Fires:0.00}).\n");
         s.Append(CultureInfo.InvariantCulture, $"// {settings}.\n");
-        s.Append(CultureInfo.InvariantCulture, $"public static int Label(Row row)\n{{\n    return row.{memberName} {op} {Number(rule.Threshold)} ? {rule.Class} : -1;\n}}\n");
+        // A member is a property of the row, or an expression over them in parentheses (a difference of two scores).
+        var value = memberName.StartsWith('(') ? memberName : "row." + memberName;
+        s.Append(CultureInfo.InvariantCulture, $"public static int Label(Row row)\n{{\n    return {value} {op} {Number(rule.Threshold)} ? {rule.Class} : -1;\n}}\n");
         return s.ToString();
     }
 

@@ -55,10 +55,16 @@ public static class ThresholdSynthesizer
     /// <param name="options">
     /// Strictness, least support, prior weight and most programs, as for text rules; null takes the defaults.
     /// </param>
+    /// <param name="groups">
+    /// Each sample row's group (<c>data.group_field</c>, under <c>evaluation.metric: worst_group</c>), or null. Given, rules
+    /// are ranked first by the share of its rows they vote wrong in the group where that share is highest, so that of two
+    /// rules firing on nearly the same rows the one that holds in every group stays; and each row weighs the inverse of its
+    /// group's size in where a threshold goes (precision and F1 as if every group had as many rows).
+    /// </param>
     /// <exception cref="ArgumentException">
     /// The counts of columns and names differ, a column has another length than the labels, or a label is not a class index.
     /// </exception>
-    public static IReadOnlyList<ThresholdProgram> Synthesize(IReadOnlyList<double[]> features, IReadOnlyList<string> featureNames, IReadOnlyList<int> labels, IReadOnlyList<string> classNames, IReadOnlyList<string>? memberNames = null, OfflineSynthesisOptions? options = null)
+    public static IReadOnlyList<ThresholdProgram> Synthesize(IReadOnlyList<double[]> features, IReadOnlyList<string> featureNames, IReadOnlyList<int> labels, IReadOnlyList<string> classNames, IReadOnlyList<string>? memberNames = null, OfflineSynthesisOptions? options = null, IReadOnlyList<string>? groups = null)
     {
         options ??= new OfflineSynthesisOptions();
         memberNames ??= featureNames;
@@ -93,6 +99,15 @@ public static class ThresholdSynthesizer
             classCounts[label]++;
         }
 
+        // Under worst_group each row weighs 1 / (its group's rows), scaled to the sample's size: every group counts alike in
+        // where a threshold goes (group-balanced reweighting), so a group the sample holds few of is not sacrificed.
+        double[]? weights = null;
+        if (groups is not null && groups.Count == rows)
+        {
+            var sizes = groups.GroupBy(g => g, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+            weights = [.. groups.Select(g => rows / (double)(sizes.Count * sizes[g]))];
+        }
+
         var strictness = options.Strictness ?? options.Default.Strictness;
         var minSupport = options.MinSupport > 0 ? options.MinSupport : Math.Clamp((int)Math.Round(Math.Sqrt(rows) / 7), 2, 6);
         var candidates = new List<ThresholdRule>();
@@ -105,7 +120,7 @@ public static class ThresholdSynthesizer
                 var required = prior + (strictness * (1 - prior));
                 foreach (var direction in new[] { ThresholdDirection.AtLeast, ThresholdDirection.AtMost })
                 {
-                    if (BestRegion(features[f], order, labels, c, direction, prior, required, minSupport, options.PriorWeight) is { } rule)
+                    if (BestRegion(features[f], order, labels, c, direction, prior, required, minSupport, options.PriorWeight, weights) is { } rule)
                     {
                         candidates.Add(rule with { Feature = featureNames[f], FeatureIndex = f });
                     }
@@ -113,8 +128,20 @@ public static class ThresholdSynthesizer
             }
         }
 
+        double WorstGroupMisfire(ThresholdRule rule)
+        {
+            if (groups is null || groups.Count != rows)
+            {
+                return 0;
+            }
+
+            var values = features[rule.FeatureIndex];
+            return Enumerable.Range(0, rows).GroupBy(r => groups[r], StringComparer.Ordinal)
+                .Max(g => g.Count(r => rule.FiresOn(values[r]) && labels[r] != rule.Class) / (double)g.Count());
+        }
+
         var kept = new List<(ThresholdRule Rule, bool[] Fired)>();
-        foreach (var rule in candidates.OrderByDescending(r => r.Correct).ThenByDescending(r => r.Precision).ThenBy(r => r.FeatureIndex).ThenBy(r => r.Class).ThenBy(r => r.Direction))
+        foreach (var rule in candidates.OrderBy(WorstGroupMisfire).ThenByDescending(r => r.Correct).ThenByDescending(r => r.Precision).ThenBy(r => r.FeatureIndex).ThenBy(r => r.Class).ThenBy(r => r.Direction))
         {
             var fired = features[rule.FeatureIndex].Select(rule.FiresOn).ToArray();
             if (kept.Count < options.MaxPrograms && !kept.Any(k => k.Rule.Class == rule.Class && Jaccard(k.Fired, fired) >= MaxOverlap))
@@ -150,19 +177,24 @@ public static class ThresholdSynthesizer
     }
 
     /// <summary>Of the regions of one direction that pass the precision test, the one with the best F1 for the class; null when none passes.</summary>
-    private static ThresholdRule? BestRegion(double[] values, int[] ascending, IReadOnlyList<int> labels, int cls, ThresholdDirection direction, double prior, double required, int minSupport, double priorWeight)
+    private static ThresholdRule? BestRegion(double[] values, int[] ascending, IReadOnlyList<int> labels, int cls, ThresholdDirection direction, double prior, double required, int minSupport, double priorWeight, double[]? weights)
     {
-        var classRows = ascending.Count(r => labels[r] == cls);
+        double Weight(int row) => weights?[row] ?? 1;
+        var classRows = ascending.Where(r => labels[r] == cls).Sum(Weight);
         ThresholdRule? best = null;
         var bestF1 = 0.0;
         var fires = 0;
         var correct = 0;
+        var weightedFires = 0.0;
+        var weightedCorrect = 0.0;
         for (var i = 0; i < ascending.Length; i++)
         {
             // Walk from the extreme inward: the region holds the i + 1 most extreme rows.
             var row = ascending[direction == ThresholdDirection.AtLeast ? ascending.Length - 1 - i : i];
             fires++;
             correct += labels[row] == cls ? 1 : 0;
+            weightedFires += Weight(row);
+            weightedCorrect += labels[row] == cls ? Weight(row) : 0;
             var nextIndex = direction == ThresholdDirection.AtLeast ? ascending.Length - 2 - i : i + 1;
             var next = nextIndex >= 0 && nextIndex < ascending.Length ? values[ascending[nextIndex]] : double.NaN;
             if (next == values[row] || correct < minSupport)
@@ -170,8 +202,8 @@ public static class ThresholdSynthesizer
                 continue; // a threshold cannot split equal values
             }
 
-            var precision = (correct + (priorWeight * prior)) / (fires + priorWeight);
-            var f1 = 2.0 * correct / (fires + classRows);
+            var precision = (weightedCorrect + (priorWeight * prior)) / (weightedFires + priorWeight);
+            var f1 = 2.0 * weightedCorrect / (weightedFires + classRows);
             if (precision >= required && fires < ascending.Length && f1 > bestF1)
             {
                 bestF1 = f1;

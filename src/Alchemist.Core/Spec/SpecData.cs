@@ -13,13 +13,20 @@ public static class SpecData
 {
     /// <summary>The fields to read: the spec's text and number inputs, its label and id fields, and its class names.</summary>
     public static FieldMap FieldMap(TaskSpec spec) =>
-        new(spec.Inputs.Where(i => i.Type == InputType.Text).Select(i => i.Name).ToArray(), spec.Data.LabelField)
+        new(spec.Inputs.Where(i => i.Type is InputType.Text or InputType.Image).Select(i => i.Name).Concat(spec.Data.GroupField is { } group ? [group] : []).ToArray(), spec.Data.LabelField)
         {
             NumberFields = spec.Inputs.Where(i => i.Type == InputType.Number).Select(i => i.Name).ToArray(),
             IdField = spec.Data.IdField,
             ClassNames = spec.Data.Classes ?? spec.ClassNames,
             ReplaceInvalidUtf8 = spec.Data.InvalidUtf8 == InvalidUtf8.Replace,
         };
+
+    /// <summary>
+    /// Each row's group (<c>data.group_field</c>) in <paramref name="rows"/>; null when the spec has no group field or the
+    /// rows lack it.
+    /// </summary>
+    public static IReadOnlyList<string>? Groups(TaskSpec spec, DataBatch rows) =>
+        spec.Data.GroupField is { } field && rows.Texts.TryGetValue(field, out var groups) ? groups : null;
 
     /// <summary>
     /// Streaming sources for train and, where the spec has them, valid and test. With one file the rows are divided by the
@@ -235,7 +242,7 @@ public static class SpecData
     /// </summary>
     public static void RequireInputs(TaskSpec spec, string file, DataBatch rows)
     {
-        foreach (var input in spec.Inputs)
+        foreach (var input in spec.ProgramInputs)
         {
             var present = input.Type == InputType.Text ? rows.Texts.ContainsKey(input.Name) : rows.Numbers.ContainsKey(input.Name);
             if (!present && rows.Count > 0)
@@ -248,8 +255,50 @@ public static class SpecData
 
     private static IDataSource Open(TaskSpec spec, string relative, string key)
     {
-        var source = OpenAsLabeled(spec, relative, key);
+        var source = WithImageScores(spec, OpenAsLabeled(spec, relative, key));
         return ClassMapping.Of(spec) is { } mapping ? source.WithLabelsMapped(mapping.DataToSpec, spec.ClassNames) : source;
+    }
+
+    /// <summary>
+    /// The sources of the spec's data files (each once, before any split) whose image input the extractor scores: what
+    /// <c>alchemist extract</c> reads and writes a table for. Empty when the spec has no image input.
+    /// </summary>
+    public static IReadOnlyList<ImageScoresSource> ImageSources(TaskSpec spec)
+    {
+        if (spec.ImageInput is null)
+        {
+            return [];
+        }
+
+        var data = spec.Data;
+        var files = data.File is not null ? new[] { (data.File, "file") }
+            : new[] { (data.Train, SplitName.Train), (data.Valid, SplitName.Valid), (data.Test, SplitName.Test) }.Where(f => f.Item1 is not null).Select(f => (f.Item1!, f.Item2));
+        return files.Select(f => (ImageScoresSource)WithImageScores(spec, OpenAsLabeled(spec, f.Item1, f.Item2))).ToArray();
+    }
+
+    /// <summary>
+    /// A data file's rows (a file of the spec's or a new one, before any split) with its image input read as the extractor's
+    /// scores, from the file's table in the project (unchanged without an image input); the image paths are relative to the
+    /// file's folder, or to the folder itself for an <see cref="ImageFolderSource"/>.
+    /// </summary>
+    public static IDataSource WithImageScores(TaskSpec spec, IDataSource file)
+    {
+        if (spec.ImageInput is not { } image)
+        {
+            return file;
+        }
+
+        var folder = file is ImageFolderSource ? file.Path : Path.GetDirectoryName(file.Path)!;
+        var fields = spec.Extractor!.Concepts.Select(c => ExtractorSpec.ScoreField(c.Name)).ToArray();
+        if (fields.Length == 0)
+        {
+            throw spec.Error("extractor.concepts", "no concepts to score the images against: list the visual concepts that tell the classes apart (or set llm.provider, and `alchemist extract` or `run` asks the LLM to name them)");
+        }
+
+        return new ImageScoresSource(file, image.Name, folder, ImageScores.TablePath(spec.ProjectDirectory, file, ImageScores.ExtractorKey(spec)), fields)
+        {
+            RejectUnreadable = spec.Inputs.Count == 1,
+        };
     }
 
     /// <summary>A data file read with its own labels (<see cref="DataSpec.Classes"/>, or the spec's classes).</summary>
@@ -258,6 +307,13 @@ public static class SpecData
         var dataClasses = spec.Data.Classes ?? spec.ClassNames;
         var classesKey = spec.Data.Classes is null ? "classes" : "data.classes";
         var path = spec.ResolvePath(relative);
+        if (spec.Data.Format == "images")
+        {
+            return Directory.Exists(path)
+                ? new ImageFolderSource(path, spec.ImageInput!.Name, dataClasses)
+                : throw spec.Error($"data.{key}", $"folder not found: {path} (an image folder has one subfolder of images per class)");
+        }
+
         if (!File.Exists(path))
         {
             throw spec.Error($"data.{key}", Directory.Exists(path) ? $"{path} is a folder; name the data file in it" : $"file not found: {path}");

@@ -9,7 +9,7 @@ namespace Alchemist.Spec;
 /// <summary>Reads <c>alchemist.yaml</c>. Every problem is a <see cref="SpecException"/> naming the file, line and key.</summary>
 public static partial class SpecReader
 {
-    internal static readonly string[] Formats = ["wrench", "csv", "jsonl", "parquet"];
+    internal static readonly string[] Formats = ["wrench", "csv", "jsonl", "parquet", "images"];
 
     /// <summary>The values data.format may take.</summary>
     public static IReadOnlyList<string> DataFormats => Formats;
@@ -18,6 +18,7 @@ public static partial class SpecReader
     {
         ["text"] = InputType.Text,
         ["number"] = InputType.Number,
+        ["image"] = InputType.Image,
     };
 
     internal static readonly IReadOnlyDictionary<string, SynthesisMode> Modes = new Dictionary<string, SynthesisMode>
@@ -105,11 +106,13 @@ public static partial class SpecReader
             Budgets = top.OptionalMap("budgets") is { } budgets ? ReadBudgets(budgets) : null,
             Evaluation = top.OptionalMap("evaluation") is { } evaluation ? ReadEvaluation(evaluation) : new EvaluationSpec(),
             EndModel = top.OptionalMap("end_model") is { } endModel ? ReadEndModel(endModel) : new EndModelSpec(),
+            Extractor = top.OptionalMap("extractor") is { } extractor ? ReadExtractor(extractor) : null,
             ProjectDirectory = projectDirectory,
             SpecFile = file,
             KeyLines = lines,
         };
         top.RejectUnknownKeys();
+        CheckImageInputs(spec, top);
 
         // Checked here so that a wrong data_labels is named before any data is read.
         _ = ClassMapping.Of(spec);
@@ -210,6 +213,7 @@ public static partial class SpecReader
             Split = split,
             LabelField = map.OptionalString("label_field"),
             IdField = map.OptionalString("id_field"),
+            GroupField = map.OptionalString("group_field"),
             Classes = StringList(map, "classes"),
             InvalidUtf8 = map.OptionalString("invalid_utf8") switch
             {
@@ -257,6 +261,11 @@ public static partial class SpecReader
             }
         }
 
+        if (data.GroupField is not null && data.Format is "wrench" or "images")
+        {
+            throw map.Error("group_field", $"{data.Format} data have no group column; groups come from a CSV, JSONL or Parquet field");
+        }
+
         if (data.Format == "wrench" && data.LabelField is not null && data.LabelField != "label")
         {
             throw map.Error("label_field", "WRENCH files keep gold labels in 'label'; leave label_field out");
@@ -288,7 +297,7 @@ public static partial class SpecReader
     }
 
     private static string GuessFormat(YamlMap map, string? path) =>
-        FormatOfExtension(path) ?? throw map.Missing("format", $"say wrench, csv, jsonl or parquet (cannot tell from '{path}')");
+        FormatOfExtension(path) ?? throw map.Missing("format", $"say wrench, csv, jsonl, parquet or images (cannot tell from '{path}')");
 
     private static string? FormatOfExtension(string? path) =>
         Path.GetExtension(path ?? string.Empty).ToLowerInvariant() switch
@@ -460,6 +469,107 @@ public static partial class SpecReader
         return spec;
     }
 
+    private static ExtractorSpec ReadExtractor(YamlMap map)
+    {
+        var concepts = new List<ConceptSpec>();
+        var items = map.OptionalList("concepts") ?? [];
+        for (var i = 0; i < items.Count; i++)
+        {
+            ConceptSpec concept;
+            if (items[i] is YamlScalarNode { Value: { Length: > 0 } plain })
+            {
+                concept = new ConceptSpec(plain.Trim());
+            }
+            else
+            {
+                var item = Item(map, "concepts", i, items[i]);
+                concept = new ConceptSpec(item.RequiredString("name"), item.OptionalString("description"), item.OptionalString("prompt"));
+                item.RejectUnknownKeys();
+            }
+
+            if (!ConceptName().IsMatch(concept.Name))
+            {
+                throw new SpecException(map.File, items[i].Start.Line, map.Qualify($"concepts[{i}]"), $"'{concept.Name}' is not a concept name: lower-case letters, digits and underscores, starting with a letter (its score field is NAME_score)");
+            }
+
+            if (concepts.Any(c => c.Name == concept.Name))
+            {
+                throw new SpecException(map.File, items[i].Start.Line, map.Qualify($"concepts[{i}]"), $"concept '{concept.Name}' is listed twice");
+            }
+
+            concepts.Add(concept);
+        }
+
+        var spec = new ExtractorSpec
+        {
+            ImageEncoder = map.RequiredString("image_encoder"),
+            TextEncoder = map.RequiredString("text_encoder"),
+            Vocabulary = map.RequiredString("vocabulary"),
+            Merges = map.RequiredString("merges"),
+            Prompt = map.OptionalString("prompt") ?? ExtractorSpec.DefaultPrompt,
+            LogitScale = map.OptionalDouble("logit_scale", 1e-6, 1e6) ?? ExtractorSpec.DefaultLogitScale,
+            BatchSize = map.OptionalInt("batch_size", 1, 4096) ?? ExtractorSpec.DefaultBatchSize,
+            EndModelEmbeddings = map.OptionalBool("end_model_embeddings") ?? false,
+            Concepts = concepts,
+        };
+        map.RejectUnknownKeys();
+        if (!spec.Prompt.Contains("{concept}", StringComparison.Ordinal))
+        {
+            throw map.Error("prompt", "the template needs {concept} where each concept's description goes");
+        }
+
+        return spec;
+    }
+
+    /// <summary>An image input needs the extractor (and a spec has one at most); score fields may not shadow other inputs.</summary>
+    private static void CheckImageInputs(TaskSpec spec, YamlMap top)
+    {
+        var images = spec.Inputs.Where(i => i.Type == InputType.Image).ToList();
+        if (images.Count > 1)
+        {
+            throw spec.Error("inputs", $"one image input is supported; this spec has {string.Join(", ", images.Select(i => i.Name))}");
+        }
+
+        if (images.Count == 1 && spec.Extractor is null)
+        {
+            throw top.Missing("extractor", $"image input '{images[0].Name}' needs an extractor: image_encoder, text_encoder, vocabulary, merges and concepts (see docs/images.md)");
+        }
+
+        if (images.Count == 0 && spec.Extractor is not null)
+        {
+            throw spec.Error("extractor", "scores images, but no input has type image");
+        }
+
+        if (images.Count == 0 && spec.Data.Format == "images")
+        {
+            throw spec.Error("data.format", "an image folder needs an input of type image to hold each image");
+        }
+
+        if (spec.Data.Format == "images" && spec.Inputs.Count > 1)
+        {
+            throw spec.Error("inputs", "an image folder has only the images; its spec has one input, of type image");
+        }
+
+        if (spec.Data.GroupField is { } group && spec.Inputs.Any(i => i.Name == group))
+        {
+            throw spec.Error("data.group_field", $"'{group}' is an input; a group is what programs must not lean on, so it cannot also be one");
+        }
+
+        if (spec.Evaluation.Metric == EvaluationMetric.WorstGroup && spec.Data.GroupField is null)
+        {
+            throw spec.Error("evaluation.metric", "worst_group needs data.group_field: the column that says each row's group");
+        }
+
+        foreach (var concept in spec.Extractor?.Concepts ?? [])
+        {
+            var field = ExtractorSpec.ScoreField(concept.Name);
+            if (spec.Inputs.Any(i => i.Name == field))
+            {
+                throw spec.Error("extractor.concepts", $"concept '{concept.Name}' scores into '{field}', which is already an input's name");
+            }
+        }
+    }
+
     private static YamlMap Item(YamlMap parent, string key, int index, YamlNode node) =>
         node is YamlMappingNode mapping
             ? new YamlMap(parent.File, parent.Qualify($"{key}[{index}]"), mapping, parent.Lines)
@@ -485,4 +595,7 @@ public static partial class SpecReader
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
     private static partial Regex EnvironmentVariableName();
+
+    [GeneratedRegex("^[a-z][a-z0-9_]{0,63}$")]
+    private static partial Regex ConceptName();
 }

@@ -35,6 +35,11 @@ public static class SpecWriter
             { "evaluation", Mapping(("metric", spec.Evaluation.Metric.SpecName())) },
             { "end_model", Mapping(("train_sample_rows", Number(spec.EndModel.TrainSampleRows))) },
         };
+        if (spec.Extractor is { } extractor)
+        {
+            root.Add("extractor", Extractor(extractor));
+        }
+
         if (spec.Isolation is { } isolation)
         {
             root.Add("isolation", Mapping(
@@ -70,7 +75,24 @@ public static class SpecWriter
     }
 
     private static YamlMappingNode Input(InputField input) =>
-        Mapping(("name", input.Name), ("type", input.Type == InputType.Number ? "number" : "text"), ("description", input.Description));
+        Mapping(("name", input.Name), ("type", SpecReader.InputTypes.First(t => t.Value == input.Type).Key), ("description", input.Description));
+
+    private static YamlMappingNode Extractor(ExtractorSpec extractor)
+    {
+        var map = Mapping(
+            ("image_encoder", extractor.ImageEncoder),
+            ("text_encoder", extractor.TextEncoder),
+            ("vocabulary", extractor.Vocabulary),
+            ("merges", extractor.Merges),
+            ("prompt", extractor.Prompt),
+            ("logit_scale", Number(extractor.LogitScale)),
+            ("batch_size", Number(extractor.BatchSize)),
+            ("end_model_embeddings", extractor.EndModelEmbeddings ? "true" : null));
+        map.Add("concepts", new YamlSequenceNode(extractor.Concepts.Select(c => (YamlNode)(c.Description is null && c.Prompt is null
+            ? Scalar(c.Name)
+            : Mapping(("name", c.Name), ("description", c.Description), ("prompt", c.Prompt))))));
+        return map;
+    }
 
     private static YamlMappingNode Class(ClassSpec c)
     {
@@ -93,6 +115,7 @@ public static class SpecWriter
             ("file", data.File),
             ("label_field", data.LabelField),
             ("id_field", data.IdField),
+            ("group_field", data.GroupField),
             ("invalid_utf8", data.InvalidUtf8 == InvalidUtf8.Replace ? "replace" : null),
             ("max_field_chars", data.MaxFieldChars == FieldLimit.DefaultMaxChars ? null : Number(data.MaxFieldChars)),
             ("oversized_fields", data.OversizedFields == OversizedFieldPolicy.Reject ? "reject" : null));

@@ -50,6 +50,29 @@ public sealed record TaskSpec
     /// <summary>How the end model is trained (<c>end_model:</c>).</summary>
     public EndModelSpec EndModel { get; init; } = new();
 
+    /// <summary>
+    /// How image inputs become numbers (<c>extractor</c>): the CLIP-style model and the concepts each image is scored
+    /// against; null when the spec has no image input.
+    /// </summary>
+    public ExtractorSpec? Extractor { get; init; }
+
+    /// <summary>
+    /// The fields programs, the offline synthesizer and the end model read, in order: each text and number input as the spec
+    /// lists it, and in place of an image input one number field per concept (<see cref="ExtractorSpec.ScoreField"/>), the
+    /// image's score against that concept's prompt. The same as <see cref="Inputs"/> when there is no image input.
+    /// </summary>
+    public IReadOnlyList<InputField> ProgramInputs =>
+        Inputs.SelectMany(input => input.Type != InputType.Image ? [input]
+            : (Extractor?.Concepts ?? []).Select(c => new InputField(
+                ExtractorSpec.ScoreField(c.Name),
+                InputType.Number,
+                $"how well image '{input.Name}' matches \"{Extractor!.PromptOf(c)}\" (CLIP-style cosine similarity x {Extractor.LogitScale.ToString(System.Globalization.CultureInfo.InvariantCulture)}; NaN when the image could not be read)"
+                + (Extractor.ScoreRanges.TryGetValue(ExtractorSpec.ScoreField(c.Name), out var range) ? "; " + range : string.Empty))))
+        .ToArray();
+
+    /// <summary>The spec's image input, if it has one (a spec has at most one).</summary>
+    public InputField? ImageInput => Inputs.FirstOrDefault(i => i.Type == InputType.Image);
+
     /// <summary>The folder the spec was loaded from (or will be saved to); relative paths resolve against it.</summary>
     public string ProjectDirectory { get; init; } = ".";
 
@@ -94,9 +117,18 @@ public enum InputType
 
     /// <summary>A number, read as a double; a missing value is NaN.</summary>
     Number,
+
+    /// <summary>
+    /// An image: the value is a file path, relative to the data file (or, in an image folder layout, the image itself).
+    /// Programs never see it: they read its scores against the spec's concepts (<see cref="TaskSpec.ProgramInputs"/>).
+    /// </summary>
+    Image,
 }
 
-/// <summary>A field of each row that programs read: text (a string) or number (a double, e.g. an image concept score).</summary>
+/// <summary>
+/// A field of each row: text (a string), number (a double, e.g. an image concept score), or an image (a file path, read
+/// through the extractor's concept scores).
+/// </summary>
 public sealed record InputField(string Name, InputType Type = InputType.Text, string? Description = null);
 
 /// <summary>One class of the task.</summary>
@@ -116,7 +148,7 @@ public sealed record ClassSpec(string Name, string? Description = null, IReadOnl
 /// </summary>
 public sealed record DataSpec
 {
-    /// <summary>wrench, csv, jsonl or parquet.</summary>
+    /// <summary>wrench, csv, jsonl, parquet, or images (a folder with a subfolder of images per class).</summary>
     public required string Format { get; init; }
 
     /// <summary>
@@ -158,6 +190,13 @@ public sealed record DataSpec
 
     /// <summary>Column or property with each row's id (<c>data.id_field</c>); null numbers rows by their position.</summary>
     public string? IdField { get; init; }
+
+    /// <summary>
+    /// Column or property with each row's group (<c>data.group_field</c>), such as a photo's background: programs never read
+    /// it; the report, summary.json and <c>--json</c> give accuracy per group and the worst group's, and
+    /// <c>evaluation.metric: worst_group</c> ranks the choices on valid by it. Null when the data have no groups.
+    /// </summary>
+    public string? GroupField { get; init; }
 
     /// <summary>
     /// What invalid UTF-8 in a data file does (<c>data.invalid_utf8</c>): an error naming the file and line (the default), or
@@ -449,3 +488,78 @@ public sealed record BudgetSpec
     /// <summary>A program failing on more than this share of rows is disabled.</summary>
     public double? MaxFaultShare { get; init; }
 }
+
+/// <summary>
+/// How image inputs become the numbers programs read (<c>extractor</c>): a CLIP-style pair of ONNX encoders scores each image
+/// against each concept's prompt. Paths are relative to the project folder. See docs/images.md for exporting CLIP ViT-B/32.
+/// </summary>
+public sealed record ExtractorSpec
+{
+    /// <summary>The prompt template when the spec does not say: CLIP's own.</summary>
+    public const string DefaultPrompt = "a photo of {concept}.";
+
+    /// <summary>CLIP's learned logit scale after training, exp(4.6052): the factor on every cosine similarity.</summary>
+    public const double DefaultLogitScale = 100;
+
+    /// <summary>Images per encoder call when the spec does not say.</summary>
+    public const int DefaultBatchSize = 32;
+
+    /// <summary>The image encoder (<c>extractor.image_encoder</c>): an ONNX model from pixel values [n, 3, h, w] to embeddings [n, d].</summary>
+    public required string ImageEncoder { get; init; }
+
+    /// <summary>The text encoder (<c>extractor.text_encoder</c>): an ONNX model from token ids [n, l] (and an optional attention mask) to embeddings [n, d].</summary>
+    public required string TextEncoder { get; init; }
+
+    /// <summary>The tokenizer's vocabulary (<c>extractor.vocabulary</c>): CLIP's vocab.json, token to id.</summary>
+    public required string Vocabulary { get; init; }
+
+    /// <summary>The tokenizer's merges (<c>extractor.merges</c>): CLIP's merges.txt, one byte-pair merge a line, by rank.</summary>
+    public required string Merges { get; init; }
+
+    /// <summary>
+    /// How a concept becomes the text the text encoder reads (<c>extractor.prompt</c>), with <c>{concept}</c> standing for
+    /// the concept's description; a concept with a prompt of its own uses that instead.
+    /// </summary>
+    public string Prompt { get; init; } = DefaultPrompt;
+
+    /// <summary>The factor on each cosine similarity (<c>extractor.logit_scale</c>), as CLIP scales its logits.</summary>
+    public double LogitScale { get; init; } = DefaultLogitScale;
+
+    /// <summary>Images per encoder call (<c>extractor.batch_size</c>), 1 to 4096.</summary>
+    public int BatchSize { get; init; } = DefaultBatchSize;
+
+    /// <summary>
+    /// Whether the end model also reads each image's embedding (<c>extractor.end_model_embeddings</c>), one number feature
+    /// per dimension (<see cref="EmbeddingPrefix"/>0, 1, ...), beside the scores; programs never see them. Off by default:
+    /// CLIP ViT-B/32's 512 dimensions are 4 KB a row in memory.
+    /// </summary>
+    public bool EndModelEmbeddings { get; init; }
+
+    /// <summary>The start of the embedding features' names: image_embedding_0, image_embedding_1, ...</summary>
+    public const string EmbeddingPrefix = "image_embedding_";
+
+    /// <summary>
+    /// The visual concepts every image is scored against (<c>extractor.concepts</c>), each a number field
+    /// <c>NAME_score</c> for programs; written by the LLM's concept step or by a person, and edited freely.
+    /// </summary>
+    public IReadOnlyList<ConceptSpec> Concepts { get; init; } = [];
+
+    /// <summary>
+    /// Each score field's range on the valid split, in words (the run fills it in after extracting; never in the spec file):
+    /// prompts show it beside the field, so that the LLM's thresholds are on the scores' own scale.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> ScoreRanges { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The number field that holds an image's score against the concept <paramref name="concept"/>.</summary>
+    public static string ScoreField(string concept) => concept + "_score";
+
+    /// <summary>The text the text encoder reads for <paramref name="concept"/>.</summary>
+    public string PromptOf(ConceptSpec concept) =>
+        concept.Prompt ?? Prompt.Replace("{concept}", concept.Description ?? concept.Name.Replace('_', ' '), StringComparison.Ordinal);
+}
+
+/// <summary>A visual concept that tells classes apart, such as webbed feet.</summary>
+/// <param name="Name">A lower-case identifier (letters, digits, underscores), unique; its score field is <c>NAME_score</c>.</param>
+/// <param name="Description">What to look for, in words; null reads the name with spaces for underscores.</param>
+/// <param name="Prompt">The whole text for the text encoder, instead of the spec's template; null uses the template.</param>
+public sealed record ConceptSpec(string Name, string? Description = null, string? Prompt = null);

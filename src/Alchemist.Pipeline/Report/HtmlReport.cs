@@ -139,6 +139,19 @@ public static class HtmlReport
 
             html.Append("</table>\n");
         }
+
+        if (summary.FinalTestPerGroup.Count > 0)
+        {
+            html.Append(CultureInfo.InvariantCulture,
+                $"<h3>Test accuracy per group</h3>\n<p id=\"worst-group\">Worst-group accuracy: final labels {Num(summary.FinalTestWorstGroupAccuracy)} (group {E(summary.WorstGroup ?? "")}), label model {Num(summary.LabelModelTestWorstGroupAccuracy)}, end model {Num(summary.EndModelTestWorstGroupAccuracy)}, dev-only baseline {Num(summary.DevOnlyBaselineTestWorstGroupAccuracy)}.</p>\n");
+            html.Append("<table id=\"per-group-table\"><tr><th>group</th><th>test rows</th><th>final labels</th><th>dev-only baseline</th></tr>");
+            foreach (var g in summary.FinalTestPerGroup)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(g.Group)}</td><td>{g.Rows}</td><td>{Num(g.FinalAccuracy)}</td><td>{Num(g.DevOnlyAccuracy)}</td></tr>");
+            }
+
+            html.Append("</table>\n");
+        }
     }
 
     private static void AppendPrograms(StringBuilder html, RunArtifacts run)

@@ -96,7 +96,7 @@ public static class ProjectApply
     /// An input name is not a C# identifier, or two inputs would be read as the same member of the row.
     /// </exception>
     public static ProgramSignature SignatureFor(TaskSpec spec) =>
-        new([.. spec.Inputs.Select(i => new InputField(i.Name, i.Type))], spec.ClassNames);
+        new([.. spec.ProgramInputs.Select(i => new InputField(i.Name, i.Type))], spec.ClassNames);
 
     /// <summary>
     /// The isolation mode named by <paramref name="text"/> ("process" or "none", ignoring case and surrounding spaces); null

@@ -164,7 +164,7 @@ public sealed record SynthesisSettings
     /// <summary>The signature of the spec's task: its inputs (name and type) and its class names.</summary>
     public static ProgramSignature SignatureOf(TaskSpec spec) =>
         new(
-            spec.Inputs.Select(i => new InputField(i.Name, i.Type)).ToArray(),
+            spec.ProgramInputs.Select(i => new InputField(i.Name, i.Type)).ToArray(),
             spec.ClassNames);
 
     /// <summary>The spec's task as prompts describe it, with the exact Label signature and row record the runtime compiles against.</summary>
@@ -174,7 +174,7 @@ public sealed record SynthesisSettings
         return new SynthesisTask(
             spec.Name,
             spec.Description,
-            spec.Inputs,
+            spec.ProgramInputs,
             spec.Classes.Select(c => new TaskClass(c.Name, c.Description)).ToArray(),
             signature.LabelMethodSignature,
             signature.RowRecordSource);

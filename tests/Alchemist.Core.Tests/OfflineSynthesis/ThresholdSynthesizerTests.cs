@@ -148,4 +148,38 @@ public sealed class ThresholdSynthesizerTests
         Assert.Contains("label 2 is not a class index (0..1)", label.Message, StringComparison.Ordinal);
     }
 
+
+    [Fact]
+    public void Under_groups_a_threshold_keeps_a_small_group_of_the_other_class_out_of_its_region()
+    {
+        // Class 0 (group a) lies at 10..49, class 1 mostly at -40..-1 (group c), but 4 rows of class 1 (group b) at 10.5..13.5.
+        var values = new List<double>();
+        var labels = new List<int>();
+        var groups = new List<string>();
+        void Add(double value, int label, string group)
+        {
+            values.Add(value);
+            labels.Add(label);
+            groups.Add(group);
+        }
+
+        for (var i = 0; i < 40; i++)
+        {
+            Add(10 + i, 0, "a");
+            Add(-40 + i, 1, "c");
+        }
+
+        for (var i = 0; i < 4; i++)
+        {
+            Add(10.5 + i, 1, "b");
+        }
+
+        double ThresholdOfClass0(IReadOnlyList<string>? given) =>
+            ThresholdSynthesizer.Synthesize([[.. values]], ["x"], labels, Classes, groups: given)
+                .Single(p => p.Rule.Class == 0 && p.Rule.Direction == ThresholdDirection.AtLeast).Rule.Threshold;
+
+        // Pooled, the 4 rows cost less F1 than the 4 class-0 rows among them; balanced by group, they cost more.
+        Assert.True(ThresholdOfClass0(null) < 10.5, $"pooled threshold {ThresholdOfClass0(null)}");
+        Assert.True(ThresholdOfClass0(groups) > 13.5, $"group-balanced threshold {ThresholdOfClass0(groups)}");
+    }
 }

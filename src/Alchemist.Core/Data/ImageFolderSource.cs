@@ -1,0 +1,108 @@
+namespace Alchemist.Data;
+
+/// <summary>
+/// A folder of images laid out one subfolder per class (<c>data.format: images</c>): <c>train/cat/001.png</c> is a train row
+/// with gold label cat; images directly in the folder have no gold. Each row's id and its one text field
+/// (<see cref="Field"/>) are the image's path relative to the folder, with '/' between parts, and rows come in the ordinal
+/// order of those paths. A subfolder whose name is no class (ignoring case) is an error that names it.
+/// </summary>
+public sealed class ImageFolderSource : IDataSource, IFieldMapped
+{
+    /// <summary>The extensions read as images, lower case.</summary>
+    public static readonly IReadOnlySet<string> Extensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tga", ".tif", ".tiff", ".webp", ".pbm",
+    };
+
+    private readonly IReadOnlyList<string> _classNames;
+
+    /// <summary>The folder <paramref name="folder"/>, its images in the text field <paramref name="field"/>.</summary>
+    public ImageFolderSource(string folder, string field, IReadOnlyList<string> classNames)
+    {
+        Path = System.IO.Path.GetFullPath(folder);
+        Field = field;
+        _classNames = classNames;
+    }
+
+    /// <inheritdoc/>
+    public string Path { get; }
+
+    /// <inheritdoc/>
+    public string Format => "images";
+
+    /// <summary>The text field that holds each image's relative path.</summary>
+    public string Field { get; }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string>? ClassNames => _classNames;
+
+    /// <inheritdoc/>
+    public FieldMap? Fields => new([Field]) { ClassNames = _classNames };
+
+    /// <summary>Every image's path relative to the folder and its gold label, in row order.</summary>
+    public IReadOnlyList<(string Relative, int Label)> List()
+    {
+        if (!Directory.Exists(Path))
+        {
+            throw new DataFormatException(Path, "folder not found");
+        }
+
+        var rows = new List<(string, int)>();
+        foreach (var file in Directory.EnumerateFiles(Path, "*", SearchOption.AllDirectories))
+        {
+            if (!Extensions.Contains(System.IO.Path.GetExtension(file)))
+            {
+                continue;
+            }
+
+            var relative = System.IO.Path.GetRelativePath(Path, file).Replace(System.IO.Path.DirectorySeparatorChar, '/');
+            var slash = relative.IndexOf('/', StringComparison.Ordinal);
+            var label = DataBatch.NoLabel;
+            if (slash >= 0)
+            {
+                var folder = relative[..slash];
+                label = Enumerable.Range(0, _classNames.Count).FirstOrDefault(k => string.Equals(_classNames[k], folder, StringComparison.OrdinalIgnoreCase), -1);
+                if (label < 0)
+                {
+                    throw new DataFormatException(System.IO.Path.Combine(Path, folder), $"subfolder '{folder}' is not a class; an image folder has one subfolder per class ({string.Join(", ", _classNames)}) and unlabeled images beside them");
+                }
+            }
+
+            rows.Add((relative, label));
+        }
+
+        rows.Sort((a, b) => string.CompareOrdinal(a.Item1, b.Item1));
+        return rows;
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<DataBatch> ReadBatches(int batchSize = DataBatch.DefaultSize)
+    {
+        var rows = List();
+        for (var start = 0; start < rows.Count; start += batchSize)
+        {
+            var count = Math.Min(batchSize, rows.Count - start);
+            var paths = new string[count];
+            var labels = new int[count];
+            for (var r = 0; r < count; r++)
+            {
+                (paths[r], labels[r]) = rows[start + r];
+            }
+
+            yield return new DataBatch(start, paths, new Dictionary<string, string[]>(StringComparer.Ordinal) { [Field] = (string[])paths.Clone() }, new Dictionary<string, double[]>(StringComparer.Ordinal), labels);
+        }
+    }
+
+    /// <summary>
+    /// Over the listing (each image's relative path, size and last write time) and the classes: the images' own bytes are
+    /// hashed by the extractor, which keys its scores by them.
+    /// </summary>
+    public string ContentHash() =>
+        Data.ContentHash.OfFiles(
+            new[] { "images", Field, string.Join(',', _classNames) }
+                .Concat(List().Select(r =>
+                {
+                    var info = new FileInfo(System.IO.Path.Combine(Path, r.Relative));
+                    return $"{r.Relative}|{info.Length}|{info.LastWriteTimeUtc.Ticks}";
+                })));
+}

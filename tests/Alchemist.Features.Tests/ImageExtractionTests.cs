@@ -1,0 +1,177 @@
+using Alchemist.Data;
+using Alchemist.Spec;
+using Alchemist.Tests.Images;
+using SixLabors.ImageSharp.PixelFormats;
+using Xunit;
+
+namespace Alchemist.Features.Tests;
+
+public sealed class ImageExtractionTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("alchemist-extract-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static ExtractionResult Extract(TaskSpec spec) => ImageExtraction.Run(spec, cancel: TestContext.Current.CancellationToken);
+
+    [Fact]
+    public void Scores_become_number_fields_that_tell_the_classes_apart_and_the_image_path_is_gone()
+    {
+        var spec = ImageProjects.RedBlue(_folder);
+        Assert.Equal(["red_score", "blue_score"], spec.ProgramInputs.Select(i => i.Name));
+        Assert.False(ImageExtraction.IsCurrent(spec));
+        var ex = Assert.Throws<ImageScoresMissingException>(() => SpecData.LoadDataset(spec));
+        Assert.Contains("alchemist extract", ex.Message);
+
+        var result = Extract(spec);
+
+        Assert.Equal(3, result.Files.Count);
+        Assert.Equal(60, result.Encoded);
+        Assert.Empty(result.Problems);
+        Assert.True(ImageExtraction.IsCurrent(spec));
+        var data = SpecData.LoadDataset(spec);
+        foreach (var split in data.Splits)
+        {
+            Assert.False(split.Rows.Texts.ContainsKey("image"));
+            var red = split.Rows.Number("red_score");
+            var blue = split.Rows.Number("blue_score");
+            for (var r = 0; r < split.Count; r++)
+            {
+                var isRed = split.Rows.Labels[r] == 0;
+                Assert.True(isRed ? red[r] > blue[r] : blue[r] > red[r], $"{split.Name} row {r}: red {red[r]:F1}, blue {blue[r]:F1}");
+            }
+
+            // Every red image scores above every blue one on the red concept.
+            var redOfRed = Enumerable.Range(0, split.Count).Where(r => split.Rows.Labels[r] == 0).Select(r => red[r]).Min();
+            var redOfBlue = Enumerable.Range(0, split.Count).Where(r => split.Rows.Labels[r] == 1).Select(r => red[r]).Max();
+            Assert.True(redOfRed > redOfBlue, $"{split.Name}: lowest red score of a red image {redOfRed:F1}, highest of a blue one {redOfBlue:F1}");
+        }
+    }
+
+    [Fact]
+    public void A_second_run_reads_nothing_and_a_changed_image_is_encoded_again_alone()
+    {
+        var spec = ImageProjects.RedBlue(_folder, perClass: 4);
+        Assert.Equal(24, Extract(spec).Encoded);
+        var again = Extract(spec);
+        Assert.All(again.Files, f => Assert.True(f.Current));
+        Assert.Equal(0, again.Encoded);
+
+        // One image redrawn blue: the table is stale, reading the data says so, and extracting encodes that image only.
+        var changed = Path.Combine(_folder, "data", "images", "train-000.png");
+        TestImages.Solid(changed, new Rgb24(20, 20, 230), 20, 20);
+        File.SetLastWriteTimeUtc(changed, DateTime.UtcNow.AddMinutes(1));
+        var stale = Assert.Throws<ImageScoresMissingException>(() => SpecData.LoadDataset(spec));
+        Assert.Contains("train-000.png", stale.Message);
+        Assert.Contains("row 1", stale.Message);
+        var third = Extract(spec);
+        Assert.Equal(1, third.Encoded);
+        var train = third.Files.Single(f => f.File.EndsWith("train.csv", StringComparison.Ordinal));
+        Assert.Equal(7, train.Cached);
+        var data = SpecData.LoadDataset(spec);
+        Assert.True(data.Train.Rows.Number("blue_score")[0] > data.Train.Rows.Number("red_score")[0]);
+
+        // A new concept is a new table; every image's embedding comes from the cache.
+        var withGreen = SpecReader.Parse(File.ReadAllText(spec.SpecFile!).Replace("    - red\n", "    - red\n    - green\n", StringComparison.Ordinal), spec.SpecFile!, _folder);
+        Assert.Equal(3, withGreen.Extractor!.Concepts.Count);
+        var fourth = Extract(withGreen);
+        Assert.Equal(0, fourth.Encoded);
+        Assert.Equal(24, fourth.Files.Sum(f => f.Cached));
+        Assert.True(SpecData.LoadDataset(withGreen).Train.Rows.Numbers.ContainsKey("green_score"));
+    }
+
+    [Fact]
+    public void Missing_and_corrupt_images_are_named_by_file_and_row_score_NaN_and_their_rows_are_rejected()
+    {
+        var spec = ImageProjects.RedBlue(_folder, perClass: 3);
+        File.Delete(Path.Combine(_folder, "data", "images", "train-002.png"));
+        TestImages.Garbage(Path.Combine(_folder, "data", "images", "train-004.png"));
+        TestImages.Truncated(Path.Combine(_folder, "data", "images", "valid-001.png"));
+
+        var result = Extract(spec);
+
+        var problems = result.Problems.ToList();
+        Assert.Equal(3, problems.Count);
+        var missing = problems.Single(p => p.File.EndsWith("train-002.png", StringComparison.Ordinal));
+        Assert.Equal(("train-2", 2L, "file not found"), (missing.RowId, missing.Row, missing.Reason));
+        Assert.Contains("(row 3, id train-2): file not found", missing.ToString());
+        Assert.StartsWith("not an image", problems.Single(p => p.File.EndsWith("train-004.png", StringComparison.Ordinal)).Reason);
+        Assert.StartsWith("corrupt image", problems.Single(p => p.File.EndsWith("valid-001.png", StringComparison.Ordinal)).Reason);
+
+        var data = SpecData.LoadDataset(spec);
+        Assert.True(double.IsNaN(data.Train.Rows.Number("red_score")[2]));
+        Assert.False(double.IsNaN(data.Train.Rows.Number("red_score")[1]));
+        Assert.Equal([2, 4], data.Train.Rows.RejectedRows!);
+        Assert.Equal([1], data.Valid!.Rows.RejectedRows!);
+
+        // The table remembers them: a second run reads nothing and reports them again.
+        var again = Extract(spec);
+        Assert.Equal(0, again.Encoded);
+        Assert.Equal(3, again.Problems.Count());
+    }
+
+    [Fact]
+    public void An_image_folder_with_a_subfolder_per_class_is_read_with_its_labels()
+    {
+        ToyClip.Write(Path.Combine(_folder, "models"));
+        foreach (var (split, n) in new[] { ("train", 6), ("valid", 4) })
+        {
+            for (var i = 0; i < n; i++)
+            {
+                var red = i % 2 == 0;
+                TestImages.Square(Path.Combine(_folder, split, red ? "red" : "blue", $"{i}.png"), red ? new Rgb24(220, 30, 30) : new Rgb24(30, 40, 220), new Rgb24(128, 128, 128), 0.6, (split == "valid" ? 100 : 0) + i);
+            }
+        }
+
+        TestImages.Solid(Path.Combine(_folder, "train", "unlabeled.png"), new Rgb24(220, 30, 30));
+        File.WriteAllText(Path.Combine(_folder, "train", "notes.txt"), "not an image");
+        File.WriteAllText(Path.Combine(_folder, TaskSpec.FileName), $"""
+            name: folders
+            description: Red or blue?
+            inputs:
+              - name: photo
+                type: image
+            classes: [RED, BLUE]
+            data:
+              format: images
+              train: train
+              valid: valid
+            {ImageProjects.Extractor}
+            """);
+        var spec = SpecReader.Load(_folder);
+
+        Assert.Equal(11, Extract(spec).Encoded);
+        var data = SpecData.LoadDataset(spec);
+        Assert.Equal(7, data.Train.Count);
+        Assert.Equal(["blue/1.png", "blue/3.png", "blue/5.png", "red/0.png", "red/2.png", "red/4.png", "unlabeled.png"], data.Train.Rows.RowIds);
+        Assert.Equal([1, 1, 1, 0, 0, 0, -1], data.Train.Rows.Labels);
+        Assert.Equal(4, data.Valid!.Count);
+
+        Directory.CreateDirectory(Path.Combine(_folder, "valid", "green"));
+        TestImages.Solid(Path.Combine(_folder, "valid", "green", "0.png"), new Rgb24(0, 200, 0));
+        var error = Assert.Throws<DataFormatException>(() => Extract(spec));
+        Assert.Contains("subfolder 'green' is not a class", error.Message);
+    }
+
+    [Fact]
+    public void With_end_model_embeddings_every_row_carries_its_unit_length_embedding_beside_the_scores()
+    {
+        var spec = ImageProjects.RedBlue(_folder, perClass: 3);
+        spec = spec with { Extractor = spec.Extractor! with { EndModelEmbeddings = true } };
+        File.Delete(Path.Combine(_folder, "data", "images", "train-001.png"));
+
+        Extract(spec);
+
+        var train = SpecData.LoadDataset(spec).Train.Rows;
+        var columns = Enumerable.Range(0, 4).Select(k => train.Number(ExtractorSpec.EmbeddingPrefix + k)).ToArray();
+        Assert.False(train.Numbers.ContainsKey(ExtractorSpec.EmbeddingPrefix + 4));
+        Assert.Equal(1.0, Math.Sqrt(columns.Sum(c => c[0] * c[0])), 4);
+        Assert.All(columns, c => Assert.True(double.IsNaN(c[1])));
+        Assert.DoesNotContain(spec.ProgramInputs, i => i.Name.StartsWith(ExtractorSpec.EmbeddingPrefix, StringComparison.Ordinal));
+
+        // The flag is part of the scores' key: without it the rows carry no embedding.
+        var plain = spec with { Extractor = spec.Extractor with { EndModelEmbeddings = false } };
+        Extract(plain);
+        Assert.False(SpecData.LoadDataset(plain).Train.Rows.Numbers.ContainsKey(ExtractorSpec.EmbeddingPrefix + 0));
+    }
+}
