@@ -8,9 +8,11 @@ namespace Alchemist.Tests.Images;
 /// <summary>
 /// Writes the bundled example examples/fruit-ripeness: photos (drawn, 32 pixels square) of one fruit, ripe (red to orange)
 /// or unripe (green to yellow-green), on a light table or among dark leaves; each row's group is its class and background (ripe on leaves, ...). In
-/// train and valid most ripe fruit lie on the table and most unripe among leaves (4 in 5), so the background is a
-/// shortcut; test has every (class, background) pair alike, so worst-group accuracy shows who took it. Some fruit sit
-/// between the colours. Seeded: the same files every time, and a test checks the committed ones.
+/// train most ripe fruit lie on the table and most unripe among leaves (4 in 5), so the background is a shortcut; valid
+/// and test have every (class, background) pair alike, as Waterbirds' validation and test sets do, so worst-group accuracy
+/// shows who took it and the choices made on valid can see it (with the shortcut in valid too, its two small groups had
+/// 7 and 10 rows, and the threshold was placed by them). Some fruit sit between the colours. Seeded: the same files every
+/// time, and a test checks the committed ones.
 /// </summary>
 public static class FruitExample
 {
@@ -18,7 +20,7 @@ public static class FruitExample
     public static readonly IReadOnlyList<(string Split, int Rows, double Shortcut)> Splits =
     [
         ("train", 320, 0.8),
-        ("valid", 100, 0.8),
+        ("valid", 100, 0.5),
         ("test", 120, 0.5),
     ];
 
