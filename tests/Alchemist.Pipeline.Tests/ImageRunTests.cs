@@ -38,7 +38,7 @@ public sealed class ImageRunTests : IDisposable
 
         var text = log.ToString();
         Assert.Contains("image scores: 540 images x 4 concepts (540 encoded, 0 from the cache)", text, StringComparison.Ordinal);
-        Assert.Contains("threshold programs over red_minus_orange, red_minus_green, red_minus_yellow, orange_minus_green, orange_minus_yellow, green_minus_yellow)", text, StringComparison.Ordinal);
+        Assert.Contains("threshold programs over red_minus_orange_relative, red_minus_green_relative, red_minus_yellow_relative, orange_minus_green_relative, orange_minus_yellow_relative, green_minus_yellow_relative)", text, StringComparison.Ordinal);
         Assert.True(summary.Programs >= 2, $"{summary.Programs} programs");
         Assert.Equal("worst_group", summary.Metric);
         Assert.Equal(["ripe on leaves", "ripe on table", "unripe on leaves", "unripe on table"], summary.FinalTestPerGroup.Select(g => g.Group));

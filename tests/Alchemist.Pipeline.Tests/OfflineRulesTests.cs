@@ -1,8 +1,10 @@
 using Alchemist.Pipeline;
 using Alchemist.Programs;
+using Alchemist.Programs.Apply;
 using Alchemist.Programs.Compilation;
 using Alchemist.Programs.Loading;
 using Alchemist.Spec;
+using Alchemist.Tests;
 using Xunit;
 
 namespace Alchemist.Pipeline.Tests;
@@ -40,6 +42,71 @@ public sealed class OfflineRulesTests
         probeNumbers[3] = double.NaN;
         AssertSameVotes(rules, signature, [[.. probeTexts.Select(t => t[0])], [.. probeTexts.Select(t => t[1])]], [probeNumbers]);
     }
+
+    [Fact]
+    public void Threshold_programs_over_relative_concept_differences_vote_alike_in_process_and_in_the_sandbox()
+    {
+        var spec = SpecReader.Load(Path.Combine(SharedFolder.RepositoryRoot, "examples", "fruit-ripeness"));
+        var shape = OfflineShape.Of(spec);
+        var inputs = ConceptMargins.ThresholdInputs(spec);
+        // Four concept scores per row (red, orange, green, yellow): RIPE rows redder, each row's scores shrunk by a factor of
+        // its own as a background does; some rows missing a score or scoring zero everywhere.
+        double[][] Scores(Random random, int rows, int[] gold)
+        {
+            var scores = Enumerable.Range(0, 4).Select(_ => new double[rows]).ToArray();
+            for (var r = 0; r < rows; r++)
+            {
+                var shrink = 0.4 + (0.6 * random.NextDouble());
+                var redness = (gold[r] == 0 ? 40 : -20) + (30 * random.NextDouble());
+                scores[0][r] = shrink * redness;
+                scores[1][r] = shrink * (redness + 30);
+                scores[2][r] = shrink * (40 - redness);
+                scores[3][r] = shrink * (20 + (20 * random.NextDouble()));
+            }
+
+            return scores;
+        }
+
+        double[][] Columns(double[][] scores) => [.. inputs.Select((_, i) => ConceptMargins.RelativeDifference(scores[PairOf(i).First], scores[PairOf(i).Second], scores))];
+        var gold = Enumerable.Range(0, 120).Select(r => r % 2).ToArray();
+        var sample = Scores(new Random(7), gold.Length, gold);
+        var rules = OfflineRules.Learn(shape, new OfflineInputs(null, Columns(sample), gold.Length), gold);
+        Assert.Contains(rules.Programs, p => p.Source.Contains("Math.Sqrt(row.Red_score * row.Red_score", StringComparison.Ordinal));
+
+        var probeGold = Enumerable.Range(0, 300).Select(r => r % 2).ToArray();
+        var probe = Scores(new Random(8), probeGold.Length, probeGold);
+        probe[2][0] = double.NaN;
+        foreach (var column in probe)
+        {
+            column[1] = 0;
+        }
+
+        var expected = rules.Votes(new OfflineInputs(null, Columns(probe), probeGold.Length));
+        var compiler = new ProgramCompiler(ProjectApply.SignatureFor(spec));
+        for (var j = 0; j < rules.Programs.Count; j++)
+        {
+            var (name, source) = rules.Programs[j];
+            var compiled = compiler.Compile(source, name);
+            Assert.True(compiled.Succeeded, $"{name}: {compiled.FeedbackForLlm()}");
+            using var loaded = compiled.Program!.Load();
+            var votes = new sbyte[probeGold.Length];
+            loaded.CreateInvoker().LabelRange(new ProgramColumns([], probe, probeGold.Length), 0, votes, 0);
+            Assert.True(expected.Column(j).SequenceEqual(votes), $"{name}: in process and compiled votes differ");
+            Assert.Equal(-1, votes[0]);
+            Assert.Equal(-1, votes[1]);
+        }
+    }
+
+    /// <summary>The concepts compared by the i-th pair of four (red-orange, red-green, red-yellow, orange-green, orange-yellow, green-yellow).</summary>
+    private static (int First, int Second) PairOf(int i) => i switch
+    {
+        0 => (0, 1),
+        1 => (0, 2),
+        2 => (0, 3),
+        3 => (1, 2),
+        4 => (1, 3),
+        _ => (2, 3),
+    };
 
     /// <summary>Rows of two text inputs (a comment, empty in every fourth ham row; a title) and a number (the comment's length).</summary>
     private static (string?[][] Texts, double[] Numbers, int[] Gold) Sample(Random random, int rows)
