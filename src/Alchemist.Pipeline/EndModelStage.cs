@@ -64,90 +64,47 @@ public sealed class EndModelStage(
 
         var models = validLabeled.Length > 0 ? 2 : 1;
         progress?.Report(new StageProgress(TrainingStage, 0, models, "models"));
-        var training = $"training the end model on {coveredCount} covered train rows{(validLabeled.Length > 0 ? $" and {validLabeled.Length} valid gold rows (weight {validWeight:0.0} each)" : "")}";
-        if (validLabeled.Length == 0)
-        {
-            step(training);
-            var alone = Train(covered, validLabeled, validWeight);
-            progress?.Report(new StageProgress(TrainingStage, 1, models, "models"));
-            var predicted = dataset.Splits.ToDictionary(s => s.Name, s => Predict(alone, s.Name));
-            return new EndModelResult(alone, predicted, null, predicted.GetValueOrDefault(SplitName.Valid), null, coveredCount, 0, validWeight);
-        }
+        step($"training the end model on {coveredCount} covered train rows{(validLabeled.Length > 0 ? $" and {validLabeled.Length} valid gold rows (weight {validWeight:0.0} each)" : "")}");
+        var model = Train(covered, validLabeled, validWeight);
+        progress?.Report(new StageProgress(TrainingStage, 1, models, "models"));
+        var predictions = dataset.Splits.ToDictionary(s => s.Name, s => Predict(model, s.Name));
 
-        var folds = ValidFolds.Of(validLabeled);
-        step($"{training}, the dev-only baseline on the {validLabeled.Length} valid gold rows, and both again without each of {folds.Count} folds of valid (to choose the final labels fairly), side by side");
-        var jobs = new List<CrossFitJob>();
-        foreach (var (inFold, outFold) in folds)
-        {
-            // Where the programs' rules were learned from valid, the fold's model learns from targets made by rules
-            // that never saw the rows it predicts.
-            var targets = validFolds is null ? null : validFolds.FirstOrDefault(f => f.Predicted.SequenceEqual(inFold))
-                ?? throw new InvalidOperationException($"the rules' cross-fit has no fold for the {inFold.Length} valid rows from row {inFold[0]}: the end model's cross-fit would learn from rules that saw them");
-            jobs.Add(new CrossFitJob(inFold, Baseline: false, () => targets is null
-                ? Set(covered, outFold, validWeight)
-                : Set(targets.TrainCovered, outFold, ValidWeight(targets.TrainCovered.Count(c => c), validLabeled.Length), targets.TrainProbabilities)));
-            jobs.Add(new CrossFitJob(inFold, Baseline: true, () => Set(new bool[covered.Length], outFold, 1f)));
-        }
-
-        // The end model trains beside the baseline and the cross-fit, not before them: each model trains on one thread, so
-        // one after another the end model (5 of the 1M-row bench's 25 s here) kept a core idle. The results are the same.
-        EndModel.EndModel? model = null;
-        EndModel.EndModel? baselineModel = null;
-        Dictionary<string, float[]>? predictions = null;
         Dictionary<string, float[]>? baseline = null;
-        float[][]? foldPredictions = null;
-        var gate = new Lock();
-        var modelsDone = 0;
-        void ModelDone()
+        EndModel.EndModel? baselineModel = null;
+        float[]? outOfSample = null;
+        float[]? baselineOutOfSample = null;
+        if (validLabeled.Length > 0)
         {
-            lock (gate)
+            step($"training the dev-only baseline on the {validLabeled.Length} valid gold rows");
+            baselineModel = TrainCached(Set(new bool[covered.Length], validLabeled, 1f));
+            progress?.Report(new StageProgress(TrainingStage, 2, models, "models"));
+            baseline = dataset.Splits.ToDictionary(s => s.Name, s => Predict(baselineModel, s.Name));
+
+            var folds = ValidFolds.Of(validLabeled);
+            step($"cross-fitting the end model on valid ({folds.Count} folds) to choose the final labels fairly");
+            outOfSample = (float[])predictions[SplitName.Valid].Clone();
+            baselineOutOfSample = (float[])baseline[SplitName.Valid].Clone();
+            var jobs = new List<(int[] Predict, float[] Into, Func<TrainingSet> Set)>();
+            foreach (var (inFold, outFold) in folds)
             {
-                progress?.Report(new StageProgress(TrainingStage, ++modelsDone, models, "models"));
+                // Where the programs' rules were learned from valid, the fold's model learns from targets made by rules
+                // that never saw the rows it predicts.
+                var targets = validFolds is null ? null : validFolds.FirstOrDefault(f => f.Predicted.SequenceEqual(inFold))
+                    ?? throw new InvalidOperationException($"the rules' cross-fit has no fold for the {inFold.Length} valid rows from row {inFold[0]}: the end model's cross-fit would learn from rules that saw them");
+                jobs.Add((inFold, outOfSample, () => targets is null
+                    ? Set(covered, outFold, validWeight)
+                    : Set(targets.TrainCovered, outFold, ValidWeight(targets.TrainCovered.Count(c => c), validLabeled.Length), targets.TrainProbabilities)));
+                jobs.Add((inFold, baselineOutOfSample, () => Set(new bool[covered.Length], outFold, 1f)));
             }
+
+            CrossFit(jobs, folds.Count);
         }
 
-        try
-        {
-            Parallel.Invoke(
-                () =>
-                {
-                    model = Train(covered, validLabeled, validWeight);
-                    ModelDone();
-                    predictions = dataset.Splits.ToDictionary(s => s.Name, s => Predict(model, s.Name));
-                },
-                () =>
-                {
-                    baselineModel = TrainCached(Set(new bool[covered.Length], validLabeled, 1f));
-                    ModelDone();
-                    baseline = dataset.Splits.ToDictionary(s => s.Name, s => Predict(baselineModel, s.Name));
-                    foldPredictions = CrossFit(jobs, folds.Count, gate);
-                });
-        }
-        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-        }
-
-        // Valid rows no fold predicts (those without gold) keep the whole models' predictions.
-        var outOfSample = (float[])predictions![SplitName.Valid].Clone();
-        var baselineOutOfSample = (float[])baseline![SplitName.Valid].Clone();
-        for (var j = 0; j < jobs.Count; j++)
-        {
-            var into = jobs[j].Baseline ? baselineOutOfSample : outOfSample;
-            foreach (var r in jobs[j].Predict)
-            {
-                foldPredictions![j].AsSpan(r * _classes, _classes).CopyTo(into.AsSpan(r * _classes, _classes));
-            }
-        }
-
-        return new EndModelResult(model!, predictions, baseline, outOfSample, baselineOutOfSample, coveredCount, validLabeled.Length, validWeight)
+        return new EndModelResult(model, predictions, baseline, outOfSample ?? predictions.GetValueOrDefault(SplitName.Valid), baselineOutOfSample, coveredCount, validLabeled.Length, validWeight)
         {
             BaselineModel = baselineModel,
         };
     }
-
-    /// <summary>One model of the cross-fit: the valid rows it predicts, whether it is the dev-only baseline's, and what it learns from.</summary>
-    private sealed record CrossFitJob(int[] Predict, bool Baseline, Func<TrainingSet> Set);
 
     /// <summary>
     /// The end model's train probabilities with each train row predicted by a model trained without it (on the other folds'
@@ -246,15 +203,14 @@ public sealed class EndModelStage(
     }
 
     /// <summary>
-    /// The cross-fit's models, each trained without the valid rows it predicts: each one's predictions of every valid row,
-    /// in the order of <paramref name="jobs"/>. Each model's valid predictions are cached by what it learned from and what it predicts: with the offline
+    /// The cross-fit's models, each trained without the valid rows it predicts, their predictions of those rows copied into
+    /// its array. Each model's valid predictions are cached by what it learned from and what it predicts: with the offline
     /// synthesizer's programs every fold learns from the rules' cross-fit (which the programs do not change) and the dev-only
     /// baseline's folds from valid alone, so a rerun after a program was edited trains none of them. The models not cached are
     /// trained side by side, one per core: each trains single-threaded from its own seed, so the results are the same as
-    /// one after another (the example's first run: 2.9 s one after another, on 2 busy cores). Progress is reported under
-    /// <paramref name="gate"/>, which the end model's own training shares.
+    /// one after another (the example's first run: 2.9 s one after another, on 2 busy cores).
     /// </summary>
-    private float[][] CrossFit(List<CrossFitJob> jobs, int folds, Lock gate)
+    private void CrossFit(List<(int[] Predict, float[] Into, Func<TrainingSet> Set)> jobs, int folds)
     {
         var cache = StageCache.For(spec.ProjectDirectory, CacheKind);
         var validTexts = texts[SplitName.Valid];
@@ -290,11 +246,8 @@ public sealed class EndModelStage(
         }
 
         var done = jobs.Count - missing.Count;
-        lock (gate)
-        {
-            progress?.Report(new StageProgress(CrossFitStage, done / 2, folds, "folds"));
-        }
-
+        var gate = new Lock();
+        progress?.Report(new StageProgress(CrossFitStage, done / 2, folds, "folds"));
         Parallel.ForEach(missing, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, job =>
         {
             var probabilities = Predict(job.Set.Train(_input, _classes), SplitName.Valid);
@@ -306,7 +259,13 @@ public sealed class EndModelStage(
             }
         });
 
-        return results;
+        for (var j = 0; j < jobs.Count; j++)
+        {
+            foreach (var r in jobs[j].Predict)
+            {
+                results[j].AsSpan(r * _classes, _classes).CopyTo(jobs[j].Into.AsSpan(r * _classes, _classes));
+            }
+        }
     }
 
     private static float[] ReadProbabilities(string path, int count)
@@ -397,15 +356,11 @@ public sealed class EndModelStage(
 
     private float[][] SplitFeatures(string split)
     {
-        // The end model and the cross-fit build their training sets on two threads.
-        lock (_numberFeatures)
+        if (!_numberFeatures.TryGetValue(split, out var features))
         {
-            if (!_numberFeatures.TryGetValue(split, out var features))
-            {
-                _numberFeatures[split] = features = NumberFeatures(spec, dataset.Split(split));
-            }
-
-            return features;
+            _numberFeatures[split] = features = NumberFeatures(spec, dataset.Split(split));
         }
+
+        return features;
     }
 }
