@@ -192,10 +192,17 @@ public static class ImageExtraction
             var decode = new bool[count];
             Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancel }, k =>
             {
-                var path = Path.Combine(source.ImageFolder, rows[start + k].Path);
-                (table.Lengths[start + k], table.Ticks[start + k]) = ImageScoreTable.Stamp(path);
-                var file = ImageDecoder.ReadFile(path, out var bytes);
                 embeddings[k] = null!;
+
+                // Stamped as the staleness checks stamp it (a file's size and time, never its bytes), read only from under the folder.
+                (table.Lengths[start + k], table.Ticks[start + k]) = ImageScoreTable.Stamp(Path.Combine(source.ImageFolder, rows[start + k].Path));
+                if (ImageDecoder.ResolveUnder(source.ImageFolder, rows[start + k].Path, out var outside) is not { } path)
+                {
+                    reads[k] = new ImageRead(null, outside);
+                    return;
+                }
+
+                var file = ImageDecoder.ReadFile(path, out var bytes);
                 if (bytes is not null && cache.TryGet(file.Sha256!, out var known))
                 {
                     reads[k] = file;

@@ -1,4 +1,5 @@
 using Alchemist.Data;
+using Alchemist.Features.Images;
 using Alchemist.Spec;
 using Alchemist.Tests.Images;
 using SixLabors.ImageSharp.PixelFormats;
@@ -108,6 +109,43 @@ public sealed class ImageExtractionTests : IDisposable
         var again = Extract(spec);
         Assert.Equal(0, again.Encoded);
         Assert.Equal(3, again.Problems.Count());
+    }
+
+    [Fact]
+    public void A_row_cannot_make_extraction_read_a_file_outside_the_data_folder()
+    {
+        // A data file comes from wherever the user got it: its paths must not reach the user's other files.
+        var spec = ImageProjects.RedBlue(_folder, perClass: 3);
+        var outside = TestImages.Solid(Path.Combine(_folder, "outside.png"), new Rgb24(220, 30, 30));
+        var linked = Path.Combine(_folder, "data", "images", "link.png");
+        File.CreateSymbolicLink(linked, outside);
+        var train = Path.Combine(_folder, "data", "train.csv");
+        var lines = File.ReadAllLines(train);
+        lines[1] = $"train-0,{outside},RED";
+        lines[2] = "train-1,../outside.png,BLUE";
+        lines[3] = "train-2,images/link.png,RED";
+        lines[4] = "train-3,/dev/zero,BLUE";
+        File.WriteAllLines(train, lines);
+
+        var result = Extract(spec);
+
+        var refused = result.Problems.OrderBy(p => p.Row).ToList();
+        Assert.Equal([0L, 1L, 2L, 3L], refused.Select(p => p.Row));
+        Assert.All(refused, p => Assert.Contains("outside the data file's folder", p.Reason, StringComparison.Ordinal));
+        Assert.StartsWith("the path is a link", refused[2].Reason, StringComparison.Ordinal);
+        var data = SpecData.LoadDataset(spec);
+        Assert.Equal([0, 1, 2, 3], data.Train.Rows.RejectedRows!);
+        Assert.False(double.IsNaN(data.Train.Rows.Number("red_score")[4]));
+    }
+
+    [Fact]
+    public void A_file_that_never_ends_is_read_only_to_the_size_cap()
+    {
+        // /dev/zero reports no length: a read to its end would fill memory.
+        var read = ImageDecoder.ReadFile("/dev/zero", out var bytes);
+
+        Assert.Null(bytes);
+        Assert.Equal($"file has more than {ImageDecoder.MaxFileBytes >> 20} MiB; images over that are not read", read.Error);
     }
 
     [Fact]

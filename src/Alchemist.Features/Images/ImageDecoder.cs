@@ -58,6 +58,51 @@ public static class ImageDecoder
     }
 
     /// <summary>
+    /// The full path of an image a data row names, relative to <paramref name="folder"/> (the data file's folder, or the
+    /// image folder), or why it is not read: a row must not make the tool read a file elsewhere, by an absolute path, by
+    /// '..', or by a link that leads out, since data files come from wherever a user got them.
+    /// </summary>
+    public static string? ResolveUnder(string folder, string relative, out string? problem)
+    {
+        problem = null;
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+        var full = Path.GetFullPath(relative, root);
+        if (!IsUnder(full, root))
+        {
+            problem = "the path leads outside the data file's folder (an absolute path or '..'); images are read only from under it";
+            return null;
+        }
+
+        try
+        {
+            if (new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) is { } target
+                && !IsUnder(Path.GetFullPath(target.FullName), root) && !IsUnder(Path.GetFullPath(target.FullName), Path.GetFullPath(ResolveLinks(root))))
+            {
+                problem = "the path is a link to a file outside the data file's folder; images are read only from under it";
+                return null;
+            }
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // Not there: ReadFile says so in its own words.
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problem = $"cannot be read: {e.Message}";
+            return null;
+        }
+
+        return full;
+    }
+
+    private static bool IsUnder(string path, string root) =>
+        path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
+    /// <summary>The folder with its own links resolved, so that a data folder reached through a link still holds its files.</summary>
+    private static string ResolveLinks(string folder) =>
+        new DirectoryInfo(folder).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? folder;
+
+    /// <summary>
     /// Reads <paramref name="path"/>'s bytes (null when it cannot be read: the reason is in the result) and hashes them; the
     /// bytes are not looked at.
     /// </summary>
@@ -77,7 +122,22 @@ public static class ImageDecoder
                 return new ImageRead(null, $"file is {info.Length:N0} bytes; images over {MaxFileBytes >> 20} MiB are not read");
             }
 
-            bytes = File.ReadAllBytes(path);
+            // Read to the cap, not to the end the file reports: a device such as /dev/zero reports 0 bytes and never ends.
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+            var buffer = new MemoryStream();
+            var chunk = new byte[81920];
+            int read;
+            while ((read = stream.Read(chunk)) > 0)
+            {
+                if (buffer.Length + read > MaxFileBytes)
+                {
+                    return new ImageRead(null, $"file has more than {MaxFileBytes >> 20} MiB; images over that are not read");
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+
+            bytes = buffer.ToArray();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
