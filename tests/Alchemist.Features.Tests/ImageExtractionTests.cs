@@ -125,17 +125,20 @@ public sealed class ImageExtractionTests : IDisposable
         lines[2] = "train-1,../outside.png,BLUE";
         lines[3] = "train-2,images/link.png,RED";
         lines[4] = "train-3,/dev/zero,BLUE";
+        Directory.CreateSymbolicLink(Path.Combine(_folder, "data", "images", "linked-folder"), _folder);
+        lines[5] = "train-4,images/linked-folder/outside.png,RED";
         File.WriteAllLines(train, lines);
 
         var result = Extract(spec);
 
         var refused = result.Problems.OrderBy(p => p.Row).ToList();
-        Assert.Equal([0L, 1L, 2L, 3L], refused.Select(p => p.Row));
+        Assert.Equal([0L, 1L, 2L, 3L, 4L], refused.Select(p => p.Row));
         Assert.All(refused, p => Assert.Contains("outside the data file's folder", p.Reason, StringComparison.Ordinal));
         Assert.StartsWith("the path is a link", refused[2].Reason, StringComparison.Ordinal);
+        Assert.StartsWith("the path is a link", refused[4].Reason, StringComparison.Ordinal);
         var data = SpecData.LoadDataset(spec);
-        Assert.Equal([0, 1, 2, 3], data.Train.Rows.RejectedRows!);
-        Assert.False(double.IsNaN(data.Train.Rows.Number("red_score")[4]));
+        Assert.Equal([0, 1, 2, 3, 4], data.Train.Rows.RejectedRows!);
+        Assert.False(double.IsNaN(data.Train.Rows.Number("red_score")[5]));
     }
 
     [Fact]

@@ -75,11 +75,20 @@ public static class ImageDecoder
 
         try
         {
-            if (new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) is { } target
-                && !IsUnder(Path.GetFullPath(target.FullName), root) && !IsUnder(Path.GetFullPath(target.FullName), Path.GetFullPath(ResolveLinks(root))))
+            // Every step below the folder, not only the file: a linked subfolder (which an unpacked archive can hold) leads
+            // out as well as a linked file does.
+            var resolvedRoot = Path.GetFullPath(ResolveLinks(root));
+            var step = root;
+            foreach (var part in Path.GetRelativePath(root, full).Split(Path.DirectorySeparatorChar))
             {
-                problem = "the path is a link to a file outside the data file's folder; images are read only from under it";
-                return null;
+                step = Path.Combine(step, part);
+                FileSystemInfo here = Directory.Exists(step) ? new DirectoryInfo(step) : new FileInfo(step);
+                if (here.ResolveLinkTarget(returnFinalTarget: true) is { } target
+                    && !IsUnder(Path.GetFullPath(target.FullName), root) && !IsUnder(Path.GetFullPath(target.FullName), resolvedRoot))
+                {
+                    problem = "the path is a link to a file outside the data file's folder; images are read only from under it";
+                    return null;
+                }
             }
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
