@@ -29,8 +29,7 @@ public sealed class NaiveBayesScorer
             }
             else if (family == RuleFamily.Pattern)
             {
-                var pattern = RuleFeatures.Patterns.FirstOrDefault(p => p.Name == key) ?? throw new ArgumentException($"unknown pattern '{key}'", nameof(weights));
-                _patterns.Add((new Regex(pattern.Regex, RegexOptions.CultureInvariant | (pattern.IgnoreCase ? RegexOptions.IgnoreCase : RegexOptions.None)), w));
+                _patterns.Add((RuleFeatures.PatternRegex(key), w));
             }
             else
             {

@@ -48,11 +48,28 @@ public static class RuleFeatures
         new("year", @"\b(19|20)\d\d\b", false, "a year"),
     ];
 
-    private static readonly Regex Token = new(TokenRegex, RegexOptions.CultureInvariant);
+    // Compiled, not interpreted: the offline cross-fit matches these over every sampled train row once per fold, and at
+    // 1M generated rows (a 50,000-row sample) the interpreter took 65 % of that stage's 12.5 s. Matching is the same.
+    private static readonly Regex Token = new(TokenRegex, RegexOptions.CultureInvariant | RegexOptions.Compiled);
 
     private static readonly Regex[] CompiledPatterns = Patterns
-        .Select(p => new Regex(p.Regex, RegexOptions.CultureInvariant | (p.IgnoreCase ? RegexOptions.IgnoreCase : RegexOptions.None)))
+        .Select(p => new Regex(p.Regex, RegexOptions.CultureInvariant | RegexOptions.Compiled | (p.IgnoreCase ? RegexOptions.IgnoreCase : RegexOptions.None)))
         .ToArray();
+
+    /// <summary>The compiled regex of the pattern named <paramref name="name"/>, shared by every rule and scorer that tries it.</summary>
+    /// <exception cref="ArgumentException">The synthesizer knows no pattern of that name.</exception>
+    internal static Regex PatternRegex(string name)
+    {
+        for (var p = 0; p < Patterns.Count; p++)
+        {
+            if (Patterns[p].Name == name)
+            {
+                return CompiledPatterns[p];
+            }
+        }
+
+        throw new ArgumentException($"unknown pattern '{name}'", nameof(name));
+    }
 
     /// <summary>The text's lower-cased word tokens; none for a missing (null) or empty text.</summary>
     public static string[] Tokenize(string? text)

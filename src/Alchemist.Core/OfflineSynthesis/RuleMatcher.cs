@@ -39,9 +39,7 @@ public sealed class RuleMatcher
                     _lengths.Add((atMost, words));
                     break;
                 case RuleFamily.Pattern:
-                    var pattern = RuleFeatures.Patterns.FirstOrDefault(p => p.Name == rule.Key)
-                        ?? throw new ArgumentException($"unknown pattern '{rule.Key}'", nameof(rules));
-                    _patterns.Add(new Regex(pattern.Regex, RegexOptions.CultureInvariant | (pattern.IgnoreCase ? RegexOptions.IgnoreCase : RegexOptions.None)));
+                    _patterns.Add(RuleFeatures.PatternRegex(rule.Key));
                     break;
             }
         }
