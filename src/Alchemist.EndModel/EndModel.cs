@@ -275,7 +275,9 @@ public sealed class EndModel
         // One feature vector per included row, shared by the row's weighted copies (one per class worth a row).
         var workspace = new TextNgrams.Workspace();
         var vectors = new VBuffer<float>[included.Length];
-        var weighted = new List<FeatureRow>();
+        var vectorOfRow = new List<int>();
+        var classOfRow = new List<uint>();
+        var weightOfRow = new List<float>();
         for (var k = 0; k < included.Length; k++)
         {
             var i = included[k];
@@ -285,16 +287,15 @@ public sealed class EndModel
                 var weight = targets[(i * classes) + c];
                 if (weight >= options.MinClassWeight)
                 {
-                    weighted.Add(new FeatureRow { Features = vectors[k], Label = (uint)c, Weight = weight });
+                    vectorOfRow.Add(k);
+                    classOfRow.Add((uint)c);
+                    weightOfRow.Add(weight);
                 }
             }
         }
 
         var ml = new MLContext(options.Seed);
-        var schema = SchemaDefinition.Create(typeof(FeatureRow));
-        schema[nameof(FeatureRow.Label)].ColumnType = new KeyDataViewType(typeof(uint), (ulong)classes);
-        schema[nameof(FeatureRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, slots);
-        var data = ml.Data.LoadFromEnumerable(weighted, schema);
+        var data = new TrainingRowsView(classes, slots, vectors, [.. vectorOfRow], [.. classOfRow], [.. weightOfRow]);
         var fitted = Trainer(ml, options).Fit(data);
 
         var parameters = fitted.Model;
@@ -314,8 +315,8 @@ public sealed class EndModel
             }
         }
 
-        var model = new EndModel(new EndModelInfo(input, classes, numbers?.Dimensions ?? 0, weighted.Count), text, numbers, weights, [.. parameters.GetBiases()]);
-        model.CheckAgainst(ml, fitted, vectors, schema);
+        var model = new EndModel(new EndModelInfo(input, classes, numbers?.Dimensions ?? 0, classOfRow.Count), text, numbers, weights, [.. parameters.GetBiases()]);
+        model.CheckAgainst(fitted, vectors, slots);
         return model;
     }
 
@@ -323,14 +324,15 @@ public sealed class EndModel
     /// Scores the first training rows both ways: the probabilities computed here from the fitted weights must be ML.NET's own,
     /// or the weights were read wrongly (an ML.NET upgrade that changed their layout) and every prediction would be wrong.
     /// </summary>
-    private void CheckAgainst(MLContext ml, ITransformer fitted, VBuffer<float>[] vectors, SchemaDefinition schema)
+    private void CheckAgainst(ITransformer fitted, VBuffer<float>[] vectors, int length)
     {
-        var sample = vectors.Take(64).Select(v => new FeatureRow { Features = v }).ToList();
-        var scores = fitted.Transform(ml.Data.LoadFromEnumerable(sample, schema)).GetColumn<float[]>("Score").ToList();
+        var sample = vectors[..Math.Min(64, vectors.Length)];
+        var rows = new TrainingRowsView(Classes, length, sample, [.. Enumerable.Range(0, sample.Length)], new uint[sample.Length], [.. Enumerable.Repeat(1f, sample.Length)]);
+        var scores = fitted.Transform(rows).GetColumn<float[]>("Score").ToList();
         var ours = new float[Classes];
-        for (var k = 0; k < sample.Count; k++)
+        for (var k = 0; k < sample.Length; k++)
         {
-            var vector = sample[k].Features;
+            var vector = sample[k];
             // A vector with every slot present is dense: it keeps no indices.
             var slots = vector.IsDense ? [.. Enumerable.Range(0, vector.Length)] : vector.GetIndices();
             Probabilities(slots, vector.GetValues(), ours);
@@ -441,9 +443,9 @@ public sealed class EndModel
     private static SdcaMaximumEntropyMulticlassTrainer Trainer(MLContext ml, EndModelOptions options) =>
         ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options
         {
-            LabelColumnName = "Label",
-            FeatureColumnName = "Features",
-            ExampleWeightColumnName = "Weight",
+            LabelColumnName = TrainingRowsView.LabelColumn,
+            FeatureColumnName = TrainingRowsView.FeaturesColumn,
+            ExampleWeightColumnName = TrainingRowsView.WeightColumn,
             L2Regularization = options.L2Regularization,
             L1Regularization = 0,
             MaximumNumberOfIterations = options.MaxIterations,
@@ -519,16 +521,6 @@ public sealed class EndModel
         public float[] NumberValues { get; } = new float[model._numbers?.Dimensions ?? 0];
 
         public double[] Logits { get; } = new double[model.Classes];
-    }
-
-    // LoadFromEnumerable reads a uint under a key type as a zero-based index: class c is written as c.
-    private sealed class FeatureRow
-    {
-        public VBuffer<float> Features { get; set; }
-
-        public uint Label { get; set; }
-
-        public float Weight { get; set; } = 1;
     }
 }
 
