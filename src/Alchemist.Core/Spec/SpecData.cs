@@ -72,7 +72,7 @@ public static class SpecData
         long trainCount = 0;
         var trainGold = false;
         DataBatch? firstBatch = null;
-        var idHashes = spec.Data.IdField is null ? null : new List<long>();
+        var idHashes = spec.Data.IdField is null ? null : new IdHashes();
         foreach (var batch in train.ReadBatches(DataBatch.PassSize))
         {
             firstBatch ??= batch;
@@ -158,28 +158,18 @@ public static class SpecData
     /// Unique ids over a train split not held in memory: a 64-bit hash per row (8 bytes, where a set of the ids themselves
     /// costs tens), sorted; only the rows whose hash repeats are read again, to tell a repeated id from a collision.
     /// </summary>
-    private static void RequireUniqueStreamedIds(Dataset dataset, string idField, List<long> trainHashes)
+    private static void RequireUniqueStreamedIds(Dataset dataset, string idField, IdHashes trainHashes)
     {
         var train = dataset.Train.Source;
         foreach (var split in new[] { dataset.Valid, dataset.Test }.OfType<DataSplit>().Where(s => s.Source.Path == train.Path))
         {
-            trainHashes.AddRange(split.Rows.RowIds.Select(IdHash));
-        }
-
-        // Sorted where they lie: a copy would add 80 MB at 10 million rows.
-        var hashes = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(trainHashes);
-        hashes.Sort();
-        var repeated = new HashSet<long>();
-        for (var i = 1; i < hashes.Length; i++)
-        {
-            if (hashes[i] == hashes[i - 1])
+            foreach (var id in split.Rows.RowIds)
             {
-                repeated.Add(hashes[i]);
+                trainHashes.Add(IdHash(id));
             }
         }
 
-        trainHashes.Clear();
-        trainHashes.TrimExcess();
+        var repeated = trainHashes.TakeRepeated();
         if (repeated.Count == 0)
         {
             return;
