@@ -301,7 +301,8 @@ public sealed class RunPipeline
                 Log($"  {p.Split}: {p.Rows} rows, {p.ProgramsRunning} programs running, {p.ProgramsDisabled} disabled");
             }
         });
-        var apply = ProjectApply.Run(spec, ProjectApply.OptionsFor(spec, null, TrustPrograms), progress, _cancellation);
+        var apply = ProjectApply.Run(spec, ProjectApply.OptionsFor(spec, null, TrustPrograms), progress, _cancellation,
+            data.TrainHeld ? null : new Dictionary<string, long> { [SplitName.Train] = data.TrainRows });
         foreach (var split in apply.Splits)
         {
             // A split read from the column cache, or finished between two reports, is reported whole here.

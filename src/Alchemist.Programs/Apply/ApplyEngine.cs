@@ -61,6 +61,7 @@ public sealed class ApplyEngine : IDisposable
     /// </param>
     /// <param name="progress">Receives the rows labeled so far; null for none.</param>
     /// <param name="cancel">Stops the pass between batches.</param>
+    /// <param name="expectedRows">The rows <paramref name="source"/> is known to hold (0 when unknown): each column is then made in one array of that length.</param>
     /// <exception cref="OperationCanceledException"><paramref name="cancel"/> was triggered.</exception>
     public SplitApplyResult Apply(
         string split,
@@ -68,7 +69,8 @@ public sealed class ApplyEngine : IDisposable
         IReadOnlyList<IApplyProgram> programs,
         int classes,
         IProgress<ApplyProgress>? progress = null,
-        CancellationToken cancel = default)
+        CancellationToken cancel = default,
+        int expectedRows = 0)
     {
         var started = Stopwatch.GetTimestamp();
         var dataHash = source.ContentHash();
@@ -90,7 +92,7 @@ public sealed class ApplyEngine : IDisposable
         }
 
         var toRun = Enumerable.Range(0, programs.Count).Where(j => cached[j] is null && cannotRun[j] is null).ToArray();
-        var runs = toRun.Select((j, position) => new ProgramRun(position, programs[j], classes)).ToArray();
+        var runs = toRun.Select((j, position) => new ProgramRun(position, programs[j], classes, expectedRows)).ToArray();
         int rows;
         var rejected = new List<int>();
         if (runs.Length > 0)

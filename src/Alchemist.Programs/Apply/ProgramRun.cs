@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Alchemist.Programs.Apply;
 
 /// <summary>The state of one program while a split is applied: its column so far, its faults, its time, and whether it still runs.</summary>
-internal sealed class ProgramRun(int index, IApplyProgram program, int classes)
+internal sealed class ProgramRun(int index, IApplyProgram program, int classes, int expectedRows = 0)
 {
     private readonly Lock _gate = new();
     private RowFaults _faults = RowFaults.None;
@@ -18,7 +18,7 @@ internal sealed class ProgramRun(int index, IApplyProgram program, int classes)
 
     public IApplyProgram Program { get; } = program;
 
-    public ColumnBuilder Column { get; } = new();
+    public ColumnBuilder Column { get; } = new(expectedRows);
 
     public bool IsActive => _disabledReason is null;
 

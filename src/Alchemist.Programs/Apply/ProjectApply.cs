@@ -110,14 +110,18 @@ public static class ProjectApply
         _ => null,
     };
 
+    private static int ExpectedRows(IReadOnlyDictionary<string, long>? rowsKnown, string split) =>
+        rowsKnown is not null && rowsKnown.TryGetValue(split, out var rows) && rows is > 0 and <= int.MaxValue ? (int)rows : 0;
+
     /// <summary>
     /// Applies every program file to every split. A program whose columns are all in the column cache is not compiled at
     /// all (Roslyn and the verifier cost far more than reading a column back); it is compiled only if a column turns out to
     /// be unreadable when the engine loads it, and if that compile fails the program is rejected while the others are
     /// applied. Programs run in process (<c>--isolation none</c>) are loaded for good, so that their code tiers up like
     /// native code; a later run in the same process reuses those copies (see <see cref="SandboxedProgram"/>).
+    /// <paramref name="rowsKnown"/> gives the rows of splits already counted (a streamed train split), by split name.
     /// </summary>
-    public static ProjectApplyResult Run(TaskSpec spec, ApplyOptions options, IProgress<ApplyProgress>? progress = null, CancellationToken cancel = default)
+    public static ProjectApplyResult Run(TaskSpec spec, ApplyOptions options, IProgress<ApplyProgress>? progress = null, CancellationToken cancel = default, IReadOnlyDictionary<string, long>? rowsKnown = null)
     {
         var started = Stopwatch.GetTimestamp();
         using var set = ProjectPrograms.Load(spec, options);
@@ -157,7 +161,7 @@ public static class ProjectApply
 
             // A split whose columns all came from the cache was not read by the engine; its values over the field limit are
             // counted by one read of it here, so the warnings do not depend on the cache.
-            var applied = splits.Select(s => engine.Apply(s.Name, s.Source, programs, spec.Classes.Count, progress, cancel) is var split
+            var applied = splits.Select(s => engine.Apply(s.Name, s.Source, programs, spec.Classes.Count, progress, cancel, ExpectedRows(rowsKnown, s.Name)) is var split
                 && s.Limited?.Scan() is { Values: > 0 } oversized ? split with { Oversized = oversized } : split).ToList();
             rejected.AddRange(programs.OfType<CompiledWhenNeeded>().Where(p => p.Failure is not null).Select(p => new RejectedProgram(p.Name, p.Failure!)));
             var kept = Enumerable.Range(0, programs.Count)
