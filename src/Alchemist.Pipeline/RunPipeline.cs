@@ -869,6 +869,10 @@ public sealed class RunPipeline
             LabelMatrixFile.Write(path, Votes ?? throw new InvalidOperationException("the train votes are on disk already"));
             VotesFile = path;
             Votes = null;
+
+            // Their memory goes back to the system now, not whenever the collector next trims: left to it, the 10M run
+            // entered the end model's cross-fit 80 MB above the 1M run and peaked there at 432 MB against 335-369 MB.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
     }
 
