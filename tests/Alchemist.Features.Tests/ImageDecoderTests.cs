@@ -1,6 +1,6 @@
 using Alchemist.Features.Images;
 using Alchemist.Tests.Images;
-using SixLabors.ImageSharp.PixelFormats;
+using SkiaSharp;
 using Xunit;
 
 namespace Alchemist.Features.Tests;
@@ -18,7 +18,7 @@ public sealed class ImageDecoderTests : IDisposable
     {
         var p = ImagePreprocessing.WithSize(8);
         var tensor = new float[p.TensorLength];
-        var read = ImageDecoder.Read(TestImages.Solid(In("red.png"), new Rgb24(230, 20, 20), 30, 20), p, tensor);
+        var read = ImageDecoder.Read(TestImages.Solid(In("red.png"), new SKColor(230, 20, 20), 30, 20), p, tensor);
 
         Assert.Null(read.Error);
         Assert.Equal(64, read.Sha256!.Length);
@@ -32,19 +32,7 @@ public sealed class ImageDecoderTests : IDisposable
     public void A_wide_image_is_cut_to_its_centre_square()
     {
         // Left third blue, middle third green, right third blue: the centre crop of a 3:1 image is all green.
-        var path = In("wide.png");
-        using (var image = new SixLabors.ImageSharp.Image<Rgb24>(90, 30, new Rgb24(0, 0, 255)))
-        {
-            for (var x = 30; x < 60; x++)
-            {
-                for (var y = 0; y < 30; y++)
-                {
-                    image[x, y] = new Rgb24(0, 255, 0);
-                }
-            }
-
-            SixLabors.ImageSharp.ImageExtensions.SaveAsPng(image, path);
-        }
+        var path = TestImages.Png(In("wide.png"), 90, 30, (x, _) => x is >= 30 and < 60 ? new SKColor(0, 255, 0) : new SKColor(0, 0, 255));
 
         var p = ImagePreprocessing.WithSize(10);
         var tensor = new float[p.TensorLength];
@@ -59,9 +47,9 @@ public sealed class ImageDecoderTests : IDisposable
     public void The_same_bytes_hash_alike_and_other_bytes_do_not()
     {
         var p = ImagePreprocessing.WithSize(4);
-        var a = ImageDecoder.Read(TestImages.Solid(In("a.png"), new Rgb24(1, 2, 3)), p, []);
-        var b = ImageDecoder.Read(TestImages.Solid(In("b.png"), new Rgb24(1, 2, 3)), p, []);
-        var c = ImageDecoder.Read(TestImages.Solid(In("c.png"), new Rgb24(1, 2, 4)), p, []);
+        var a = ImageDecoder.Read(TestImages.Solid(In("a.png"), new SKColor(1, 2, 3)), p, []);
+        var b = ImageDecoder.Read(TestImages.Solid(In("b.png"), new SKColor(1, 2, 3)), p, []);
+        var c = ImageDecoder.Read(TestImages.Solid(In("c.png"), new SKColor(1, 2, 4)), p, []);
         Assert.Equal(a.Sha256, b.Sha256);
         Assert.NotEqual(a.Sha256, c.Sha256);
     }
