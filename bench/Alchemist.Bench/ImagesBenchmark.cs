@@ -2,8 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Alchemist.Features;
 using Alchemist.Spec;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
+using SkiaSharp;
 
 namespace Alchemist.Bench;
 
@@ -12,7 +11,7 @@ namespace Alchemist.Bench;
 /// over generated 32-pixel PNGs, each of its own colours: a cold extraction (every image read, hashed, decoded and encoded)
 /// in a child process with its images per second and peak resident memory, against a second child that scores the same
 /// images against one more concept (every embedding from the cache, only reading and hashing). The toy encoder is a few
-/// arithmetic operations, so the figures measure the pipeline around the model (ImageSharp decoding, batching, hashing,
+/// arithmetic operations, so the figures measure the pipeline around the model (Skia decoding, batching, hashing,
 /// the cache, the tables), not CLIP itself.
 /// </summary>
 internal static class ImagesBenchmark
@@ -88,21 +87,25 @@ internal static class ImagesBenchmark
         Parallel.For(0, count, i =>
         {
             var random = new Random(i);
-            using var image = new Image<Rgb24>(32, 32);
-            var a = new Rgb24((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
-            var b = new Rgb24((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
+            var a = new SKColor((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
+            var b = new SKColor((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256));
+            using var image = new SKBitmap(new SKImageInfo(32, 32, SKColorType.Rgba8888, SKAlphaType.Opaque));
+            var pixels = image.GetPixelSpan();
             for (var y = 0; y < 32; y++)
             {
                 for (var x = 0; x < 32; x++)
                 {
-                    image[x, y] = (x - 16) * (x - 16) + ((y - 16) * (y - 16)) < 100 ? a : b;
+                    var c = (x - 16) * (x - 16) + ((y - 16) * (y - 16)) < 100 ? a : b;
+                    var at = (y * image.RowBytes) + (4 * x);
+                    (pixels[at], pixels[at + 1], pixels[at + 2], pixels[at + 3]) = (c.Red, c.Green, c.Blue, 255);
                 }
             }
 
             var name = $"images/{i / 1000:D3}/{i:D6}.png";
             Directory.CreateDirectory(Path.Combine(work, "data", "images", $"{i / 1000:D3}"));
-            image.SaveAsPng(Path.Combine(work, "data", name));
-            lines[i + 1] = $"{i},{name},{(a.R > a.G ? "RED" : "GREEN")}";
+            using var png = image.Encode(SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(Path.Combine(work, "data", name), png.ToArray());
+            lines[i + 1] = $"{i},{name},{(a.Red > a.Green ? "RED" : "GREEN")}";
         });
         File.WriteAllLines(Path.Combine(work, "data", "train.csv"), lines);
         File.WriteAllText(Path.Combine(work, TaskSpec.FileName), """

@@ -1,7 +1,7 @@
 using Alchemist.Features.Clip;
 using Alchemist.Features.Images;
 using Alchemist.Tests.Images;
-using SixLabors.ImageSharp.PixelFormats;
+using SkiaSharp;
 using Xunit;
 
 namespace Alchemist.Features.Tests;
@@ -50,11 +50,11 @@ public sealed class ClipModelTests : IDisposable
     {
         using var model = Open();
         var p = model.Preprocessing;
-        var colours = new[] { new Rgb24(220, 30, 30), new Rgb24(200, 60, 40), new Rgb24(30, 40, 220), new Rgb24(40, 60, 200) };
+        var colours = new[] { new SKColor(220, 30, 30), new SKColor(200, 60, 40), new SKColor(30, 40, 220), new SKColor(40, 60, 200) };
         var pixels = new float[colours.Length * p.TensorLength];
         for (var i = 0; i < colours.Length; i++)
         {
-            var file = TestImages.Square(Path.Combine(_folder, $"img{i}.png"), colours[i], new Rgb24(128, 128, 128), 0.6, i);
+            var file = TestImages.Square(Path.Combine(_folder, $"img{i}.png"), colours[i], new SKColor(128, 128, 128), 0.6, i);
             Assert.Null(ImageDecoder.Read(file, p, pixels.AsSpan(i * p.TensorLength, p.TensorLength)).Error);
         }
 

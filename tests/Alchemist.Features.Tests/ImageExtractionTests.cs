@@ -2,7 +2,7 @@ using Alchemist.Data;
 using Alchemist.Features.Images;
 using Alchemist.Spec;
 using Alchemist.Tests.Images;
-using SixLabors.ImageSharp.PixelFormats;
+using SkiaSharp;
 using Xunit;
 
 namespace Alchemist.Features.Tests;
@@ -60,7 +60,7 @@ public sealed class ImageExtractionTests : IDisposable
 
         // One image redrawn blue: the table is stale, reading the data says so, and extracting encodes that image only.
         var changed = Path.Combine(_folder, "data", "images", "train-000.png");
-        TestImages.Solid(changed, new Rgb24(20, 20, 230), 20, 20);
+        TestImages.Solid(changed, new SKColor(20, 20, 230), 20, 20);
         File.SetLastWriteTimeUtc(changed, DateTime.UtcNow.AddMinutes(1));
         var stale = Assert.Throws<ImageScoresMissingException>(() => SpecData.LoadDataset(spec));
         Assert.Contains("train-000.png", stale.Message);
@@ -116,7 +116,7 @@ public sealed class ImageExtractionTests : IDisposable
     {
         // A data file comes from wherever the user got it: its paths must not reach the user's other files.
         var spec = ImageProjects.RedBlue(_folder, perClass: 3);
-        var outside = TestImages.Solid(Path.Combine(_folder, "outside.png"), new Rgb24(220, 30, 30));
+        var outside = TestImages.Solid(Path.Combine(_folder, "outside.png"), new SKColor(220, 30, 30));
         var linked = Path.Combine(_folder, "data", "images", "link.png");
         File.CreateSymbolicLink(linked, outside);
         var train = Path.Combine(_folder, "data", "train.csv");
@@ -160,11 +160,11 @@ public sealed class ImageExtractionTests : IDisposable
             for (var i = 0; i < n; i++)
             {
                 var red = i % 2 == 0;
-                TestImages.Square(Path.Combine(_folder, split, red ? "red" : "blue", $"{i}.png"), red ? new Rgb24(220, 30, 30) : new Rgb24(30, 40, 220), new Rgb24(128, 128, 128), 0.6, (split == "valid" ? 100 : 0) + i);
+                TestImages.Square(Path.Combine(_folder, split, red ? "red" : "blue", $"{i}.png"), red ? new SKColor(220, 30, 30) : new SKColor(30, 40, 220), new SKColor(128, 128, 128), 0.6, (split == "valid" ? 100 : 0) + i);
             }
         }
 
-        TestImages.Solid(Path.Combine(_folder, "train", "unlabeled.png"), new Rgb24(220, 30, 30));
+        TestImages.Solid(Path.Combine(_folder, "train", "unlabeled.png"), new SKColor(220, 30, 30));
         File.WriteAllText(Path.Combine(_folder, "train", "notes.txt"), "not an image");
         File.WriteAllText(Path.Combine(_folder, TaskSpec.FileName), $"""
             name: folders
@@ -189,7 +189,7 @@ public sealed class ImageExtractionTests : IDisposable
         Assert.Equal(4, data.Valid!.Count);
 
         Directory.CreateDirectory(Path.Combine(_folder, "valid", "green"));
-        TestImages.Solid(Path.Combine(_folder, "valid", "green", "0.png"), new Rgb24(0, 200, 0));
+        TestImages.Solid(Path.Combine(_folder, "valid", "green", "0.png"), new SKColor(0, 200, 0));
         var error = Assert.Throws<DataFormatException>(() => Extract(spec));
         Assert.Contains("subfolder 'green' is not a class", error.Message);
     }

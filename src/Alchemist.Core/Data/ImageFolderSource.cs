@@ -8,7 +8,11 @@ namespace Alchemist.Data;
 /// </summary>
 public sealed class ImageFolderSource : IDataSource, IFieldMapped
 {
-    /// <summary>The extensions read as images, lower case.</summary>
+    /// <summary>
+    /// The extensions taken as images (rows), lower case. TGA, TIFF and PBM, which the decoder read before Skia replaced
+    /// ImageSharp and reads no longer, stay: such a file is then a row named as unreadable, not left out of the data
+    /// without a word.
+    /// </summary>
     public static readonly IReadOnlySet<string> Extensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
         ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tga", ".tif", ".tiff", ".webp", ".pbm",

@@ -1,7 +1,5 @@
 using System.Globalization;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.PixelFormats;
+using SkiaSharp;
 
 namespace Alchemist.Tests.Images;
 
@@ -16,6 +14,9 @@ namespace Alchemist.Tests.Images;
 /// </summary>
 public static class FruitExample
 {
+    /// <summary>Side of every picture, in pixels.</summary>
+    public const int Side = 32;
+
     /// <summary>Rows per split.</summary>
     public static readonly IReadOnlyList<(string Split, int Rows, double Shortcut)> Splits =
     [
@@ -29,56 +30,68 @@ public static class FruitExample
     {
         ToyClip.Write(Path.Combine(example, "models"));
         var data = Path.Combine(example, "data");
+        var lines = Splits.ToDictionary(s => s.Split, _ => new List<string> { "id,image,group,label" });
+        foreach (var row in Rows())
+        {
+            TestImages.Png(Path.Combine(data, row.Image), Side, Side, (x, y) => row.Picture[(y * Side) + x]);
+            lines[row.Split].Add(string.Create(CultureInfo.InvariantCulture, $"{row.Split}-{row.Index:D3},{row.Image},{(row.Ripe ? "ripe" : "unripe")} on {(row.OnTable ? "table" : "leaves")},{(row.Ripe ? "RIPE" : "UNRIPE")}"));
+        }
+
+        foreach (var (split, text) in lines)
+        {
+            File.WriteAllText(Path.Combine(data, split + ".csv"), string.Join("\n", text) + "\n");
+        }
+    }
+
+    /// <summary>
+    /// Every row, split by split, as <see cref="Write"/> draws it: its image's path under data/ and its picture (RGB, row
+    /// by row).
+    /// </summary>
+    public static IEnumerable<(string Split, int Index, bool Ripe, bool OnTable, string Image, SKColor[] Picture)> Rows()
+    {
         foreach (var (split, rows, shortcut) in Splits)
         {
             var random = new Random(split switch { "train" => 11, "valid" => 22, _ => 33 });
-            var lines = new List<string> { "id,image,group,label" };
             for (var i = 0; i < rows; i++)
             {
                 var ripe = i % 2 == 0;
                 var onTable = random.NextDouble() < (ripe ? shortcut : 1 - shortcut);
-                var name = $"images/{split}/{i:D3}.png";
-                Draw(Path.Combine(data, name), ripe, onTable, random);
-                lines.Add(string.Create(CultureInfo.InvariantCulture, $"{split}-{i:D3},{name},{(ripe ? "ripe" : "unripe")} on {(onTable ? "table" : "leaves")},{(ripe ? "RIPE" : "UNRIPE")}"));
+                yield return (split, i, ripe, onTable, $"images/{split}/{i:D3}.png", Draw(ripe, onTable, random));
             }
-
-            File.WriteAllText(Path.Combine(data, split + ".csv"), string.Join("\n", lines) + "\n");
         }
     }
 
-    private static void Draw(string path, bool ripe, bool onTable, Random random)
+    private static SKColor[] Draw(bool ripe, bool onTable, Random random)
     {
-        const int size = 32;
         // Ripeness runs from 0 (green) to 1 (red); ripe fruit mostly above the middle, unripe below, some across it.
         var ripeness = Math.Clamp(ripe ? 0.72 + (0.15 * Gaussian(random)) : 0.28 + (0.15 * Gaussian(random)), 0, 1);
         var fruit = ripeness > 0.5
-            ? Mix(new Rgb24(235, 150, 35), new Rgb24(215, 35, 30), (ripeness - 0.5) * 2)
-            : Mix(new Rgb24(70, 165, 45), new Rgb24(190, 195, 45), ripeness * 2);
-        var background = onTable ? new Rgb24(220, 214, 200) : new Rgb24(35, 85, 40);
+            ? Mix(new SKColor(235, 150, 35), new SKColor(215, 35, 30), (ripeness - 0.5) * 2)
+            : Mix(new SKColor(70, 165, 45), new SKColor(190, 195, 45), ripeness * 2);
+        var background = onTable ? new SKColor(220, 214, 200) : new SKColor(35, 85, 40);
         var radius = 11 + (random.NextDouble() * 4);
         var cx = 16 + ((random.NextDouble() - 0.5) * 4);
         var cy = 16 + ((random.NextDouble() - 0.5) * 4);
-        using var image = new Image<Rgb24>(size, size);
-        for (var y = 0; y < size; y++)
+        var pixels = new SKColor[Side * Side];
+        for (var y = 0; y < Side; y++)
         {
-            for (var x = 0; x < size; x++)
+            for (var x = 0; x < Side; x++)
             {
                 var inside = ((x - cx) * (x - cx)) + ((y - cy) * (y - cy)) <= radius * radius;
                 var c = inside ? fruit : background;
                 var n = random.Next(-4, 5);
-                image[x, y] = new Rgb24(Clamp(c.R + n), Clamp(c.G + n), Clamp(c.B + n));
+                pixels[(y * Side) + x] = new SKColor(Clamp(c.Red + n), Clamp(c.Green + n), Clamp(c.Blue + n));
             }
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        image.Save(path, new PngEncoder { CompressionLevel = PngCompressionLevel.BestCompression, ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8 });
+        return pixels;
     }
 
     private static double Gaussian(Random random) =>
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
-    private static Rgb24 Mix(Rgb24 a, Rgb24 b, double t) =>
-        new(Clamp(a.R + ((b.R - a.R) * t)), Clamp(a.G + ((b.G - a.G) * t)), Clamp(a.B + ((b.B - a.B) * t)));
+    private static SKColor Mix(SKColor a, SKColor b, double t) =>
+        new(Clamp(a.Red + ((b.Red - a.Red) * t)), Clamp(a.Green + ((b.Green - a.Green) * t)), Clamp(a.Blue + ((b.Blue - a.Blue) * t)));
 
     private static byte Clamp(double v) => (byte)Math.Clamp(Math.Round(v), 0, 255);
 }

@@ -1,5 +1,5 @@
 using Alchemist.Spec;
-using SixLabors.ImageSharp.PixelFormats;
+using SkiaSharp;
 
 namespace Alchemist.Tests.Images;
 
@@ -34,7 +34,7 @@ public static class ImageProjects
             {
                 var red = i % 2 == 0;
                 var name = $"images/{split}-{i:D3}.png";
-                TestImages.Square(Path.Combine(folder, "data", name), red ? new Rgb24(220, 30, 30) : new Rgb24(30, 40, 220), new Rgb24(128, 128, 128), 0.6, seed * 1000 + i);
+                TestImages.Square(Path.Combine(folder, "data", name), red ? new SKColor(220, 30, 30) : new SKColor(30, 40, 220), new SKColor(128, 128, 128), 0.6, seed * 1000 + i);
                 lines.Add($"{split}-{i},{name},{(red ? "RED" : "BLUE")}");
             }
 

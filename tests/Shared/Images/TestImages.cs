@@ -1,42 +1,54 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
+using SkiaSharp;
 
 namespace Alchemist.Tests.Images;
 
 /// <summary>Images the tests write: plain colours, a colour on a background, and files that are not good images.</summary>
 public static class TestImages
 {
-    /// <summary>A <paramref name="width"/> x <paramref name="height"/> PNG of one colour.</summary>
-    public static string Solid(string path, Rgb24 colour, int width = 16, int height = 16)
+    /// <summary>
+    /// Writes an 8-bit RGB PNG (no alpha) of <paramref name="width"/> x <paramref name="height"/> pixels, each
+    /// <paramref name="pixel"/> of its column and row, called row by row.
+    /// </summary>
+    public static string Png(string path, int width, int height, Func<int, int, SKColor> pixel)
     {
-        using var image = new Image<Rgb24>(width, height, colour);
+        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        var bytes = bitmap.GetPixelSpan();
+        for (var y = 0; y < height; y++)
+        {
+            for (var x = 0; x < width; x++)
+            {
+                var c = pixel(x, y);
+                var at = (y * bitmap.RowBytes) + (4 * x);
+                (bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]) = (c.Red, c.Green, c.Blue, 255);
+            }
+        }
+
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        image.SaveAsPng(path);
+        using var pixels = bitmap.PeekPixels();
+        using var encoded = pixels.Encode(new SKPngEncoderOptions(SKPngEncoderFilterFlags.AllFilters, zLibLevel: 9))
+            ?? throw new InvalidOperationException($"Skia did not encode {path}");
+        File.WriteAllBytes(path, encoded.ToArray());
         return path;
     }
+
+    /// <summary>A <paramref name="width"/> x <paramref name="height"/> PNG of one colour.</summary>
+    public static string Solid(string path, SKColor colour, int width = 16, int height = 16) =>
+        Png(path, width, height, (_, _) => colour);
 
     /// <summary>
     /// A PNG of <paramref name="background"/> with a centred square of <paramref name="foreground"/> taking
     /// <paramref name="share"/> of each side, with a little seeded noise on every pixel.
     /// </summary>
-    public static string Square(string path, Rgb24 foreground, Rgb24 background, double share, int seed, int size = 24)
+    public static string Square(string path, SKColor foreground, SKColor background, double share, int seed, int size = 24)
     {
         var random = new Random(seed);
-        using var image = new Image<Rgb24>(size, size);
         var lo = (int)(size * (1 - share) / 2);
         var hi = size - lo;
-        for (var y = 0; y < size; y++)
+        return Png(path, size, size, (x, y) =>
         {
-            for (var x = 0; x < size; x++)
-            {
-                var c = x >= lo && x < hi && y >= lo && y < hi ? foreground : background;
-                image[x, y] = new Rgb24(Jitter(c.R, random), Jitter(c.G, random), Jitter(c.B, random));
-            }
-        }
-
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        image.SaveAsPng(path);
-        return path;
+            var c = x >= lo && x < hi && y >= lo && y < hi ? foreground : background;
+            return new SKColor(Jitter(c.Red, random), Jitter(c.Green, random), Jitter(c.Blue, random));
+        });
     }
 
     /// <summary>A file of bytes that no decoder takes for an image.</summary>
@@ -49,7 +61,7 @@ public static class TestImages
     /// <summary>A PNG cut off after its header: the format is known, the pixels are missing.</summary>
     public static string Truncated(string path)
     {
-        var whole = Solid(path + ".whole.png", new Rgb24(10, 200, 30), 64, 64);
+        var whole = Solid(path + ".whole.png", new SKColor(10, 200, 30), 64, 64);
         var bytes = File.ReadAllBytes(whole);
         File.Delete(whole);
         File.WriteAllBytes(path, bytes[..Math.Min(60, bytes.Length)]);
@@ -57,16 +69,22 @@ public static class TestImages
     }
 
     /// <summary>A PNG whose header claims a canvas of <paramref name="side"/> x <paramref name="side"/> pixels.</summary>
-    public static string ClaimsSize(string path, int side)
+    public static string ClaimsSize(string path, int side) => ClaimsSize(path, side, side);
+
+    /// <summary>
+    /// A 4 x 4 PNG (well under a kilobyte) whose header claims a canvas of <paramref name="width"/> x
+    /// <paramref name="height"/> pixels, with the header's checksum made right, so that only the pixel data betrays it.
+    /// </summary>
+    public static string ClaimsSize(string path, int width, int height)
     {
-        var bytes = File.ReadAllBytes(Solid(path, new Rgb24(0, 0, 0), 4, 4));
+        var bytes = File.ReadAllBytes(Solid(path, new SKColor(0, 0, 0), 4, 4));
         // IHDR's width and height are the big-endian words at bytes 16 and 20, its CRC (over type and data) at 29.
-        foreach (var at in new[] { 16, 20 })
+        foreach (var (at, value) in new[] { (16, width), (20, height) })
         {
-            bytes[at] = (byte)(side >> 24);
-            bytes[at + 1] = (byte)(side >> 16);
-            bytes[at + 2] = (byte)(side >> 8);
-            bytes[at + 3] = (byte)side;
+            bytes[at] = (byte)(value >> 24);
+            bytes[at + 1] = (byte)(value >> 16);
+            bytes[at + 2] = (byte)(value >> 8);
+            bytes[at + 3] = (byte)value;
         }
 
         var crc = Crc32(bytes.AsSpan(12, 17));
