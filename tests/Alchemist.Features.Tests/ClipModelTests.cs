@@ -46,6 +46,14 @@ public sealed class ClipModelTests : IDisposable
     }
 
     [Fact]
+    public void The_image_key_names_the_encoder_the_side_and_the_decoder_so_embeddings_made_otherwise_are_not_reused()
+    {
+        using var model = Open();
+        Assert.Equal($"toy|{ToyClip.ImageSize}|{ImageDecoder.Identity}", model.ImageKey);
+        Assert.StartsWith("SkiaSharp ", ImageDecoder.Identity, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_colour_concept_scores_images_of_that_colour_above_the_others()
     {
         using var model = Open();

@@ -46,7 +46,7 @@ public sealed class OnnxClipModel : IFeatureExtractor
         var length = ids.Value.Dimensions.Length > 1 && ids.Value.Dimensions[1] > 0 ? ids.Value.Dimensions[1] : 77;
         _tokenizer = ClipTokenizer.Load(vocabulary, merges, length);
         Dimensions = OutputWidth(image.OutputMetadata[_imageOutput]) ?? EmbedProbe();
-        ImageKey = imageKeySeed + "|" + side;
+        ImageKey = imageKeySeed + "|" + side + "|" + ImageDecoder.Identity;
     }
 
     /// <inheritdoc/>

@@ -52,6 +52,12 @@ public static class ImageDecoder
     public const long MaxFileBytes = 64L << 20;
 
     /// <summary>
+    /// Names the code that turns bytes into pixels, for the keys of cached embeddings: decoders differ (JPEG's especially:
+    /// ImageSharp and Skia were 1-7 levels apart on 4:2:0 files), so an embedding made by another decoder is not reused.
+    /// </summary>
+    public static string Identity { get; } = $"SkiaSharp {typeof(SKCodec).Assembly.GetName().Version}, native {SkiaSharpVersion.Native}; managed bicubic crop";
+
+    /// <summary>
     /// Reads <paramref name="path"/>, hashes its bytes and, when <paramref name="destination"/> is given, decodes it into it
     /// (channel-major: all of R, then G, then B, <see cref="ImagePreprocessing.TensorLength"/> floats).
     /// </summary>
