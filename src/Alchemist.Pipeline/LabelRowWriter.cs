@@ -89,7 +89,9 @@ internal sealed class LabelRowWriter : IDisposable
             _csv.WriteField(_classNames[label]);
             foreach (var probability in probabilities)
             {
-                _csv.WriteField(probability, ProbabilityFormat, CultureInfo.InvariantCulture);
+                // Rounded as the JSON lines and Parquet columns round it: formatted as a float, 0.951805 (the float nearest
+                // 0.95180499...) read 0.95181 here and 0.9518 there.
+                _csv.WriteField(Math.Round((double)probability, 5), ProbabilityFormat, CultureInfo.InvariantCulture);
             }
 
             if (_withVotes)
