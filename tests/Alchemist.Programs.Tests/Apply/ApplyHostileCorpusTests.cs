@@ -82,7 +82,7 @@ public sealed class ApplyHostileCorpusTests
             for (var b = 0; b < benign.Count; b++)
             {
                 var report = result.Programs[runnable.Count + b];
-                Assert.Equal(ProgramStatus.Ok, report.Status);
+                Assert.True(report.Status == ProgramStatus.Ok, $"benign {report.Name} was not left to run: {report}");
                 Assert.Equal(0, report.Errors + report.BudgetExceeded);
                 Assert.Equal(ApplyTestKit.Native(ApplyTestKit.Benign[b].Native, comments), result.Matrix.Column(runnable.Count + b).ToArray());
             }
