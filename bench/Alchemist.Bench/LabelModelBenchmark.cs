@@ -73,12 +73,12 @@ internal static class LabelModelBenchmark
         Console.WriteLine($"{Environment.ProcessorCount} logical processors, load average {LoadAverage()} at start; fit s is wall-clock, fit cpu s is process CPU time during the fit");
         Console.WriteLine("peak = process VmHWM minus VmRSS just before the fit, each model in a fresh child process; alloc = managed bytes allocated by the fit");
         Console.WriteLine();
-        Console.WriteLine($"{"model",-6} {"threads",7} {"fit s",8} {"fit cpu s",9} {"predict s",9} {"peak MiB",9} {"alloc MiB",9} {"label acc",9} {"acc MAE",8} {"x mv time",9} {"x faster than Snorkel",21}");
+        Console.WriteLine($"{"model",-8} {"threads",7} {"fit s",8} {"fit cpu s",9} {"predict s",9} {"peak MiB",9} {"alloc MiB",9} {"label acc",9} {"acc MAE",8} {"x mv time",9} {"x faster than Snorkel",21}");
         foreach (var r in results)
         {
             var snorkel = r["speedup_vs_snorkel"] is null ? "-" : $"{(double)r["speedup_vs_snorkel"]!:0.0}x";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{(string)r["model"]!,-6} {(int)r["threads"]!,7} {(double)r["fit_seconds"]!,8:0.000} {(double)r["fit_cpu_seconds"]!,9:0.000} {(double)r["predict_seconds"]!,9:0.000} {(double)r["peak_increase_mib"]!,9:0.0} {(double)r["allocated_mib"]!,9:0.0} {(double)r["label_accuracy"]!,9:0.0000} {(double)r["accuracy_mae"]!,8:0.0000} {(double)r["ratio_vs_mv_time"]!,9:0.00} {snorkel,21}"));
+                $"{(string)r["model"]!,-8} {(int)r["threads"]!,7} {(double)r["fit_seconds"]!,8:0.000} {(double)r["fit_cpu_seconds"]!,9:0.000} {(double)r["predict_seconds"]!,9:0.000} {(double)r["peak_increase_mib"]!,9:0.0} {(double)r["allocated_mib"]!,9:0.0} {(double)r["label_accuracy"]!,9:0.0000} {(double)r["accuracy_mae"]!,8:0.0000} {(double)r["ratio_vs_mv_time"]!,9:0.00} {snorkel,21}"));
         }
 
         Console.WriteLine();

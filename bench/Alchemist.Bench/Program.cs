@@ -37,7 +37,7 @@ public static class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: bench/run labelmodel [--rows N] [--lfs M] [--classes K] [--seed S] [--threads T] [--models mv,wmv,ds,metal,fs] [--json]");
+        Console.Error.WriteLine("usage: bench/run labelmodel [--rows N] [--lfs M] [--classes K] [--seed S] [--threads T] [--models mv,wmv,ds,ds-votes,metal,fs] [--json]");
         Console.Error.WriteLine("       bench/run apply [--rows N] [--ten-rows N] [--threads 1,2] [--repeats N] [--json]");
         Console.Error.WriteLine("       bench/run apply --offline-set [--offline-rows N] [--json]   (the 16 offline youtube programs isolated and in process, against the rule matcher natively)");
         Console.Error.WriteLine("       bench/run apply --memory [--memory-rows N] [--isolation process|none] [--json]");

@@ -46,7 +46,7 @@ public sealed record RunArtifacts
     /// <summary>Each split's per-program analysis (coverage, overlaps, conflicts, accuracies), by split name.</summary>
     public required IReadOnlyDictionary<string, LabelAnalysisReport> Analyses { get; init; }
 
-    /// <summary>The fitted label model (its <see cref="ILabelModel.Name"/> is the catalog's: mv, wmv, ds, metal, fs).</summary>
+    /// <summary>The fitted label model (its <see cref="ILabelModel.Name"/> is the catalog's: mv, wmv, ds, ds-votes, metal, fs).</summary>
     public required ILabelModel LabelModel { get; init; }
 
     /// <summary>Every label model's valid figures when auto chose among them; empty without valid gold.</summary>

@@ -25,7 +25,7 @@ public sealed record RunSummary
     /// <summary>Share of train rows where at least one program voted.</summary>
     public required double Coverage { get; init; }
 
-    /// <summary>The label model used (mv, wmv, ds, metal or fs).</summary>
+    /// <summary>The label model used (mv, wmv, ds, ds-votes, metal or fs).</summary>
     public required string LabelModel { get; init; }
 
     /// <summary>Test accuracy of the final labels; null without test gold.</summary>

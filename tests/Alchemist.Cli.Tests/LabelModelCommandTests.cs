@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Alchemist.LabelModels;
 using Alchemist.Tests;
 using Xunit;
 
@@ -72,7 +73,7 @@ public sealed class LabelModelCommandTests : IDisposable
         var root = json.RootElement;
         Assert.Equal("tiny", root.GetProperty("dataset").GetString());
         var models = root.GetProperty("models").EnumerateArray().ToList();
-        Assert.Equal(["mv", "wmv", "ds", "metal", "fs"], models.Select(m => m.GetProperty("name").GetString()));
+        Assert.Equal(["mv", "wmv", "ds", "ds-votes", "metal", "fs"], models.Select(m => m.GetProperty("name").GetString()));
         Assert.All(models, m => Assert.Equal(1.0, m.GetProperty("accuracy").GetDouble()));
         Assert.All(models, m => Assert.Equal(1.0, m.GetProperty("f1_class1").GetDouble()));
         Assert.All(models, m => Assert.True(m.GetProperty("fit_seconds").GetDouble() >= 0));
@@ -154,7 +155,7 @@ public sealed class LabelModelCommandTests : IDisposable
         Assert.True(code == 0, stderr);
         using var json = JsonDocument.Parse(stdout);
         var models = json.RootElement.GetProperty("models").EnumerateArray().ToList();
-        Assert.Equal(5, models.Count);
+        Assert.Equal(LabelModelCatalog.Names.Count, models.Count);
         Assert.All(models, m => Assert.InRange(m.GetProperty("accuracy").GetDouble(), 0.5, 1.0));
         Assert.InRange(json.RootElement.GetProperty("auto").GetProperty("accuracy").GetDouble(), 0.5, 1.0);
     }

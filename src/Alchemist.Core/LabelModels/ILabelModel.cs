@@ -8,7 +8,7 @@ namespace Alchemist.LabelModels;
 /// </summary>
 public interface ILabelModel
 {
-    /// <summary>Short name used on the command line and in reports (mv, wmv, ds, metal, fs).</summary>
+    /// <summary>Short name used on the command line and in reports (mv, wmv, ds, ds-votes, metal, fs).</summary>
     string Name { get; }
 
     /// <summary>

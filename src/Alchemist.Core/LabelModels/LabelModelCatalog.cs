@@ -10,13 +10,14 @@ public static class LabelModelCatalog
     public const string Auto = "auto";
 
     /// <summary>Model names in catalog order; majority vote comes first, so it wins every tie in <see cref="AutoLabelModel"/>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["mv", "wmv", "ds", "metal", "fs"];
+    public static IReadOnlyList<string> Names { get; } = ["mv", "wmv", "ds", "ds-votes", "metal", "fs"];
 
     internal static IReadOnlyDictionary<string, string> Descriptions { get; } = new Dictionary<string, string>
     {
         ["mv"] = "majority vote; ties split by the class prior, rows without votes get the prior",
         ["wmv"] = "weighted majority vote, weights from accuracies estimated without gold",
         ["ds"] = "Dawid-Skene EM with class-conditional confusion matrices (abstain as an output)",
+        ["ds-votes"] = "Dawid-Skene EM whose posteriors count only the votes cast (abstains carry no evidence, as in Snorkel)",
         ["metal"] = "Snorkel-style matrix completion on the overlap matrix (MeTaL)",
         ["fs"] = "FlyingSquid triplet method, one-vs-rest for many classes",
         [Auto] = "fits every model on train; keeps majority vote unless another leads it on valid by more than two standard errors without leaving out a class",
@@ -28,6 +29,7 @@ public static class LabelModelCatalog
         "mv" => new MajorityVote { MaxDegreeOfParallelism = maxDegreeOfParallelism },
         "wmv" => new WeightedMajorityVote { MaxDegreeOfParallelism = maxDegreeOfParallelism },
         "ds" => new DawidSkene { MaxDegreeOfParallelism = maxDegreeOfParallelism },
+        "ds-votes" => new DawidSkene { AbstainsAreEvidence = false, MaxDegreeOfParallelism = maxDegreeOfParallelism },
         "metal" => new MatrixCompletion { MaxDegreeOfParallelism = maxDegreeOfParallelism },
         "fs" => new FlyingSquid { MaxDegreeOfParallelism = maxDegreeOfParallelism },
         Auto => throw new ArgumentException("'auto' needs the valid split's votes and gold labels: use LabelModelCatalog.CreateAuto"),

@@ -46,17 +46,18 @@ public class LabelModelWrenchTests
     }
 
     [Fact]
-    public void Trec_every_learned_model_beats_snorkels_0470_and_auto_keeps_majority_votes_figures()
+    public void Trec_every_learned_model_beats_snorkels_0470_the_best_reaches_062_and_auto_keeps_majority_votes_figures()
     {
         // Snorkel's LabelModel gets 0.470 on these votes (shared/datasets/README.md); before issue 12 ds and wmv got 0.448,
-        // metal 0.394 and fs 0.330. Measured now: wmv 0.524, ds 0.618, metal 0.528, fs 0.570, majority vote 0.650.
+        // metal 0.394 and fs 0.330. Measured now: wmv 0.524, ds 0.618, ds-votes 0.648 (the same model
+        // reading only the votes cast), metal 0.528, fs 0.570, majority vote 0.650.
         var result = Evaluate("trec");
         foreach (var name in LabelModelCatalog.Names.Where(n => n != "mv"))
         {
             Assert.True(result.Models[name].Accuracy >= 0.47, result.Table);
         }
 
-        Assert.True(result.Models.Where(m => m.Key != "mv").Max(m => m.Value.Accuracy) >= 0.61, result.Table);
+        Assert.True(result.Models.Where(m => m.Key != "mv").Max(m => m.Value.Accuracy) >= 0.62, result.Table);
         Assert.True(result.Auto.Accuracy >= result.Models["mv"].Accuracy - 1e-9, result.Table);
         Assert.True(result.Auto.MacroF1 >= result.Models["mv"].MacroF1 - 1e-9, result.Table);
     }
