@@ -61,6 +61,7 @@ public static class ImageExtraction
         }
 
         using var model = Open(spec);
+        using var decoder = new WalledImageDecoder();
         var extractor = spec.Extractor!;
         var prompts = extractor.Concepts.Select(extractor.PromptOf).ToArray();
         var concepts = model.EmbedTexts(prompts);
@@ -68,7 +69,7 @@ public static class ImageExtraction
         foreach (var source in pending)
         {
             cancel.ThrowIfCancellationRequested();
-            var file = Extract(source, model, cache, concepts, (float)extractor.LogitScale, extractor.BatchSize, extractor.EndModelEmbeddings, log, cancel);
+            var file = Extract(source, model, decoder, cache, concepts, (float)extractor.LogitScale, extractor.BatchSize, extractor.EndModelEmbeddings, log, cancel);
             files.Add(file);
             log?.Invoke($"extract: {Path.GetFileName(source.Path)}: {file.Rows} images, {file.Encoded} encoded, {file.Cached} from the cache, {file.Problems.Count} unreadable, {file.Seconds:F1} s");
             foreach (var problem in file.Problems.Take(5))
@@ -97,10 +98,11 @@ public static class ImageExtraction
         }
 
         using var model = Open(spec);
+        using var decoder = new WalledImageDecoder();
         var extractor = spec.Extractor!;
         var concepts = model.EmbedTexts([.. extractor.Concepts.Select(extractor.PromptOf)]);
         var cache = EmbeddingCache.Open(Path.Combine(spec.ProjectDirectory, ProjectLayout.StateFolderName, "cache", "images"), model.ImageKey, model.Dimensions);
-        return Extract(source, model, cache, concepts, (float)extractor.LogitScale, extractor.BatchSize, extractor.EndModelEmbeddings, log, cancel);
+        return Extract(source, model, decoder, cache, concepts, (float)extractor.LogitScale, extractor.BatchSize, extractor.EndModelEmbeddings, log, cancel);
     }
 
     /// <summary>Opens the spec's CLIP-style extractor on ONNX Runtime.</summary>
@@ -153,7 +155,7 @@ public static class ImageExtraction
         return rows == table.Rows;
     }
 
-    private static ExtractedFile Extract(ImageScoresSource source, IFeatureExtractor model, EmbeddingCache cache, float[] concepts, float scale, int batchSize, bool keepEmbeddings, Action<string>? log, CancellationToken cancel)
+    private static ExtractedFile Extract(ImageScoresSource source, IFeatureExtractor model, WalledImageDecoder decoder, EmbeddingCache cache, float[] concepts, float scale, int batchSize, bool keepEmbeddings, Action<string>? log, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         var rows = new List<(string Id, string Path)>();
@@ -210,7 +212,7 @@ public static class ImageExtraction
                     return;
                 }
 
-                reads[k] = bytes is null ? file : file with { Error = ImageDecoder.Decode(bytes, preprocessing, pixels.AsSpan(k * preprocessing.TensorLength, preprocessing.TensorLength)) };
+                reads[k] = bytes is null ? file : file with { Error = decoder.Decode(bytes, preprocessing, pixels.AsSpan(k * preprocessing.TensorLength, preprocessing.TensorLength)) };
                 decode[k] = reads[k].Error is null;
             });
 

@@ -1,6 +1,11 @@
+using Alchemist.Features.Images;
+using Alchemist.Programs.Isolation;
+
 namespace Alchemist.Worker;
 
 public static class Program
 {
-    public static int Main(string[] args) => Alchemist.Programs.Isolation.WorkerHost.Run(args);
+    public static int Main(string[] args) => args is [WalledImageDecoder.Mode, var socket]
+        ? WalledProcessHost.Serve(socket, WalledImageDecoder.Answer)
+        : WorkerHost.Run(args);
 }

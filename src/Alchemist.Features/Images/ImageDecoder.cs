@@ -170,6 +170,22 @@ public static class ImageDecoder
     public static string? Decode(byte[] bytes, ImagePreprocessing preprocessing, Span<float> destination)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, preprocessing.TensorLength, nameof(destination));
+        if (DecodeCrop(bytes, preprocessing.Size, out var pixels) is { } problem)
+        {
+            return problem;
+        }
+
+        Normalize(pixels!, preprocessing, destination);
+        return null;
+    }
+
+    /// <summary>
+    /// Decodes image bytes, resizes them so the shorter side is <paramref name="size"/> and cuts out the centre square:
+    /// <paramref name="pixels"/> is then its RGB bytes, row by row (3 x size x size). The reason they cannot be used, or null.
+    /// </summary>
+    public static string? DecodeCrop(byte[] bytes, int size, out byte[]? pixels)
+    {
+        pixels = null;
         using var codec = Open(bytes, out var problem);
         if (codec is null)
         {
@@ -190,12 +206,21 @@ public static class ImageDecoder
             };
         }
 
-        var size = preprocessing.Size;
-        var pixels = BicubicCrop.Resize(rgba, info.Width, info.Height, size);
-        var plane = size * size;
+        pixels = BicubicCrop.Resize(rgba, info.Width, info.Height, size);
+        return null;
+    }
+
+    /// <summary>
+    /// The encoder's input from <see cref="DecodeCrop"/>'s RGB bytes: one plane per channel, each scaled to 0..1, less its
+    /// mean, over its deviation.
+    /// </summary>
+    public static void Normalize(ReadOnlySpan<byte> pixels, ImagePreprocessing preprocessing, Span<float> destination)
+    {
+        var plane = preprocessing.Size * preprocessing.Size;
+        ArgumentOutOfRangeException.ThrowIfNotEqual(pixels.Length, 3 * plane, nameof(pixels));
         var mean = preprocessing.Mean;
-        var scale = new[] { 1f / (255f * preprocessing.Std[0]), 1f / (255f * preprocessing.Std[1]), 1f / (255f * preprocessing.Std[2]) };
-        var offset = new[] { mean[0] / preprocessing.Std[0], mean[1] / preprocessing.Std[1], mean[2] / preprocessing.Std[2] };
+        Span<float> scale = [1f / (255f * preprocessing.Std[0]), 1f / (255f * preprocessing.Std[1]), 1f / (255f * preprocessing.Std[2])];
+        Span<float> offset = [mean[0] / preprocessing.Std[0], mean[1] / preprocessing.Std[1], mean[2] / preprocessing.Std[2]];
         var target = destination[..preprocessing.TensorLength];
         for (var i = 0; i < plane; i++)
         {
@@ -203,8 +228,6 @@ public static class ImageDecoder
             target[plane + i] = (pixels[(3 * i) + 1] * scale[1]) - offset[1];
             target[(2 * plane) + i] = (pixels[(3 * i) + 2] * scale[2]) - offset[2];
         }
-
-        return null;
     }
 
     /// <summary>Reads only the header: null when the bytes are an image of a size this decodes, else why not.</summary>

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Alchemist.Programs.Compilation;
 
 namespace Alchemist.Programs.Isolation;
@@ -12,14 +11,8 @@ internal static class CompilerHost
 {
     public static int Run(string socketPath)
     {
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        socket.Connect(new UnixDomainSocketEndPoint(socketPath));
-        using var stream = new NetworkStream(socket, ownsSocket: false);
-        var walls = WorkerWallBuilder.Raise(Environment.GetEnvironmentVariable("TMPDIR"));
+        using var stream = WalledProcessHost.ConnectBehindWalls(socketPath);
         var writer = new FrameWriter();
-        writer.Begin(WorkerProtocol.Hello);
-        walls.Write(writer);
-        writer.SendTo(stream);
 
         var reader = new FrameReader(stream);
         var compilers = new Dictionary<string, ProgramCompiler>(StringComparer.Ordinal);

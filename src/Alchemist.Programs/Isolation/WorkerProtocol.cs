@@ -62,6 +62,12 @@ internal static class WorkerProtocol
     /// </summary>
     public const byte Compiled = 21;
 
+    /// <summary>Engine to a walled process (<see cref="WalledProcess"/>): [bytes request].</summary>
+    public const byte Request = 30;
+
+    /// <summary>Walled process to engine: [bytes answer], one per request, in order.</summary>
+    public const byte Answer = 31;
+
     /// <summary>Frames above this size are refused (a corrupt or hostile length).</summary>
     public const int MaxFrameBytes = 1 << 30;
 
