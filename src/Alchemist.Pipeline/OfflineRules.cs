@@ -75,12 +75,22 @@ public sealed class OfflineRules
         var text = shape.HasText && sample.Texts is { } texts
             ? OfflineSynthesizer.SynthesizeWithChoice(texts, labels, shape.ClassNames, shape.TextOptions)
             : null;
-        var thresholds = shape.NumberInputs.Count > 0
-            ? ThresholdSynthesizer.Synthesize(sample.Numbers, shape.NumberInputs, labels, shape.ClassNames, shape.NumberMembers, groups: sample.Groups)
-            : [];
-        // A class the text rules left out may still have a threshold program.
-        var uncovered = (text?.UncoveredClasses ?? []).Where(u => !thresholds.Any(t => t.Rule.Class == u.Class)).ToList();
-        return new OfflineRules(text?.Programs ?? [], thresholds, shape.ClassNames.Count, uncovered);
+        // A class the text rules vote for needs no threshold program of its own; one they left out may still get one.
+        var numbers = shape.NumberInputs.Count > 0
+            ? ThresholdSynthesizer.Synthesize(sample.Numbers, shape.NumberInputs, labels, shape.ClassNames, shape.NumberMembers, groups: sample.Groups,
+                coveredElsewhere: text is null ? null : text.Programs.Select(p => p.Class).ToHashSet())
+            : null;
+        var thresholds = numbers?.Programs ?? [];
+        IEnumerable<UncoveredClass> uncovered = (text, numbers) switch
+        {
+            (null, null) => [],
+            ({ } t, null) => t.UncoveredClasses,
+            (null, { } n) => n.UncoveredClasses,
+            ({ } t, { } n) => t.UncoveredClasses
+                .Where(u => !thresholds.Any(p => p.Rule.Class == u.Class))
+                .Select(u => n.UncoveredClasses.FirstOrDefault(m => m.Class == u.Class) is { } m ? u with { Reason = $"{u.Reason}; over the number inputs, {m.Reason}" } : u),
+        };
+        return new OfflineRules(text?.Programs ?? [], thresholds, shape.ClassNames.Count, [.. uncovered]);
     }
 
     /// <summary>The programs' votes on <paramref name="inputs"/>, one column per program in <see cref="Programs"/>' order.</summary>

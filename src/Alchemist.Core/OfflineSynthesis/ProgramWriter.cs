@@ -174,14 +174,25 @@ internal static class ProgramWriter
     public static string WriteThreshold(string name, ThresholdRule rule, string memberName, IReadOnlyList<string> classNames, int sampleRows, string settings)
     {
         var className = classNames[rule.Class];
-        var (words, op) = rule.Direction == ThresholdDirection.AtLeast ? ("at least", ">=") : ("at most", "<=");
+        var words = rule.Direction switch
+        {
+            ThresholdDirection.AtLeast => string.Create(CultureInfo.InvariantCulture, $"at least {rule.Threshold:G6}"),
+            ThresholdDirection.AtMost => string.Create(CultureInfo.InvariantCulture, $"at most {rule.Threshold:G6}"),
+            _ => string.Create(CultureInfo.InvariantCulture, $"between {rule.Threshold:G6} and {rule.Upper:G6}"),
+        };
         var s = Begin(name);
-        s.Append(CultureInfo.InvariantCulture, $"// Votes {className} (class {rule.Class}) when {rule.Feature} is {words} {rule.Threshold:G6}; abstains otherwise, and when it is missing (NaN).\n");
+        s.Append(CultureInfo.InvariantCulture, $"// Votes {className} (class {rule.Class}) when {rule.Feature} is {words}; abstains otherwise, and when it is missing (NaN).\n");
         s.Append(CultureInfo.InvariantCulture, $"// On the labeled sample ({sampleRows} rows) it fired on {rule.Fires} rows, {rule.Correct} of them {className} (precision {(double)rule.Correct / rule.Fires:0.00}).\n");
         s.Append(CultureInfo.InvariantCulture, $"// {settings}.\n");
         // A member is a property of the row, or an expression over them in parentheses (a difference of two scores).
         var value = memberName.StartsWith('(') ? memberName : "row." + memberName;
-        s.Append(CultureInfo.InvariantCulture, $"public static int Label(Row row)\n{{\n    return {value} {op} {Number(rule.Threshold)} ? {rule.Class} : -1;\n}}\n");
+        var test = rule.Direction switch
+        {
+            ThresholdDirection.AtLeast => $"{value} >= {Number(rule.Threshold)}",
+            ThresholdDirection.AtMost => $"{value} <= {Number(rule.Threshold)}",
+            _ => $"{value} >= {Number(rule.Threshold)} && {value} <= {Number(rule.Upper)}",
+        };
+        s.Append(CultureInfo.InvariantCulture, $"public static int Label(Row row)\n{{\n    return {test} ? {rule.Class} : -1;\n}}\n");
         return s.ToString();
     }
 

@@ -11,6 +11,9 @@ public enum ThresholdDirection
 
     /// <summary>Fires where the feature is at most the threshold.</summary>
     AtMost,
+
+    /// <summary>Fires where the feature is at least the threshold and at most the upper threshold.</summary>
+    Between,
 }
 
 /// <summary>Votes <see cref="Class"/> where the feature is at least (or at most) the threshold; abstains elsewhere and on NaN.</summary>
@@ -22,14 +25,31 @@ public enum ThresholdDirection
 /// <param name="Fires">Labeled sample rows where the rule fires.</param>
 /// <param name="Correct">Of those, rows whose gold label is <paramref name="Class"/>.</param>
 /// <param name="Precision">Smoothed precision on the sample, shrunk toward the class prior, as the text rules' is.</param>
-public sealed record ThresholdRule(string Feature, int FeatureIndex, ThresholdDirection Direction, double Threshold, int Class, int Fires, int Correct, double Precision)
+/// <param name="Upper">For <see cref="ThresholdDirection.Between"/>, the upper threshold; NaN otherwise.</param>
+public sealed record ThresholdRule(string Feature, int FeatureIndex, ThresholdDirection Direction, double Threshold, int Class, int Fires, int Correct, double Precision, double Upper = double.NaN)
 {
     /// <summary>Whether the rule fires on a row whose feature is <paramref name="value"/>; never on NaN.</summary>
-    public bool FiresOn(double value) => Direction == ThresholdDirection.AtLeast ? value >= Threshold : value <= Threshold;
+    public bool FiresOn(double value) => Direction switch
+    {
+        ThresholdDirection.AtLeast => value >= Threshold,
+        ThresholdDirection.AtMost => value <= Threshold,
+        _ => value >= Threshold && value <= Upper,
+    };
 }
 
 /// <summary>A labeling program of one threshold rule, and its C# source text.</summary>
-public sealed record ThresholdProgram(string Name, ThresholdRule Rule, int SampleRows, string Source);
+/// <param name="Name">The program's name (its file name without .cs).</param>
+/// <param name="Rule">The rule it runs.</param>
+/// <param name="SampleRows">Rows of the labeled sample it was written from.</param>
+/// <param name="Source">Its C# source.</param>
+/// <param name="CoverageStrictness">
+/// Set where the class had no rule at the chosen strictness and this one was found at a lower one, which still asks it to
+/// beat the class's own prior (<see cref="OfflineSynthesisOptions.CoverageStrictness"/>).
+/// </param>
+public sealed record ThresholdProgram(string Name, ThresholdRule Rule, int SampleRows, string Source, double? CoverageStrictness = null);
+
+/// <summary>The threshold programs written from a labeled sample, and the classes left without one, each with the reason.</summary>
+public sealed record ThresholdSynthesis(IReadOnlyList<ThresholdProgram> Programs, IReadOnlyList<UncoveredClass> UncoveredClasses);
 
 /// <summary>
 /// The offline synthesizer for number inputs (scores from a feature extractor, measurements): one decision stump per
@@ -37,14 +57,23 @@ public sealed record ThresholdProgram(string Name, ThresholdRule Rule, int Sampl
 /// regions "feature at least t" or "feature at most t" whose smoothed precision on the labeled sample stays far enough above
 /// the class prior (the text rules' test and least support, at their default strictness), the one with the best F1 for its class
 /// (Snuba's choice of where a heuristic abstains), with t halfway between the last sample value inside the region and the
-/// first outside. One-sided regions only: a class whose rows lie between other classes' on every feature gets no rule.
-/// Rules that fire on nearly the same sample rows as a stronger rule
-/// of the same class are dropped. Deterministic: the same sample gives the same programs.
+/// first outside. Rules that fire on nearly the same sample rows as a stronger rule of the same class are dropped. Then every
+/// class with at least <see cref="OfflineSynthesisOptions.MinimumClassRows"/> sample rows and no rule (nor a program of
+/// another kind, where the caller says so) gets one, as the text rules' classes do: a region between two thresholds (a
+/// class whose rows lie between other classes' on every feature, the middle of an ordinal scale), then at the lower
+/// strictnesses of <see cref="OfflineSynthesisOptions.CoverageStrictness"/>, each still above the class's own prior; or it is
+/// named with the reason. Deterministic: the same sample gives the same programs.
 /// </summary>
 public static class ThresholdSynthesizer
 {
     /// <summary>Two rules of one class firing on sample row sets this similar (Jaccard) are one rule too many.</summary>
     private const double MaxOverlap = 0.8;
+
+    /// <summary>
+    /// Ends of a region between two thresholds are sought among at most this many places in a feature's sorted values (every
+    /// place where the value changes, below it), so that the search costs at most its square per feature and class.
+    /// </summary>
+    private const int MaxIntervalEnds = 256;
 
     /// <summary>Threshold programs written from the labeled sample; none when the sample is empty.</summary>
     /// <param name="features">One column per feature, each holding the labeled sample rows' values (NaN: missing).</param>
@@ -61,10 +90,11 @@ public static class ThresholdSynthesizer
     /// rules firing on nearly the same rows the one that holds in every group stays; and each row weighs the inverse of its
     /// group's size in where a threshold goes (precision and F1 as if every group had as many rows).
     /// </param>
+    /// <param name="coveredElsewhere">Classes other programs already vote for (the text rules'), which need no coverage rule here.</param>
     /// <exception cref="ArgumentException">
     /// The counts of columns and names differ, a column has another length than the labels, or a label is not a class index.
     /// </exception>
-    public static IReadOnlyList<ThresholdProgram> Synthesize(IReadOnlyList<double[]> features, IReadOnlyList<string> featureNames, IReadOnlyList<int> labels, IReadOnlyList<string> classNames, IReadOnlyList<string>? memberNames = null, OfflineSynthesisOptions? options = null, IReadOnlyList<string>? groups = null)
+    public static ThresholdSynthesis Synthesize(IReadOnlyList<double[]> features, IReadOnlyList<string> featureNames, IReadOnlyList<int> labels, IReadOnlyList<string> classNames, IReadOnlyList<string>? memberNames = null, OfflineSynthesisOptions? options = null, IReadOnlyList<string>? groups = null, IReadOnlySet<int>? coveredElsewhere = null)
     {
         options ??= new OfflineSynthesisOptions();
         memberNames ??= featureNames;
@@ -90,7 +120,7 @@ public static class ThresholdSynthesizer
         var rows = labels.Count;
         if (rows == 0)
         {
-            return [];
+            return new ThresholdSynthesis([], []);
         }
 
         var classCounts = new int[classes];
@@ -150,9 +180,134 @@ public static class ThresholdSynthesizer
             }
         }
 
+        // Every class with enough rows and no program gets one, between two thresholds and then less strictly, or a reason.
+        var lowered = new Dictionary<ThresholdRule, double>();
+        var uncovered = new List<UncoveredClass>();
+        for (var c = 0; c < classes; c++)
+        {
+            if (classCounts[c] < options.MinimumClassRows || kept.Any(k => k.Rule.Class == c) || coveredElsewhere?.Contains(c) == true)
+            {
+                continue;
+            }
+
+            var prior = classCounts[c] / (double)rows;
+            var support = Math.Min(minSupport, Math.Max(2, classCounts[c] / 3));
+            var tried = new List<double> { strictness };
+            tried.AddRange(options.CoverageStrictness.Where(x => x < strictness));
+            ThresholdRule? chosen = null;
+            foreach (var level in tried)
+            {
+                var required = prior + (level * (1 - prior));
+                var regions = new List<ThresholdRule>();
+                for (var f = 0; f < features.Count; f++)
+                {
+                    var order = Enumerable.Range(0, rows).Where(r => !double.IsNaN(features[f][r])).OrderBy(r => features[f][r]).ThenBy(r => r).ToArray();
+                    // At the chosen strictness the one-sided regions were sought already, with more support.
+                    ThresholdRule?[] found =
+                    [
+                        BestInterval(features[f], order, labels, c, prior, required, support, options.PriorWeight, weights),
+                        level < strictness ? BestRegion(features[f], order, labels, c, ThresholdDirection.AtLeast, prior, required, support, options.PriorWeight, weights) : null,
+                        level < strictness ? BestRegion(features[f], order, labels, c, ThresholdDirection.AtMost, prior, required, support, options.PriorWeight, weights) : null,
+                    ];
+                    regions.AddRange(found.OfType<ThresholdRule>().Select(r => r with { Feature = featureNames[f], FeatureIndex = f }));
+                }
+
+                chosen = regions.OrderBy(WorstGroupMisfire).ThenByDescending(r => r.Correct).ThenByDescending(r => r.Precision).ThenBy(r => r.FeatureIndex).ThenBy(r => r.Direction).FirstOrDefault();
+                if (chosen is not null)
+                {
+                    if (level < strictness)
+                    {
+                        lowered[chosen] = level;
+                    }
+
+                    kept.Add((chosen, features[chosen.FeatureIndex].Select(chosen.FiresOn).ToArray()));
+                    break;
+                }
+            }
+
+            if (chosen is null)
+            {
+                var floor = tried.Min();
+                uncovered.Add(new UncoveredClass(c, classNames[c], classCounts[c], string.Create(CultureInfo.InvariantCulture,
+                    $"no number input has a region (at least, at most or between two thresholds) holding at least {support} of its {classCounts[c]} sample rows at a smoothed precision of {prior + (floor * (1 - prior)):0.00} " +
+                    $"(its prior {prior:0.00} plus {floor:0.00} of the way to 1), the least strictness tried; label more of its rows, add an input that tells it apart, or write or ask an LLM for a program for it")));
+            }
+        }
+
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var classSlugs = ProgramNames.ClassSlugs(classNames);
-        return [.. kept.Select(k => Program(k.Rule, UniqueName(k.Rule, classSlugs, names), memberNames[k.Rule.FeatureIndex], rows, classNames, strictness, classCounts[k.Rule.Class] / (double)rows))];
+        var programs = kept.Select(k =>
+        {
+            var level = lowered.TryGetValue(k.Rule, out var l) ? l : (double?)null;
+            return Program(k.Rule, UniqueName(k.Rule, classSlugs, names), memberNames[k.Rule.FeatureIndex], rows, classNames, level ?? strictness, classCounts[k.Rule.Class] / (double)rows) with { CoverageStrictness = level };
+        });
+        return new ThresholdSynthesis([.. programs], uncovered);
+    }
+
+    /// <summary>
+    /// Of the regions between two thresholds, both inside the sample's range (a region reaching an end is one-sided, which
+    /// <see cref="BestRegion"/> finds), the one with the best F1 for the class among those that pass the precision test;
+    /// null when none passes. Ends are sought where the sorted values change, at most <see cref="MaxIntervalEnds"/> places.
+    /// </summary>
+    private static ThresholdRule? BestInterval(double[] values, int[] ascending, IReadOnlyList<int> labels, int cls, double prior, double required, int minSupport, double priorWeight, double[]? weights)
+    {
+        var n = ascending.Length;
+        if (n < 3)
+        {
+            return null;
+        }
+
+        // Prefix sums over the sorted rows: rows, rows of the class, and both weighted.
+        var fires = new int[n + 1];
+        var correct = new int[n + 1];
+        var weighted = new double[n + 1];
+        var weightedCorrect = new double[n + 1];
+        for (var i = 0; i < n; i++)
+        {
+            var row = ascending[i];
+            var w = weights?[row] ?? 1;
+            var hit = labels[row] == cls;
+            fires[i + 1] = fires[i] + 1;
+            correct[i + 1] = correct[i] + (hit ? 1 : 0);
+            weighted[i + 1] = weighted[i] + w;
+            weightedCorrect[i + 1] = weightedCorrect[i] + (hit ? w : 0);
+        }
+
+        var classRows = weightedCorrect[n];
+
+        // A region is sorted positions [start, end): start after a change of value, end before one.
+        var changes = Enumerable.Range(1, n - 1).Where(i => values[ascending[i]] != values[ascending[i - 1]]).ToArray();
+        if (changes.Length > MaxIntervalEnds)
+        {
+            changes = [.. Enumerable.Range(0, MaxIntervalEnds).Select(k => changes[(int)((long)k * changes.Length / MaxIntervalEnds)]).Distinct()];
+        }
+
+        ThresholdRule? best = null;
+        var bestF1 = 0.0;
+        foreach (var start in changes)
+        {
+            foreach (var end in changes)
+            {
+                if (end <= start || correct[end] - correct[start] < minSupport)
+                {
+                    continue;
+                }
+
+                var inWeighted = weighted[end] - weighted[start];
+                var inCorrect = weightedCorrect[end] - weightedCorrect[start];
+                var precision = (inCorrect + (priorWeight * prior)) / (inWeighted + priorWeight);
+                var f1 = 2.0 * inCorrect / (inWeighted + classRows);
+                if (precision >= required && f1 > bestF1)
+                {
+                    bestF1 = f1;
+                    var low = Between(values[ascending[start]], values[ascending[start - 1]], ThresholdDirection.AtLeast);
+                    var high = Between(values[ascending[end - 1]], values[ascending[end]], ThresholdDirection.AtMost);
+                    best = new ThresholdRule("", 0, ThresholdDirection.Between, low, cls, fires[end] - fires[start], correct[end] - correct[start], precision, high);
+                }
+            }
+        }
+
+        return best;
     }
 
     /// <summary>The votes of <paramref name="programs"/> on rows given as feature columns (the columns the programs' feature indexes point at).</summary>
@@ -252,7 +407,13 @@ public static class ThresholdSynthesizer
     /// </summary>
     private static string UniqueName(ThresholdRule rule, string[] classSlugs, HashSet<string> taken)
     {
-        var stem = $"{classSlugs[rule.Class]}-{ProgramNames.ShortSlug(rule.Feature)}-{(rule.Direction == ThresholdDirection.AtLeast ? "at-least" : "at-most")}";
+        var side = rule.Direction switch
+        {
+            ThresholdDirection.AtLeast => "at-least",
+            ThresholdDirection.AtMost => "at-most",
+            _ => "between",
+        };
+        var stem = $"{classSlugs[rule.Class]}-{ProgramNames.ShortSlug(rule.Feature)}-{side}";
         var name = stem;
         for (var k = 2; !taken.Add(name); k++)
         {
@@ -265,7 +426,7 @@ public static class ThresholdSynthesizer
     private static ThresholdProgram Program(ThresholdRule rule, string name, string memberName, int sampleRows, IReadOnlyList<string> classNames, double strictness, double prior)
     {
         var settings = string.Create(CultureInfo.InvariantCulture,
-            $"Of the regions whose smoothed precision stays at least {prior + (strictness * (1 - prior)):0.00} (class prior {prior:0.00}, strictness {strictness:0.00}), the threshold gives the one with the best F1 for {classNames[rule.Class]}");
+            $"Of the regions whose smoothed precision stays at least {prior + (strictness * (1 - prior)):0.00} (class prior {prior:0.00}, strictness {strictness:0.00}), the {(rule.Direction == ThresholdDirection.Between ? "thresholds give" : "threshold gives")} the one with the best F1 for {classNames[rule.Class]}");
         return new ThresholdProgram(name, rule, sampleRows, ProgramWriter.WriteThreshold(name, rule, memberName, classNames, sampleRows, settings));
     }
 }

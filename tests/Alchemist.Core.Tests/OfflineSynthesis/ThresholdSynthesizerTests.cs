@@ -30,7 +30,7 @@ public sealed class ThresholdSynthesizerTests
             labels.Add(1);
         }
 
-        var programs = ThresholdSynthesizer.Synthesize([[.. dogScore], [.. noise]], ["dogScore", "noise"], labels, Classes);
+        var programs = ThresholdSynthesizer.Synthesize([[.. dogScore], [.. noise]], ["dogScore", "noise"], labels, Classes).Programs;
 
         Assert.Equal(2, programs.Count);
         Assert.All(programs, p => Assert.Equal("dogScore", p.Rule.Feature));
@@ -51,7 +51,7 @@ public sealed class ThresholdSynthesizerTests
     {
         var random = new Random(7);
         var (features, labels) = CatDogScores.Sample(random, 200);
-        var programs = ThresholdSynthesizer.Synthesize(features, ["catScore", "dogScore"], labels, Classes, ["CatScore", "DogScore"]);
+        var programs = ThresholdSynthesizer.Synthesize(features, ["catScore", "dogScore"], labels, Classes, ["CatScore", "DogScore"]).Programs;
         Assert.NotEmpty(programs);
 
         var (unseen, _) = CatDogScores.Sample(random, 300);
@@ -83,12 +83,86 @@ public sealed class ThresholdSynthesizerTests
     }
 
     [Fact]
+    public void A_class_between_two_others_gets_a_program_between_two_thresholds_that_votes_in_the_sandbox_as_its_rule_does()
+    {
+        // One score: low 0.00..0.27, middle 0.40..0.67, high 0.80..1.07, ten rows each (steps of 0.03). No one-sided region
+        // holds the middle class; the thresholds fall halfway across the gaps, at 0.335 and 0.735.
+        string[] classes = ["low", "middle", "high"];
+        var score = new List<double>();
+        var labels = new List<int>();
+        for (var i = 0; i < 10; i++)
+        {
+            foreach (var (c, start) in new[] { (0, 0.0), (1, 0.4), (2, 0.8) })
+            {
+                score.Add(start + (i * 0.03));
+                labels.Add(c);
+            }
+        }
+
+        var synthesis = ThresholdSynthesizer.Synthesize([[.. score]], ["score"], labels, classes, ["Score"]);
+
+        Assert.Empty(synthesis.UncoveredClasses);
+        var middle = Assert.Single(synthesis.Programs, p => p.Rule.Class == 1);
+        Assert.Equal(ThresholdDirection.Between, middle.Rule.Direction);
+        Assert.Equal(0.335, middle.Rule.Threshold, 9);
+        Assert.Equal(0.735, middle.Rule.Upper, 9);
+        Assert.Equal((10, 10), (middle.Rule.Fires, middle.Rule.Correct));
+        Assert.Null(middle.CoverageStrictness);
+        Assert.Equal("middle-score-between", middle.Name);
+        Assert.Contains("between 0.335 and 0.735", middle.Source, StringComparison.Ordinal);
+
+        // Compiled in the sandbox, it votes as the rule does, the thresholds themselves included and NaN abstaining.
+        double[] unseen = [0.335, 0.735, 0.3349, 0.7351, 0.5, double.NaN, double.NegativeInfinity, double.PositiveInfinity];
+        var expected = ThresholdSynthesizer.Votes([middle], [unseen], unseen.Length, 3).Column(0).ToArray();
+        Assert.Equal(new sbyte[] { 1, 1, -1, -1, 1, -1, -1, -1 }, expected);
+        var compiled = new ProgramCompiler(new ProgramSignature([new InputField("score", InputType.Number)], classes)).Compile(middle.Source, middle.Name);
+        Assert.True(compiled.Succeeded, compiled.FeedbackForLlm());
+        using var loaded = compiled.Program!.Load();
+        var votes = new sbyte[unseen.Length];
+        loaded.CreateInvoker().LabelRange(new ProgramColumns([], [unseen], unseen.Length), 0, votes, 0);
+        Assert.Equal(expected, votes);
+    }
+
+    [Fact]
+    public void A_class_no_region_of_any_input_holds_is_named_with_the_reason_and_one_with_too_few_rows_is_not()
+    {
+        // "tie" rows carry the same scores as the other two classes' rows, alternately: no region beats its prior. "rare" has
+        // 4 rows, under the 5 a class needs before it is owed a program.
+        string[] classes = ["a", "b", "tie", "rare"];
+        var score = new List<double>();
+        var labels = new List<int>();
+        for (var i = 0; i < 20; i++)
+        {
+            score.Add(i * 0.01);
+            labels.Add(0);
+            score.Add(1 + (i * 0.01));
+            labels.Add(1);
+            score.Add(i % 2 == 0 ? i * 0.01 : 1 + (i * 0.01));
+            labels.Add(2);
+        }
+
+        for (var i = 0; i < 4; i++)
+        {
+            score.Add(0.5 + (i * 0.1));
+            labels.Add(3);
+        }
+
+        var synthesis = ThresholdSynthesizer.Synthesize([[.. score]], ["score"], labels, classes);
+
+        Assert.DoesNotContain(synthesis.Programs, p => p.Rule.Class is 2 or 3);
+        var tie = Assert.Single(synthesis.UncoveredClasses);
+        Assert.Equal((2, "tie", 20), (tie.Class, tie.Name, tie.SampleRows));
+        Assert.StartsWith("no number input has a region (at least, at most or between two thresholds) holding at least", tie.Reason, StringComparison.Ordinal);
+        Assert.Contains("the least strictness tried", tie.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Equal_values_are_never_split_and_the_threshold_lies_between_the_last_value_in_and_the_first_out()
     {
         double[] x = [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4];
         int[] labels = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1];
 
-        var programs = ThresholdSynthesizer.Synthesize([x], ["x"], labels, Classes);
+        var programs = ThresholdSynthesizer.Synthesize([x], ["x"], labels, Classes).Programs;
 
         Assert.Equal(2.5, Assert.Single(programs, p => p.Rule.Class == 1).Rule.Threshold);
         Assert.Equal(2.5, Assert.Single(programs, p => p.Rule.Class == 0).Rule.Threshold);
@@ -100,7 +174,7 @@ public sealed class ThresholdSynthesizerTests
         double[] x = [double.NegativeInfinity, -1.6e308, -1.5e308, -1.5e308, 1.5e308, 1.5e308, 1.6e308, double.PositiveInfinity];
         int[] labels = [0, 0, 0, 0, 1, 1, 1, 1];
 
-        var programs = ThresholdSynthesizer.Synthesize([x], ["x"], labels, Classes, options: new OfflineSynthesisOptions { MinSupport = 2 });
+        var programs = ThresholdSynthesizer.Synthesize([x], ["x"], labels, Classes, options: new OfflineSynthesisOptions { MinSupport = 2 }).Programs;
 
         Assert.Equal(2, programs.Count);
         foreach (var program in programs)
@@ -130,9 +204,15 @@ public sealed class ThresholdSynthesizerTests
         }
 
         var longName = "clip_similarity_to_the_prompt_a_photograph_of_a_domestic_dog_sitting_indoors_on_a_sofa_or_a_bed";
-        var programs = ThresholdSynthesizer.Synthesize([first, second, third], ["a_b", "a__b", longName], labels, Classes);
+        var programs = ThresholdSynthesizer.Synthesize([first, second, third], ["a_b", "a__b", longName], labels, Classes).Programs;
 
-        Assert.Equal(3, programs.Count);
+        Assert.Equal(3, programs.Count(p => p.Rule.Class == 1));
+
+        // Cats read 0.1 everywhere, as half the dogs do: at the chosen strictness no region holds them, and the coverage step
+        // keeps one at a lower strictness that still beats their prior (40 of 60 rows against 0.5).
+        var cat = Assert.Single(programs, p => p.Rule.Class == 0);
+        Assert.NotNull(cat.CoverageStrictness);
+        Assert.Equal((60, 40), (cat.Rule.Fires, cat.Rule.Correct));
         Assert.Equal(["dog-a-b-at-least", "dog-a-b-at-least-2"], programs.Where(p => p.Name.StartsWith("dog-a-b", StringComparison.Ordinal)).Select(p => p.Name).Order());
         var clip = Assert.Single(programs, p => p.Name.StartsWith("dog-clip-similarity", StringComparison.Ordinal));
         Assert.InRange(clip.Name.Length, 1, 100);
@@ -175,7 +255,7 @@ public sealed class ThresholdSynthesizerTests
         }
 
         double ThresholdOfClass0(IReadOnlyList<string>? given) =>
-            ThresholdSynthesizer.Synthesize([[.. values]], ["x"], labels, Classes, groups: given)
+            ThresholdSynthesizer.Synthesize([[.. values]], ["x"], labels, Classes, groups: given).Programs
                 .Single(p => p.Rule.Class == 0 && p.Rule.Direction == ThresholdDirection.AtLeast).Rule.Threshold;
 
         // Pooled, the 4 rows cost less F1 than the 4 class-0 rows among them; balanced by group, they cost more.
