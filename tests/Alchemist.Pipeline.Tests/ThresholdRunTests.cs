@@ -114,6 +114,31 @@ public sealed class ThresholdRunTests : IDisposable
         Assert.Equal(File.ReadAllLines(files["test"]).Length - 1, File.ReadAllLines(predicted).Length);
     }
 
+    [Fact]
+    public async Task The_middle_class_of_an_ordinal_score_gets_a_program_between_two_thresholds_and_is_labeled()
+    {
+        // A noisy score whose low third is "low", middle third "middle" and top third "high": no stump holds "middle".
+        string[] classes = ["low", "middle", "high"];
+        var random = new Random(5);
+        var files = new Dictionary<string, string>();
+        foreach (var (split, rows) in new[] { ("train", 600), ("valid", 150), ("test", 300) })
+        {
+            var labels = Enumerable.Range(0, rows).Select(r => r % 3).ToArray();
+            double[] score = [.. labels.Select(l => l + (0.35 * (random.NextDouble() + random.NextDouble() - 1)))];
+            files[split] = WriteCsv(split, ["score"], [score], labels, classes);
+        }
+
+        var log = new StringWriter();
+        var summary = await InitAndRun(log, new NewProject { Data = files["train"], Valid = files["valid"], Test = files["test"], NumberFields = ["score"], Classes = string.Join(',', classes) });
+
+        var programs = Directory.GetFiles(Path.Combine(_root, "project", "programs")).Select(Path.GetFileNameWithoutExtension).ToArray();
+        Assert.Contains("middle-score-between", programs);
+        Assert.DoesNotContain("wrote no program", log.ToString(), StringComparison.Ordinal);
+        var middle = Assert.Single(summary.FinalTestPerClass, c => c.Class == "middle");
+        Assert.True(middle.Recall > 0.8 && middle.Precision > 0.8, $"middle: precision {middle.Precision}, recall {middle.Recall}");
+        Assert.True(summary.FinalTestAccuracy >= 0.9, $"final {summary.FinalTestAccuracy}");
+    }
+
     private static string Quoted(string text) => "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private string WriteCsv(string split, string[] names, double[][] features, int[] labels, string[]? classNames = null)
