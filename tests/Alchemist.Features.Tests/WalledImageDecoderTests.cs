@@ -88,4 +88,13 @@ public sealed class WalledImageDecoderTests : IDisposable
         Assert.False(process.Usable);
         Assert.Throws<WalledProcessException>(() => process.Call(new byte[28], TimeSpan.FromSeconds(30), 1024));
     }
+
+    [Fact]
+    public void A_missing_worker_is_an_error_naming_it_before_any_image_is_read()
+    {
+        var missing = In("alchemist-worker.dll");
+        var error = Assert.Throws<FileNotFoundException>(() => new WalledImageDecoder(missing));
+        Assert.Contains(missing, error.Message, StringComparison.Ordinal);
+        Assert.Contains("images cannot be decoded without it", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -44,7 +44,8 @@ public sealed class WalledImageDecoder : IDisposable
 
     /// <summary>A pool of decoder processes, started as images need them.</summary>
     /// <param name="workerPath">The worker executable; null: alchemist-worker.dll beside this assembly.</param>
-    public WalledImageDecoder(string? workerPath = null) => _workerPath = workerPath;
+    /// <exception cref="FileNotFoundException">The worker is missing: found here, before any image is read, not on the first one.</exception>
+    public WalledImageDecoder(string? workerPath = null) => _workerPath = WalledProcess.Locate(workerPath);
 
     /// <summary>How long one image may take to decode before its process is stopped: 60 s (a 40-megapixel JPEG takes about 1).</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);

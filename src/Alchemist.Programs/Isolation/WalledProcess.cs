@@ -31,8 +31,14 @@ public sealed class WalledProcess : IDisposable
     public static WalledProcess Start(string mode, long heapLimitBytes, long nativeHeadroomBytes, string? workerPath = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(mode);
-        return new WalledProcess(WorkerProcess.Launch(WorkerProcess.LocateWorker(workerPath), mode, heapLimitBytes, nativeHeadroomBytes));
+        return new WalledProcess(WorkerProcess.Launch(Locate(workerPath), mode, heapLimitBytes, nativeHeadroomBytes));
     }
+
+    /// <summary>
+    /// The worker executable's full path: <paramref name="workerPath"/>, or alchemist-worker.dll beside this assembly.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">It is not there; the message says where it was looked for and where it comes from.</exception>
+    public static string Locate(string? workerPath = null) => WorkerProcess.LocateWorker(workerPath);
 
     /// <summary>
     /// Sends one request and returns the answer. When the process ends, breaks the protocol or takes longer than

@@ -373,7 +373,7 @@ internal sealed class WorkerProcess : IDisposable
         var path = configured ?? Path.Combine(AppContext.BaseDirectory, "alchemist-worker.dll");
         return File.Exists(path)
             ? path
-            : throw new FileNotFoundException($"the worker {path} is missing; it is built with the command line (or pass --isolation none for trusted programs)", path);
+            : throw new FileNotFoundException($"the worker {path} is missing; it is built with the command line and carried by the Alchemist.Pipeline package (trusted programs can run without it: --isolation none; images cannot be decoded without it)", path);
     }
 
     /// <summary>The dotnet host that runs this process, so the worker uses the same runtime.</summary>
