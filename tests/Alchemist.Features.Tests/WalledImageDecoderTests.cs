@@ -97,4 +97,23 @@ public sealed class WalledImageDecoderTests : IDisposable
         Assert.Contains(missing, error.Message, StringComparison.Ordinal);
         Assert.Contains("images cannot be decoded without it", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_decoder_process_is_replaced_after_its_share_of_images_so_one_taken_over_cannot_falsify_the_rest()
+    {
+        var p = ImagePreprocessing.WithSize(16);
+        var bytes = File.ReadAllBytes(TestImages.Solid(In("solid.png"), new SKColor(10, 200, 30)));
+        var expected = new float[p.TensorLength];
+        Assert.Null(ImageDecoder.Decode(bytes, p, expected));
+
+        using var decoder = new WalledImageDecoder { ImagesPerProcess = 2 };
+        for (var i = 0; i < 5; i++)
+        {
+            var walled = new float[p.TensorLength];
+            Assert.Null(decoder.Decode(bytes, p, walled));
+            Assert.Equal(expected, walled);
+        }
+
+        Assert.Equal(3, decoder.ProcessesStarted);
+    }
 }
