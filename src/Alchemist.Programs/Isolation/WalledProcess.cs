@@ -52,20 +52,22 @@ public sealed class WalledProcess : IDisposable
             throw new WalledProcessException("the process failed an earlier request; start another");
         }
 
-        // 0: waiting for the answer; 1: answered; 2: the watchdog killed the process. Whichever comes first wins, so a kill
-        // that races an answer can never be blamed on the next request.
+        // Each read of the answer waits at most the timeout on this thread (the socket's own timeout), so an overrun is caught
+        // however busy the thread pool is; the watchdog bounds the whole answer, against one dripped a byte at a time.
+        // state: 0 waiting, 1 answered, 2 killed for time. Whichever comes first wins, so a kill that races an answer can
+        // never be blamed on the next request.
         var state = 0;
-        using var watchdog = new Timer(
-            _ =>
+        var overrun = $"it took more than {timeout.TotalSeconds:0.#} s and was stopped";
+        void KillForTime()
+        {
+            if (Interlocked.CompareExchange(ref state, 2, 0) == 0)
             {
-                if (Interlocked.CompareExchange(ref state, 2, 0) == 0)
-                {
-                    _worker.Kill($"it took more than {timeout.TotalSeconds:0.#} s and was stopped");
-                }
-            },
-            null,
-            timeout,
-            Timeout.InfiniteTimeSpan);
+                _worker.Kill(overrun);
+            }
+        }
+
+        _worker.ReceiveTimeout = timeout;
+        using var watchdog = new Timer(_ => KillForTime(), null, timeout + timeout, Timeout.InfiniteTimeSpan);
         try
         {
             _writer.Begin(WorkerProtocol.Request);
@@ -84,6 +86,11 @@ public sealed class WalledProcess : IDisposable
             }
 
             return answer.Length <= maxAnswerBytes ? answer : throw Broken($"its answer of {answer.Length} bytes is over the {maxAnswerBytes} expected");
+        }
+        catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut })
+        {
+            KillForTime();
+            throw Broken(null);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidDataException or EndOfStreamException)
         {
