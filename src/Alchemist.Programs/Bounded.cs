@@ -29,6 +29,19 @@ public static class Bounded
         return string.Concat(text.AsSpan(0, keep), string.Create(CultureInfo.InvariantCulture, $" … (truncated: {text.Length:N0} characters in all)"));
     }
 
+    /// <summary>
+    /// Text another process or a file supplied, as it can be shown in one line of a log or a terminal: control characters
+    /// (line breaks, escape sequences) as '?', at most <paramref name="maxChars"/> characters.
+    /// </summary>
+    public static string Line(string text, int maxChars) =>
+        Text(string.Create(text.Length, text, static (span, source) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = char.IsControl(source[i]) ? '?' : source[i];
+            }
+        }), maxChars);
+
     /// <summary><see cref="Text"/> for an optional message.</summary>
     public static string? TextOrNull(string? text, int maxChars = MaxMessageChars) => text is null ? null : Text(text, maxChars);
 }

@@ -205,14 +205,7 @@ public sealed class ProgramFile
     }
 
     /// <summary>A file name as it can be shown in one line of a log: control characters as '?', at most 120 characters.</summary>
-    public static string Printable(string name) =>
-        Bounded.Text(string.Create(name.Length, name, static (span, text) =>
-        {
-            for (var i = 0; i < span.Length; i++)
-            {
-                span[i] = char.IsControl(text[i]) ? '?' : text[i];
-            }
-        }), 120);
+    public static string Printable(string name) => Bounded.Line(name, 120);
 
     /// <summary>Reads at most <paramref name="maxBytes"/> (a file that grew since it was measured is refused, not read whole).</summary>
     private static string ReadBounded(string path, long maxBytes)

@@ -63,4 +63,12 @@ public sealed class SourceLimitsTests
         Assert.Equal("0123456789 … (truncated: 20 characters in all)", Bounded.Text("01234567890123456789", 10));
         Assert.Equal("012345678 … (truncated: 11 characters in all)", Bounded.Text("012345678\ud83d\ude00", 10)); // never half a character
     }
+
+    [Fact]
+    public void A_bounded_line_shows_no_escape_sequence_or_line_break_another_process_sent()
+    {
+        // An ANSI colour escape, a terminal title (OSC ... BEL) and a line break that would fake a log line.
+        Assert.Equal("bad ?[31mred?]0;owned?? next: ok", Bounded.Line("bad \u001b[31mred\u001b]0;owned\u0007\n next: ok", 100));
+        Assert.Equal("ab?d … (truncated: 6 characters in all)", Bounded.Line("ab\rdef", 4));
+    }
 }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Text;
+using Alchemist.Programs;
 using Alchemist.Programs.Isolation;
 
 namespace Alchemist.Features.Images;
@@ -34,6 +35,9 @@ public sealed class WalledImageDecoder : IDisposable
 
     /// <summary>Longest reason a decoder process gives for an image it refuses.</summary>
     private const int MaxReasonBytes = 4096;
+
+    /// <summary>Characters of a decoder process's reason, or of why it failed, kept in an image's problem (one line).</summary>
+    private const int MaxReasonChars = 600;
 
     private const byte Decoded = 0;
     private const byte Refused = 1;
@@ -89,13 +93,14 @@ public sealed class WalledImageDecoder : IDisposable
         catch (WalledProcessException e)
         {
             process.Dispose();
-            return $"the image decoder's process failed on it and was replaced: {e.Message}";
+            return $"the image decoder's process failed on it and was replaced: {Bounded.Line(e.Message, MaxReasonChars)}";
         }
 
+        // What comes back is shown in logs, the terminal and the report, and a process an image took over writes it.
         Return(process, decoded + 1);
         if (answer.Length > 0 && answer[0] == Refused)
         {
-            return Encoding.UTF8.GetString(answer.AsSpan(1));
+            return Bounded.Line(Encoding.UTF8.GetString(answer.AsSpan(1)), MaxReasonChars);
         }
 
         if (answer.Length != 1 + pixelBytes || answer[0] != Decoded)

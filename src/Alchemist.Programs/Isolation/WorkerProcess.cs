@@ -348,7 +348,8 @@ internal sealed class WorkerProcess : IDisposable
 
         lock (_outputTail)
         {
-            _outputTail.Enqueue(line.Length > 300 ? line[..300] : line);
+            // Shown in reports and on the terminal, and written by a process that runs untrusted code: one line, no escapes.
+            _outputTail.Enqueue(Bounded.Line(line.Length > 300 ? line[..300] : line, 300));
             while (_outputTail.Count > TailLines)
             {
                 _outputTail.Dequeue();
