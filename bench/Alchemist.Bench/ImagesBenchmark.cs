@@ -34,11 +34,11 @@ internal static class ImagesBenchmark
             var clock = Stopwatch.StartNew();
             Write(work, images);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"images: wrote {images:N0} PNGs of 32x32 in {clock.Elapsed.TotalSeconds:0.0} s; {Environment.ProcessorCount} processors"));
-            var (coldSeconds, coldPeak) = Child(work);
+            var (coldSeconds, coldPeak, decoderPeak) = Child(work);
             File.AppendAllText(Path.Combine(work, TaskSpec.FileName), "  - green\n");
-            var (cachedSeconds, cachedPeak) = Child(work);
+            var (cachedSeconds, cachedPeak, _) = Child(work);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"images: cold extraction of {images:N0} images x 2 concepts: {coldSeconds:0.00} s, {images / coldSeconds:N0} images/s, peak {coldPeak:N0} MB"));
+                $"images: cold extraction of {images:N0} images x 2 concepts: {coldSeconds:0.00} s, {images / coldSeconds:N0} images/s, peak {coldPeak:N0} MB, and each walled decoder process at most {decoderPeak:N0} MB beside it"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"images: one more concept, embeddings from the cache: {cachedSeconds:0.00} s, {images / cachedSeconds:N0} images/s, peak {cachedPeak:N0} MB; cold / cached seconds: {coldSeconds / cachedSeconds:0.00}"));
             return 0;
@@ -55,11 +55,11 @@ internal static class ImagesBenchmark
         var spec = SpecReader.Load(args[0]);
         var clock = Stopwatch.StartNew();
         var result = ImageExtraction.Run(spec);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalSeconds} {PredictBenchmark.PeakResidentBytes() / 1e6} {result.Encoded}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalSeconds} {PredictBenchmark.PeakResidentBytes() / 1e6} {result.Encoded} {result.DecoderPeakResidentBytes / 1e6}"));
         return 0;
     }
 
-    private static (double Seconds, double PeakMegabytes) Child(string project)
+    private static (double Seconds, double PeakMegabytes, double DecoderPeakMegabytes) Child(string project)
     {
         using var child = Process.Start(BenchChild.StartInfo("images-child", project))!;
         var reply = child.StandardOutput.ReadToEnd();
@@ -70,7 +70,7 @@ internal static class ImagesBenchmark
         }
 
         var parts = reply.Trim().Split('\n')[^1].Split(' ');
-        return (double.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[1], CultureInfo.InvariantCulture));
+        return (double.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[1], CultureInfo.InvariantCulture), double.Parse(parts[3], CultureInfo.InvariantCulture));
     }
 
     private static void Write(string work, int count)

@@ -19,6 +19,9 @@ public sealed record ExtractedFile(string File, int Rows, int Encoded, int Cache
 /// <summary>What <see cref="ImageExtraction.Run"/> did, per data file.</summary>
 public sealed record ExtractionResult(IReadOnlyList<ExtractedFile> Files)
 {
+    /// <summary>The highest peak resident memory of a walled decoder process, in bytes (0 where none ran or it cannot be read).</summary>
+    public long DecoderPeakResidentBytes { get; init; }
+
     /// <summary>Images run through the encoder, over all files.</summary>
     public int Encoded => Files.Sum(f => f.Encoded);
 
@@ -61,7 +64,21 @@ public static class ImageExtraction
         }
 
         using var model = Open(spec);
-        using var decoder = new WalledImageDecoder();
+        var decoder = new WalledImageDecoder();
+        try
+        {
+            ExtractPending(spec, pending, model, decoder, files, log, cancel);
+        }
+        finally
+        {
+            decoder.Dispose();
+        }
+
+        return new ExtractionResult(files) { DecoderPeakResidentBytes = decoder.PeakResidentBytes };
+    }
+
+    private static void ExtractPending(TaskSpec spec, List<ImageScoresSource> pending, OnnxClipModel model, WalledImageDecoder decoder, List<ExtractedFile> files, Action<string>? log, CancellationToken cancel)
+    {
         var extractor = spec.Extractor!;
         var prompts = extractor.Concepts.Select(extractor.PromptOf).ToArray();
         var concepts = model.EmbedTexts(prompts);
@@ -82,8 +99,6 @@ public static class ImageExtraction
                 log?.Invoke($"extract: ... and {file.Problems.Count - 5} more unreadable images in {Path.GetFileName(source.Path)}");
             }
         }
-
-        return new ExtractionResult(files);
     }
 
     /// <summary>

@@ -115,5 +115,13 @@ public sealed class WalledImageDecoderTests : IDisposable
         }
 
         Assert.Equal(3, decoder.ProcessesStarted);
+
+        // Each retired process's peak memory was read before it ended: a .NET process holds tens of megabytes, and no
+        // decoder process may pass its heap cap and native headroom.
+        decoder.Dispose();
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.InRange(decoder.PeakResidentBytes, 10L << 20, WalledImageDecoder.HeapLimitBytes + WalledImageDecoder.NativeHeadroomBytes);
+        }
     }
 }

@@ -44,6 +44,7 @@ public sealed class WalledImageDecoder : IDisposable
     private readonly ConcurrentBag<(WalledProcess Process, int Decoded)> _idle = [];
     private readonly string? _workerPath;
     private int _started;
+    private long _peakResidentBytes;
     private bool _disposed;
 
     /// <summary>A pool of decoder processes, started as images need them.</summary>
@@ -63,6 +64,12 @@ public sealed class WalledImageDecoder : IDisposable
 
     /// <summary>Decoder processes started so far (a crash, an overrun or <see cref="ImagesPerProcess"/> starts another).</summary>
     public int ProcessesStarted => Volatile.Read(ref _started);
+
+    /// <summary>
+    /// The highest peak resident memory of any decoder process so far, as each reported it when it was retired (0 before
+    /// one was, or where it cannot be read): memory the extraction used beside the main process's own.
+    /// </summary>
+    public long PeakResidentBytes => Interlocked.Read(ref _peakResidentBytes);
 
     /// <summary>The walls of a decoder process, as the first one started reported them; null before any started.</summary>
     public SandboxWalls? Walls { get; private set; }
@@ -92,7 +99,7 @@ public sealed class WalledImageDecoder : IDisposable
         }
         catch (WalledProcessException e)
         {
-            process.Dispose();
+            Retire(process);
             return $"the image decoder's process failed on it and was replaced: {Bounded.Line(e.Message, MaxReasonChars)}";
         }
 
@@ -146,7 +153,7 @@ public sealed class WalledImageDecoder : IDisposable
         _disposed = true;
         while (_idle.TryTake(out var idle))
         {
-            idle.Process.Dispose();
+            Retire(idle.Process);
         }
     }
 
@@ -159,7 +166,7 @@ public sealed class WalledImageDecoder : IDisposable
                 return idle;
             }
 
-            idle.Process.Dispose();
+            Retire(idle.Process);
         }
 
         var process = WalledProcess.Start(Mode, HeapLimitBytes, NativeHeadroomBytes, _workerPath);
@@ -172,10 +179,25 @@ public sealed class WalledImageDecoder : IDisposable
     {
         if (_disposed || !process.Usable || decoded >= ImagesPerProcess)
         {
-            process.Dispose();
+            Retire(process);
             return;
         }
 
         _idle.Add((process, decoded));
+    }
+
+    /// <summary>Ends a decoder process, its peak memory read first (a high-water mark, so once at the end is enough).</summary>
+    private void Retire(WalledProcess process)
+    {
+        var peak = process.PeakResidentBytes ?? 0;
+        for (var seen = Interlocked.Read(ref _peakResidentBytes); peak > seen; seen = Interlocked.Read(ref _peakResidentBytes))
+        {
+            if (Interlocked.CompareExchange(ref _peakResidentBytes, peak, seen) == seen)
+            {
+                break;
+            }
+        }
+
+        process.Dispose();
     }
 }

@@ -20,6 +20,9 @@ public sealed class WalledProcess : IDisposable
     /// <summary>What the process reported about its walls when it started.</summary>
     public SandboxWalls Walls => _worker.Walls;
 
+    /// <summary>The process's peak resident memory so far (VmHWM, Linux); null where it cannot be read, or once it has ended.</summary>
+    public long? PeakResidentBytes => _worker.PeakResidentBytes;
+
     /// <summary>False once a request failed: the process is gone (or was killed) and a new one is needed.</summary>
     public bool Usable => !_broken && !_worker.HasExited;
 
