@@ -140,10 +140,12 @@ public static class ThresholdSynthesizer
 
         var strictness = options.Strictness ?? options.Default.Strictness;
         var minSupport = options.MinSupport > 0 ? options.MinSupport : Math.Clamp((int)Math.Round(Math.Sqrt(rows) / 7), 2, 6);
+        // Each feature's labeled rows by value (NaN left out), sorted once for every class, direction and coverage level.
+        var orders = features.Select(column => Enumerable.Range(0, rows).Where(r => !double.IsNaN(column[r])).OrderBy(r => column[r]).ThenBy(r => r).ToArray()).ToArray();
         var candidates = new List<ThresholdRule>();
         for (var f = 0; f < features.Count; f++)
         {
-            var order = Enumerable.Range(0, rows).Where(r => !double.IsNaN(features[f][r])).OrderBy(r => features[f][r]).ThenBy(r => r).ToArray();
+            var order = orders[f];
             for (var c = 0; c < classes; c++)
             {
                 var prior = classCounts[c] / (double)rows;
@@ -201,7 +203,7 @@ public static class ThresholdSynthesizer
                 var regions = new List<ThresholdRule>();
                 for (var f = 0; f < features.Count; f++)
                 {
-                    var order = Enumerable.Range(0, rows).Where(r => !double.IsNaN(features[f][r])).OrderBy(r => features[f][r]).ThenBy(r => r).ToArray();
+                    var order = orders[f];
                     // At the chosen strictness the one-sided regions were sought already, with more support.
                     ThresholdRule?[] found =
                     [
