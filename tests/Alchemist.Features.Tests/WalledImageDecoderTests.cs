@@ -124,4 +124,31 @@ public sealed class WalledImageDecoderTests : IDisposable
             Assert.InRange(decoder.PeakResidentBytes, 10L << 20, WalledImageDecoder.HeapLimitBytes + WalledImageDecoder.NativeHeadroomBytes);
         }
     }
+
+    [Fact]
+    public void An_answer_a_taken_over_decoder_forges_is_refused_or_shown_as_one_bounded_line()
+    {
+        var p = ImagePreprocessing.WithSize(2);
+        var tensor = new float[p.TensorLength];
+
+        // Wrong lengths, an unknown mark, nothing at all: refused, the tensor untouched.
+        Assert.Equal("the image decoder's process answered 0 bytes where 13 marked 0 were due", WalledImageDecoder.ReadAnswer([], p, tensor));
+        Assert.Equal("the image decoder's process answered 12 bytes marked 0 where 13 marked 0 were due", WalledImageDecoder.ReadAnswer(new byte[12], p, tensor));
+        Assert.Equal("the image decoder's process answered 14 bytes marked 0 where 13 marked 0 were due", WalledImageDecoder.ReadAnswer(new byte[14], p, tensor));
+        Assert.Equal("the image decoder's process answered 13 bytes marked 7 where 13 marked 0 were due", WalledImageDecoder.ReadAnswer([7, .. new byte[12]], p, tensor));
+        Assert.All(tensor, v => Assert.Equal(0f, v));
+
+        // A reason with an escape sequence and a faked log line becomes one line; a long one is cut.
+        byte[] forged = [1, .. System.Text.Encoding.UTF8.GetBytes("corrupt\u001b[2J\nextract: all images fine")];
+        Assert.Equal("corrupt?[2J?extract: all images fine", WalledImageDecoder.ReadAnswer(forged, p, tensor));
+        byte[] longReason = [1, .. System.Text.Encoding.UTF8.GetBytes(new string('x', 5000))];
+        Assert.StartsWith(new string('x', 600) + " … (truncated: 5,000 characters", WalledImageDecoder.ReadAnswer(longReason, p, tensor));
+
+        // A well-formed answer: 12 RGB bytes normalized as in process.
+        byte[] pixels = [.. Enumerable.Range(0, 12).Select(i => (byte)(i * 20))];
+        var expected = new float[p.TensorLength];
+        ImageDecoder.Normalize(pixels, p, expected);
+        Assert.Null(WalledImageDecoder.ReadAnswer([0, .. pixels], p, tensor));
+        Assert.Equal(expected, tensor);
+    }
 }
