@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -60,12 +62,18 @@ public sealed class ImageScoreTable
     /// <summary>SHA-256 (hex) of the table's file as written or read; a cache key of the scores.</summary>
     public string Hash { get; private set; } = string.Empty;
 
-    /// <summary>Writes the table (through <see cref="AtomicFile"/>) and sets <see cref="Hash"/>.</summary>
+    /// <summary>
+    /// Writes the table (through <see cref="AtomicFile"/>) and sets <see cref="Hash"/>, the hash of the file as written.
+    /// Streamed to the file, the floats in bulk, and hashed from the file: a table with CLIP's 512-float embeddings is 2 KB
+    /// a row, and 1,000,000 rows would pass the 2 GB one buffer in memory can hold. Reading is streamed too, and hashes the
+    /// file in small pieces after it (a CryptoStream rents a buffer as large as each read, 128 MiB for the embeddings).
+    /// </summary>
     public void Write(string path)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        AtomicFile.Write(path, file =>
         {
+            using var writer = new BinaryWriter(file, Encoding.UTF8, leaveOpen: true);
             writer.Write(Magic);
             writer.Write(Fields.Count);
             foreach (var field in Fields)
@@ -74,11 +82,7 @@ public sealed class ImageScoreTable
             }
 
             writer.Write(Rows);
-            foreach (var score in Scores)
-            {
-                writer.Write(score);
-            }
-
+            WriteFloats(writer, Scores);
             for (var r = 0; r < Rows; r++)
             {
                 writer.Write(Lengths[r]);
@@ -95,25 +99,18 @@ public sealed class ImageScoreTable
             }
 
             writer.Write(Embeddings?.Length ?? 0);
-            foreach (var value in Embeddings ?? [])
-            {
-                writer.Write(value);
-            }
-        }
-
-        var bytes = buffer.ToArray();
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        AtomicFile.Write(path, stream => stream.Write(bytes));
-        Hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            WriteFloats(writer, Embeddings ?? []);
+        });
+        Hash = HashOf(path);
     }
 
     /// <summary>Reads a table <see cref="Write"/> wrote; null when there is no such file or it is not one.</summary>
     public static ImageScoreTable? TryRead(string path)
     {
-        byte[] bytes;
+        FileStream file;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16);
         }
         catch (FileNotFoundException)
         {
@@ -124,54 +121,85 @@ public sealed class ImageScoreTable
             return null;
         }
 
-        try
+        using (file)
+        using (var reader = new BinaryReader(file, Encoding.UTF8))
         {
-            using var reader = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
-            if (reader.ReadString() != Magic)
+            try
+            {
+                if (reader.ReadString() != Magic)
+                {
+                    return null;
+                }
+
+                var fields = new string[reader.ReadInt32()];
+                for (var f = 0; f < fields.Length; f++)
+                {
+                    fields[f] = reader.ReadString();
+                }
+
+                var table = new ImageScoreTable(fields, reader.ReadInt32());
+                ReadFloats(file, table.Scores);
+                for (var r = 0; r < table.Rows; r++)
+                {
+                    table.Lengths[r] = reader.ReadInt64();
+                    table.Ticks[r] = reader.ReadInt64();
+                }
+
+                var problems = reader.ReadInt32();
+                for (var p = 0; p < problems; p++)
+                {
+                    table.Problems.Add(new ImageProblem(reader.ReadInt64(), reader.ReadString(), reader.ReadString(), reader.ReadString()));
+                }
+
+                var embeddings = reader.ReadInt32();
+                if (embeddings > 0)
+                {
+                    table.Embeddings = new float[embeddings];
+                    ReadFloats(file, table.Embeddings);
+                }
+
+                file.Position = 0;
+                table.Hash = Convert.ToHexStringLower(SHA256.HashData(file));
+                return table;
+            }
+            catch (EndOfStreamException)
             {
                 return null;
             }
-
-            var fields = new string[reader.ReadInt32()];
-            for (var f = 0; f < fields.Length; f++)
-            {
-                fields[f] = reader.ReadString();
-            }
-
-            var table = new ImageScoreTable(fields, reader.ReadInt32());
-            for (var i = 0; i < table.Scores.Length; i++)
-            {
-                table.Scores[i] = reader.ReadSingle();
-            }
-
-            for (var r = 0; r < table.Rows; r++)
-            {
-                table.Lengths[r] = reader.ReadInt64();
-                table.Ticks[r] = reader.ReadInt64();
-            }
-
-            var problems = reader.ReadInt32();
-            for (var p = 0; p < problems; p++)
-            {
-                table.Problems.Add(new ImageProblem(reader.ReadInt64(), reader.ReadString(), reader.ReadString(), reader.ReadString()));
-            }
-
-            var embeddings = reader.ReadInt32();
-            if (embeddings > 0)
-            {
-                table.Embeddings = new float[embeddings];
-                for (var i = 0; i < embeddings; i++)
-                {
-                    table.Embeddings[i] = reader.ReadSingle();
-                }
-            }
-
-            table.Hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
-            return table;
         }
-        catch (EndOfStreamException)
+    }
+
+    /// <summary>SHA-256 (hex) of a file, read through in small pieces.</summary>
+    private static string HashOf(string path)
+    {
+        using var file = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(file));
+    }
+
+    /// <summary>Floats as <see cref="BinaryWriter.Write(float)"/> writes them one by one (little-endian), in one call.</summary>
+    private static void WriteFloats(BinaryWriter writer, float[] values)
+    {
+        if (BitConverter.IsLittleEndian)
         {
-            return null;
+            writer.Write(MemoryMarshal.AsBytes(values.AsSpan()));
+            return;
+        }
+
+        foreach (var value in values)
+        {
+            writer.Write(value);
+        }
+    }
+
+    /// <summary>Fills <paramref name="values"/> with floats <see cref="WriteFloats"/> wrote, straight from the file; <see cref="EndOfStreamException"/> when it ends first.</summary>
+    private static void ReadFloats(Stream stream, float[] values)
+    {
+        var bytes = MemoryMarshal.AsBytes(values.AsSpan());
+        stream.ReadExactly(bytes);
+        if (!BitConverter.IsLittleEndian)
+        {
+            var words = MemoryMarshal.Cast<float, int>(values.AsSpan());
+            BinaryPrimitives.ReverseEndianness(words, words);
         }
     }
 
