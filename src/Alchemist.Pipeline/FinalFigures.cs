@@ -94,13 +94,10 @@ public sealed record FinalFigures
         {
             var finalTest = ClassificationMetrics.ArgMax(final[SplitName.Test], classes);
             var baselineTest = ClassificationMetrics.ArgMax(baseline, classes);
-            var judged = test.Rows.Labels;
-            if (metric == EvaluationMetric.WorstGroup && testGroups is not null)
-            {
-                // Judged where the baseline does worst, as ValidChoice judges a lead.
-                var inWorst = GroupFigures.WorstGroupRows(judged, baselineTest, testGroups);
-                judged = [.. judged.Select((g, r) => inWorst[r] ? g : -1)];
-            }
+            // By group, judged on the worst group of whichever does worse, as ValidChoice judges a lead.
+            var judged = metric == EvaluationMetric.WorstGroup && testGroups is not null
+                ? GroupFigures.GoldOfDecidingGroup(test.Rows.Labels, finalTest, baselineTest, testGroups)
+                : test.Rows.Labels;
 
             lead = PairedLead.Of(metric, finalTest, baselineTest, judged, classes);
         }

@@ -40,18 +40,23 @@ public sealed record GroupFigures(IReadOnlyList<GroupAccuracy> Groups)
     }
 
     /// <summary>
-    /// The rows of the group where <paramref name="predicted"/> does worst, as a mask over the rows (true: in that group);
-    /// all rows when there are no groups.
+    /// <paramref name="gold"/> with only the rows of the group that decides which of two labelings leads on worst-group
+    /// accuracy kept (every other row -1, unlabeled): the worst group of the one that does worse there (of
+    /// <paramref name="second"/> on a tie). A paired lead judged on those rows takes the side the two worst-group accuracies
+    /// take: judged on the better one's worst group instead, a labeling that does far worse on another group would be called
+    /// ahead. All rows when there are no groups.
     /// </summary>
-    public static bool[] WorstGroupRows(ReadOnlySpan<int> gold, ReadOnlySpan<int> predicted, IReadOnlyList<string> groups)
+    public static int[] GoldOfDecidingGroup(ReadOnlySpan<int> gold, ReadOnlySpan<int> first, ReadOnlySpan<int> second, IReadOnlyList<string> groups)
     {
-        var worst = Compute(gold, predicted, groups).Worst?.Group;
-        var mask = new bool[gold.Length];
-        for (var r = 0; r < mask.Length; r++)
+        var firstWorst = Compute(gold, first, groups).Worst;
+        var secondWorst = Compute(gold, second, groups).Worst;
+        var deciding = firstWorst is not null && secondWorst is not null && firstWorst.Accuracy < secondWorst.Accuracy ? firstWorst.Group : secondWorst?.Group;
+        var judged = gold.ToArray();
+        for (var r = 0; r < judged.Length; r++)
         {
-            mask[r] = worst is null || groups[r] == worst;
+            judged[r] = deciding is null || groups[r] == deciding ? judged[r] : -1;
         }
 
-        return mask;
+        return judged;
     }
 }

@@ -113,19 +113,8 @@ public static class ValidChoice
         }
         else
         {
-            var judged = gold;
-            if (byGroup)
-            {
-                // The lead where the default does worst: rows of other groups count as unlabeled.
-                var inWorst = GroupFigures.WorstGroupRows(gold, candidates[defaultIndex].Predicted, groups!);
-                var masked = gold.ToArray();
-                for (var r = 0; r < masked.Length; r++)
-                {
-                    masked[r] = inWorst[r] ? masked[r] : -1;
-                }
-
-                judged = masked;
-            }
+            // By group, the lead where the default does worst (the best does no worse there): other rows count as unlabeled.
+            var judged = byGroup ? GroupFigures.GoldOfDecidingGroup(gold, candidates[best].Predicted, candidates[defaultIndex].Predicted, groups!) : gold;
 
             var paired = PairedLead.Of(metric, candidates[best].Predicted, candidates[defaultIndex].Predicted, judged, classes);
             lead = paired;

@@ -16,8 +16,29 @@ public sealed class GroupFiguresTests
 
         Assert.Equal([new GroupAccuracy("a", 2, 1.0), new GroupAccuracy("b", 3, 1.0 / 3)], figures.Groups);
         Assert.Equal("b", figures.Worst!.Group);
-        Assert.Equal([false, false, true, true, true, true, false], GroupFigures.WorstGroupRows(gold, predicted, groups));
+        // Against a labeling right everywhere, the deciding group is b, where this one does worse: its rows keep their gold.
+        int[] right = [0, 0, 1, 1, 1, 1, 0];
+        Assert.Equal([-1, -1, 1, 1, 1, -1, -1], GroupFigures.GoldOfDecidingGroup(gold, predicted, right, groups));
+        Assert.Equal([-1, -1, 1, 1, 1, -1, -1], GroupFigures.GoldOfDecidingGroup(gold, right, predicted, groups));
         Assert.True(double.IsNaN(GroupFigures.Compute([-1], [0], ["a"]).WorstAccuracy));
+    }
+
+    [Fact]
+    public void The_deciding_group_is_the_worst_of_whichever_labeling_does_worse_there()
+    {
+        // Groups A and B, 40 rows each, every gold 0. "final" is right on all of A and 10 of B (worst group B, 0.25);
+        // "baseline" right on 20 of A and all of B (worst A, 0.50). Judged on the baseline's worst group, final would lead
+        // by 20 rows though its own worst group is far lower; the deciding group is B, where the baseline leads by 30.
+        var gold = new int[80];
+        var groups = Enumerable.Range(0, 80).Select(r => r < 40 ? "A" : "B").ToArray();
+        var final = Enumerable.Range(0, 80).Select(r => r < 50 ? 0 : 1).ToArray();
+        var baseline = Enumerable.Range(0, 80).Select(r => r < 20 || r >= 40 ? 0 : 1).ToArray();
+
+        var judged = GroupFigures.GoldOfDecidingGroup(gold, final, baseline, groups);
+
+        Assert.Equal(Enumerable.Range(0, 80).Select(r => r < 40 ? -1 : 0), judged);
+        var lead = PairedLead.Of(EvaluationMetric.Accuracy, baseline, final, judged, 2);
+        Assert.True(lead.Exceeds(PairedLead.RequiredStandardErrors), lead.Describe());
     }
 
     [Fact]
