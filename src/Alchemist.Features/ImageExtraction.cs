@@ -143,7 +143,7 @@ public static class ImageExtraction
 
     private static bool IsCurrent(ImageScoresSource source)
     {
-        if (ImageScoreTable.TryRead(source.TablePath) is not { } table)
+        if (ImageScoreTable.TryRead(source.TablePath) is not { } table || table.Decoder != ImageDecoder.Identity)
         {
             return false;
         }
@@ -185,7 +185,7 @@ public static class ImageExtraction
 
         var fields = source.ScoreFields;
         var conceptCount = fields.Count;
-        var table = new ImageScoreTable(fields, rows.Count);
+        var table = new ImageScoreTable(fields, rows.Count) { Decoder = ImageDecoder.Identity };
         if (keepEmbeddings)
         {
             table.Embeddings = new float[rows.Count * model.Dimensions];
@@ -200,93 +200,100 @@ public static class ImageExtraction
         var reads = new ImageRead[batchSize];
         var embeddings = new float[batchSize][];
         var lastLog = Stopwatch.StartNew();
-        for (var start = 0; start < rows.Count; start += batchSize)
+        // A cancelled or failed extraction keeps the embeddings it computed: the next one takes them from the cache.
+        try
         {
-            cancel.ThrowIfCancellationRequested();
-            var count = Math.Min(batchSize, rows.Count - start);
-
-            // Read and hash every image of the batch; decode, into its own slot, only those the cache does not know.
-            var decode = new bool[count];
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancel }, k =>
+            for (var start = 0; start < rows.Count; start += batchSize)
             {
-                embeddings[k] = null!;
+                cancel.ThrowIfCancellationRequested();
+                var count = Math.Min(batchSize, rows.Count - start);
 
-                // Stamped as the staleness checks stamp it (a file's size and time, never its bytes), read only from under the folder.
-                (table.Lengths[start + k], table.Ticks[start + k]) = ImageScoreTable.Stamp(Path.Combine(source.ImageFolder, rows[start + k].Path));
-                if (ImageDecoder.ResolveUnder(source.ImageFolder, rows[start + k].Path, out var outside) is not { } path)
+                // Read and hash every image of the batch; decode, into its own slot, only those the cache does not know.
+                var decode = new bool[count];
+                Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancel }, k =>
                 {
-                    reads[k] = new ImageRead(null, outside);
-                    return;
+                    embeddings[k] = null!;
+
+                    // Stamped as the staleness checks stamp it (a file's size and time, never its bytes), read only from under the folder.
+                    (table.Lengths[start + k], table.Ticks[start + k]) = ImageScoreTable.Stamp(Path.Combine(source.ImageFolder, rows[start + k].Path));
+                    if (ImageDecoder.ResolveUnder(source.ImageFolder, rows[start + k].Path, out var outside) is not { } path)
+                    {
+                        reads[k] = new ImageRead(null, outside);
+                        return;
+                    }
+
+                    var file = ImageDecoder.ReadFile(path, out var bytes);
+                    if (bytes is not null && cache.TryGet(file.Sha256!, out var known))
+                    {
+                        reads[k] = file;
+                        embeddings[k] = known;
+                        return;
+                    }
+
+                    reads[k] = bytes is null ? file : file with { Error = decoder.Decode(bytes, preprocessing, pixels.AsSpan(k * preprocessing.TensorLength, preprocessing.TensorLength)) };
+                    decode[k] = reads[k].Error is null;
+                });
+
+                // One encoder call over the decoded images, packed to the front.
+                var slots = Enumerable.Range(0, count).Where(k => decode[k]).ToArray();
+                if (slots.Length > 0)
+                {
+                    var packed = new float[slots.Length * preprocessing.TensorLength];
+                    for (var i = 0; i < slots.Length; i++)
+                    {
+                        pixels.AsSpan(slots[i] * preprocessing.TensorLength, preprocessing.TensorLength).CopyTo(packed.AsSpan(i * preprocessing.TensorLength));
+                    }
+
+                    var output = model.EmbedImages(packed, slots.Length);
+                    for (var i = 0; i < slots.Length; i++)
+                    {
+                        var embedding = output.AsSpan(i * dimensions, dimensions).ToArray();
+                        embeddings[slots[i]] = embedding;
+                        cache.Add(reads[slots[i]].Sha256!, embedding);
+                    }
+
+                    encoded += slots.Length;
                 }
 
-                var file = ImageDecoder.ReadFile(path, out var bytes);
-                if (bytes is not null && cache.TryGet(file.Sha256!, out var known))
+                for (var k = 0; k < count; k++)
                 {
-                    reads[k] = file;
-                    embeddings[k] = known;
-                    return;
+                    var row = start + k;
+                    if (reads[k].Error is { } error)
+                    {
+                        table.Problems.Add(new ImageProblem(row, rows[row].Id, Path.Combine(source.ImageFolder, rows[row].Path), error));
+                        continue;
+                    }
+
+                    if (!decode[k])
+                    {
+                        cached++;
+                    }
+
+                    var embedding = embeddings[k];
+                    if (table.Embeddings is { } kept)
+                    {
+                        embedding.CopyTo(kept, row * dimensions);
+                    }
+
+                    for (var f = 0; f < conceptCount; f++)
+                    {
+                        table.Scores[(row * conceptCount) + f] = scale * System.Numerics.Tensors.TensorPrimitives.Dot(embedding.AsSpan(), concepts.AsSpan(f * dimensions, dimensions));
+                    }
                 }
 
-                reads[k] = bytes is null ? file : file with { Error = decoder.Decode(bytes, preprocessing, pixels.AsSpan(k * preprocessing.TensorLength, preprocessing.TensorLength)) };
-                decode[k] = reads[k].Error is null;
-            });
-
-            // One encoder call over the decoded images, packed to the front.
-            var slots = Enumerable.Range(0, count).Where(k => decode[k]).ToArray();
-            if (slots.Length > 0)
-            {
-                var packed = new float[slots.Length * preprocessing.TensorLength];
-                for (var i = 0; i < slots.Length; i++)
+                if (lastLog.Elapsed.TotalSeconds >= 5)
                 {
-                    pixels.AsSpan(slots[i] * preprocessing.TensorLength, preprocessing.TensorLength).CopyTo(packed.AsSpan(i * preprocessing.TensorLength));
+                    cache.Flush();
+                    log?.Invoke($"extract: {Path.GetFileName(source.Path)}: {start + count:N0} of {rows.Count:N0} images ({(start + count) / clock.Elapsed.TotalSeconds:F0} a second)");
+                    lastLog.Restart();
                 }
-
-                var output = model.EmbedImages(packed, slots.Length);
-                for (var i = 0; i < slots.Length; i++)
-                {
-                    var embedding = output.AsSpan(i * dimensions, dimensions).ToArray();
-                    embeddings[slots[i]] = embedding;
-                    cache.Add(reads[slots[i]].Sha256!, embedding);
-                }
-
-                encoded += slots.Length;
-            }
-
-            for (var k = 0; k < count; k++)
-            {
-                var row = start + k;
-                if (reads[k].Error is { } error)
-                {
-                    table.Problems.Add(new ImageProblem(row, rows[row].Id, Path.Combine(source.ImageFolder, rows[row].Path), error));
-                    continue;
-                }
-
-                if (!decode[k])
-                {
-                    cached++;
-                }
-
-                var embedding = embeddings[k];
-                if (table.Embeddings is { } kept)
-                {
-                    embedding.CopyTo(kept, row * dimensions);
-                }
-
-                for (var f = 0; f < conceptCount; f++)
-                {
-                    table.Scores[(row * conceptCount) + f] = scale * System.Numerics.Tensors.TensorPrimitives.Dot(embedding.AsSpan(), concepts.AsSpan(f * dimensions, dimensions));
-                }
-            }
-
-            if (lastLog.Elapsed.TotalSeconds >= 5)
-            {
-                cache.Flush();
-                log?.Invoke($"extract: {Path.GetFileName(source.Path)}: {start + count:N0} of {rows.Count:N0} images ({(start + count) / clock.Elapsed.TotalSeconds:F0} a second)");
-                lastLog.Restart();
             }
         }
+        finally
+        {
+            cache.Flush();
+        }
 
-        cache.Flush();
         table.Write(source.TablePath);
         return new ExtractedFile(source.Path, rows.Count, encoded, cached, false, table.Problems, clock.Elapsed.TotalSeconds);
     }

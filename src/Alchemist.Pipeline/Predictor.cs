@@ -92,15 +92,16 @@ public sealed class Predictor : IDisposable
 
     /// <summary>
     /// The rows of a file to label: CSV or JSONL with the spec's input fields, or a WRENCH split file (<paramref name="format"/>
-    /// null: from the extension). Labels are not read, so a WRENCH file needs no label.json beside it.
+    /// null: from the extension). Labels are not read, so a WRENCH file needs no label.json beside it. <paramref name="warn"/>
+    /// hears of images that could not be read.
     /// </summary>
-    public static IDataSource OpenRows(TaskSpec spec, string path, string? format = null)
+    public static IDataSource OpenRows(TaskSpec spec, string path, string? format = null, Action<string>? warn = null)
     {
         format ??= spec.Data.Format == "images" && Directory.Exists(path) ? "images" : null;
         if (format == "images")
         {
             // A folder of images (in class subfolders or not), scored as run scored the project's.
-            return new FieldLimitSource(Scored(spec, new ImageFolderSource(path, spec.ImageInput?.Name ?? throw new DataFormatException(path, "the project has no image input to read a folder of images into"), spec.ClassNames)), spec.Data.FieldLimit);
+            return new FieldLimitSource(Scored(spec, new ImageFolderSource(path, spec.ImageInput?.Name ?? throw new DataFormatException(path, "the project has no image input to read a folder of images into"), spec.ClassNames), warn), spec.Data.FieldLimit);
         }
 
         if (!File.Exists(path))
@@ -113,7 +114,7 @@ public sealed class Predictor : IDisposable
         return new FieldLimitSource(
             Scored(spec, format == "wrench"
                 ? new WrenchSource(path, spec.ClassNames)
-                : Dataset.OpenFile(path, format, NewRowFields(spec))),
+                : Dataset.OpenFile(path, format, NewRowFields(spec)), warn),
             spec.Data.FieldLimit);
     }
 
@@ -126,9 +127,10 @@ public sealed class Predictor : IDisposable
 
     /// <summary>
     /// With an image input, the file's images scored first where their scores are missing or stale (kept in the project's
-    /// .alchemist/features like the splits'); an unreadable image scores NaN, and with no other input its row abstains.
+    /// .alchemist/features like the splits'); an unreadable image scores NaN, with no other input its row abstains, and
+    /// <paramref name="warn"/> hears of every such image, named by file and row, whether scored now or before.
     /// </summary>
-    private static IDataSource Scored(TaskSpec spec, IDataSource file)
+    private static IDataSource Scored(TaskSpec spec, IDataSource file, Action<string>? warn)
     {
         if (SpecData.WithImageScores(spec, file) is not ImageScoresSource scored)
         {
@@ -136,6 +138,11 @@ public sealed class Predictor : IDisposable
         }
 
         _ = Features.ImageExtraction.Ensure(spec, scored);
+        if (scored.Table.Problems is { Count: > 0 } problems)
+        {
+            warn?.Invoke(ImageProblem.Summary(problems, rowsAbstain: scored.RejectUnreadable));
+        }
+
         return scored;
     }
 

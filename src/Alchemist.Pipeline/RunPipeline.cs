@@ -169,7 +169,7 @@ public sealed class RunPipeline
         var problems = result.Problems.ToList();
         if (problems.Count > 0)
         {
-            Warn($"{problems.Count:N0} image{(problems.Count == 1 ? "" : "s")} could not be read and score NaN{(spec.Inputs.Count == 1 ? " (every program abstains on their rows)" : "")}: {string.Join("; ", problems.Take(3))}{(problems.Count > 3 ? "; ..." : "")}");
+            Warn(ImageProblem.Summary(problems, rowsAbstain: spec.Inputs.Count == 1));
         }
 
         return spec with { Extractor = spec.Extractor with { ScoreRanges = ScoreRanges(spec) } };

@@ -24,7 +24,7 @@ public static class RunState
             typeof(RunState).Assembly.ManifestModule.ModuleVersionId + "\n" + InputsFingerprint(spec, programsFolder))));
 
     /// <summary>
-    /// The spec, the programs and the data files a run read, without the build: another build (the command line, or a
+    /// The spec, the programs, the data files and the image score tables a run read, without the build: another build (the command line, or a
     /// program that references the library packages) labels with the same saved rule as long as these stay.
     /// </summary>
     public static string InputsFingerprint(TaskSpec spec, string programsFolder)
@@ -48,6 +48,22 @@ public static class RunState
             // The path as the spec gives it, so that a project folder moved or copied whole (data beside it) is the same project.
             var info = new FileInfo(spec.ResolvePath(relative));
             Add(info.Exists ? $"{relative} {info.Length} {info.LastWriteTimeUtc.Ticks}" : $"{relative} missing");
+        }
+
+        // Images change while the data file listing them stays (and a folder of images, data.format: images, is no file to
+        // stamp): each image data file counts by its rows (a folder by its listing) and by its score table, which extraction,
+        // run before this, has made current for these images, this model and these concepts.
+        foreach (var source in SpecData.ImageSources(spec))
+        {
+            Add(source.Inner.ContentHash());
+            if (File.Exists(source.TablePath))
+            {
+                AddFile(hash, source.TablePath, long.MaxValue);
+            }
+            else
+            {
+                Add("no image scores");
+            }
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());

@@ -88,11 +88,19 @@ public sealed class ImageExtractionTests : IDisposable
         File.Delete(Path.Combine(_folder, "data", "images", "train-002.png"));
         TestImages.Garbage(Path.Combine(_folder, "data", "images", "train-004.png"));
         TestImages.Truncated(Path.Combine(_folder, "data", "images", "valid-001.png"));
+        // Cells no file can be named by: an empty one, and one holding a NUL (which the file system refuses outright).
+        var valid = Path.Combine(_folder, "data", "valid.csv");
+        var lines = File.ReadAllLines(valid);
+        lines[4] = "valid-3,,BLUE";
+        lines[5] = "valid-4,images/valid-004\0.png,RED";
+        File.WriteAllLines(valid, lines);
 
         var result = Extract(spec);
 
         var problems = result.Problems.ToList();
-        Assert.Equal(3, problems.Count);
+        Assert.Equal(5, problems.Count);
+        Assert.Equal("the row names no image (its path is empty)", problems.Single(p => p.RowId == "valid-3").Reason);
+        Assert.Equal("the path holds a NUL character, which no file name can", problems.Single(p => p.RowId == "valid-4").Reason);
         var missing = problems.Single(p => p.File.EndsWith("train-002.png", StringComparison.Ordinal));
         Assert.Equal(("train-2", 2L, "file not found"), (missing.RowId, missing.Row, missing.Reason));
         Assert.Contains("(row 3, id train-2): file not found", missing.ToString());
@@ -103,12 +111,12 @@ public sealed class ImageExtractionTests : IDisposable
         Assert.True(double.IsNaN(data.Train.Rows.Number("red_score")[2]));
         Assert.False(double.IsNaN(data.Train.Rows.Number("red_score")[1]));
         Assert.Equal([2, 4], data.Train.Rows.RejectedRows!);
-        Assert.Equal([1], data.Valid!.Rows.RejectedRows!);
+        Assert.Equal([1, 3, 4], data.Valid!.Rows.RejectedRows!);
 
         // The table remembers them: a second run reads nothing and reports them again.
         var again = Extract(spec);
         Assert.Equal(0, again.Encoded);
-        Assert.Equal(3, again.Problems.Count());
+        Assert.Equal(5, again.Problems.Count());
     }
 
     [Fact]
@@ -192,6 +200,60 @@ public sealed class ImageExtractionTests : IDisposable
         TestImages.Solid(Path.Combine(_folder, "valid", "green", "0.png"), new SKColor(0, 200, 0));
         var error = Assert.Throws<DataFormatException>(() => Extract(spec));
         Assert.Contains("subfolder 'green' is not a class", error.Message);
+        Directory.Delete(Path.Combine(_folder, "valid", "green"), recursive: true);
+
+        // Hidden files and folders are no rows (a thumbnail folder, a resource fork beside a photo).
+        TestImages.Solid(Path.Combine(_folder, "valid", "red", ".thumbs", "0.png"), new SKColor(0, 200, 0));
+        TestImages.Solid(Path.Combine(_folder, "valid", "red", "._0.png"), new SKColor(0, 200, 0));
+        Extract(spec);
+        Assert.Equal(["blue/1.png", "blue/3.png", "red/0.png", "red/2.png"], SpecData.LoadDataset(spec).Valid!.Rows.RowIds);
+
+        // A linked folder would list blue's photos again as red ones; it is named, not followed.
+        Directory.CreateSymbolicLink(Path.Combine(_folder, "valid", "red", "alias"), Path.Combine(_folder, "valid", "blue"));
+        var link = Assert.Throws<DataFormatException>(() => Extract(spec));
+        Assert.Contains(Path.Combine("valid", "red", "alias"), link.Message);
+        Assert.Contains("a link (to ", link.Message);
+    }
+
+    [Fact]
+    public void A_table_another_decoder_made_is_stale()
+    {
+        var spec = ImageProjects.RedBlue(_folder, perClass: 1);
+        Extract(spec);
+        var source = SpecData.ImageSources(spec)[0];
+        var table = ImageScoreTable.TryRead(source.TablePath)!;
+        Assert.Equal(ImageDecoder.Identity, table.Decoder);
+        table.Decoder = "SixLabors.ImageSharp 2.1.13";
+        table.Write(source.TablePath);
+
+        var again = Extract(spec);
+
+        Assert.False(again.Files.Single(f => f.File == source.Path).Current);
+        Assert.All(again.Files.Where(f => f.File != source.Path), f => Assert.True(f.Current));
+        Assert.Equal(ImageDecoder.Identity, ImageScoreTable.TryRead(source.TablePath)!.Decoder);
+    }
+
+    [Fact]
+    public void Files_of_the_same_bytes_in_two_folders_keep_the_scores_of_their_own_images()
+    {
+        var spec = ImageProjects.RedBlue(_folder, perClass: 1);
+        var written = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var scores = new List<double>();
+        // Photos of one size and write time (as an archive unpacks them) listed by identical files: a table checks an
+        // image by its size and time, so only the folder in its key keeps the two apart.
+        foreach (var (folder, colour) in new[] { ("b1", new SKColor(220, 30, 30)), ("b2", new SKColor(30, 40, 220)) })
+        {
+            var image = Path.Combine(_folder, folder, "0.png");
+            TestImages.Solid(image, colour);
+            File.SetLastWriteTimeUtc(image, written);
+            File.WriteAllText(Path.Combine(_folder, folder, "rows.csv"), "id,image,label\na,0.png,RED\n");
+            var read = spec with { Data = spec.Data with { Test = $"{folder}/rows.csv" } };
+            Extract(read);
+            scores.Add(SpecData.LoadDataset(read).Test!.Rows.Number("red_score")[0]);
+        }
+
+        Assert.Equal(new FileInfo(Path.Combine(_folder, "b1", "0.png")).Length, new FileInfo(Path.Combine(_folder, "b2", "0.png")).Length);
+        Assert.True(scores[0] > scores[1] + 10, $"red_score of the red photo {scores[0]}, of the blue one {scores[1]}");
     }
 
     [Fact]

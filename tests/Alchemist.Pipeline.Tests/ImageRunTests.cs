@@ -56,6 +56,14 @@ public sealed class ImageRunTests : IDisposable
         await new RunPipeline(again) { Force = true }.RunAsync(project, TestContext.Current.CancellationToken);
         Assert.Contains("image scores: current for 540 images and 4 concepts", again.ToString(), StringComparison.Ordinal);
 
+        // With nothing changed a run reuses the last one's outputs; an image changed under the same file name is a change.
+        var unchanged = new StringWriter();
+        Assert.True((await new RunPipeline(unchanged).RunAsync(project, TestContext.Current.CancellationToken)).Reused);
+        File.Copy(Path.Combine(project, "data", "images", "test", "011.png"), Path.Combine(project, "data", "images", "test", "010.png"), overwrite: true);
+        var changed = new StringWriter();
+        Assert.False((await new RunPipeline(changed).RunAsync(project, TestContext.Current.CancellationToken)).Reused, changed.ToString());
+        Assert.Contains("image scores: 540 images x 4 concepts (0 encoded, 120 from the cache)", changed.ToString(), StringComparison.Ordinal);
+
         // New images are labeled as the run labeled its own: scored first (a missing one abstains), then the final rule.
         var fresh = Path.Combine(_root, "new");
         Directory.CreateDirectory(fresh);
@@ -65,7 +73,11 @@ public sealed class ImageRunTests : IDisposable
         var spec = Spec.SpecReader.Load(project);
         using var predictor = Predictor.OpenFinalRule(spec);
         using var output = new MemoryStream();
-        Assert.Equal(3, predictor.Write(Predictor.OpenRows(spec, Path.Combine(fresh, "rows.csv")), output, LabelFileFormat.Csv, cancellation: TestContext.Current.CancellationToken));
+        var warnings = new List<string>();
+        Assert.Equal(3, predictor.Write(Predictor.OpenRows(spec, Path.Combine(fresh, "rows.csv"), warn: warnings.Add), output, LabelFileFormat.Csv, cancellation: TestContext.Current.CancellationToken));
+        var warning = Assert.Single(warnings);
+        Assert.StartsWith("1 image could not be read and score NaN (every program abstains on their rows): ", warning, StringComparison.Ordinal);
+        Assert.Contains($"{Path.Combine(fresh, "gone.png")} (row 3, id z): ", warning, StringComparison.Ordinal);
         var lines = System.Text.Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("x,RIPE,", lines[1], StringComparison.Ordinal);
         Assert.StartsWith("y,UNRIPE,", lines[2], StringComparison.Ordinal);

@@ -47,8 +47,9 @@ internal static class PredictCommand
         var spec = SpecReader.Load(project.FullName);
         // A run publishing a new out/ while this reads the end model from it would give labels of neither run.
         using var projectLock = ProjectLock.Acquire(spec.ProjectDirectory);
-        using var predictor = finalRule ? Predictor.OpenFinalRule(spec, warn: line => Console.Error.WriteLine("predict: warning: " + line)) : Predictor.Open(spec);
-        var source = Predictor.OpenRows(spec, file.FullName, format);
+        void Warn(string line) => Console.Error.WriteLine("predict: warning: " + line);
+        using var predictor = finalRule ? Predictor.OpenFinalRule(spec, warn: Warn) : Predictor.Open(spec);
+        var source = Predictor.OpenRows(spec, file.FullName, format, Warn);
         var writeAs = outputFormat
             ?? (output?.Extension.ToLowerInvariant() switch
             {

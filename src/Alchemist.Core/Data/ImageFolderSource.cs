@@ -4,18 +4,19 @@ namespace Alchemist.Data;
 /// A folder of images laid out one subfolder per class (<c>data.format: images</c>): <c>train/cat/001.png</c> is a train row
 /// with gold label cat; images directly in the folder have no gold. Each row's id and its one text field
 /// (<see cref="Field"/>) are the image's path relative to the folder, with '/' between parts, and rows come in the ordinal
-/// order of those paths. A subfolder whose name is no class (ignoring case) is an error that names it.
+/// order of those paths. A subfolder whose name is no class (ignoring case), or that is a link, is an error that names it;
+/// hidden files and folders are skipped.
 /// </summary>
 public sealed class ImageFolderSource : IDataSource, IFieldMapped
 {
     /// <summary>
-    /// The extensions taken as images (rows), lower case. TGA, TIFF and PBM, which the decoder read before Skia replaced
+    /// The extensions taken as images (rows), lower case: those Skia decodes, and TGA, TIFF and PBM, which the decoder read before Skia replaced
     /// ImageSharp and reads no longer, stay: such a file is then a row named as unreadable, not left out of the data
     /// without a word.
     /// </summary>
     public static readonly IReadOnlySet<string> Extensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
-        ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tga", ".tif", ".tiff", ".webp", ".pbm",
+        ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".ico", ".wbmp", ".tga", ".tif", ".tiff", ".pbm",
     };
 
     private readonly IReadOnlyList<string> _classNames;
@@ -52,7 +53,7 @@ public sealed class ImageFolderSource : IDataSource, IFieldMapped
         }
 
         var rows = new List<(string, int)>();
-        foreach (var file in Directory.EnumerateFiles(Path, "*", SearchOption.AllDirectories))
+        foreach (var file in Files(Path))
         {
             if (!Extensions.Contains(System.IO.Path.GetExtension(file)))
             {
@@ -77,6 +78,35 @@ public sealed class ImageFolderSource : IDataSource, IFieldMapped
 
         rows.Sort((a, b) => string.CompareOrdinal(a.Item1, b.Item1));
         return rows;
+    }
+
+    /// <summary>Hidden files and folders (a name starting with a dot, on Unix) are no data: .git, .DS_Store, ._photo.png.</summary>
+    private static readonly EnumerationOptions Visible = new() { AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = false };
+
+    /// <summary>
+    /// The files under <paramref name="folder"/>, its subfolders' too. A subfolder that is a link is an error naming it, not
+    /// followed: a link within the tree lists its images twice, the second time under another class's name, and a link to a
+    /// folder above it never ends.
+    /// </summary>
+    private static IEnumerable<string> Files(string folder)
+    {
+        foreach (var file in Directory.EnumerateFiles(folder, "*", Visible))
+        {
+            yield return file;
+        }
+
+        foreach (var sub in Directory.EnumerateDirectories(folder, "*", Visible))
+        {
+            if (new DirectoryInfo(sub).LinkTarget is { } target)
+            {
+                throw new DataFormatException(sub, $"a link (to {target}), which an image folder does not follow, so that no image is listed twice or under another class's name: put the images themselves here, or point data at the folder it links to");
+            }
+
+            foreach (var file in Files(sub))
+            {
+                yield return file;
+            }
+        }
     }
 
     /// <inheritdoc/>

@@ -10,6 +10,14 @@ public sealed record ImageProblem(long Row, string RowId, string File, string Re
 {
     /// <summary>One line for logs and warnings, naming the file and the row.</summary>
     public override string ToString() => $"{File} (row {Row + 1}, id {RowId}): {Reason}";
+
+    /// <summary>
+    /// The warning for images that could not be read: how many, what becomes of their rows (with no other input every
+    /// program abstains on them), and the first three, each named by file and row.
+    /// </summary>
+    public static string Summary(IReadOnlyCollection<ImageProblem> problems, bool rowsAbstain) =>
+        $"{problems.Count:N0} image{(problems.Count == 1 ? "" : "s")} could not be read and score NaN{(rowsAbstain ? " (every program abstains on their rows)" : "")}: " +
+        $"{string.Join("; ", problems.Take(3))}{(problems.Count > 3 ? "; ..." : "")}";
 }
 
 /// <summary>
@@ -19,7 +27,7 @@ public sealed record ImageProblem(long Row, string RowId, string File, string Re
 /// </summary>
 public sealed class ImageScoreTable
 {
-    private const string Magic = "ALCHEMIST-IMAGE-SCORES-2";
+    private const string Magic = "ALCHEMIST-IMAGE-SCORES-3";
 
     /// <summary>A table over <paramref name="rows"/> rows and the score fields <paramref name="fields"/>.</summary>
     public ImageScoreTable(IReadOnlyList<string> fields, int rows)
@@ -55,6 +63,12 @@ public sealed class ImageScoreTable
 
     /// <summary>Floats per row in <see cref="Embeddings"/>; 0 without them.</summary>
     public int EmbeddingDimensions => Embeddings is null || Rows == 0 ? 0 : Embeddings.Length / Rows;
+
+    /// <summary>
+    /// The decoder that turned the images into pixels (its library's versions): another one decodes a JPEG a few levels
+    /// apart, so a table it did not make is stale, as the embedding cache keys by it too.
+    /// </summary>
+    public string Decoder { get; set; } = string.Empty;
 
     /// <summary>The images that could not be scored, in row order.</summary>
     public List<ImageProblem> Problems { get; } = [];
@@ -100,6 +114,7 @@ public sealed class ImageScoreTable
 
             writer.Write(Embeddings?.Length ?? 0);
             WriteFloats(writer, Embeddings ?? []);
+            writer.Write(Decoder);
         });
         Hash = HashOf(path);
     }
@@ -158,6 +173,8 @@ public sealed class ImageScoreTable
                     ReadFloats(file, table.Embeddings);
                 }
 
+                table.Decoder = reader.ReadString();
+
                 file.Position = 0;
                 table.Hash = Convert.ToHexStringLower(SHA256.HashData(file));
                 return table;
@@ -203,11 +220,21 @@ public sealed class ImageScoreTable
         }
     }
 
-    /// <summary>The size and write time <see cref="Lengths"/> and <see cref="Ticks"/> keep for <paramref name="file"/>.</summary>
+    /// <summary>
+    /// The size and write time <see cref="Lengths"/> and <see cref="Ticks"/> keep for <paramref name="file"/>; that of no
+    /// file for a path no file can have (a NUL in a data row's cell), which the row's problem then names.
+    /// </summary>
     public static (long Length, long Ticks) Stamp(string file)
     {
-        var info = new FileInfo(file);
-        return info.Exists ? (info.Length, info.LastWriteTimeUtc.Ticks) : (-1, 0);
+        try
+        {
+            var info = new FileInfo(file);
+            return info.Exists ? (info.Length, info.LastWriteTimeUtc.Ticks) : (-1, 0);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            return (-1, 0);
+        }
     }
 }
 
@@ -218,12 +245,16 @@ public static class ImageScores
     public const string FolderName = "features";
 
     /// <summary>
-    /// The table of the data file read by <paramref name="source"/> (before any split), for an extractor whose
-    /// <see cref="ExtractorKey"/> is <paramref name="extractorKey"/>.
+    /// The table of the data file read by <paramref name="source"/> (before any split), whose image paths are relative to
+    /// <paramref name="imageFolder"/>, for an extractor whose <see cref="ExtractorKey"/> is <paramref name="extractorKey"/>.
+    /// The folder is part of the key, as the project sees it (relative, so that a project moved whole with its data keeps
+    /// its tables): two files of the same bytes in two folders list the same names of other images, and a table checks each
+    /// image only by its size and write time, which images unpacked from one archive can share.
     /// </summary>
-    public static string TablePath(string projectDirectory, IDataSource source, string extractorKey)
+    public static string TablePath(string projectDirectory, IDataSource source, string imageFolder, string extractorKey)
     {
-        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source.ContentHash() + "|" + extractorKey)))[..40];
+        var folder = Path.GetRelativePath(Path.GetFullPath(projectDirectory), Path.GetFullPath(imageFolder)).Replace('\\', '/');
+        var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source.ContentHash() + "|" + folder + "|" + extractorKey)))[..40];
         return Path.Combine(projectDirectory, ProjectLayout.StateFolderName, FolderName, key + ".scores");
     }
 

@@ -285,7 +285,7 @@ public static class SpecData
             throw spec.Error("extractor.concepts", "no concepts to score the images against: list the visual concepts that tell the classes apart (or set llm.provider, and `alchemist extract` or `run` asks the LLM to name them)");
         }
 
-        return new ImageScoresSource(file, image.Name, folder, ImageScores.TablePath(spec.ProjectDirectory, file, ImageScores.ExtractorKey(spec)), fields)
+        return new ImageScoresSource(file, image.Name, folder, ImageScores.TablePath(spec.ProjectDirectory, file, folder, ImageScores.ExtractorKey(spec)), fields)
         {
             RejectUnreadable = spec.Inputs.Count == 1,
         };

@@ -75,6 +75,18 @@ public static class ImageDecoder
     public static string? ResolveUnder(string folder, string relative, out string? problem)
     {
         problem = null;
+        if (string.IsNullOrWhiteSpace(relative))
+        {
+            problem = "the row names no image (its path is empty)";
+            return null;
+        }
+
+        if (relative.Contains('\0', StringComparison.Ordinal))
+        {
+            problem = "the path holds a NUL character, which no file name can";
+            return null;
+        }
+
         var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
         var full = Path.GetFullPath(relative, root);
         if (!IsUnder(full, root))

@@ -36,6 +36,7 @@ public sealed class ImageScoreTableTests : IDisposable
         Assert.Equal(table.Ticks, read.Ticks);
         Assert.Equal(table.Problems, read.Problems);
         Assert.Equal(table.Embeddings, read.Embeddings);
+        Assert.Equal("SkiaSharp 4.156.1", read.Decoder);
         Assert.Equal(2, read.EmbeddingDimensions);
     }
 
@@ -65,6 +66,7 @@ public sealed class ImageScoreTableTests : IDisposable
         (table.Lengths[1], table.Ticks[1]) = (98, 638_000_000_000_000_001);
         table.Problems.Add(new ImageProblem(2, "c", "images/c.png", "not an image"));
         table.Embeddings = [0.25f, -0.75f, 1, 0, float.NaN, float.NaN];
+        table.Decoder = "SkiaSharp 4.156.1";
         return table;
     }
 }
