@@ -52,18 +52,13 @@ public static class RunState
 
         // Images change while the data file listing them stays (and a folder of images, data.format: images, is no file to
         // stamp): each image data file counts by its rows (a folder by its listing) and by its score table, which extraction,
-        // run before this, has made current for these images, this model and these concepts.
+        // run before this, has made current for these images, this model and these concepts. The table by its size and
+        // write time, as the data files: it is only ever replaced whole, and with CLIP's embeddings it can hold gigabytes.
         foreach (var source in SpecData.ImageSources(spec))
         {
             Add(source.Inner.ContentHash());
-            if (File.Exists(source.TablePath))
-            {
-                AddFile(hash, source.TablePath, long.MaxValue);
-            }
-            else
-            {
-                Add("no image scores");
-            }
+            var table = new FileInfo(source.TablePath);
+            Add(table.Exists ? $"scores {table.Length} {table.LastWriteTimeUtc.Ticks}" : "no scores");
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());
