@@ -16,6 +16,9 @@ public sealed record GroupFigures(IReadOnlyList<GroupAccuracy> Groups)
     /// <summary>Accuracy of the worst group; NaN with no labeled rows.</summary>
     public double WorstAccuracy => Worst?.Accuracy ?? double.NaN;
 
+    /// <summary>Whether a row's group field holds a group: an empty cell is no group, and no group's row.</summary>
+    public static bool HasGroup(string? group) => !string.IsNullOrEmpty(group);
+
     /// <summary>Each group's accuracy of <paramref name="predicted"/> against <paramref name="gold"/>, groups by name.</summary>
     public static GroupFigures Compute(ReadOnlySpan<int> gold, ReadOnlySpan<int> predicted, IReadOnlyList<string> groups)
     {
@@ -27,7 +30,7 @@ public sealed record GroupFigures(IReadOnlyList<GroupAccuracy> Groups)
         var counts = new SortedDictionary<string, (int Rows, int Right)>(StringComparer.Ordinal);
         for (var r = 0; r < gold.Length; r++)
         {
-            if (gold[r] < 0 || string.IsNullOrEmpty(groups[r]))
+            if (gold[r] < 0 || !HasGroup(groups[r]))
             {
                 continue;
             }

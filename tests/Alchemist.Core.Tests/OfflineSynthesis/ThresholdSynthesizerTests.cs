@@ -261,5 +261,9 @@ public sealed class ThresholdSynthesizerTests
         // Pooled, the 4 rows cost less F1 than the 4 class-0 rows among them; balanced by group, they cost more.
         Assert.True(ThresholdOfClass0(null) < 10.5, $"pooled threshold {ThresholdOfClass0(null)}");
         Assert.True(ThresholdOfClass0(groups) > 13.5, $"group-balanced threshold {ThresholdOfClass0(groups)}");
+
+        // Blank group cells are no group: the 4 rows weigh 1 each, as pooled, not 7 each as a group of their own would.
+        var blank = groups.Select(g => g == "b" ? "" : g).ToList();
+        Assert.Equal(ThresholdOfClass0(null), ThresholdOfClass0(blank));
     }
 }
