@@ -90,6 +90,7 @@ public sealed class RunPipeline
         }
 
         data ??= LoadData(spec);
+        spec = RankableByGroup(spec, data.Dataset);
         synthesizer ??= DescribeAuthors(LoadReadablePrograms(programsFolder));
         _staging = new ProjectLayout(root).StagingFolder;
         if (Directory.Exists(_staging))
@@ -107,6 +108,29 @@ public sealed class RunPipeline
             RunState.Save(spec, programsFolder, summary);
         }
         return summary;
+    }
+
+    /// <summary>
+    /// The spec as the choices on valid can rank by it: under <c>evaluation.metric: worst_group</c> with no labeled valid row
+    /// in any group, there is no worst group to rank by, and every choice would fall back to accuracy while its log line
+    /// named worst-group accuracy; the run says so once and ranks by accuracy throughout (the test figures per group stay).
+    /// </summary>
+    private TaskSpec RankableByGroup(TaskSpec spec, Dataset dataset)
+    {
+        if (spec.Evaluation.Metric != EvaluationMetric.WorstGroup || dataset.Valid is not { } valid || !valid.Rows.HasAnyGold)
+        {
+            return spec;
+        }
+
+        var groups = SpecData.Groups(spec, valid.Rows);
+        var labels = valid.Rows.Labels;
+        if (groups is not null && Enumerable.Range(0, valid.Count).Any(r => labels[r] >= 0 && GroupFigures.HasGroup(groups[r])))
+        {
+            return spec;
+        }
+
+        Warn($"evaluation.metric is worst_group, but no labeled valid row has a group ({spec.Data.GroupField} is empty on every one): the choices on valid and the verdict against the dev-only baseline rank by accuracy instead");
+        return spec with { Evaluation = spec.Evaluation with { Metric = EvaluationMetric.Accuracy } };
     }
 
     /// <summary>The program files whose headers read; the apply reports the others as rejected, with their line.</summary>

@@ -85,6 +85,25 @@ public sealed class ImageRunTests : IDisposable
     }
 
     [Fact]
+    public async Task Under_worst_group_a_valid_split_without_groups_ranks_by_accuracy_and_says_so()
+    {
+        var project = CopyExample();
+        var valid = Path.Combine(project, "data", "valid.csv");
+        // id,image,group,label: every valid row's group emptied.
+        File.WriteAllLines(valid, File.ReadAllLines(valid).Select((line, i) => i == 0 ? line : string.Join(',', line.Split(',').Select((field, k) => k == 2 ? "" : field))));
+        var log = new StringWriter();
+
+        var summary = await new RunPipeline(log).RunAsync(project, TestContext.Current.CancellationToken);
+
+        var text = log.ToString();
+        Assert.Contains("evaluation.metric is worst_group, but no labeled valid row has a group (group is empty on every one): the choices on valid and the verdict against the dev-only baseline rank by accuracy instead", text, StringComparison.Ordinal);
+        Assert.Contains("label model: chose 'mv' by valid accuracy", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("by valid worst-group accuracy", text, StringComparison.Ordinal);
+        Assert.Equal("accuracy", summary.Metric);
+        Assert.Equal(120, summary.FinalTestPerGroup.Sum(g => g.Rows));
+    }
+
+    [Fact]
     public async Task With_the_exchange_provider_the_LLM_names_the_concepts_then_writes_programs_over_their_scores()
     {
         var project = CopyExample();
