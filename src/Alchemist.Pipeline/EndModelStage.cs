@@ -312,6 +312,19 @@ public sealed class EndModelStage(
             _ => EndModel.EndModelInput.TextAndFeatures,
         };
 
+    /// <summary>The file beside a saved end model naming the number features it was trained on (<see cref="FeatureSignature"/>).</summary>
+    public const string FeaturesFile = "features.txt";
+
+    /// <summary>
+    /// The number features the end model reads for this spec, one line each: every number input by name, in the spec's
+    /// order, and with an image input the extractor that scores them (<see cref="ImageScores.ExtractorKey"/>: its model
+    /// files, concepts and prompts, scale, and whether embeddings follow). A model reads its features by position, so one
+    /// trained on other features of the same count labels without a word of warning (concepts reordered: 69 of 120 test
+    /// labels changed); <see cref="Predictor.Open"/> compares this with the one saved beside the model.
+    /// </summary>
+    public static IReadOnlyList<string> FeatureSignature(TaskSpec spec) =>
+        [.. spec.ProgramInputs.Where(i => i.Type == InputType.Number).Select(i => i.Name), .. spec.Extractor is null ? [] : new[] { "extractor " + ImageScores.ExtractorKey(spec) }];
+
     /// <summary>
     /// Each row's number inputs, in the spec's order, as the end model reads them, then, where the spec asks for them
     /// (<see cref="ExtractorSpec.EndModelEmbeddings"/>), each dimension of the image's embedding.

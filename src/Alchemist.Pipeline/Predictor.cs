@@ -68,6 +68,23 @@ public sealed class Predictor : IDisposable
             throw new UserError($"{folder}: the end model reads {model.Info.Input}, the spec's inputs need {EndModelStage.InputOf(spec)}; run `alchemist run` again", folder);
         }
 
+        // A model of text alone has no such file, nor do outputs of a build before it was written: they are read as before.
+        var featuresFile = Path.Combine(folder, EndModelStage.FeaturesFile);
+        if (File.Exists(featuresFile))
+        {
+            var trained = File.ReadAllLines(featuresFile).Where(line => line.Length > 0).ToList();
+            var now = EndModelStage.FeatureSignature(spec);
+            if (!trained.SequenceEqual(now))
+            {
+                var at = Enumerable.Range(0, Math.Max(trained.Count, now.Count)).First(i => i >= trained.Count || i >= now.Count || trained[i] != now[i]);
+                string Name(IReadOnlyList<string> list) => at >= list.Count ? "none" : list[at].StartsWith("extractor ", StringComparison.Ordinal) ? "the image extractor" : $"'{list[at]}'";
+                var what = at < trained.Count && at < now.Count && trained[at].StartsWith("extractor ", StringComparison.Ordinal) && now[at].StartsWith("extractor ", StringComparison.Ordinal)
+                    ? "the extractor changed (its model files, concepts or their prompts, logit scale or end_model_embeddings), so the same features score other things"
+                    : $"feature {at + 1} was {Name(trained)} when it was trained and is {Name(now)} in the spec now";
+                throw new UserError($"{folder}: the end model was trained on other number features than {TaskSpec.FileName} gives now ({what}); run `alchemist run` again", folder);
+            }
+        }
+
         return new Predictor(spec, model);
     }
 

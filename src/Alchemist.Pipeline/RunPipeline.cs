@@ -724,6 +724,11 @@ public sealed class RunPipeline
         var classes = artifacts.Dataset.Classes;
         var modelFolder = Path.Combine(outFolder, ProjectLayout.EndModelFolderName);
         artifacts.EndModel.Model.Save(modelFolder);
+        if (EndModelStage.FeatureSignature(spec) is { Count: > 0 } features)
+        {
+            AtomicFile.WriteAllText(Path.Combine(modelFolder, EndModelStage.FeaturesFile), string.Join("\n", features) + "\n");
+        }
+
         FinalRule.Of(artifacts.LabelModel.Name, artifacts.Balance, artifacts.Votes[SplitName.Train].ProgramNames, artifacts.FinalChoice)
             .Save(outFolder, _streamedTrain is null ? artifacts.Votes[SplitName.Train] : null, artifacts.EndModel.BaselineModel);
 

@@ -82,6 +82,15 @@ public sealed class ImageRunTests : IDisposable
         Assert.StartsWith("x,RIPE,", lines[1], StringComparison.Ordinal);
         Assert.StartsWith("y,UNRIPE,", lines[2], StringComparison.Ordinal);
         Assert.StartsWith("z,", lines[3], StringComparison.Ordinal);
+
+        // The end model reads its features by position: concepts reordered, or scored by another prompt, are refused by name.
+        var yaml = File.ReadAllText(spec.SpecFile!);
+        var reordered = SpecReader.Parse(yaml.Replace("  - red\n  - orange\n  - green\n  - yellow\n", "  - green\n  - yellow\n  - red\n  - orange\n", StringComparison.Ordinal), spec.SpecFile!, project);
+        var moved = Assert.Throws<UserError>(() => Predictor.Open(reordered));
+        Assert.Contains("the end model was trained on other number features than alchemist.yaml gives now (feature 1 was 'red_score' when it was trained and is 'green_score' in the spec now); run `alchemist run` again", moved.Message, StringComparison.Ordinal);
+        var reprompted = SpecReader.Parse(yaml.Replace("{concept} fruit.", "{concept} apple.", StringComparison.Ordinal), spec.SpecFile!, project);
+        Assert.Contains("the extractor changed", Assert.Throws<UserError>(() => Predictor.Open(reprompted)).Message, StringComparison.Ordinal);
+        Assert.Equal(["red_score", "orange_score", "green_score", "yellow_score"], File.ReadAllLines(Path.Combine(project, "out", "model", EndModelStage.FeaturesFile))[..4]);
     }
 
     [Fact]
