@@ -162,9 +162,8 @@ public sealed class ProgramSignature
     public string Fingerprint() =>
         string.Join(';', Fields.Select(f => $"{f.Type}:{f.Name}")) + "|" + string.Join(';', ClassNames);
 
-    /// <summary>Record property names are the field names with the first letter upper-cased (C# convention).</summary>
-    public static string PropertyName(string field) =>
-        field.Length == 0 || char.IsUpper(field[0]) ? field : char.ToUpperInvariant(field[0]) + field[1..];
+    /// <summary>Record property names are the field names with the first letter upper-cased (<see cref="InputField.PropertyName"/>).</summary>
+    public static string PropertyName(string field) => InputField.PropertyName(field);
 
     private static class SyntaxFacts
     {

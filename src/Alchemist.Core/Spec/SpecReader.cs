@@ -562,10 +562,25 @@ public static partial class SpecReader
 
         foreach (var concept in spec.Extractor?.Concepts ?? [])
         {
-            var field = ExtractorSpec.ScoreField(concept.Name);
-            if (spec.Inputs.Any(i => i.Name == field))
+            if (ExtractorSpec.ClashingInput(spec, concept) is { } input)
             {
-                throw spec.Error("extractor.concepts", $"concept '{concept.Name}' scores into '{field}', which is already an input's name");
+                var field = ExtractorSpec.ScoreField(concept.Name);
+                throw spec.Error("extractor.concepts", input.Name == field
+                    ? $"concept '{concept.Name}' scores into '{field}', which is already an input's name"
+                    : $"concept '{concept.Name}' scores into '{field}', which programs would read as row.{InputField.PropertyName(field)}, as they read the input '{input.Name}'");
+            }
+        }
+
+        if (spec.Extractor is { EndModelEmbeddings: true } && spec.Inputs.FirstOrDefault(i => i.Name.StartsWith(ExtractorSpec.EmbeddingPrefix, StringComparison.Ordinal)) is { } taken)
+        {
+            throw spec.Error("inputs", $"'{taken.Name}' starts with {ExtractorSpec.EmbeddingPrefix}, the names the image embedding's dimensions take under extractor.end_model_embeddings; rename it");
+        }
+
+        foreach (var (key, name) in new[] { ("data.label_field", spec.Data.LabelField), ("data.id_field", spec.Data.IdField) })
+        {
+            if (spec.Data.GroupField is { } groupField && name == groupField)
+            {
+                throw spec.Error("data.group_field", $"'{groupField}' is also {key}; a group is a column of its own, such as a photo's background");
             }
         }
     }

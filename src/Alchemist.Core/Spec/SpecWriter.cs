@@ -205,8 +205,13 @@ public static class SpecWriter
         return map;
     }
 
+    /// <summary>
+    /// A value as YAML writes it: a block of lines literal, and a text the reader would take for null (<c>~</c>, <c>null</c>,
+    /// empty) quoted, since the emitter writes those plain and a concept whose description an LLM gave as "~" came back
+    /// with none.
+    /// </summary>
     private static YamlScalarNode Scalar(string value) =>
-        new(value) { Style = value.Contains('\n') ? ScalarStyle.Literal : ScalarStyle.Any };
+        new(value) { Style = value.Contains('\n') ? ScalarStyle.Literal : value is "" or "~" or "null" or "Null" or "NULL" ? ScalarStyle.DoubleQuoted : ScalarStyle.Any };
 
     private static string? Number<T>(T? value)
         where T : struct, IFormattable =>

@@ -129,7 +129,12 @@ public enum InputType
 /// A field of each row: text (a string), number (a double, e.g. an image concept score), or an image (a file path, read
 /// through the extractor's concept scores).
 /// </summary>
-public sealed record InputField(string Name, InputType Type = InputType.Text, string? Description = null);
+public sealed record InputField(string Name, InputType Type = InputType.Text, string? Description = null)
+{
+    /// <summary>How a program reads a field as a member of its row record: the name with its first letter upper-cased (C# convention).</summary>
+    public static string PropertyName(string field) =>
+        field.Length == 0 || char.IsUpper(field[0]) ? field : char.ToUpperInvariant(field[0]) + field[1..];
+}
 
 /// <summary>One class of the task.</summary>
 /// <param name="Name">The class's name; names are unique, ignoring case.</param>
@@ -552,6 +557,16 @@ public sealed record ExtractorSpec
 
     /// <summary>The number field that holds an image's score against the concept <paramref name="concept"/>.</summary>
     public static string ScoreField(string concept) => concept + "_score";
+
+    /// <summary>
+    /// The input a concept's score field would clash with: one of its name, or one programs would read as the same member
+    /// (<see cref="InputField.PropertyName"/>: <c>Sharp_score</c> and <c>sharp_score</c> are both <c>row.Sharp_score</c>); null when none.
+    /// </summary>
+    public static InputField? ClashingInput(TaskSpec spec, ConceptSpec concept)
+    {
+        var field = ScoreField(concept.Name);
+        return spec.Inputs.FirstOrDefault(i => i.Name == field || InputField.PropertyName(i.Name) == InputField.PropertyName(field));
+    }
 
     /// <summary>The text the text encoder reads for <paramref name="concept"/>.</summary>
     public string PromptOf(ConceptSpec concept) =>

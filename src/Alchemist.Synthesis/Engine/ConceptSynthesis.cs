@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Alchemist.Programs;
 using Alchemist.Spec;
 using Alchemist.Synthesis.Llm;
 
@@ -59,8 +60,10 @@ public static partial class ConceptSynthesis
     }
 
     /// <summary>
-    /// Reads concepts from a reply: lines such as <c>- webbed_feet: webbed feet</c> (bullets, numbers, backticks and bold
-    /// marks allowed); a name is lower-cased with other characters as underscores; repeats and lines past
+    /// Reads concepts from a reply: list lines such as <c>- webbed_feet: webbed feet</c> (a bullet or a number first, as the
+    /// prompt asks; backticks and bold marks allowed), so that prose such as "Note: CLIP is weak on texture" is no concept;
+    /// a name is lower-cased with other characters as underscores; a description holding control characters (which would
+    /// reach the terminal and the spec file) or longer than <see cref="MaxDescription"/> characters, repeats, and lines past
     /// <paramref name="count"/> are dropped.
     /// </summary>
     public static IReadOnlyList<ConceptSpec> Parse(string reply, int count = DefaultConcepts)
@@ -76,7 +79,8 @@ public static partial class ConceptSynthesis
 
             var name = Underscores().Replace(match.Groups["name"].Value.ToLowerInvariant(), "_").Trim('_');
             var description = match.Groups["description"].Value.Trim().Trim('"', '\'', '*', '`', '.').Trim();
-            if (name.Length == 0 || !char.IsAsciiLetter(name[0]) || name.Length > 64 || description.Length == 0 || concepts.Any(c => c.Name == name))
+            if (name.Length == 0 || !char.IsAsciiLetter(name[0]) || name.Length > 64 || description.Length is 0 or > MaxDescription
+                || description.Any(c => char.IsControl(c) || c is '\u2028' or '\u2029') || concepts.Any(c => c.Name == name))
             {
                 continue;
             }
@@ -100,10 +104,19 @@ public static partial class ConceptSynthesis
         var request = Request(spec, count);
         var gateway = SynthesisSession.OpenGateway(Settings(spec), log);
         var reply = await gateway.CompleteAsync(request, cancellation).ConfigureAwait(false);
-        var concepts = Parse(reply.Text, count);
+        var named = Parse(reply.Text, count);
+        // A concept whose score field an input already holds (or that programs would read as the same member) would make
+        // the spec unreadable once written: left out, and said.
+        var clashing = named.Where(c => ExtractorSpec.ClashingInput(spec, c) is not null).ToList();
+        foreach (var concept in clashing)
+        {
+            log?.Invoke($"concepts: left out '{concept.Name}': its score field {ExtractorSpec.ScoreField(concept.Name)} would clash with the input '{ExtractorSpec.ClashingInput(spec, concept)!.Name}'");
+        }
+
+        var concepts = named.Except(clashing).ToList();
         if (concepts.Count == 0)
         {
-            throw new SynthesisException($"the LLM's reply to the concepts prompt named no concept as '- name: description' lines; it began: {reply.Text[..Math.Min(200, reply.Text.Length)]}");
+            throw new SynthesisException($"the LLM's reply to the concepts prompt named no concept as '- name: description' lines{(clashing.Count > 0 ? " beside those clashing with inputs" : "")}; it began: {Bounded.Line(reply.Text, 200)}");
         }
 
         var updated = spec with { Extractor = spec.Extractor! with { Concepts = concepts } };
@@ -121,8 +134,11 @@ public static partial class ConceptSynthesis
             ? spec with { Extractor = extractor with { Concepts = [new ConceptSpec("concept")] } }
             : spec);
 
-    [GeneratedRegex(@"^(?:[-*+•]|\d+[.)])?\s*[`*]*(?<name>[A-Za-z][A-Za-z0-9 _-]{0,63}?)[`*]*\s*[:–—]\s*(?<description>.+)$")]
+    [GeneratedRegex(@"^(?:[-*+•]|\d+[.)])\s*[`*]*(?<name>[A-Za-z][A-Za-z0-9 _-]{0,63}?)[`*]*\s*[:–—]\s*(?<description>.+)$")]
     private static partial Regex ConceptLine();
+
+    /// <summary>Characters of a concept's description at most: CLIP's text encoder reads 77 tokens, and a prompt longer than that loses its end.</summary>
+    private const int MaxDescription = 200;
 
     [GeneratedRegex("[^a-z0-9]+")]
     private static partial Regex Underscores();

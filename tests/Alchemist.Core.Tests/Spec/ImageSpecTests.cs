@@ -65,6 +65,10 @@ public class ImageSpecTests
         Assert.Equal((extractor.Prompt, extractor.LogitScale, extractor.BatchSize, extractor.ImageEncoder), (again.Extractor.Prompt, again.Extractor.LogitScale, again.Extractor.BatchSize, again.Extractor.ImageEncoder));
         Assert.Equal("place", again.Data.GroupField);
         Assert.Equal(EvaluationMetric.WorstGroup, again.Evaluation.Metric);
+
+        // A description the reader would take for null is written quoted, and comes back as written.
+        var tilde = spec with { Extractor = extractor with { Concepts = [new ConceptSpec("webbed_feet", "~"), new ConceptSpec("beak", "null")] } };
+        Assert.Equal(["~", "null"], Parse(SpecWriter.ToYaml(tilde)).Extractor!.Concepts.Select(c => c.Description));
     }
 
     [Fact]
@@ -96,6 +100,23 @@ public class ImageSpecTests
 
         var shadow = Fails(Images.Replace("classes:", "  - name: beak_score\n    type: number\nclasses:", StringComparison.Ordinal));
         Assert.Contains("'beak_score', which is already an input's name", shadow.Message, StringComparison.Ordinal);
+
+        // Programs read Beak_score and beak_score alike, as row.Beak_score.
+        var member = Fails(Images.Replace("classes:", "  - name: Beak_score\n    type: number\nclasses:", StringComparison.Ordinal));
+        Assert.Contains("concept 'beak' scores into 'beak_score', which programs would read as row.Beak_score, as they read the input 'Beak_score'", member.Message, StringComparison.Ordinal);
+
+        var embedding = Fails(Images.Replace("classes:", "  - name: image_embedding_norm\n    type: number\nclasses:", StringComparison.Ordinal)
+            .Replace("  batch_size: 16\n", "  batch_size: 16\n  end_model_embeddings: true\n", StringComparison.Ordinal));
+        Assert.Equal("inputs", embedding.Key);
+        Assert.Contains("'image_embedding_norm' starts with image_embedding_", embedding.Message, StringComparison.Ordinal);
+
+        foreach (var field in new[] { "label", "id" })
+        {
+            var yaml = Images.Replace("  label_field: label\n", "  label_field: label\n  id_field: id\n", StringComparison.Ordinal).Replace("group_field: place", $"group_field: {field}", StringComparison.Ordinal);
+            var same = Fails(yaml);
+            Assert.Equal("data.group_field", same.Key);
+            Assert.Contains($"'{field}' is also data.{field}_field", same.Message, StringComparison.Ordinal);
+        }
 
         var stray = Fails(Images.Replace("type: image", "type: text", StringComparison.Ordinal));
         Assert.Equal("extractor", stray.Key);
