@@ -157,7 +157,11 @@ public sealed class Predictor : IDisposable
         _ = Features.ImageExtraction.Ensure(spec, scored);
         if (scored.Table.Problems is { Count: > 0 } problems)
         {
-            warn?.Invoke(ImageProblem.Summary(problems, rowsAbstain: scored.RejectUnreadable));
+            // Their rows still get a label: the end model reads the missing scores as the average, and with no other input
+            // that label says nothing of the image.
+            warn?.Invoke(ImageProblem.Summary(problems, scored.RejectUnreadable
+                ? "their rows are labeled without an image to read: every program abstains, and the end model sees only missing scores"
+                : "their rows are labeled from their other inputs alone"));
         }
 
         return scored;

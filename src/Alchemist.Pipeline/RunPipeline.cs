@@ -193,7 +193,7 @@ public sealed class RunPipeline
         var problems = result.Problems.ToList();
         if (problems.Count > 0)
         {
-            Warn(ImageProblem.Summary(problems, rowsAbstain: spec.Inputs.Count == 1));
+            Warn(ImageProblem.Summary(problems, spec.Inputs.Count == 1 ? "every program abstains on their rows" : null));
         }
 
         return spec with { Extractor = spec.Extractor with { ScoreRanges = ScoreRanges(spec) } };
@@ -260,7 +260,9 @@ public sealed class RunPipeline
 
         var shape = OfflineShape.Of(spec);
         // synthesis.programs is how many programs an LLM writes; offline the sample decides, and the log says so.
-        Step($"synthesizing programs offline from {labeled.Length} labeled valid rows{(shape.NumberInputs.Count > 0 ? $" (threshold programs over {string.Join(", ", shape.NumberInputs)})" : "")}: " +
+        // The inputs named up to ten: with image concepts they are every pair's margin, 4,950 of them for 100 concepts.
+        var numberInputs = shape.NumberInputs.Count <= 10 ? string.Join(", ", shape.NumberInputs) : $"{string.Join(", ", shape.NumberInputs.Take(10))} and {shape.NumberInputs.Count - 10:N0} more";
+        Step($"synthesizing programs offline from {labeled.Length} labeled valid rows{(shape.NumberInputs.Count > 0 ? $" (threshold programs over {numberInputs})" : "")}: " +
             $"as many as the rules support, by class and rule family (synthesis.programs, {spec.Synthesis.Programs}, counts an LLM's programs)");
         var rules = OfflineRules.Learn(shape, OfflineInputs.Of(spec, valid).Select(labeled), [.. labeled.Select(r => valid.Rows.Labels[r])]);
         var programs = rules.Programs;

@@ -76,7 +76,7 @@ public sealed class ImageRunTests : IDisposable
         var warnings = new List<string>();
         Assert.Equal(3, predictor.Write(Predictor.OpenRows(spec, Path.Combine(fresh, "rows.csv"), warn: warnings.Add), output, LabelFileFormat.Csv, cancellation: TestContext.Current.CancellationToken));
         var warning = Assert.Single(warnings);
-        Assert.StartsWith("1 image could not be read and score NaN (every program abstains on their rows): ", warning, StringComparison.Ordinal);
+        Assert.StartsWith("1 image could not be read and score NaN (their rows are labeled without an image to read: every program abstains, and the end model sees only missing scores): ", warning, StringComparison.Ordinal);
         Assert.Contains($"{Path.Combine(fresh, "gone.png")} (row 3, id z): ", warning, StringComparison.Ordinal);
         var lines = System.Text.Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("x,RIPE,", lines[1], StringComparison.Ordinal);

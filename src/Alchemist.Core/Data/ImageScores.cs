@@ -12,11 +12,11 @@ public sealed record ImageProblem(long Row, string RowId, string File, string Re
     public override string ToString() => $"{File} (row {Row + 1}, id {RowId}): {Reason}";
 
     /// <summary>
-    /// The warning for images that could not be read: how many, what becomes of their rows (with no other input every
-    /// program abstains on them), and the first three, each named by file and row.
+    /// The warning for images that could not be read: how many, what becomes of their rows (<paramref name="consequence"/>,
+    /// in brackets), and the first three, each named by file and row.
     /// </summary>
-    public static string Summary(IReadOnlyCollection<ImageProblem> problems, bool rowsAbstain) =>
-        $"{problems.Count:N0} image{(problems.Count == 1 ? "" : "s")} could not be read and score NaN{(rowsAbstain ? " (every program abstains on their rows)" : "")}: " +
+    public static string Summary(IReadOnlyCollection<ImageProblem> problems, string? consequence) =>
+        $"{problems.Count:N0} image{(problems.Count == 1 ? "" : "s")} could not be read and score NaN{(consequence is null ? "" : $" ({consequence})")}: " +
         $"{string.Join("; ", problems.Take(3))}{(problems.Count > 3 ? "; ..." : "")}";
 }
 
