@@ -19,6 +19,102 @@ public static class SpecWriter
     }
 
     /// <summary>
+    /// Writes <paramref name="concepts"/> as <c>extractor.concepts</c> of the spec file at <paramref name="file"/>, changing
+    /// no other line: the user's comments, order and spacing stay (a whole rewrite, as <see cref="Save"/> does, lost them).
+    /// Where the extractor section is not a block mapping this cannot be done line by line, and the whole spec
+    /// <paramref name="spec"/> (with the concepts) is written instead; the result says which.
+    /// </summary>
+    /// <returns>True when only the concepts' lines changed; false when the file was written whole.</returns>
+    public static bool SaveConcepts(TaskSpec spec, string file, IReadOnlyList<ConceptSpec> concepts)
+    {
+        var text = File.ReadAllText(file);
+        if (SpliceConcepts(text, concepts) is { } spliced)
+        {
+            AtomicFile.WriteAllText(file, spliced);
+            return true;
+        }
+
+        AtomicFile.WriteAllText(file, ToYaml(spec with { Extractor = spec.Extractor! with { Concepts = concepts } }));
+        return false;
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> with its extractor's concepts replaced by (or, with none, followed by) the lines of
+    /// <paramref name="concepts"/>, indented as the extractor's other keys; null when the text has no block-style extractor
+    /// mapping to edit so.
+    /// </summary>
+    internal static string? SpliceConcepts(string text, IReadOnlyList<ConceptSpec> concepts)
+    {
+        YamlMappingNode root;
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(text));
+            if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode mapping)
+            {
+                return null;
+            }
+
+            root = mapping;
+        }
+        catch (YamlException)
+        {
+            return null;
+        }
+
+        var rootKeys = root.Children.Keys.ToList();
+        var extractorKey = rootKeys.FirstOrDefault(k => k is YamlScalarNode { Value: "extractor" });
+        if (extractorKey is null || root.Children[extractorKey] is not YamlMappingNode { Style: not YamlDotNet.Core.Events.MappingStyle.Flow } extractor || extractor.Children.Count == 0)
+        {
+            return null;
+        }
+
+        // Lines are 1-based in the marks; the list below is 0-based.
+        var lines = text.Split('\n').ToList();
+        var keys = extractor.Children.Keys.ToList();
+        var indent = new string(' ', (int)keys[0].Start.Column - 1);
+        var nextRoot = rootKeys.IndexOf(extractorKey) + 1 < rootKeys.Count ? (int)rootKeys[rootKeys.IndexOf(extractorKey) + 1].Start.Line - 1 : lines.Count;
+
+        // Where a key's lines end: at the next key of the extractor, or where the extractor ends, less the blank and
+        // comment lines before that (they belong to what follows).
+        int EndOf(int keyIndex)
+        {
+            var end = keyIndex + 1 < keys.Count ? (int)keys[keyIndex + 1].Start.Line - 1 : nextRoot;
+            while (end > (int)keys[keyIndex].Start.Line && lines[end - 1].TrimStart() is "" or ['#', ..])
+            {
+                end--;
+            }
+
+            return end;
+        }
+
+        var block = ConceptLines(concepts).Select(line => indent + line).ToList();
+        var at = keys.FindIndex(k => k is YamlScalarNode { Value: "concepts" });
+        if (at >= 0)
+        {
+            var start = (int)keys[at].Start.Line - 1;
+            lines.RemoveRange(start, EndOf(at) - start);
+            lines.InsertRange(start, block);
+        }
+        else
+        {
+            lines.InsertRange(EndOf(keys.Count - 1), block);
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    /// <summary>The concepts as YAML lines, unindented, starting with <c>concepts:</c>.</summary>
+    private static IEnumerable<string> ConceptLines(IReadOnlyList<ConceptSpec> concepts)
+    {
+        var document = new YamlDocument(new YamlMappingNode { { "concepts", ConceptsNode(concepts) } });
+        var writer = new StringWriter();
+        new YamlStream(document).Save(writer, assignAnchors: false);
+        return writer.ToString().Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n')
+            .Where(line => line.Length > 0 && line != "..." && line != "---");
+    }
+
+    /// <summary>
     /// The spec as the text of alchemist.yaml, defaults written out, in the layout <see cref="SpecReader"/> reads.
     /// </summary>
     public static string ToYaml(TaskSpec spec)
@@ -88,11 +184,14 @@ public static class SpecWriter
             ("logit_scale", Number(extractor.LogitScale)),
             ("batch_size", Number(extractor.BatchSize)),
             ("end_model_embeddings", extractor.EndModelEmbeddings ? "true" : null));
-        map.Add("concepts", new YamlSequenceNode(extractor.Concepts.Select(c => (YamlNode)(c.Description is null && c.Prompt is null
-            ? Scalar(c.Name)
-            : Mapping(("name", c.Name), ("description", c.Description), ("prompt", c.Prompt))))));
+        map.Add("concepts", ConceptsNode(extractor.Concepts));
         return map;
     }
+
+    private static YamlSequenceNode ConceptsNode(IReadOnlyList<ConceptSpec> concepts) =>
+        new(concepts.Select(c => (YamlNode)(c.Description is null && c.Prompt is null
+            ? Scalar(c.Name)
+            : Mapping(("name", c.Name), ("description", c.Description), ("prompt", c.Prompt)))));
 
     private static YamlMappingNode Class(ClassSpec c)
     {

@@ -120,8 +120,9 @@ public static partial class ConceptSynthesis
         }
 
         var updated = spec with { Extractor = spec.Extractor! with { Concepts = concepts } };
-        SpecWriter.Save(updated, spec.SpecFile ?? Path.Combine(spec.ProjectDirectory, TaskSpec.FileName));
-        log?.Invoke($"concepts: the LLM named {concepts.Count} ({string.Join(", ", concepts.Select(c => c.Name))}), written into extractor.concepts of {TaskSpec.FileName}, where you can edit them");
+        var inPlace = SpecWriter.SaveConcepts(spec, spec.SpecFile ?? Path.Combine(spec.ProjectDirectory, TaskSpec.FileName), concepts);
+        log?.Invoke($"concepts: the LLM named {concepts.Count} ({string.Join(", ", concepts.Select(c => c.Name))}), written into extractor.concepts of {TaskSpec.FileName}, where you can edit them" +
+            (inPlace ? "" : $" (the file was written whole, its comments gone: its extractor section is not a block of lines to edit one by one)"));
         return updated;
     }
 

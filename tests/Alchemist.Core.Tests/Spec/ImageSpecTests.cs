@@ -71,6 +71,58 @@ public class ImageSpecTests
         Assert.Equal(["~", "null"], Parse(SpecWriter.ToYaml(tilde)).Extractor!.Concepts.Select(c => c.Description));
     }
 
+    [Theory]
+    [InlineData("    - webbed_feet\n    - name: long_legs\n      description: long thin legs\n    - name: beak\n      prompt: a close-up of a flat beak\n")]
+    [InlineData("")]
+    [InlineData("    []\n")]
+    public void Concepts_are_written_into_the_spec_changing_no_other_line(string conceptsBefore)
+    {
+        // The user's file, comments and all, its concepts listed, none yet, or an empty list; a section after the extractor.
+        var withConcepts = Images.Replace("  prompt:", "  # the prompt every concept goes into\n  prompt:", StringComparison.Ordinal);
+        var head = withConcepts[..withConcepts.IndexOf("  concepts:", StringComparison.Ordinal)];
+        var tail = withConcepts[withConcepts.IndexOf("evaluation:", StringComparison.Ordinal)..];
+        var before = head + (conceptsBefore.Length == 0 ? "" : conceptsBefore == "    []\n" ? "  concepts: []\n" : "  concepts:\n" + conceptsBefore) + "\n# how the run is judged\n" + tail;
+        var folder = Directory.CreateTempSubdirectory("alchemist-spec-concepts-").FullName;
+        try
+        {
+            var file = Path.Combine(folder, TaskSpec.FileName);
+            File.WriteAllText(file, before);
+            var spec = SpecReader.Load(folder);
+            ConceptSpec[] concepts = [new("red_skin", "red skin"), new("leaves")];
+
+            Assert.True(SpecWriter.SaveConcepts(spec, file, concepts));
+
+            var after = File.ReadAllText(file);
+            Assert.Equal(concepts, SpecReader.Load(folder).Extractor!.Concepts);
+            Assert.Equal(head + "  concepts:\n  - name: red_skin\n    description: red skin\n  - leaves\n\n# how the run is judged\n" + tail, after);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void An_extractor_written_in_flow_style_is_written_whole_with_its_concepts()
+    {
+        var flow = Images[..Images.IndexOf("extractor:", StringComparison.Ordinal)]
+            + "extractor: {image_encoder: clip/image-encoder.onnx, text_encoder: clip/text-encoder.onnx, vocabulary: clip/vocab.json, merges: clip/merges.txt}\n";
+        var folder = Directory.CreateTempSubdirectory("alchemist-spec-concepts-").FullName;
+        try
+        {
+            var file = Path.Combine(folder, TaskSpec.FileName);
+            File.WriteAllText(file, flow);
+
+            Assert.False(SpecWriter.SaveConcepts(SpecReader.Load(folder), file, [new("red_skin", "red skin")]));
+
+            Assert.Equal([new ConceptSpec("red_skin", "red skin")], SpecReader.Load(folder).Extractor!.Concepts);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Fact]
     public void Mistakes_are_named_by_key_and_line()
     {
