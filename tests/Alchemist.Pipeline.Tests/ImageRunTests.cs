@@ -94,6 +94,27 @@ public sealed class ImageRunTests : IDisposable
     }
 
     [Fact]
+    public async Task A_concept_removed_after_a_run_names_the_offline_programs_that_read_it_and_how_to_write_them_anew()
+    {
+        var project = CopyExample();
+        var ct = TestContext.Current.CancellationToken;
+        await new RunPipeline(new StringWriter()).RunAsync(project, ct);
+        var specFile = Path.Combine(project, TaskSpec.FileName);
+        File.WriteAllText(specFile, File.ReadAllText(specFile).Replace("  - orange\n", "", StringComparison.Ordinal));
+
+        var log = new StringWriter();
+        await Assert.ThrowsAnyAsync<Exception>(() => new RunPipeline(log).RunAsync(project, ct));
+
+        var text = log.ToString();
+        Assert.Contains("rejected: it does not compile:", text, StringComparison.Ordinal);
+        Assert.Contains("The offline synthesizer wrote it: delete its programs from programs/ and run again", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("reply with the whole program", text, StringComparison.Ordinal);
+        Directory.Delete(Path.Combine(project, "programs"), recursive: true);
+        var summary = await new RunPipeline(new StringWriter()).RunAsync(project, ct);
+        Assert.True(summary.Programs >= 2, $"{summary.Programs} programs");
+    }
+
+    [Fact]
     public async Task Under_worst_group_a_valid_split_without_groups_ranks_by_accuracy_and_says_so()
     {
         var project = CopyExample();

@@ -67,7 +67,7 @@ public sealed class ProjectPrograms : IDisposable
 
     /// <summary>
     /// The program ready to run in process or in a worker (kept loaded for good, see <see cref="SandboxedProgram"/>), or null
-    /// with the compiler's or verifier's feedback in <paramref name="failure"/>. Thread-safe (compiles are serialized).
+    /// with what is wrong, for a person, in <paramref name="failure"/>. Thread-safe (compiles are serialized).
     /// </summary>
     public SandboxedProgram? TryCompile(ProgramFile file, out string? failure)
     {
@@ -84,9 +84,18 @@ public sealed class ProjectPrograms : IDisposable
             return null;
         }
 
-        failure = compiled.Program is null ? compiled.FeedbackForLlm().Trim() : null;
+        failure = compiled.Program is null ? (compiled.DescribeForPerson() + MissingFieldHint(compiled, file)).Trim() : null;
         return compiled.Program is { } program ? new SandboxedProgram(program, Budgets, unloadable: false) : null;
     }
+
+    /// <summary>
+    /// What to do about a program that reads a field the spec does not give, as after an image concept is removed or
+    /// renamed: the offline synthesizer's programs are written anew once deleted; others need editing.
+    /// </summary>
+    private static string MissingFieldHint(CompileResult compiled, ProgramFile file) => !compiled.ReadsAMissingField ? ""
+        : file.Provenance.Kind == ProgramAuthorKind.Synthesizer
+            ? "It reads a field the spec does not give (a concept removed or renamed since it was written?). The offline synthesizer wrote it: delete its programs from programs/ and run again, and it writes them anew from the spec as it is.\n"
+            : "It reads a field the spec does not give (a concept removed or renamed since it was written?): the fields are the spec's inputs, and one NAME_score per image concept; edit the program, or delete it.\n";
 
     /// <summary>Returns the compiler process to its pool.</summary>
     public void Dispose() => _compiler.Dispose();

@@ -53,6 +53,37 @@ public sealed class CompileResult
         return builder.ToString();
     }
 
+    /// <summary>
+    /// The rejection as text for a person reading the run's log or report (the LLM's wording asks for a reply): what is
+    /// wrong, line by line; empty on success.
+    /// </summary>
+    public string DescribeForPerson()
+    {
+        if (Succeeded)
+        {
+            return string.Empty;
+        }
+
+        var builder = new StringBuilder();
+        builder.AppendLine((Diagnostics.Count > 0 ? Diagnostics[0].Stage : DiagnosticStage.Compile) switch
+        {
+            DiagnosticStage.Verify => "it compiles, but the sandbox refuses it:",
+            DiagnosticStage.Shape => "it does not have the shape of a labeling program:",
+            DiagnosticStage.Internal => "Alchemist could not instrument it (a limit of Alchemist, not a fault of the program; simplifying the code around these lines may help):",
+            DiagnosticStage.Limits => "it is larger or more deeply nested than the sandbox compiles:",
+            _ => "it does not compile:",
+        });
+        foreach (var diagnostic in Diagnostics)
+        {
+            builder.Append("- ").AppendLine(diagnostic.ToString());
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>Whether it failed because it reads a member its row record does not have: a field the spec does not give.</summary>
+    public bool ReadsAMissingField => Diagnostics.Any(d => d.Stage == DiagnosticStage.Compile && d.Message.Contains("'Row' does not contain a definition for", StringComparison.Ordinal));
+
     /// <summary>"compiled in N ms" on success, otherwise <see cref="FeedbackForLlm"/>.</summary>
     public override string ToString() => Succeeded ? $"compiled in {Elapsed.TotalMilliseconds:0} ms" : FeedbackForLlm();
 }
