@@ -28,36 +28,30 @@ public sealed class CompileResult
     public bool RejectedByVerifier => Diagnostics.Any(d => d.Stage == DiagnosticStage.Verify);
 
     /// <summary>The rejection as text for the repair loop: what is wrong, line by line, and what to do.</summary>
-    public string FeedbackForLlm()
+    public string FeedbackForLlm() => Describe(stage => stage switch
     {
-        if (Succeeded)
-        {
-            return string.Empty;
-        }
-
-        var builder = new StringBuilder();
-        var stage = Diagnostics.Count > 0 ? Diagnostics[0].Stage : DiagnosticStage.Compile;
-        builder.AppendLine(stage switch
-        {
-            DiagnosticStage.Verify => "The program compiles but the sandbox rejected it. Fix every point below and reply with the whole program:",
-            DiagnosticStage.Shape => "The program does not have the required shape. Fix every point below and reply with the whole program:",
-            DiagnosticStage.Internal => "Alchemist could not instrument the program (not your fault); simplifying the code around these lines may help:",
-            DiagnosticStage.Limits => "The program is larger or more deeply nested than the sandbox compiles. Simplify it and reply with the whole program:",
-            _ => "The program does not compile. Fix every error below and reply with the whole program:",
-        });
-        foreach (var diagnostic in Diagnostics)
-        {
-            builder.Append("- ").AppendLine(diagnostic.ToString());
-        }
-
-        return builder.ToString();
-    }
+        DiagnosticStage.Verify => "The program compiles but the sandbox rejected it. Fix every point below and reply with the whole program:",
+        DiagnosticStage.Shape => "The program does not have the required shape. Fix every point below and reply with the whole program:",
+        DiagnosticStage.Internal => "Alchemist could not instrument the program (not your fault); simplifying the code around these lines may help:",
+        DiagnosticStage.Limits => "The program is larger or more deeply nested than the sandbox compiles. Simplify it and reply with the whole program:",
+        _ => "The program does not compile. Fix every error below and reply with the whole program:",
+    });
 
     /// <summary>
     /// The rejection as text for a person reading the run's log or report (the LLM's wording asks for a reply): what is
     /// wrong, line by line; empty on success.
     /// </summary>
-    public string DescribeForPerson()
+    public string DescribeForPerson() => Describe(stage => stage switch
+    {
+        DiagnosticStage.Verify => "it compiles, but the sandbox refuses it:",
+        DiagnosticStage.Shape => "it does not have the shape of a labeling program:",
+        DiagnosticStage.Internal => "Alchemist could not instrument it (a limit of Alchemist, not a fault of the program; simplifying the code around these lines may help):",
+        DiagnosticStage.Limits => "it is larger or more deeply nested than the sandbox compiles:",
+        _ => "it does not compile:",
+    });
+
+    /// <summary>A headline for the first diagnostic's stage, then every diagnostic on a line; empty on success.</summary>
+    private string Describe(Func<DiagnosticStage, string> headline)
     {
         if (Succeeded)
         {
@@ -65,14 +59,7 @@ public sealed class CompileResult
         }
 
         var builder = new StringBuilder();
-        builder.AppendLine((Diagnostics.Count > 0 ? Diagnostics[0].Stage : DiagnosticStage.Compile) switch
-        {
-            DiagnosticStage.Verify => "it compiles, but the sandbox refuses it:",
-            DiagnosticStage.Shape => "it does not have the shape of a labeling program:",
-            DiagnosticStage.Internal => "Alchemist could not instrument it (a limit of Alchemist, not a fault of the program; simplifying the code around these lines may help):",
-            DiagnosticStage.Limits => "it is larger or more deeply nested than the sandbox compiles:",
-            _ => "it does not compile:",
-        });
+        builder.AppendLine(headline(Diagnostics.Count > 0 ? Diagnostics[0].Stage : DiagnosticStage.Compile));
         foreach (var diagnostic in Diagnostics)
         {
             builder.Append("- ").AppendLine(diagnostic.ToString());
