@@ -114,11 +114,13 @@ public sealed class Predictor : IDisposable
     /// </summary>
     public static IDataSource OpenRows(TaskSpec spec, string path, string? format = null, Action<string>? warn = null)
     {
-        format ??= spec.Data.Format == "images" && Directory.Exists(path) ? "images" : null;
+        // A folder, in a project with an image input (its data a folder of images or a file listing them), is images.
+        format ??= spec.ImageInput is not null && Directory.Exists(path) ? "images" : null;
         if (format == "images")
         {
-            // A folder of images (in class subfolders or not), scored as run scored the project's.
-            return new FieldLimitSource(Scored(spec, new ImageFolderSource(path, spec.ImageInput?.Name ?? throw new DataFormatException(path, "the project has no image input to read a folder of images into"), spec.ClassNames), warn), spec.Data.FieldLimit);
+            // A folder of images (in class subfolders or not), scored as run scored the project's; its subfolders are named
+            // as the data's labels are, which a class renamed or merged since keeps (data.classes).
+            return new FieldLimitSource(Scored(spec, new ImageFolderSource(path, spec.ImageInput?.Name ?? throw new DataFormatException(path, "the project has no image input to read a folder of images into"), spec.Data.Classes ?? spec.ClassNames), warn), spec.Data.FieldLimit);
         }
 
         if (!File.Exists(path))

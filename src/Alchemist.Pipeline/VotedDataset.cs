@@ -6,11 +6,14 @@ using Alchemist.Spec;
 
 namespace Alchemist.Pipeline;
 
-/// <summary>One split's votes and gold labels (-1 where a row has none).</summary>
-public sealed record VotedSplit(string Name, string Source, LabelMatrix Votes, int[] Gold)
+/// <summary>One split's votes, gold labels (-1 where a row has none) and, for a project with <c>data.group_field</c>, each row's group.</summary>
+public sealed record VotedSplit(string Name, string Source, LabelMatrix Votes, int[] Gold, IReadOnlyList<string>? Groups = null)
 {
     /// <summary>True when some row has a gold label.</summary>
     public bool HasGold => Gold.AsSpan().IndexOfAnyExcept(DataBatch.NoLabel) >= 0;
+
+    /// <summary>True when some row with a gold label is in a group: worst-group accuracy can be ranked by.</summary>
+    public bool HasGroupedGold => Groups is not null && Enumerable.Range(0, Gold.Length).Any(r => Gold[r] >= 0 && GroupFigures.HasGroup(Groups[r]));
 }
 
 /// <summary>
@@ -108,7 +111,7 @@ public sealed record VotedDataset(string Name, IReadOnlyList<string> ClassNames,
                 throw new UserError($"{matrixPath}: {votes.Rows} rows x {votes.Classes} classes of votes, but the {split.Name} data has {split.Count} rows x {dataset.Classes} classes; run `alchemist apply {folder}` again");
             }
 
-            splits[split.Name] = new VotedSplit(split.Name, matrixPath, votes, split.Rows.Labels);
+            splits[split.Name] = new VotedSplit(split.Name, matrixPath, votes, split.Rows.Labels, SpecData.Groups(spec, split.Rows));
         }
 
         return new VotedDataset(spec.Name, dataset.ClassNames, splits, spec.Evaluation.Metric);

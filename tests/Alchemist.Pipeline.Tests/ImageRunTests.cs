@@ -78,6 +78,11 @@ public sealed class ImageRunTests : IDisposable
         var warning = Assert.Single(warnings);
         Assert.StartsWith("1 image could not be read and score NaN (their rows are labeled without an image to read: every program abstains, and the end model sees only missing scores): ", warning, StringComparison.Ordinal);
         Assert.Contains($"{Path.Combine(fresh, "gone.png")} (row 3, id z): ", warning, StringComparison.Ordinal);
+
+        // A folder of new images is read as one, though the project's own data lists its images in CSV files.
+        using var fromFolder = new MemoryStream();
+        Assert.Equal(2, predictor.Write(Predictor.OpenRows(spec, fresh), fromFolder, LabelFileFormat.Csv, cancellation: TestContext.Current.CancellationToken));
+        Assert.Equal(["a.png,RIPE", "b.png,UNRIPE"], System.Text.Encoding.UTF8.GetString(fromFolder.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => string.Join(',', l.Split(',')[..2])));
         var lines = System.Text.Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("x,RIPE,", lines[1], StringComparison.Ordinal);
         Assert.StartsWith("y,UNRIPE,", lines[2], StringComparison.Ordinal);

@@ -83,8 +83,24 @@ internal static class LabelModelCommand
         return option;
     }
 
-    private static EvaluationMetric Metric(string name, VotedDataset data) =>
-        EvaluationMetrics.TryParse(name, out var metric) ? metric : data.Metric;
+    /// <summary>
+    /// What auto ranks by on <paramref name="valid"/>: the option's metric, else the project's. Worst-group accuracy needs
+    /// labeled valid rows in groups; without them it is accuracy, said on standard error, as run says it.
+    /// </summary>
+    private static EvaluationMetric Metric(string name, VotedDataset data, VotedSplit valid)
+    {
+        var metric = EvaluationMetrics.TryParse(name, out var chosen) ? chosen : data.Metric;
+        if (metric == EvaluationMetric.WorstGroup && !valid.HasGroupedGold)
+        {
+            Console.Error.WriteLine($"warning: worst_group ranks by each group's accuracy, and no labeled valid row of '{data.Name}' has a group (a project's data.group_field; a WRENCH folder has none): auto ranks by accuracy instead");
+            return EvaluationMetric.Accuracy;
+        }
+
+        return metric;
+    }
+
+    private static AutoLabelModel Auto(VotedDataset data, VotedSplit valid, string metricName) =>
+        LabelModelCatalog.CreateAuto(valid.Votes, valid.Gold, Metric(metricName, data, valid), classNames: data.ClassNames, validGroups: valid.Groups);
 
     private static Command CreateEval()
     {
@@ -178,7 +194,7 @@ internal static class LabelModelCommand
         {
             if (valid is { HasGold: true })
             {
-                var model = LabelModelCatalog.CreateAuto(valid.Votes, valid.Gold, Metric(metricName, data));
+                var model = Auto(data, valid, metricName);
                 auto = Score(model, train, test, balance, classes);
                 chosen = model.Chosen;
                 if (model.Warning is { } warning)
@@ -347,7 +363,7 @@ internal static class LabelModelCommand
         {
             var valid = data.Splits.GetValueOrDefault(SplitName.Valid);
             model = valid is { HasGold: true }
-                ? LabelModelCatalog.CreateAuto(valid.Votes, valid.Gold, Metric(metricName, data))
+                ? Auto(data, valid, metricName)
                 : throw new UserError($"auto chooses on the valid split's gold labels, and data set '{data.Name}' has none; pick a model with --model");
         }
         else
