@@ -305,6 +305,14 @@ public sealed partial class StudioProject
         }
     }
 
+    /// <summary>A first rule over the first field: a phrase test for text, a threshold for a number (an image's concept score).</summary>
+    private static string Example(ProgramSignature signature, string parameter)
+    {
+        var field = signature.Fields[0];
+        var read = signature.IsSingleText ? parameter : "row." + ProgramSignature.PropertyName(field.Name);
+        return field.Type == InputType.Number ? $"if ({read} > 0) return 0;" : $"if ({read}.Contains(\"...\")) return 0;";
+    }
+
     private string Template()
     {
         var signature = ProjectApply.SignatureFor(Spec);
@@ -314,7 +322,7 @@ public sealed partial class StudioProject
             // Classes: {{signature.DescribeClasses()}}.
             {{signature.LabelMethodSignature}}
             {
-                // Write the rule here, for example: if ({{(signature.IsSingleText ? parameter : "row." + ProgramSignature.PropertyName(signature.Fields[0].Name))}}.Contains("...")) return 0;
+                // Write the rule here, for example: {{Example(signature, parameter)}}
                 return -1;
             }
 

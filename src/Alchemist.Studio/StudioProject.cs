@@ -1,3 +1,4 @@
+using System.Globalization;
 using Alchemist.Data;
 using Alchemist.Evaluation;
 using Alchemist.Labeling;
@@ -39,7 +40,7 @@ public sealed partial class StudioProject : IDisposable
     {
         Spec = spec;
         _dataset = dataset;
-        _texts = dataset.Splits.ToDictionary(s => s.Name, s => RowText.Of(spec, s));
+        _texts = dataset.Splits.ToDictionary(s => s.Name, s => DisplayTexts(spec, s));
         _labelModel = labelModel;
         _balance = balance;
         _apply = apply;
@@ -50,6 +51,30 @@ public sealed partial class StudioProject : IDisposable
             .ToDictionary(s => s.Item1, s => s.Item2!.WithRowsInMemory(dataset.Split(s.Item1).Rows));
         _compiler = new(() => new IsolatedProgramCompiler(ProjectApply.SignatureFor(spec), ProjectApply.LimitsFor(spec), apply.WorkerPath));
         _engine = new(() => new ApplyEngine(apply));
+    }
+
+    /// <summary>
+    /// What the studio shows of each row (and quotes to the LLM as an example): its text inputs as programs read them, then
+    /// each number input, an image's concept scores among them, as name = value; with number inputs alone a row showed
+    /// nothing, and a person could not judge a threshold program's right and wrong rows.
+    /// </summary>
+    private static string[] DisplayTexts(TaskSpec spec, DataSplit split)
+    {
+        var texts = spec.ProgramInputs.Any(i => i.Type == InputType.Text) ? RowText.Of(spec, split) : null;
+        var numbers = spec.ProgramInputs.Where(i => i.Type == InputType.Number).Select(i => (i.Name, Values: split.Rows.Number(i.Name))).ToArray();
+        if (numbers.Length == 0)
+        {
+            return texts ?? new string[split.Count];
+        }
+
+        var shown = new string[split.Count];
+        for (var r = 0; r < shown.Length; r++)
+        {
+            var values = string.Join(", ", numbers.Select(n => double.IsNaN(n.Values[r]) ? $"{n.Name} = missing" : string.Create(CultureInfo.InvariantCulture, $"{n.Name} = {n.Values[r]:0.###}")));
+            shown[r] = texts is null ? values : texts[r] + "\n" + values;
+        }
+
+        return shown;
     }
 
     /// <summary>Stops the compiler process and the workers.</summary>
