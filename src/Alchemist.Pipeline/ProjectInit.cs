@@ -111,12 +111,19 @@ public static class ProjectInit
             throw new UserError($"{Path.Combine(projectDirectory, TaskSpec.FileName)} already exists; edit it, or init another folder");
         }
 
+        // An image project needs its extractor's four model files and concepts, which init does not ask for: it is written by
+        // hand, and said so here rather than as a WRENCH folder missing its train.json or a text project over file paths.
+        if (format == "images")
+        {
+            throw new UserError($"--format images: init does not write image projects; copy examples/fruit-ripeness/{TaskSpec.FileName} and point its data and extractor at yours (docs/images.md: the extractor, its model files and concepts)");
+        }
+
         if (Directory.Exists(data))
         {
             // A WRENCH folder stands for its train.json, as a folder does for `predict --format wrench`.
             data = File.Exists(Path.Combine(data, "train.json"))
                 ? Path.Combine(data, "train.json")
-                : throw new FileNotFoundException($"--data: {data} is a folder without a train.json; name a CSV or JSONL file, or a WRENCH folder or its train.json");
+                : throw new FileNotFoundException($"--data: {data} is a folder without a train.json; name a CSV or JSONL file, or a WRENCH folder or its train.json (a folder of images is an image project, which init does not write: see docs/images.md)");
         }
 
         if (!File.Exists(data))
