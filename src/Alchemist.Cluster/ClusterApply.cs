@@ -35,6 +35,12 @@ public sealed record ClusterApplyOptions
 
     /// <summary>Tries of one shard that failed for a reason of its own (the data or programs a silo reads), before the run fails.</summary>
     public int MaxErrorTries { get; init; } = 2;
+
+    /// <summary>
+    /// How long connecting to the gateways may take before the run says it cannot: the client keeps trying an unreachable
+    /// gateway without end, and a run stood silent until it was killed.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>
@@ -173,7 +179,7 @@ public sealed class ClusterApply : IRemoteApply, IAsyncDisposable
             var host = builder.Build();
             try
             {
-                await host.StartAsync(cancellation).ConfigureAwait(false);
+                await host.StartAsync(cancellation).WaitAsync(_options.ConnectTimeout, cancellation).ConfigureAwait(false);
             }
             catch (Exception e) when (e is OrleansException or TimeoutException or IOException)
             {

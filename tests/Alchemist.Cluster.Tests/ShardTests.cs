@@ -19,6 +19,25 @@ public sealed class ShardTests : IDisposable
     }
 
     [Fact]
+    public async Task A_gateway_nobody_answers_is_a_user_error_within_the_connect_timeout()
+    {
+        // A port just freed: nothing listens on it.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var project = ClusterProject.Make(_folder, rows: 100);
+        await using var apply = new ClusterApply([new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port)], new ClusterApplyOptions { ConnectTimeout = TimeSpan.FromSeconds(2) });
+        // Without the timeout the client waited for ever; this bound turns that into a cancellation, not the error asserted.
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        bound.CancelAfter(TimeSpan.FromSeconds(60));
+
+        var error = await Assert.ThrowsAsync<UserError>(() => apply.ApplyAsync(Spec.SpecReader.Load(project), 100, _ => { }, null, bound.Token));
+
+        Assert.StartsWith($"cannot connect to the cluster at 127.0.0.1:{port} (the silos' gateway ports): ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Train_is_cut_into_even_consecutive_shards_at_least_one_per_silo()
     {
         Assert.Equal([new ShardRange(0, 4), new ShardRange(4, 3), new ShardRange(7, 3)], ShardRange.Cut(10, 4));
