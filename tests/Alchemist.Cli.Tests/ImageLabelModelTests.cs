@@ -15,13 +15,7 @@ public sealed class ImageLabelModelTests : IDisposable
     [Fact]
     public async Task Labelmodel_eval_ranks_auto_by_valid_worst_group_accuracy_with_the_projects_groups()
     {
-        var example = Path.Combine(SharedFolder.RepositoryRoot, "examples", "fruit-ripeness");
-        foreach (var file in Directory.GetFiles(example, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(_project, Path.GetRelativePath(example, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        ExampleProject.CopyImageExampleTo(_project);
 
         var log = new StringWriter();
         await new RunPipeline(log).RunAsync(_project, TestContext.Current.CancellationToken);

@@ -15,18 +15,7 @@ public sealed class ImageRunTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    private string CopyExample()
-    {
-        var example = Path.Combine(SharedFolder.RepositoryRoot, "examples", "fruit-ripeness");
-        foreach (var file in Directory.GetFiles(example, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(_root, Path.GetRelativePath(example, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-
-        return _root;
-    }
+    private string CopyExample() => ExampleProject.CopyImageExampleTo(_root);
 
     [Fact]
     public async Task The_image_example_extracts_its_scores_and_runs_offline_reporting_worst_group_accuracy()

@@ -14,13 +14,7 @@ public sealed class StudioImageProjectTests : IDisposable
     [Fact]
     public async Task An_image_rows_evidence_shows_its_concept_scores()
     {
-        var example = Path.Combine(SharedFolder.RepositoryRoot, "examples", "fruit-ripeness");
-        foreach (var file in Directory.GetFiles(example, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(_project, Path.GetRelativePath(example, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        ExampleProject.CopyImageExampleTo(_project);
 
         await new RunPipeline(TextWriter.Null).RunAsync(_project, TestContext.Current.CancellationToken);
         using var studio = StudioProject.Load(_project);
