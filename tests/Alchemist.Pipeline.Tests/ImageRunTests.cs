@@ -38,7 +38,9 @@ public sealed class ImageRunTests : IDisposable
         Assert.True(summary.FinalTestWorstGroupAccuracy > 0.6, $"worst group {summary.FinalTestWorstGroupAccuracy}");
         var json = File.ReadAllText(Path.Combine(project, "out", "summary.json"));
         Assert.Contains("\"final_test_worst_group_accuracy\"", json, StringComparison.Ordinal);
-        Assert.Contains("id=\"per-group-table\"", File.ReadAllText(Path.Combine(project, "out", "report.html")), StringComparison.Ordinal);
+        var report = File.ReadAllText(Path.Combine(project, "out", "report.html"));
+        Assert.Contains("id=\"per-group-table\"", report, StringComparison.Ordinal);
+        Assert.Contains("<tr><td>red_score</td><td>a photo of a red fruit.</td><td>on valid: 5th percentile ", report, StringComparison.Ordinal);
 
         // The scores are current: a second run extracts nothing.
         var again = new StringWriter();

@@ -6,6 +6,7 @@ using Alchemist.Data;
 using Alchemist.Evaluation;
 using Alchemist.Labeling;
 using Alchemist.Pipeline;
+using Alchemist.Spec;
 
 namespace Alchemist.Pipeline.Report;
 
@@ -49,6 +50,7 @@ public static class HtmlReport
         AppendSummary(html, run, summary);
         AppendSplitUse(html, run);
         AppendAccuracy(html, run, summary);
+        AppendConcepts(html, run.Spec);
         AppendPrograms(html, run);
         AppendLabelModels(html, run);
         AppendClassBalance(html, run);
@@ -152,6 +154,29 @@ public static class HtmlReport
 
             html.Append("</table>\n");
         }
+    }
+
+    /// <summary>
+    /// An image project's concepts: the score field each becomes, the text its images were scored against, and its range on
+    /// valid, so that a reader of a program over <c>row.Red_score</c> knows what was asked of the images.
+    /// </summary>
+    private static void AppendConcepts(StringBuilder html, TaskSpec spec)
+    {
+        if (spec.Extractor is not { Concepts.Count: > 0 } extractor)
+        {
+            return;
+        }
+
+        html.Append("<h2>Image concepts</h2>\n");
+        html.Append(CultureInfo.InvariantCulture, $"<p>Each image scored against each concept by {E(extractor.ImageEncoder)}: {extractor.LogitScale.ToString("0.###", CultureInfo.InvariantCulture)} x the cosine similarity of the image's and the text's embeddings.</p>\n");
+        html.Append("<table id=\"concepts-table\"><tr><th>score field</th><th>text the images were scored against</th><th>range</th></tr>");
+        foreach (var concept in extractor.Concepts)
+        {
+            var field = ExtractorSpec.ScoreField(concept.Name);
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(field)}</td><td>{E(extractor.PromptOf(concept))}</td><td>{E(extractor.ScoreRanges.GetValueOrDefault(field) ?? "")}</td></tr>");
+        }
+
+        html.Append("</table>\n");
     }
 
     private static void AppendPrograms(StringBuilder html, RunArtifacts run)
