@@ -122,9 +122,7 @@ public sealed class RunPipeline
             return spec;
         }
 
-        var groups = SpecData.Groups(spec, valid.Rows);
-        var labels = valid.Rows.Labels;
-        if (groups is not null && Enumerable.Range(0, valid.Count).Any(r => labels[r] >= 0 && GroupFigures.HasGroup(groups[r])))
+        if (GroupFigures.AnyGroupedGold(valid.Rows.Labels, SpecData.Groups(spec, valid.Rows)))
         {
             return spec;
         }

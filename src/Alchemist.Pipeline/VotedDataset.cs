@@ -13,7 +13,7 @@ public sealed record VotedSplit(string Name, string Source, LabelMatrix Votes, i
     public bool HasGold => Gold.AsSpan().IndexOfAnyExcept(DataBatch.NoLabel) >= 0;
 
     /// <summary>True when some row with a gold label is in a group: worst-group accuracy can be ranked by.</summary>
-    public bool HasGroupedGold => Groups is not null && Enumerable.Range(0, Gold.Length).Any(r => Gold[r] >= 0 && GroupFigures.HasGroup(Groups[r]));
+    public bool HasGroupedGold => GroupFigures.AnyGroupedGold(Gold, Groups);
 }
 
 /// <summary>

@@ -19,6 +19,10 @@ public sealed record GroupFigures(IReadOnlyList<GroupAccuracy> Groups)
     /// <summary>Whether a row's group field holds a group: an empty cell is no group, and no group's row.</summary>
     public static bool HasGroup(string? group) => !string.IsNullOrEmpty(group);
 
+    /// <summary>Whether some row with gold is in a group: only then is there a worst group to rank by.</summary>
+    public static bool AnyGroupedGold(IReadOnlyList<int> gold, IReadOnlyList<string>? groups) =>
+        groups is not null && Enumerable.Range(0, gold.Count).Any(r => gold[r] >= 0 && HasGroup(groups[r]));
+
     /// <summary>Each group's accuracy of <paramref name="predicted"/> against <paramref name="gold"/>, groups by name.</summary>
     public static GroupFigures Compute(ReadOnlySpan<int> gold, ReadOnlySpan<int> predicted, IReadOnlyList<string> groups)
     {
